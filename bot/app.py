@@ -1,0 +1,65 @@
+"""Wires the core together: store -> regimen -> core, hub and scheduler, run in one asyncio loop."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from bot.clock import Clock, SystemClock
+from bot.core import BotCore
+from bot.hub import Hub
+from bot.models import IncomingMessage, Reply
+from bot.regimen import Regimen
+from bot.scheduler import Scheduler
+from bot.ticker import Ticker
+from storage.base import Store
+
+log = logging.getLogger(__name__)
+
+MAINTENANCE_SECONDS = 60
+
+
+class App:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock | None = None,
+        default_timezone: str = "UTC",
+        grace: timedelta = timedelta(hours=12),
+    ) -> None:
+        self.store = store
+        self.clock = clock or SystemClock()
+        self.regimen = Regimen(store, self.clock, default_timezone)
+        self.core = BotCore(self.regimen)
+        self.hub = Hub()
+        self.scheduler = Scheduler(self.regimen, self.hub, grace)
+        self.ticker = Ticker()
+        self.ticker.every_seconds(MAINTENANCE_SECONDS, self._maintenance)
+        self.stopping = asyncio.Event()
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        """The adapters' entry point: answer, then let the scheduler notice any new due time."""
+        replies = await self.core.handle(message)
+        self.scheduler.wake()
+        return replies
+
+    def _maintenance(self) -> None:
+        try:
+            self.store.maintenance()
+        except Exception:
+            log.exception("storage maintenance failed; will try again")
+
+    async def run(self) -> None:
+        """Deliver due reminders until stop() is called."""
+        await self.scheduler.recover()
+        while not self.stopping.is_set():
+            try:
+                await self.scheduler.tick()
+                self.ticker.run_pending()
+            except Exception:  # the loop must outlive any single failure
+                log.exception("scheduler pass failed; retrying")
+            await self.scheduler.wait_for_work(self.stopping)
+
+    def stop(self) -> None:
+        self.stopping.set()

@@ -1,0 +1,115 @@
+"""The one list of commands: names, help text and examples, the same on every platform.
+
+/help, Telegram's command menu and Discord's slash commands are all generated from this list.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Option:
+    name: str
+    description: str
+    required: bool = False
+    autocomplete: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    summary: str  # one line, for menus
+    usage: str
+    examples: tuple[str, ...]
+    options: tuple[Option, ...] = ()
+    aliases: tuple[str, ...] = ()
+
+
+_NUMBER = Option("number", "Reminder number from /reminders, or 'all'", required=True, autocomplete=True)
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec("start", "Welcome and first steps", "/start", ("/start",)),
+    CommandSpec("help", "Every command with an example", "/help", ("/help",)),
+    CommandSpec(
+        "timezone",
+        "Show or set your time zone",
+        "/timezone [zone]",
+        ("/timezone Europe/Berlin", "/timezone berlin", "/timezone UTC+2"),
+        (Option("zone", "A city or IANA zone, e.g. Europe/Berlin", autocomplete=True),),
+    ),
+    CommandSpec(
+        "plan",
+        "Ready-made regimen plans (exfoliation, cream, check-in)",
+        "/plan [exfoliation|cream|checkin] [days] [time]",
+        ("/plan", "/plan exfoliation", "/plan exfoliation tue,fri 19:30"),
+        (
+            Option("plan", "exfoliation, cream or checkin", autocomplete=True),
+            Option("days", "e.g. mon,thu or daily"),
+            Option("time", "e.g. 20:00"),
+        ),
+    ),
+    CommandSpec(
+        "remind",
+        "Create a reminder",
+        "/remind <what> <when>",
+        (
+            "/remind exfoliate every mon,thu at 20:00",
+            "/remind apply cream every day at 21:30",
+            "/remind stretch in 10m",
+        ),
+        (
+            Option("what", "What to remind you about", required=True),
+            Option("when", "e.g. every mon,thu at 20:00 or tomorrow at 9am", required=True),
+        ),
+    ),
+    CommandSpec("reminders", "List your reminders", "/reminders", ("/reminders", "/list"), aliases=("list",)),
+    CommandSpec("done", "Mark a reminder done", "/done <number>", ("/done 1",), (_NUMBER,)),
+    CommandSpec("skip", "Skip this time", "/skip <number>", ("/skip 1",), (_NUMBER,)),
+    CommandSpec(
+        "snooze",
+        "Remind me again later",
+        "/snooze <number> [duration]",
+        ("/snooze 1 1h", "/snooze 2 15m"),
+        (_NUMBER, Option("duration", "e.g. 15m, 1h, 2h30m")),
+    ),
+    CommandSpec(
+        "edit",
+        "Change when a reminder fires",
+        "/edit <number> <when>",
+        ("/edit 1 every tue,fri at 19:00",),
+        (_NUMBER, Option("when", "e.g. every tue,fri at 19:00", required=True)),
+    ),
+    CommandSpec(
+        "rename",
+        "Rename a reminder",
+        "/rename <number> <what>",
+        ("/rename 2 evening body lotion",),
+        (_NUMBER, Option("what", "The new name", required=True)),
+    ),
+    CommandSpec("pause", "Pause a reminder (or all)", "/pause <number|all>", ("/pause 2", "/pause all"), (_NUMBER,)),
+    CommandSpec(
+        "resume", "Resume a reminder (or all)", "/resume <number|all>", ("/resume 2", "/resume all"), (_NUMBER,)
+    ),
+    CommandSpec("delete", "Delete a reminder", "/delete <number>", ("/delete 3",), (_NUMBER,)),
+    CommandSpec(
+        "faq",
+        "Questions about treatments",
+        "/faq [topic]",
+        ("/faq", "/faq chemical peels", "or just ask: how often should I exfoliate?"),
+        (Option("topic", "e.g. exfoliation, laser", autocomplete=True),),
+    ),
+    CommandSpec("export", "Download all your data (JSON)", "/export", ("/export",)),
+    CommandSpec("forget", "Delete all your data", "/forget", ("/forget",)),
+)
+
+BY_NAME: dict[str, CommandSpec] = {}
+for _spec in COMMANDS:
+    BY_NAME[_spec.name] = _spec
+    for _alias in _spec.aliases:
+        BY_NAME[_alias] = _spec
+
+
+def menu() -> list[tuple[str, str]]:
+    """(name, one-line description) pairs for platform command menus."""
+    return [(spec.name, spec.summary) for spec in COMMANDS]

@@ -1,0 +1,122 @@
+"""BotCore: one incoming message in, a list of replies out. No platform types, no I/O but the store."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+
+from bot import handlers_general as general
+from bot import handlers_regimen as regimen_handlers
+from bot import payloads
+from bot.commands import BY_NAME
+from bot.context import Context, clip
+from bot.faq import FaqIndex, default_index
+from bot.models import IncomingMessage, Reply
+from bot.regimen import Regimen, RegimenError
+from bot.throttle import Throttle
+from bot.timeparse import WhenParseError
+from bot.timezones import ZoneError
+from storage.base import StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+MAX_INPUT = 4000  # longer messages are cut: no command or question needs more
+Handler = Callable[[Context, str], list[Reply]]
+
+HANDLERS: dict[str, Handler] = {
+    "start": general.start,
+    "help": general.help_,
+    "timezone": general.timezone,
+    "plan": regimen_handlers.plan,
+    "remind": regimen_handlers.remind,
+    "reminders": regimen_handlers.reminders,
+    "done": regimen_handlers.done,
+    "skip": regimen_handlers.skip,
+    "snooze": regimen_handlers.snooze,
+    "edit": regimen_handlers.edit,
+    "rename": regimen_handlers.rename,
+    "pause": regimen_handlers.pause,
+    "resume": regimen_handlers.resume,
+    "delete": regimen_handlers.delete,
+    "faq": general.faq,
+    "export": general.export,
+    "forget": general.forget,
+}
+
+SLOW_DOWN = "You're sending messages very quickly. Give me a few seconds, then carry on."
+STORAGE_DOWN = (
+    "I couldn't save that just now (my storage is unavailable). Nothing was changed; please try again in a few minutes."
+)
+WELCOME_BACK = (
+    "Welcome back! I couldn't reach you for a while (the chat was blocked or closed), so reminders in between "
+    "were not delivered. They're on again from now."
+)
+INTERNAL = "Sorry, something went wrong on my side. Nothing you saved was lost; please try again in a moment."
+
+
+class BotCore:
+    def __init__(self, regimen: Regimen, faq: FaqIndex | None = None, throttle: Throttle | None = None) -> None:
+        self.regimen = regimen
+        self.faq = faq or default_index()
+        self.throttle = throttle or Throttle()
+
+    async def handle(self, message: IncomingMessage) -> list[Reply]:
+        return self.handle_sync(message)
+
+    def handle_sync(self, message: IncomingMessage) -> list[Reply]:
+        allowed, warn = self.throttle.allow(message.identity.key)
+        if not allowed:
+            return [Reply(text=SLOW_DOWN)] if warn else []
+        if len(message.text) > MAX_INPUT:
+            message = replace(message, text=message.text[:MAX_INPUT])
+        ctx = Context(message, self.regimen, self.faq)
+        try:
+            replies = self._welcome_back(message) + self._route(ctx)
+        except (RegimenError, WhenParseError, ZoneError) as exc:
+            replies = [Reply(text=str(exc))]
+        except StorageUnavailable:
+            log.error("storage unavailable while handling a %s message", message.identity.platform)
+            replies = [Reply(text=STORAGE_DOWN)]
+        except Exception:
+            log.exception("handler failed on %s (button=%s)", message.identity.platform, message.button is not None)
+            replies = [Reply(text=INTERNAL)]
+        return replies
+
+    def _welcome_back(self, message: IncomingMessage) -> list[Reply]:
+        if message.is_private and self.regimen.mark_reachable(message.identity):
+            return [Reply(text=WELCOME_BACK)]
+        return []
+
+    def _route(self, ctx: Context) -> list[Reply]:
+        message = ctx.msg
+        if message.button is not None:
+            return self._press(ctx, message.button)
+        text = message.text.strip()
+        if not text:
+            return [Reply(text="Send me a command like /help, or ask a question about back-acne scars.")]
+        if text.startswith("/"):
+            return self._command(ctx, text)
+        return general.question(ctx, text)
+
+    def _command(self, ctx: Context, text: str) -> list[Reply]:
+        head, _, args = text[1:].partition(" ")
+        name = head.split("@", 1)[0].lower()
+        spec = BY_NAME.get(name)
+        if spec is None:
+            return [Reply(text=f'I don\'t know the command "/{clip(name, 20)}". See /help for everything I can do.')]
+        return HANDLERS[spec.name](ctx, args.strip())
+
+    def _press(self, ctx: Context, raw: str) -> list[Reply]:
+        payload = payloads.parse(raw)
+        if payload is None:
+            return [Reply(text="That button has expired. See /help for what I can do.")]
+        if payload.kind == "o":
+            return regimen_handlers.press_occurrence(ctx, *payload.args)
+        if payload.kind == "faq":
+            return general.press_faq(ctx, payload.args[0])
+        if payload.kind == "plan":
+            return regimen_handlers.press_plan(ctx, payload.args)
+        if payload.kind == "forget":
+            return general.confirm_forget(ctx) if payload.args[0] == "yes" else general.cancel_forget(ctx)
+        return self._command(ctx, payload.args[0])

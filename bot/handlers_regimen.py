@@ -1,0 +1,288 @@
+"""Handlers for reminders and plans: create, list, change, answer."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from bot import payloads
+from bot.context import Context, clip
+from bot.models import Button, Reply
+from bot.plans import TEMPLATES, PlanTemplate, find_template
+from bot.recurrence import Schedule, describe, times_per_week
+from bot.regimen import RegimenError
+from bot.render import DISCLAIMER, outcome_message, reminder_line, when_text
+from bot.timeparse import WhenParseError, parse_clock, parse_days, parse_duration, parse_when, split_what_when
+from storage.records import Occurrence, Reminder
+
+MAX_SNOOZE = timedelta(days=7)
+MIN_SNOOZE = timedelta(minutes=1)
+EXFOLIATION_WEEKLY_LIMIT = 3.0
+
+
+def remind(ctx: Context, args: str) -> list[Reply]:
+    if not args.strip():
+        raise RegimenError(
+            "Tell me what and when, for example:\n"
+            "/remind exfoliate every mon,thu at 20:00\n/remind apply cream every day at 21:30\n/remind stretch in 10m"
+        )
+    account = ctx.ensure_account()
+    what, schedule = split_what_when(args, ctx.now, ctx.tz)
+    kind = "exfoliation" if "exfoliat" in what.lower() or "scrub" in what.lower() else "custom"
+    reminder = ctx.regimen.create_reminder(account, what, schedule, kind, ctx.msg.identity.platform)
+    return [_created(ctx, reminder, schedule)]
+
+
+def _created(ctx: Context, reminder: Reminder, schedule: Schedule) -> Reply:
+    assert reminder.next_due is not None
+    lines = [
+        f"Reminder {reminder.number} set: {reminder.text}",
+        f"When: {describe(schedule, ctx.tz)}",
+        f"Next: {when_text(reminder.next_due, ctx.tz, ctx.now)} ({ctx.account_timezone_name()})",
+    ]
+    if reminder.kind == "exfoliation" and times_per_week(schedule) > EXFOLIATION_WEEKLY_LIMIT:
+        lines.append(
+            "Heads-up: exfoliating more than 2-3 times a week can irritate the skin. "
+            f"To go gentler: /edit {reminder.number} every mon,thu at 20:00"
+        )
+    return Reply(
+        text="\n".join(lines),
+        buttons=((Button("My reminders", payloads.command("/reminders")),),),
+    )
+
+
+def reminders(ctx: Context, args: str) -> list[Reply]:
+    account = ctx.account()
+    items = ctx.regimen.store.reminders_of(account.id) if account else []
+    if not items:
+        return [
+            Reply(
+                text="You have no reminders yet. Start with the exfoliation plan, or make your own with /remind.",
+                buttons=((Button("Exfoliation plan", payloads.plan("exfoliation")),),),
+            )
+        ]
+    lines = [f"Your reminders (times in {ctx.account_timezone_name()}):"]
+    lines += [reminder_line(r, ctx.tz, ctx.now) for r in items]
+    lines.append("Change one: /edit 1 <when> · /pause 1 · /delete 1")
+    return [Reply(text="\n".join(lines))]
+
+
+def delete(ctx: Context, args: str) -> list[Reply]:
+    reminder = ctx.reminder_arg(args, "delete")
+    ctx.regimen.delete_reminder(reminder)
+    return [Reply(text=f"Deleted reminder {reminder.number}: {reminder.text}.")]
+
+
+def pause(ctx: Context, args: str) -> list[Reply]:
+    return _pause_or_resume(ctx, args, paused=True)
+
+
+def resume(ctx: Context, args: str) -> list[Reply]:
+    return _pause_or_resume(ctx, args, paused=False)
+
+
+def _pause_or_resume(ctx: Context, args: str, paused: bool) -> list[Reply]:
+    verb = "pause" if paused else "resume"
+    if args.strip().lower() == "all":
+        account = ctx.account()
+        items = ctx.regimen.store.reminders_of(account.id) if account else []
+        changed = [r for r in items if r.paused != paused]
+        with ctx.regimen.store.atomic():
+            for reminder in changed:
+                ctx.regimen.set_paused(reminder, paused, "by you" if paused else None)
+        if not items:
+            return [Reply(text="You have no reminders yet. Create one with /remind.")]
+        done = "Paused" if paused else "Resumed"
+        return [Reply(text=f"{done} {len(changed)} reminder(s).")]
+    reminder = ctx.reminder_arg(args, verb)
+    if reminder.paused == paused:
+        state = "already paused" if paused else "not paused"
+        return [Reply(text=f"Reminder {reminder.number} is {state}.")]
+    updated = ctx.regimen.set_paused(reminder, paused, "by you")
+    if paused:
+        return [
+            Reply(text=f"Paused reminder {reminder.number}: {reminder.text}. Resume with /resume {reminder.number}.")
+        ]
+    nxt = f" Next: {when_text(updated.next_due, ctx.tz, ctx.now)}." if updated.next_due else ""
+    return [Reply(text=f"Resumed reminder {reminder.number}: {reminder.text}.{nxt}")]
+
+
+def edit(ctx: Context, args: str) -> list[Reply]:
+    reminder = ctx.reminder_arg(args, "edit")
+    rest = args.strip().split(maxsplit=1)[1] if len(args.split()) > 1 else ""
+    if not rest:
+        raise RegimenError(f"When should it fire? For example: /edit {reminder.number} every tue,fri at 19:00")
+    account = ctx.ensure_account()
+    schedule = parse_when(rest, ctx.now, ctx.tz)
+    updated = ctx.regimen.reschedule(account, reminder, schedule)
+    return [_created(ctx, updated, schedule)]
+
+
+def rename(ctx: Context, args: str) -> list[Reply]:
+    reminder = ctx.reminder_arg(args, "rename")
+    rest = args.strip().split(maxsplit=1)[1] if len(args.split()) > 1 else ""
+    updated = ctx.regimen.rename(reminder, rest)
+    return [Reply(text=f"Renamed reminder {updated.number}: {updated.text}.")]
+
+
+# Answering reminders -----------------------------------------------------------------------------
+def done(ctx: Context, args: str) -> list[Reply]:
+    return _answer_typed(ctx, args, "done")
+
+
+def skip(ctx: Context, args: str) -> list[Reply]:
+    return _answer_typed(ctx, args, "skip")
+
+
+def snooze(ctx: Context, args: str) -> list[Reply]:
+    return _answer_typed(ctx, args, "snooze")
+
+
+def _answer_typed(ctx: Context, args: str, verb: str) -> list[Reply]:
+    reminder = ctx.reminder_arg(args, verb)
+    occurrence = ctx.regimen.answerable(reminder)
+    if occurrence is None and verb != "snooze":
+        occurrence = ctx.regimen.claim_early(reminder)
+    if occurrence is None:
+        nxt = f" It's next due {when_text(reminder.next_due, ctx.tz, ctx.now)}." if reminder.next_due else ""
+        return [Reply(text=f"Reminder {reminder.number} has nothing waiting for an answer.{nxt}")]
+    if verb == "snooze":
+        words = args.strip().split(maxsplit=1)
+        duration = parse_duration(words[1]) if len(words) > 1 else timedelta(hours=1)
+        return _snooze(ctx, occurrence, ctx.now + _bounded(duration))
+    updated = ctx.regimen.mark_done(occurrence) if verb == "done" else ctx.regimen.mark_skipped(occurrence)
+    return [Reply(text=outcome_message(updated, ctx.tz, ctx.now))]
+
+
+def _bounded(duration: timedelta) -> timedelta:
+    if duration < MIN_SNOOZE or duration > MAX_SNOOZE:
+        raise RegimenError("Snooze for between 1 minute and 7 days, for example: /snooze 1 1h")
+    return duration
+
+
+def _snooze(ctx: Context, occurrence: Occurrence, until: datetime, edit: bool = False) -> list[Reply]:
+    updated = ctx.regimen.snooze(occurrence, until)
+    return [Reply(text=outcome_message(updated, ctx.tz, ctx.now), edit=edit)]
+
+
+def press_occurrence(ctx: Context, action: str, occurrence_id: str) -> list[Reply]:
+    """A Done / Skip / Snooze button. The occurrence must belong to whoever pressed it."""
+    account = ctx.account()
+    occurrence = ctx.regimen.store.get_occurrence(account.id, occurrence_id) if account else None
+    if occurrence is None:
+        return [Reply(text="That reminder is no longer available. See your reminders with /reminders.")]
+    if not occurrence.is_open:
+        return [Reply(text=outcome_message(occurrence, ctx.tz, ctx.now), edit=True)]
+    if action == payloads.DONE:
+        updated = ctx.regimen.mark_done(occurrence)
+    elif action == payloads.SKIP:
+        updated = ctx.regimen.mark_skipped(occurrence)
+    else:
+        return _snooze(ctx, occurrence, _snooze_target(ctx, action), edit=True)
+    return [Reply(text=outcome_message(updated, ctx.tz, ctx.now), edit=True)]
+
+
+def _snooze_target(ctx: Context, action: str) -> datetime:
+    if action == payloads.SNOOZE_15M:
+        return ctx.now + timedelta(minutes=15)
+    if action == payloads.SNOOZE_1H:
+        return ctx.now + timedelta(hours=1)
+    local_now = ctx.now.astimezone(ctx.tz)
+    if action == payloads.SNOOZE_EVENING and local_now.hour < 19:
+        target = datetime.combine(local_now.date(), time(19, 0), tzinfo=ctx.tz)
+    else:  # tomorrow morning (also when "this evening" is pressed after 19:00)
+        target = datetime.combine(local_now.date() + timedelta(days=1), time(8, 0), tzinfo=ctx.tz)
+    return max(target, ctx.now + timedelta(minutes=15))
+
+
+# Plans -------------------------------------------------------------------------------------------
+def plan(ctx: Context, args: str) -> list[Reply]:
+    words = args.split()
+    if not words:
+        return [_plan_menu()]
+    template = find_template(words[0])
+    if template is None:
+        raise RegimenError(
+            f'I don\'t have a plan called "{clip(words[0])}". Try /plan exfoliation, /plan cream or /plan checkin.'
+        )
+    if len(words) == 1:
+        return [_plan_details(ctx, template)]
+    return adopt(ctx, template, " ".join(words[1:]))
+
+
+def _plan_menu() -> Reply:
+    lines = ["Regimen plans. Pick one to see it and adopt it with one tap:"]
+    for template in TEMPLATES.values():
+        lines.append(f"• {template.title}: {_default_when(template)}")
+    lines.append(DISCLAIMER)
+    rows = tuple((Button(t.title, payloads.plan(t.id)),) for t in TEMPLATES.values())
+    return Reply(text="\n".join(lines), buttons=rows)
+
+
+def _default_when(template: PlanTemplate) -> str:
+    schedule = template_schedule(template, None, None)
+    return describe(schedule, UTC)
+
+
+def _plan_details(ctx: Context, template: PlanTemplate) -> Reply:
+    when = _default_when(template)
+    text = (
+        f"{template.title}\n{template.why}\n\nDefault: {when} (your time zone: {ctx.account_timezone_name()}).\n"
+        f"Other days or time? Type e.g. /plan {template.id} tue,fri 19:30\n{DISCLAIMER}"
+    )
+    return Reply(text=text, buttons=((Button(f"Adopt: {when}", payloads.plan(template.id, "adopt")),),))
+
+
+def adopt(ctx: Context, template: PlanTemplate, spec: str) -> list[Reply]:
+    days: tuple[int, ...] | None = None
+    at: time | None = None
+    if spec.strip() and spec.strip() != "adopt":
+        words = spec.split()
+        try:
+            at = parse_clock(words[-1])
+            day_words = words[:-1]
+        except WhenParseError:
+            day_words = words
+        if day_words:
+            days = parse_days(" ".join(day_words))
+    schedule = template_schedule(template, days, at)
+    account = ctx.ensure_account()
+    if template.id == "exfoliation" and times_per_week(schedule) > EXFOLIATION_WEEKLY_LIMIT and "!" not in spec:
+        return [
+            Reply(
+                text=(
+                    f"That's {times_per_week(schedule):g} times a week. Exfoliating more than 2-3 times a week can "
+                    "irritate the skin and make things worse. A couple of times a week is what's recommended.\n"
+                    f"If you're sure, add '!': /plan exfoliation {spec.strip()} !"
+                ),
+                buttons=((Button("Use Mon & Thu 20:00", payloads.plan("exfoliation", "adopt")),),),
+            )
+        ]
+    existing = [r for r in ctx.regimen.store.reminders_of(account.id) if r.text == template.reminder_text]
+    if existing:
+        reminder = ctx.regimen.reschedule(account, existing[0], schedule)
+    else:
+        reminder = ctx.regimen.create_reminder(
+            account, template.reminder_text, schedule, template.id, ctx.msg.identity.platform
+        )
+    return [_created(ctx, reminder, schedule)]
+
+
+def template_schedule(template: PlanTemplate, days: tuple[int, ...] | None, at: time | None) -> Schedule:
+    weekdays = days if days is not None else template.weekdays
+    clock = (at or template.at).replace(second=0, microsecond=0)
+    if len(weekdays) == 7 and template.every_weeks == 1:
+        return Schedule(kind="daily", at=clock)
+    # A fixed Monday, so every-N-weeks plans keep one parity however often they are re-adopted.
+    anchor = date(2026, 1, 5) if template.every_weeks > 1 else None
+    return Schedule(
+        kind="weekly", at=clock, weekdays=tuple(sorted(set(weekdays))), every=template.every_weeks, anchor=anchor
+    )
+
+
+def press_plan(ctx: Context, args: tuple[str, ...]) -> list[Reply]:
+    template = TEMPLATES.get(args[0])
+    if template is None:
+        return [Reply(text="That plan is no longer available. See /plan.")]
+    if len(args) > 1 and args[1] == "adopt":
+        return adopt(ctx, template, "")
+    return [_plan_details(ctx, template)]

@@ -1,0 +1,259 @@
+"""The regimen's rules on top of the store: accounts, reminders and their occurrences.
+
+Everything that changes more than one record happens in one `store.atomic()` block, so a crash can
+never leave, say, a reminder number used twice or an occurrence answered but not advanced.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta, tzinfo
+
+from bot.clock import Clock
+from bot.models import Address, Identity
+from bot.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
+from bot.timezones import zone_from_name
+from storage.base import Store
+from storage.records import (
+    CANCELLED,
+    DONE,
+    RESOLVED_STATUSES,
+    SENT,
+    SKIPPED,
+    SNOOZED,
+    Account,
+    IdentityRecord,
+    Occurrence,
+    Reminder,
+    occurrence_id,
+)
+
+MAX_REMINDERS = 50  # per account: plenty for a regimen, and a bound on what one person can store
+MAX_TEXT = 200
+EARLY_DONE_WINDOW = timedelta(hours=12)  # "/done 1" before it is due counts for the upcoming one
+_ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+
+def new_id(length: int = 10) -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
+
+
+class RegimenError(ValueError):
+    """A friendly message for the person: what went wrong and what to do instead."""
+
+
+class Regimen:
+    def __init__(self, store: Store, clock: Clock, default_timezone: str = "UTC") -> None:
+        self.store = store
+        self.clock = clock
+        self.default_timezone = default_timezone
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    def now_ts(self) -> float:
+        return self.clock.now().timestamp()
+
+    # Accounts -----------------------------------------------------------------------------------
+    def account_for(self, identity: Identity) -> Account | None:
+        record = self.store.get_identity(identity.key)
+        return self.store.get_account(record.account_id) if record else None
+
+    def ensure_account(self, identity: Identity) -> Account:
+        """The identity's account, created on first need (reading the FAQ creates nothing)."""
+        existing = self.account_for(identity)
+        if existing is not None:
+            return existing
+        now = self.now_ts()
+        account = Account(id=new_id(12), timezone=self.default_timezone, created_at=now)
+        with self.store.atomic():
+            self.store.put_account(account)
+            self.store.put_identity(
+                IdentityRecord(
+                    key=identity.key,
+                    account_id=account.id,
+                    platform=identity.platform,
+                    user_id=identity.user_id,
+                    chat_id=identity.user_id,
+                    created_at=now,
+                )
+            )
+        return account
+
+    def mark_reachable(self, identity: Identity) -> bool:
+        """The person wrote to us: deliveries that were parked because they blocked us resume."""
+        record = self.store.get_identity(identity.key)
+        if record is None or record.unreachable_since is None:
+            return False
+        self.store.put_identity(replace(record, unreachable_since=None))
+        return True
+
+    def tz(self, account: Account | None) -> tzinfo:
+        return zone_from_name(account.timezone if account else self.default_timezone)
+
+    def set_timezone(self, account: Account, zone_name: str) -> Account:
+        """Change the zone and move every reminder's next time to the same wall-clock time there."""
+        updated = replace(account, timezone=zone_name)
+        tz = zone_from_name(zone_name)
+        now = self.now()
+        with self.store.atomic():
+            self.store.put_account(updated)
+            for reminder in self.store.reminders_of(account.id):
+                schedule = schedule_from_dict(reminder.schedule)
+                if schedule.kind != "once" and reminder.next_due is not None:
+                    nxt = next_occurrence(schedule, now, tz)
+                    self.store.put_reminder(replace(reminder, next_due=nxt.timestamp() if nxt else None))
+        return updated
+
+    def delivery_addresses(self, account: Account, origin: str) -> list[Address]:
+        """Where a reminder goes: its origin platform (default), a chosen platform, or all of them."""
+        identities = [i for i in self.store.identities_of(account.id) if i.unreachable_since is None]
+        if account.deliver_to == "both":
+            chosen = identities
+        else:
+            wanted = origin if account.deliver_to == "origin" else account.deliver_to
+            chosen = [i for i in identities if i.platform == wanted] or identities[:1]
+        return [Address(i.platform, i.chat_id) for i in chosen]
+
+    # Reminders ----------------------------------------------------------------------------------
+    def create_reminder(self, account: Account, text: str, schedule: Schedule, kind: str, origin: str) -> Reminder:
+        text = clean_text(text)
+        if not text:
+            raise RegimenError("What should I remind you about? For example: /remind stretch in 10m")
+        reminders = self.store.reminders_of(account.id)
+        if len(reminders) >= MAX_REMINDERS:
+            raise RegimenError(
+                f"You already have {MAX_REMINDERS} reminders, the most I keep. Delete one first: /delete 3"
+            )
+        nxt = next_occurrence(schedule, self.now(), self.tz(account))
+        if nxt is None:
+            raise RegimenError("That time has already passed. Try a time in the future, e.g. 'in 10m'.")
+        fresh = self.store.get_account(account.id) or account
+        reminder = Reminder(
+            id=new_id(),
+            account_id=account.id,
+            number=fresh.next_number,
+            text=text,
+            kind=kind,
+            schedule=schedule_to_dict(schedule),
+            origin=origin,
+            created_at=self.now_ts(),
+            next_due=nxt.timestamp(),
+        )
+        with self.store.atomic():
+            self.store.put_account(replace(fresh, next_number=fresh.next_number + 1))
+            self.store.put_reminder(reminder)
+        return reminder
+
+    def reminder_by_number(self, account: Account, number: int) -> Reminder | None:
+        for reminder in self.store.reminders_of(account.id):
+            if reminder.number == number:
+                return reminder
+        return None
+
+    def delete_reminder(self, reminder: Reminder) -> None:
+        now = self.now_ts()
+        with self.store.atomic():
+            for occurrence in self.open_occurrences(reminder):
+                self.store.put_occurrence(replace(occurrence, status=CANCELLED, updated_at=now))
+            self.store.delete_reminder(reminder.id)
+
+    def set_paused(self, reminder: Reminder, paused: bool, reason: str | None = None) -> Reminder:
+        if not paused and reminder.paused:
+            # Resuming never replays what fell due while paused: the next time is from now on.
+            schedule = schedule_from_dict(reminder.schedule)
+            account = self.store.get_account(reminder.account_id)
+            nxt = next_occurrence(schedule, self.now(), self.tz(account))
+            updated = replace(reminder, paused=False, pause_reason=None, next_due=nxt.timestamp() if nxt else None)
+        else:
+            updated = replace(reminder, paused=paused, pause_reason=reason if paused else None)
+        self.store.put_reminder(updated)
+        return updated
+
+    def reschedule(self, account: Account, reminder: Reminder, schedule: Schedule) -> Reminder:
+        nxt = next_occurrence(schedule, self.now(), self.tz(account))
+        if nxt is None:
+            raise RegimenError("That time has already passed. Try a time in the future, e.g. 'tomorrow at 9am'.")
+        updated = replace(reminder, schedule=schedule_to_dict(schedule), next_due=nxt.timestamp())
+        self.store.put_reminder(updated)
+        return updated
+
+    def rename(self, reminder: Reminder, text: str) -> Reminder:
+        text = clean_text(text)
+        if not text:
+            raise RegimenError("Tell me the new name, for example: /rename 2 evening stretch")
+        updated = replace(reminder, text=text)
+        self.store.put_reminder(updated)
+        return updated
+
+    # Occurrences --------------------------------------------------------------------------------
+    def open_occurrences(self, reminder: Reminder) -> list[Occurrence]:
+        return [o for o in self.store.open_occurrences_of(reminder.account_id) if o.reminder_id == reminder.id]
+
+    def answerable(self, reminder: Reminder) -> Occurrence | None:
+        """The occurrence '/done N' means: the latest one shown or snoozed, else the upcoming one soon."""
+        shown = [o for o in self.open_occurrences(reminder) if o.status in (SENT, SNOOZED) or o.deliveries]
+        if shown:
+            return shown[-1]
+        return None
+
+    def claim_early(self, reminder: Reminder) -> Occurrence | None:
+        """Create the upcoming occurrence now, so it can be answered before it is due."""
+        if reminder.next_due is None or reminder.paused:
+            return None
+        if reminder.next_due - self.now_ts() > EARLY_DONE_WINDOW.total_seconds():
+            return None
+        occurrence = self.advance(reminder, status=SENT, fire_at=reminder.next_due)
+        return occurrence
+
+    def advance(self, reminder: Reminder, status: str, fire_at: float, late: bool = False) -> Occurrence:
+        """Turn the reminder's next due time into an occurrence and move the reminder on, atomically."""
+        assert reminder.next_due is not None
+        due = reminder.next_due
+        schedule = schedule_from_dict(reminder.schedule)
+        account = self.store.get_account(reminder.account_id)
+        nxt = next_occurrence(schedule, datetime.fromtimestamp(due, tz=UTC), self.tz(account))
+        occurrence = Occurrence(
+            id=occurrence_id(reminder.id, due),
+            account_id=reminder.account_id,
+            reminder_id=reminder.id,
+            number=reminder.number,
+            text=reminder.text,
+            due=due,
+            fire_at=fire_at,
+            status=status,
+            updated_at=self.now_ts(),
+            late=late,
+        )
+        with self.store.atomic():
+            self.store.put_occurrence(occurrence)
+            self.store.put_reminder(replace(reminder, next_due=nxt.timestamp() if nxt else None))
+        return occurrence
+
+    def resolve(self, occurrence: Occurrence, status: str) -> Occurrence:
+        if status not in RESOLVED_STATUSES:
+            raise ValueError(status)
+        updated = replace(occurrence, status=status, updated_at=self.now_ts())
+        self.store.put_occurrence(updated)
+        return updated
+
+    def snooze(self, occurrence: Occurrence, until: datetime) -> Occurrence:
+        updated = replace(occurrence, status=SNOOZED, fire_at=until.timestamp(), updated_at=self.now_ts())
+        self.store.put_occurrence(updated)
+        return updated
+
+    def mark_done(self, occurrence: Occurrence) -> Occurrence:
+        return self.resolve(occurrence, DONE)
+
+    def mark_skipped(self, occurrence: Occurrence) -> Occurrence:
+        return self.resolve(occurrence, SKIPPED)
+
+
+def clean_text(text: str) -> str:
+    """Printable, single-line, bounded: reminder names are shown on every platform."""
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
+    cleaned = " ".join(cleaned.split())
+    if len(cleaned) > MAX_TEXT:
+        cleaned = cleaned[: MAX_TEXT - 1].rstrip() + "…"
+    return cleaned

@@ -1,0 +1,92 @@
+"""How the core words things: times in the person's zone, reminder lines, reminder messages."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, tzinfo
+
+from bot import payloads
+from bot.faq_content import DISCLAIMER
+from bot.models import Button, Reply
+from bot.recurrence import describe, schedule_from_dict
+from storage.records import DONE, SKIPPED, Occurrence, Reminder
+
+__all__ = ["DISCLAIMER", "local", "outcome_message", "reminder_line", "reminder_message", "when_text"]
+
+
+def local(ts: float, tz: tzinfo) -> datetime:
+    return datetime.fromtimestamp(ts, tz=UTC).astimezone(tz)
+
+
+def when_text(ts: float, tz: tzinfo, now: datetime | None = None) -> str:
+    """'today 20:00', 'tomorrow 09:00', 'Thu 10 Dec 20:00' in the person's zone."""
+    moment = local(ts, tz)
+    clock = moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
+    if now is not None:
+        today = now.astimezone(tz).date()
+        days = (moment.date() - today).days
+        if days == 0:
+            return f"today {clock}"
+        if days == 1:
+            return f"tomorrow {clock}"
+        if days == -1:
+            return f"yesterday {clock}"
+    return f"{moment.strftime('%a')} {moment.day} {moment.strftime('%b')} {clock}"
+
+
+def schedule_text(reminder: Reminder, tz: tzinfo) -> str:
+    return describe(schedule_from_dict(reminder.schedule), tz)
+
+
+def reminder_line(reminder: Reminder, tz: tzinfo, now: datetime) -> str:
+    parts = [f"{reminder.number}. {reminder.text}", f"   {schedule_text(reminder, tz)}"]
+    if reminder.paused:
+        reason = f" ({reminder.pause_reason})" if reminder.pause_reason else ""
+        parts.append(f"   paused{reason}: /resume {reminder.number}")
+    elif reminder.next_due is not None:
+        parts.append(f"   next: {when_text(reminder.next_due, tz, now)}")
+    else:
+        parts.append("   done, no more times")
+    return "\n".join(parts)
+
+
+def occurrence_buttons(occurrence: Occurrence, tz: tzinfo, now: datetime) -> tuple[tuple[Button, ...], ...]:
+    later = (
+        Button("This evening", payloads.occurrence(payloads.SNOOZE_EVENING, occurrence.id))
+        if now.astimezone(tz).hour < 18
+        else Button("Tomorrow 8:00", payloads.occurrence(payloads.SNOOZE_MORNING, occurrence.id))
+    )
+    return (
+        (
+            Button("✅ Done", payloads.occurrence(payloads.DONE, occurrence.id)),
+            Button("⏭ Skip", payloads.occurrence(payloads.SKIP, occurrence.id)),
+        ),
+        (
+            Button("💤 15 min", payloads.occurrence(payloads.SNOOZE_15M, occurrence.id)),
+            Button("💤 1 hour", payloads.occurrence(payloads.SNOOZE_1H, occurrence.id)),
+            later,
+        ),
+    )
+
+
+def reminder_message(occurrence: Occurrence, tz: tzinfo, now: datetime) -> Reply:
+    lines = [f"⏰ Reminder {occurrence.number}: {occurrence.text}"]
+    due = when_text(occurrence.due, tz, now)
+    if occurrence.late:
+        lines.append(f"(Late: this was due {due}, while I was offline.)")
+    elif occurrence.fire_at > occurrence.due + 60:
+        lines.append(f"(Snoozed from {due}.)")
+    lines.append(
+        f"Tap a button, or type /done {occurrence.number}, /skip {occurrence.number} or /snooze {occurrence.number} 1h."
+    )
+    return Reply(text="\n".join(lines), buttons=occurrence_buttons(occurrence, tz, now))
+
+
+def outcome_message(occurrence: Occurrence, tz: tzinfo, now: datetime) -> str:
+    at = when_text(occurrence.updated_at, tz, now)
+    if occurrence.status == DONE:
+        return f"✅ Done {at}: {occurrence.text}. Nice work!"
+    if occurrence.status == SKIPPED:
+        return f"⏭ Skipped {at}: {occurrence.text}. That's fine; I'll remind you next time."
+    if occurrence.fire_at > occurrence.updated_at:
+        return f"💤 Snoozed: {occurrence.text}. I'll remind you again {when_text(occurrence.fire_at, tz, now)}."
+    return f"{occurrence.text}: {occurrence.status} ({at})."

@@ -1,0 +1,112 @@
+"""Settings from the environment and an optional .env file.
+
+A missing or malformed setting stops start-up with one line that says which and how to fix it.
+Tokens are kept out of repr() so they can never reach a log by accident.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dotenv import dotenv_values
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_DB_PATH = "data/clearback.json"
+
+
+class SettingsError(ValueError):
+    """One clear line: which setting is wrong and how to fix it."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    telegram_token: str | None = field(default=None, repr=False)
+    discord_token: str | None = field(default=None, repr=False)
+    db_path: str = DEFAULT_DB_PATH
+    default_timezone: str = "UTC"
+    log_level: str = "INFO"
+    catch_up_grace_hours: float = 12.0
+    telegram_base_url: str | None = None
+    telegram_webhook_url: str | None = None
+    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_port: int = 8443
+    telegram_webhook_secret: str | None = field(default=None, repr=False)
+    discord_guild_id: int | None = None
+
+    @property
+    def platforms_configured(self) -> list[str]:
+        return [name for name, token in (("telegram", self.telegram_token), ("discord", self.discord_token)) if token]
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
+    """Real environment variables win over the .env file."""
+    values: dict[str, str] = {}
+    if env_file is not None and Path(env_file).is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def text(name: str) -> str | None:
+        raw = values.get(name, "").strip()
+        return raw or None
+
+    def number(name: str, default: float, low: float, high: float, example: str) -> float:
+        raw = text(name)
+        if raw is None:
+            return default
+        try:
+            value = float(raw)
+        except ValueError:
+            raise SettingsError(f"{name} must be a number, e.g. {name}={example} (got {raw!r}).") from None
+        if not low <= value <= high:
+            raise SettingsError(f"{name} must be between {low:g} and {high:g}, e.g. {name}={example}.")
+        return value
+
+    zone = text("BOT_DEFAULT_TIMEZONE") or "UTC"
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(
+            f"BOT_DEFAULT_TIMEZONE={zone!r} is not an IANA time zone; use e.g. BOT_DEFAULT_TIMEZONE=Europe/Berlin."
+        ) from None
+
+    level = (text("LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, e.g. LOG_LEVEL=INFO (got {level!r}).")
+
+    telegram_token = text("TELEGRAM_TOKEN")
+    if telegram_token is not None and (":" not in telegram_token or " " in telegram_token):
+        raise SettingsError(
+            "TELEGRAM_TOKEN does not look like a bot token (expected '123456:ABC-...' from @BotFather)."
+        )
+    discord_token = text("DISCORD_TOKEN")
+    if discord_token is not None and (" " in discord_token or len(discord_token) < 20):
+        raise SettingsError(
+            "DISCORD_TOKEN does not look like a bot token (copy it from the Bot page of your application)."
+        )
+
+    guild_raw = text("DISCORD_GUILD_ID")
+    if guild_raw is not None and not guild_raw.isdigit():
+        raise SettingsError("DISCORD_GUILD_ID must be a server id (digits), e.g. DISCORD_GUILD_ID=123456789012345678.")
+
+    webhook_url = text("TELEGRAM_WEBHOOK_URL")
+    if webhook_url is not None and not webhook_url.startswith("https://"):
+        raise SettingsError("TELEGRAM_WEBHOOK_URL must start with https://, e.g. https://bot.example.org/telegram.")
+
+    return Settings(
+        telegram_token=telegram_token,
+        discord_token=discord_token,
+        db_path=text("BOT_DB_PATH") or DEFAULT_DB_PATH,
+        default_timezone=zone,
+        log_level=level,
+        catch_up_grace_hours=number("BOT_CATCH_UP_GRACE_HOURS", 12.0, 0.0, 168.0, "12"),
+        telegram_base_url=text("TELEGRAM_BASE_URL"),
+        telegram_webhook_url=webhook_url,
+        telegram_webhook_listen=text("TELEGRAM_WEBHOOK_LISTEN") or "0.0.0.0",
+        telegram_webhook_port=int(number("TELEGRAM_WEBHOOK_PORT", 8443, 1, 65535, "8443")),
+        telegram_webhook_secret=text("TELEGRAM_WEBHOOK_SECRET"),
+        discord_guild_id=int(guild_raw) if guild_raw else None,
+    )

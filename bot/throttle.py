@@ -1,0 +1,37 @@
+"""Per-person flood control: someone sending hundreds of messages a second is slowed down politely,
+without delaying anybody else."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+_MAX_TRACKED = 50_000
+
+
+class Throttle:
+    """A token bucket per identity: `burst` messages at once, then `rate` per second."""
+
+    def __init__(self, rate: float = 5.0, burst: float = 20.0, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._rate = rate
+        self._burst = burst
+        self._monotonic = monotonic
+        self._buckets: OrderedDict[str, tuple[float, float, bool]] = OrderedDict()  # tokens, stamp, warned
+
+    def allow(self, key: str) -> tuple[bool, bool]:
+        """(allowed, warn): warn is True once per flood, so the person is told to wait exactly once."""
+        now = self._monotonic()
+        tokens, stamp, warned = self._buckets.get(key, (self._burst, now, False))
+        tokens = min(self._burst, tokens + (now - stamp) * self._rate)
+        if tokens >= 1.0:
+            self._store(key, (tokens - 1.0, now, False))
+            return True, False
+        self._store(key, (tokens, now, True))
+        return False, not warned
+
+    def _store(self, key: str, value: tuple[float, float, bool]) -> None:
+        self._buckets[key] = value
+        self._buckets.move_to_end(key)
+        while len(self._buckets) > _MAX_TRACKED:
+            self._buckets.popitem(last=False)

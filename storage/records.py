@@ -1,0 +1,127 @@
+"""The records the core keeps. Immutable: an update is a new record (dataclasses.replace).
+
+Immutability is what lets the durable store snapshot its state in a background thread without
+copying every record. Timestamps are UTC epoch seconds (floats), never naive datetimes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, TypeVar
+
+# Occurrence statuses. Open ones still wait for delivery or for an answer.
+SENDING = "sending"  # claimed; the send is in flight (at most once: never re-sent after a crash)
+RETRY = "retry"  # delivery failed for a passing reason; fires again at fire_at
+SENT = "sent"  # delivered; waits for Done / Skip / Snooze
+SNOOZED = "snoozed"  # fires again at fire_at
+HELD = "held"  # inside quiet hours; fires when they end
+OPEN_STATUSES = frozenset({SENDING, RETRY, SENT, SNOOZED, HELD})
+# Resolved ones are history.
+DONE = "done"
+SKIPPED = "skipped"
+MISSED = "missed"  # never answered, or fell due while the bot was down for longer than the grace period
+UNDELIVERABLE = "undeliverable"  # the person blocked the bot or closed their DMs
+UNCONFIRMED = "unconfirmed"  # the bot stopped while sending: maybe delivered, never sent twice
+CANCELLED = "cancelled"  # the reminder was deleted while this occurrence was open
+RESOLVED_STATUSES = frozenset({DONE, SKIPPED, MISSED, UNDELIVERABLE, UNCONFIRMED, CANCELLED})
+# Statuses whose fire_at puts them in the due index.
+SCHEDULED_STATUSES = frozenset({RETRY, SNOOZED, HELD})
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """One person's regimen, shared by all their linked platform identities."""
+
+    id: str
+    timezone: str
+    created_at: float
+    next_number: int = 1
+    quiet_hours: str | None = None  # "22:00-07:00" in the account's zone
+    deliver_to: str = "origin"  # "origin" (where the reminder was made), a platform name, or "both"
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityRecord:
+    """A platform identity and where its private messages go."""
+
+    key: str  # "telegram:12345"
+    account_id: str
+    platform: str
+    user_id: str
+    chat_id: str  # the private chat reminders are delivered to
+    created_at: float
+    unreachable_since: float | None = None  # blocked the bot / closed DMs
+
+
+@dataclass(frozen=True, slots=True)
+class Reminder:
+    id: str
+    account_id: str
+    number: int  # short, per account, stable: what people type in /done 2
+    text: str
+    kind: str  # "exfoliation", "cream", "checkin", "custom"
+    schedule: dict[str, Any]  # bot.recurrence.schedule_to_dict
+    origin: str  # platform it was created on
+    created_at: float
+    next_due: float | None  # None when a one-off has fired
+    paused: bool = False
+    pause_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """Where one occurrence was shown, so an answer on one platform can update the others."""
+
+    platform: str
+    chat_id: str
+    message_ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One due instance of a reminder, with its outcome."""
+
+    id: str  # f"{reminder_id}@{int(due)}": the same occurrence can never be created twice
+    account_id: str
+    reminder_id: str
+    number: int
+    text: str
+    due: float  # the scheduled instant
+    fire_at: float  # when it is (next) to be shown: due, a snooze, a retry, the end of quiet hours
+    status: str
+    updated_at: float
+    late: bool = False
+    deliveries: tuple[Delivery, ...] = ()
+    attempts: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+def occurrence_id(reminder_id: str, due: float) -> str:
+    return f"{reminder_id}@{int(due)}"
+
+
+Record = Account | IdentityRecord | Reminder | Occurrence
+R = TypeVar("R", Account, IdentityRecord, Reminder, Occurrence)
+
+
+def to_doc(record: Record) -> dict[str, Any]:
+    """A JSON-ready dict of the record's fields (used by the journal and the TinyDB files)."""
+    doc: dict[str, Any] = {}
+    for f in fields(record):
+        value = getattr(record, f.name)
+        if f.name == "deliveries":
+            value = [[d.platform, d.chat_id, d.message_ref] for d in value]
+        doc[f.name] = value
+    return doc
+
+
+def from_doc(cls: type[R], doc: dict[str, Any]) -> R:
+    """Build a record from a stored dict; unknown keys are ignored, missing ones take defaults."""
+    names = {f.name for f in fields(cls)}
+    kwargs = {k: v for k, v in doc.items() if k in names}
+    if cls is Occurrence and "deliveries" in kwargs:
+        kwargs["deliveries"] = tuple(Delivery(*item) for item in kwargs["deliveries"])
+    return cls(**kwargs)

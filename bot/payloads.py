@@ -18,7 +18,7 @@ SNOOZE_EVENING = "sev"
 SNOOZE_MORNING = "smo"
 OCCURRENCE_ACTIONS = frozenset({DONE, SKIP, SNOOZE_15M, SNOOZE_1H, SNOOZE_EVENING, SNOOZE_MORNING})
 
-_SAFE = re.compile(r"^[A-Za-z0-9_@.,:+\-]{1,64}$")
+_SAFE = re.compile(r"[A-Za-z0-9_@.,:+/\-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +46,7 @@ def command(text: str) -> str:
 
 def parse(raw: str) -> Payload | None:
     """None for anything malformed (forged, truncated, from an old version)."""
-    if not _SAFE.match(raw):
+    if not _SAFE.fullmatch(raw):
         return None
     kind, _, rest = raw.partition(":")
     if kind == "o":

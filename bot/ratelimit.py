@@ -8,6 +8,7 @@ so tests can drive it without real waiting.
 from __future__ import annotations
 
 import asyncio
+import math
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -30,7 +31,11 @@ _MAX_TRACKED_CHATS = 100_000
 
 
 class Pacer:
-    """Reserves send slots: each call to `wait` returns when the message may go out."""
+    """Reserves send slots: each call to `wait` returns when the message may go out.
+
+    Time is cut into slots of 1/per_second; each slot carries at most one message. A message that
+    must wait for its chat's gap takes a later slot without holding up other chats' messages.
+    """
 
     def __init__(
         self,
@@ -38,23 +43,31 @@ class Pacer:
         monotonic: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
-        self._interval = 1.0 / limits.per_second
+        self._slot = 1.0 / limits.per_second
         self._chat_interval = limits.per_chat_interval
         self._monotonic = monotonic
         self._sleep = sleep
-        self._next_global = 0.0
+        self._taken: set[int] = set()
+        self._blocked_until = 0.0
         self._next_by_chat: OrderedDict[str, float] = OrderedDict()
 
     def reserve(self, chat_id: str) -> float:
-        """Book the earliest slot for this chat and return how long to wait for it."""
+        """Book the earliest free slot for this chat and return how long to wait for it."""
         now = self._monotonic()
-        slot = max(now, self._next_global, self._next_by_chat.get(chat_id, 0.0))
-        self._next_global = slot + self._interval
-        self._next_by_chat[chat_id] = slot + self._chat_interval
+        earliest = max(now, self._blocked_until, self._next_by_chat.get(chat_id, 0.0))
+        index = math.ceil(earliest / self._slot - 1e-9)
+        while index in self._taken:  # only the sends in flight hold slots, so this stays short
+            index += 1
+        self._taken.add(index)
+        current = math.floor(now / self._slot)
+        if len(self._taken) > 64:
+            self._taken = {i for i in self._taken if i >= current}
+        slot_time = max(earliest, index * self._slot)
+        self._next_by_chat[chat_id] = slot_time + self._chat_interval
         self._next_by_chat.move_to_end(chat_id)
         while len(self._next_by_chat) > _MAX_TRACKED_CHATS:
             self._next_by_chat.popitem(last=False)
-        return slot - now
+        return slot_time - now
 
     async def wait(self, chat_id: str) -> None:
         delay = self.reserve(chat_id)
@@ -63,4 +76,4 @@ class Pacer:
 
     def push_back(self, seconds: float) -> None:
         """A platform said 'retry after': hold every send on this platform for that long."""
-        self._next_global = max(self._next_global, self._monotonic() + seconds)
+        self._blocked_until = max(self._blocked_until, self._monotonic() + seconds)

@@ -1,0 +1,38 @@
+"""A real in-process platform for tests: records what the bot sends and can fail like a platform."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.delivery import RecipientUnreachable, RetryLater, TransientDeliveryError
+from bot.models import Address, Reply
+
+
+@dataclass
+class RecordingPlatform:
+    platform: str = "console"
+    sent: list[tuple[Address, Reply]] = field(default_factory=list)
+    edits: list[tuple[Address, str, Reply]] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)  # chat ids that blocked the bot
+    retry_after: list[float] = field(default_factory=list)  # next sends answer "retry after" with these
+    outages: int = 0  # the next N sends fail with a network error
+
+    async def send(self, address: Address, reply: Reply) -> str | None:
+        if address.chat_id in self.blocked:
+            raise RecipientUnreachable("blocked")
+        if self.retry_after:
+            raise RetryLater(self.retry_after.pop(0))
+        if self.outages > 0:
+            self.outages -= 1
+            raise TransientDeliveryError("network down")
+        self.sent.append((address, reply))
+        return f"m{len(self.sent)}"
+
+    async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
+        self.edits.append((address, message_ref, reply))
+
+    def texts(self) -> list[str]:
+        return [reply.text for _, reply in self.sent]
+
+    def reminders(self) -> list[Reply]:
+        return [reply for _, reply in self.sent if reply.text.startswith("⏰")]

@@ -1,0 +1,240 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.scheduler import MAX_ATTEMPTS
+from storage.memory_store import MemoryStore
+from storage.records import MISSED, RETRY, SENDING, SENT, UNCONFIRMED, UNDELIVERABLE, occurrence_id
+from tests.fakes import RecordingPlatform
+
+START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
+USER = Identity("console", "alice")
+CHAT = Address("console", "alice")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def platform() -> RecordingPlatform:
+    return RecordingPlatform()
+
+
+@pytest.fixture
+def app(clock: FakeClock, platform: RecordingPlatform) -> App:
+    application = App(MemoryStore(), clock)
+    application.hub.register(platform)
+    return application
+
+
+async def say(app: App, text: str, who: Identity = USER) -> list[Reply]:
+    return await app.handle(IncomingMessage(who, Address(who.platform, who.user_id), text=text))
+
+
+async def press(app: App, payload: str, who: Identity = USER) -> list[Reply]:
+    return await app.handle(IncomingMessage(who, Address(who.platform, who.user_id), button=payload))
+
+
+def account_id(app: App, who: Identity = USER) -> str:
+    account = app.regimen.account_for(who)
+    assert account is not None
+    return account.id
+
+
+async def test_reminder_fires_at_its_time_once_with_buttons(app: App, clock: FakeClock, platform: RecordingPlatform):
+    await say(app, "/remind stretch in 30s")
+    clock.advance(29)
+    assert await app.scheduler.tick() == 0
+    assert platform.reminders() == []
+    clock.advance(1)
+    await app.scheduler.tick()
+    await app.scheduler.tick()
+    [reminder] = platform.reminders()
+    assert "stretch" in reminder.text
+    payloads = reminder.button_payloads()
+    assert any(p.startswith("o:d:") for p in payloads) and any(p.startswith("o:k:") for p in payloads)
+    [occurrence] = app.store.open_occurrences_of(account_id(app))
+    assert occurrence.status == SENT and occurrence.deliveries[0].message_ref == "m1"
+
+
+async def test_recurring_reminder_moves_on_and_unanswered_one_becomes_missed(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+):
+    await say(app, "/remind cream every day at 21:30")
+    for _ in range(2):
+        clock.set(clock.now().replace(hour=21, minute=30) + timedelta(seconds=1))
+        await app.scheduler.tick()
+        clock.advance(timedelta(days=1))
+        clock.set(clock.now().replace(hour=12))
+    assert len(platform.reminders()) == 2
+    history = app.store.history_of(account_id(app))
+    assert [o.status for o in history] == [MISSED]
+    [reminder] = app.store.reminders_of(account_id(app))
+    assert reminder.next_due == datetime(2026, 11, 27, 21, 30, tzinfo=UTC).timestamp()
+
+
+async def test_every_day_at_20_in_berlin_stays_20_local_across_dst(app: App, clock: FakeClock):
+    clock.set(datetime(2026, 10, 23, 12, tzinfo=UTC))
+    await say(app, "/timezone Europe/Berlin")
+    await say(app, "/remind cream every day at 20:00")
+    platform = RecordingPlatform()
+    app.hub.register(platform)
+    fired: list[datetime] = []
+    for _ in range(4):  # 23, 24, 25 (the change), 26 October
+        nxt = app.store.next_due_at()
+        assert nxt is not None
+        clock.set(datetime.fromtimestamp(nxt, tz=UTC))
+        await app.scheduler.tick()
+        fired.append(clock.now())
+    berlin = ZoneInfo("Europe/Berlin")
+    assert [t.astimezone(berlin).hour for t in fired] == [20, 20, 20, 20]
+    assert [t.hour for t in fired] == [18, 18, 19, 19]
+    assert len(platform.reminders()) == 4
+
+
+async def test_down_within_grace_delivers_once_marked_late(app: App, clock: FakeClock, platform: RecordingPlatform):
+    await say(app, "/remind stretch at 13:00")
+    clock.advance(timedelta(hours=4))  # the bot was down from before 13:00 until 16:00
+    await app.scheduler.tick()
+    await app.scheduler.tick()
+    [reminder] = platform.reminders()
+    assert "Late" in reminder.text
+    [occurrence] = app.store.open_occurrences_of(account_id(app))
+    assert occurrence.late
+
+
+async def test_down_beyond_grace_records_missed_and_summarises(app: App, clock: FakeClock, platform: RecordingPlatform):
+    await say(app, "/remind cream every day at 21:30")
+    clock.advance(timedelta(days=3, hours=10))  # Sat 22:00: the last 21:30 is 30 minutes late, within grace
+    await app.scheduler.tick()
+    history = app.store.history_of(account_id(app))
+    assert [o.status for o in history] == [MISSED, MISSED, MISSED]
+    summaries = [t for t in platform.texts() if t.startswith("While I was offline")]
+    assert len(summaries) == 1 and "cream" in summaries[0]
+    [late] = platform.reminders()  # only the latest is delivered, marked late; no flood of old ones
+    assert "Late" in late.text
+
+
+async def test_occurrence_left_sending_by_a_crash_is_never_resent(app: App, platform: RecordingPlatform):
+    await say(app, "/remind stretch in 10m")
+    [reminder] = app.store.reminders_of(account_id(app))
+    assert reminder.next_due is not None
+    stuck = app.regimen.advance(reminder, status=SENDING, fire_at=reminder.next_due)
+    restarted = App(app.store, app.clock)
+    restarted.hub.register(platform)
+    assert await restarted.scheduler.recover() == 1
+    await restarted.scheduler.tick()
+    assert platform.reminders() == []
+    assert app.store.get_occurrence(stuck.account_id, stuck.id).status == UNCONFIRMED  # type: ignore[union-attr]
+    assert any("may not have reached you" in t for t in platform.texts())
+
+
+async def test_blocked_user_is_parked_then_resumes_when_they_write(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+):
+    await say(app, "/remind cream every day at 21:30")
+    platform.blocked.add("alice")
+    clock.set(START.replace(hour=21, minute=30))
+    await app.scheduler.tick()
+    identity = app.store.get_identity(USER.key)
+    assert identity is not None and identity.unreachable_since is not None
+    clock.advance(timedelta(days=1))
+    await app.scheduler.tick()  # no attempt at all while parked
+    statuses = [o.status for o in app.store.history_of(account_id(app))]
+    assert statuses == [UNDELIVERABLE, UNDELIVERABLE]
+    platform.blocked.clear()
+    replies = await say(app, "/reminders")
+    assert replies[0].text.startswith("Welcome back")
+    clock.advance(timedelta(days=1))
+    await app.scheduler.tick()
+    assert len(platform.reminders()) == 1
+
+
+async def test_flood_control_waits_as_told_then_delivers_once(app: App, clock: FakeClock, platform: RecordingPlatform):
+    await say(app, "/remind stretch in 1m")
+    platform.retry_after.append(7.0)
+    clock.advance(60)
+    await app.scheduler.tick()
+    [occurrence] = app.store.open_occurrences_of(account_id(app))
+    assert occurrence.status == RETRY and occurrence.fire_at == clock.now().timestamp() + 7.0
+    clock.advance(6)
+    await app.scheduler.tick()
+    assert platform.reminders() == []
+    clock.advance(1)
+    await app.scheduler.tick()
+    await app.scheduler.tick()
+    assert len(platform.reminders()) == 1
+
+
+async def test_network_outage_backs_off_and_gives_up_after_max_attempts(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+):
+    await say(app, "/remind stretch in 1m")
+    platform.outages = 100
+    clock.advance(60)
+    for _ in range(MAX_ATTEMPTS + 2):
+        await app.scheduler.tick()
+        nxt = app.store.next_due_at()
+        if nxt is None:
+            break
+        clock.set(datetime.fromtimestamp(nxt, tz=UTC))
+    [occurrence] = app.store.history_of(account_id(app))
+    assert occurrence.status == UNDELIVERABLE and occurrence.attempts == MAX_ATTEMPTS - 1
+    assert platform.reminders() == []
+
+
+async def test_snoozed_occurrence_fires_again_and_schedule_is_unchanged(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+):
+    await say(app, "/remind cream every day at 21:30")
+    clock.set(START.replace(hour=21, minute=30))
+    await app.scheduler.tick()
+    [reminder_before] = app.store.reminders_of(account_id(app))
+    snooze = next(p for p in platform.reminders()[0].button_payloads() if p.startswith("o:s15:"))
+    [edited] = await press(app, snooze)
+    assert edited.edit and "Snoozed" in edited.text
+    clock.advance(timedelta(minutes=14))
+    await app.scheduler.tick()
+    assert len(platform.reminders()) == 1
+    clock.advance(timedelta(minutes=1))
+    await app.scheduler.tick()
+    second = platform.reminders()[1]
+    assert "Snoozed from" in second.text
+    [reminder_after] = app.store.reminders_of(account_id(app))
+    assert reminder_after.next_due == reminder_before.next_due
+
+
+async def test_due_time_comes_from_storage_and_wait_is_bounded(app: App, clock: FakeClock):
+    assert app.scheduler.seconds_until_due() == 1.0
+    await say(app, "/remind stretch in 30s")
+    assert app.scheduler.seconds_until_due(cap=60) == 30
+    clock.advance(45)
+    assert app.scheduler.seconds_until_due() == 0
+
+
+async def test_deleted_reminder_open_occurrence_is_cancelled_not_delivered(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+):
+    await say(app, "/remind stretch in 1m")
+    platform.retry_after.append(30.0)
+    clock.advance(60)
+    await app.scheduler.tick()
+    await say(app, "/delete 1")
+    clock.advance(60)
+    await app.scheduler.tick()
+    assert platform.reminders() == []
+    [occurrence] = app.store.history_of(account_id(app))
+    assert occurrence.status == "cancelled"
+
+
+def test_occurrence_ids_are_deterministic() -> None:
+    # The claim key: the same reminder and due time always name the same occurrence.
+    assert occurrence_id("abc", 1800000000.7) == occurrence_id("abc", 1800000000.2) == "abc@1800000000"

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import DEFAULT_DB_PATH, SettingsError, load_settings
+
+
+def test_defaults_with_nothing_set(tmp_path: Path) -> None:
+    settings = load_settings({}, env_file=tmp_path / "missing.env")
+    assert settings.db_path == DEFAULT_DB_PATH and settings.default_timezone == "UTC"
+    assert settings.platforms_configured == []
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("BOT_DEFAULT_TIMEZONE=Europe/Berlin\nLOG_LEVEL=debug\nTELEGRAM_TOKEN=123:abc\n")
+    settings = load_settings({"LOG_LEVEL": "WARNING"}, env_file=env)
+    assert settings.default_timezone == "Europe/Berlin"
+    assert settings.log_level == "WARNING"
+    assert settings.platforms_configured == ["telegram"]
+
+
+def test_tokens_never_appear_in_repr() -> None:
+    settings = load_settings({"TELEGRAM_TOKEN": "123:secret-token", "DISCORD_TOKEN": "d" * 40}, env_file=None)
+    assert "secret-token" not in repr(settings) and "d" * 40 not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "hint"),
+    [
+        ("BOT_DEFAULT_TIMEZONE", "Mars/Olympus", "Europe/Berlin"),
+        ("LOG_LEVEL", "LOUD", "LOG_LEVEL=INFO"),
+        ("TELEGRAM_TOKEN", "not a token", "@BotFather"),
+        ("DISCORD_TOKEN", "short", "Bot page"),
+        ("DISCORD_GUILD_ID", "my-server", "digits"),
+        ("BOT_CATCH_UP_GRACE_HOURS", "soon", "=12"),
+        ("TELEGRAM_WEBHOOK_URL", "http://insecure", "https://"),
+    ],
+)
+def test_malformed_setting_names_itself_and_the_fix(name: str, value: str, hint: str) -> None:
+    with pytest.raises(SettingsError) as caught:
+        load_settings({name: value}, env_file=None)
+    message = str(caught.value)
+    assert name in message and hint in message and "\n" not in message

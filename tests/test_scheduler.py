@@ -49,7 +49,9 @@ def account_id(app: App, who: Identity = USER) -> str:
     return account.id
 
 
-async def test_reminder_fires_at_its_time_once_with_buttons(app: App, clock: FakeClock, platform: RecordingPlatform):
+async def test_reminder_fires_at_its_time_once_with_buttons(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
     await say(app, "/remind stretch in 30s")
     clock.advance(29)
     assert await app.scheduler.tick() == 0
@@ -67,7 +69,7 @@ async def test_reminder_fires_at_its_time_once_with_buttons(app: App, clock: Fak
 
 async def test_recurring_reminder_moves_on_and_unanswered_one_becomes_missed(
     app: App, clock: FakeClock, platform: RecordingPlatform
-):
+) -> None:
     await say(app, "/remind cream every day at 21:30")
     for _ in range(2):
         clock.set(clock.now().replace(hour=21, minute=30) + timedelta(seconds=1))
@@ -81,7 +83,7 @@ async def test_recurring_reminder_moves_on_and_unanswered_one_becomes_missed(
     assert reminder.next_due == datetime(2026, 11, 27, 21, 30, tzinfo=UTC).timestamp()
 
 
-async def test_every_day_at_20_in_berlin_stays_20_local_across_dst(app: App, clock: FakeClock):
+async def test_every_day_at_20_in_berlin_stays_20_local_across_dst(app: App, clock: FakeClock) -> None:
     clock.set(datetime(2026, 10, 23, 12, tzinfo=UTC))
     await say(app, "/timezone Europe/Berlin")
     await say(app, "/remind cream every day at 20:00")
@@ -100,7 +102,9 @@ async def test_every_day_at_20_in_berlin_stays_20_local_across_dst(app: App, clo
     assert len(platform.reminders()) == 4
 
 
-async def test_down_within_grace_delivers_once_marked_late(app: App, clock: FakeClock, platform: RecordingPlatform):
+async def test_down_within_grace_delivers_once_marked_late(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
     await say(app, "/remind stretch at 13:00")
     clock.advance(timedelta(hours=4))  # the bot was down from before 13:00 until 16:00
     await app.scheduler.tick()
@@ -111,7 +115,9 @@ async def test_down_within_grace_delivers_once_marked_late(app: App, clock: Fake
     assert occurrence.late
 
 
-async def test_down_beyond_grace_records_missed_and_summarises(app: App, clock: FakeClock, platform: RecordingPlatform):
+async def test_down_beyond_grace_records_missed_and_summarises(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
     await say(app, "/remind cream every day at 21:30")
     clock.advance(timedelta(days=3, hours=10))  # Sat 22:00: the last 21:30 is 30 minutes late, within grace
     await app.scheduler.tick()
@@ -123,7 +129,7 @@ async def test_down_beyond_grace_records_missed_and_summarises(app: App, clock: 
     assert "Late" in late.text
 
 
-async def test_occurrence_left_sending_by_a_crash_is_never_resent(app: App, platform: RecordingPlatform):
+async def test_occurrence_left_sending_by_a_crash_is_never_resent(app: App, platform: RecordingPlatform) -> None:
     await say(app, "/remind stretch in 10m")
     [reminder] = app.store.reminders_of(account_id(app))
     assert reminder.next_due is not None
@@ -139,7 +145,7 @@ async def test_occurrence_left_sending_by_a_crash_is_never_resent(app: App, plat
 
 async def test_blocked_user_is_parked_then_resumes_when_they_write(
     app: App, clock: FakeClock, platform: RecordingPlatform
-):
+) -> None:
     await say(app, "/remind cream every day at 21:30")
     platform.blocked.add("alice")
     clock.set(START.replace(hour=21, minute=30))
@@ -158,7 +164,9 @@ async def test_blocked_user_is_parked_then_resumes_when_they_write(
     assert len(platform.reminders()) == 1
 
 
-async def test_flood_control_waits_as_told_then_delivers_once(app: App, clock: FakeClock, platform: RecordingPlatform):
+async def test_flood_control_waits_as_told_then_delivers_once(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
     await say(app, "/remind stretch in 1m")
     platform.retry_after.append(7.0)
     clock.advance(60)
@@ -176,7 +184,7 @@ async def test_flood_control_waits_as_told_then_delivers_once(app: App, clock: F
 
 async def test_network_outage_backs_off_and_gives_up_after_max_attempts(
     app: App, clock: FakeClock, platform: RecordingPlatform
-):
+) -> None:
     await say(app, "/remind stretch in 1m")
     platform.outages = 100
     clock.advance(60)
@@ -193,7 +201,7 @@ async def test_network_outage_backs_off_and_gives_up_after_max_attempts(
 
 async def test_snoozed_occurrence_fires_again_and_schedule_is_unchanged(
     app: App, clock: FakeClock, platform: RecordingPlatform
-):
+) -> None:
     await say(app, "/remind cream every day at 21:30")
     clock.set(START.replace(hour=21, minute=30))
     await app.scheduler.tick()
@@ -212,7 +220,7 @@ async def test_snoozed_occurrence_fires_again_and_schedule_is_unchanged(
     assert reminder_after.next_due == reminder_before.next_due
 
 
-async def test_due_time_comes_from_storage_and_wait_is_bounded(app: App, clock: FakeClock):
+async def test_due_time_comes_from_storage_and_wait_is_bounded(app: App, clock: FakeClock) -> None:
     assert app.scheduler.seconds_until_due() == 1.0
     await say(app, "/remind stretch in 30s")
     assert app.scheduler.seconds_until_due(cap=60) == 30
@@ -222,7 +230,7 @@ async def test_due_time_comes_from_storage_and_wait_is_bounded(app: App, clock: 
 
 async def test_deleted_reminder_open_occurrence_is_cancelled_not_delivered(
     app: App, clock: FakeClock, platform: RecordingPlatform
-):
+) -> None:
     await say(app, "/remind stretch in 1m")
     platform.retry_after.append(30.0)
     clock.advance(60)

@@ -1,0 +1,123 @@
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+from adapters.console_adapter import ConsoleAdapter
+from bot.app import App
+from bot.clock import FakeClock
+from bot.models import Reply
+from storage.memory_store import MemoryStore
+
+
+class PipeIn(io.TextIOBase):
+    """A pipe the test writes to line by line; iteration blocks until a line or the end arrives."""
+
+    def __init__(self) -> None:
+        self._read, self._write = os.pipe()
+        self._reader = os.fdopen(self._read, "r", encoding="utf-8")
+
+    def send(self, line: str) -> None:
+        os.write(self._write, (line + "\n").encode())
+
+    def close_input(self) -> None:
+        os.close(self._write)
+
+    def release(self) -> None:
+        self._reader.close()
+
+    def __iter__(self) -> PipeIn:
+        return self
+
+    def __next__(self) -> str:
+        line = self._reader.readline()
+        if not line:
+            raise StopIteration
+        return line
+
+
+class WatchedOut(io.StringIO):
+    """Standard output that wakes waiting tests whenever the bot writes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.changed = asyncio.Event()
+
+    def write(self, text: str) -> int:
+        written = super().write(text)
+        self.changed.set()
+        return written
+
+
+async def wait_for(out: WatchedOut, text: str) -> str:
+    async with asyncio.timeout(5):
+        while text not in out.getvalue():
+            out.changed.clear()
+            await out.changed.wait()
+    return out.getvalue()
+
+
+async def test_console_conversation_with_numbered_buttons_and_reminder(tmp_path: Path) -> None:
+    clock = FakeClock(datetime(2026, 11, 25, 12, tzinfo=UTC))
+    app = App(MemoryStore(), clock)
+    stdin, stdout = PipeIn(), WatchedOut()
+    console = ConsoleAdapter(app.handle, stdin=stdin, stdout=stdout, files_dir=tmp_path)
+    app.hub.register(console)
+    await console.start()
+
+    stdin.send("/start")
+    out = await wait_for(stdout, "(type a number to choose)")
+    assert "[1] Exfoliation plan" in out and "not medical advice" in out
+    stdin.send("1")  # press "Exfoliation plan"
+    await wait_for(stdout, "Adopt: every Mon and Thu at 20:00")
+    stdin.send("1")  # press "Adopt"
+    await wait_for(stdout, "Reminder 1 set")
+
+    stdin.send("/remind stretch in 30s")
+    await wait_for(stdout, "Reminder 2 set: stretch")
+    clock.advance(30)
+    await app.scheduler.tick()
+    out = await wait_for(stdout, "⏰ Reminder 2: stretch")
+    assert "[1] ✅ Done" in out.split("⏰ Reminder 2")[1]
+    stdin.send("1")
+    await wait_for(stdout, "(updated) ✅ Done")
+
+    stdin.send("7")  # a choice that doesn't exist is explained, not sent as a question
+    await wait_for(stdout, "There is no choice [7]")
+    stdin.send("/export")
+    out = await wait_for(stdout, "(file saved:")
+    exported = json.loads((tmp_path / "clearback-export.json").read_bytes())
+    assert [r["text"] for r in exported["reminders"]][1] == "stretch"
+    assert (tmp_path / "clearback-export.json").stat().st_mode & 0o777 == 0o600
+
+    stdin.close_input()
+    await asyncio.wait_for(console.finished.wait(), 5)
+    await console.stop()
+    stdin.release()
+
+
+async def test_handler_failure_is_answered_not_fatal(tmp_path: Path) -> None:
+    calls = 0
+
+    async def flaky(message: object) -> list[Reply]:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("boom")
+        return [Reply(text="still here")]
+
+    stdin, stdout = PipeIn(), WatchedOut()
+    console = ConsoleAdapter(flaky, stdin=stdin, stdout=stdout, files_dir=tmp_path)
+    await console.start()
+    stdin.send("first")
+    await wait_for(stdout, "Sorry, something went wrong")
+    stdin.send("second")
+    await wait_for(stdout, "still here")
+    stdin.close_input()
+    await asyncio.wait_for(console.finished.wait(), 5)
+    stdin.release()
+    assert calls == 2  # the adapter kept serving after the failure

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import sys
 import threading
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import TextIO
@@ -27,12 +28,12 @@ class ConsoleAdapter:
     def __init__(
         self,
         handler: MessageHandler,
-        stdin: TextIO | None = None,
+        stdin: Iterable[str] | None = None,
         stdout: TextIO | None = None,
         files_dir: Path = Path("data/exports"),
     ) -> None:
         self._handler = handler
-        self._stdin = stdin or sys.stdin
+        self._stdin: Iterable[str] = stdin if stdin is not None else sys.stdin
         self._stdout = stdout or sys.stdout
         self._files_dir = files_dir
         self._buttons: list[tuple[str, str]] = []  # (label, payload) of the latest message with buttons

@@ -14,7 +14,7 @@ from bot.models import Reply
 from storage.memory_store import MemoryStore
 
 
-class PipeIn(io.TextIOBase):
+class PipeIn:
     """A pipe the test writes to line by line; iteration blocks until a line or the end arrives."""
 
     def __init__(self) -> None:

@@ -1,0 +1,93 @@
+"""Streaks and adherence from recorded outcomes: pure functions, no I/O.
+
+Rules (the same everywhere):
+- A streak counts consecutive scheduled occurrences marked Done. A Skip neither breaks nor extends it;
+  a missed one (never answered, or passed while the bot was down) breaks it. Occurrences the bot could not
+  deliver or could not confirm are the bot's failure, not the person's, so they are neutral like a Skip.
+- Adherence over a window is done / scheduled, counting every occurrence due in the window that has an
+  outcome or is past its time: skips count as not done there, because the regimen did not happen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from storage.records import CANCELLED, DONE, MISSED, SKIPPED, UNCONFIRMED, UNDELIVERABLE, Occurrence
+
+DAY = 86400.0
+_NEUTRAL = frozenset({SKIPPED, UNDELIVERABLE, UNCONFIRMED})
+
+
+@dataclass(frozen=True, slots=True)
+class Streak:
+    current: int
+    best: int
+
+
+@dataclass(frozen=True, slots=True)
+class Adherence:
+    done: int
+    scheduled: int
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.scheduled == 0 else round(100 * self.done / self.scheduled)
+
+
+@dataclass(frozen=True, slots=True)
+class ItemProgress:
+    reminder_id: str
+    streak: Streak
+    last_7: Adherence
+    last_28: Adherence
+
+
+def streak(occurrences: Iterable[Occurrence]) -> Streak:
+    """Occurrences of one reminder; open ones (still waiting for an answer) don't count yet."""
+    current = best = 0
+    for occurrence in sorted(occurrences, key=lambda o: o.due):
+        if occurrence.status == DONE:
+            current += 1
+            best = max(best, current)
+        elif occurrence.status == MISSED:
+            current = 0
+        # skipped, undeliverable, unconfirmed, cancelled and open ones leave the streak as it is
+    return Streak(current=current, best=best)
+
+
+def adherence(occurrences: Iterable[Occurrence], now: float, days: int) -> Adherence:
+    start = now - days * DAY
+    done = scheduled = 0
+    for occurrence in occurrences:
+        if not start <= occurrence.due <= now or occurrence.status in (CANCELLED, UNCONFIRMED, UNDELIVERABLE):
+            continue
+        scheduled += 1
+        done += occurrence.status == DONE
+    return Adherence(done=done, scheduled=scheduled)
+
+
+def item_progress(reminder_id: str, occurrences: list[Occurrence], now: float) -> ItemProgress:
+    mine = [o for o in occurrences if o.reminder_id == reminder_id]
+    return ItemProgress(
+        reminder_id=reminder_id,
+        streak=streak(mine),
+        last_7=adherence(mine, now, 7),
+        last_28=adherence(mine, now, 28),
+    )
+
+
+def encouragement(items: list[ItemProgress]) -> str:
+    """One line that fits the numbers."""
+    scheduled = sum(i.last_28.scheduled for i in items)
+    if scheduled == 0:
+        return "Your first reminders are coming up. You've got this!"
+    rate = sum(i.last_28.done for i in items) / scheduled
+    best_current = max((i.streak.current for i in items), default=0)
+    if rate >= 0.9:
+        return f"Outstanding consistency ({best_current} in a row). Your skin will thank you."
+    if rate >= 0.7:
+        return "Great going: you're keeping the rhythm. Scars fade with steady care."
+    if rate >= 0.4:
+        return "Good effort. Try to catch the next one; every session adds up."
+    return "Every session counts, and it's never too late to pick it up again with the next one."

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from bot.progress import DAY, adherence, encouragement, item_progress, streak
+from storage.records import DONE, MISSED, SENT, SKIPPED, UNCONFIRMED, UNDELIVERABLE, Occurrence
+
+NOW = 1_800_000_000.0
+
+
+def occ(status: str, days_ago: float, reminder: str = "r1") -> Occurrence:
+    due = NOW - days_ago * DAY
+    return Occurrence(
+        id=f"{reminder}@{int(due)}",
+        account_id="a",
+        reminder_id=reminder,
+        number=1,
+        text="x",
+        due=due,
+        fire_at=due,
+        status=status,
+        updated_at=due,
+    )
+
+
+def test_skip_neither_breaks_nor_extends_and_miss_breaks() -> None:
+    history = [occ(DONE, 10), occ(DONE, 9), occ(SKIPPED, 8), occ(DONE, 7), occ(MISSED, 6), occ(DONE, 5)]
+    assert streak(history) == streak(reversed(history))  # order of input doesn't matter
+    result = streak(history)
+    assert (result.current, result.best) == (1, 3)
+
+
+def test_bot_failures_are_neutral_and_open_ones_pending() -> None:
+    history = [occ(DONE, 4), occ(UNDELIVERABLE, 3), occ(UNCONFIRMED, 2), occ(DONE, 1), occ(SENT, 0.1)]
+    result = streak(history)
+    assert (result.current, result.best) == (2, 2)
+
+
+def test_adherence_windows() -> None:
+    history = [occ(DONE, 1), occ(SKIPPED, 2), occ(MISSED, 3), occ(DONE, 10), occ(DONE, 30), occ(UNDELIVERABLE, 4)]
+    week = adherence(history, NOW, 7)
+    month = adherence(history, NOW, 28)
+    assert (week.done, week.scheduled, week.percent) == (1, 3, 33)
+    assert (month.done, month.scheduled, month.percent) == (2, 4, 50)
+    assert adherence([], NOW, 7).percent is None
+
+
+def test_encouragement_follows_the_numbers() -> None:
+    perfect = [item_progress("r1", [occ(DONE, d) for d in range(1, 9)], NOW)]
+    poor = [item_progress("r1", [occ(MISSED, d) for d in range(1, 9)], NOW)]
+    empty = [item_progress("r1", [], NOW)]
+    assert "Outstanding" in encouragement(perfect) and "8 in a row" in encouragement(perfect)
+    assert "never too late" in encouragement(poor)
+    assert "first reminders" in encouragement(empty)

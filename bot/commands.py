@@ -93,13 +93,26 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("delete", "Delete a reminder", "/delete <number>", ("/delete 3",), (_NUMBER,)),
     CommandSpec(
+        "progress",
+        "Streaks, adherence and a chart",
+        "/progress [text]",
+        ("/progress", "/progress text"),
+        (Option("view", "'text' for numbers only, no chart"),),
+    ),
+    CommandSpec(
         "faq",
         "Questions about treatments",
         "/faq [topic]",
         ("/faq", "/faq chemical peels", "or just ask: how often should I exfoliate?"),
         (Option("topic", "e.g. exfoliation, laser", autocomplete=True),),
     ),
-    CommandSpec("export", "Download all your data (JSON)", "/export", ("/export",)),
+    CommandSpec(
+        "export",
+        "Download your data (JSON) or history (CSV)",
+        "/export [csv]",
+        ("/export", "/export csv"),
+        (Option("format", "json (everything) or csv (history)"),),
+    ),
     CommandSpec("forget", "Delete all your data", "/forget", ("/forget",)),
 )
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot import handlers_general as general
+from bot import handlers_progress as progress_handlers
 from bot import handlers_regimen as regimen_handlers
 from bot import payloads
 from bot.commands import BY_NAME
@@ -39,6 +40,7 @@ HANDLERS: dict[str, Handler] = {
     "pause": regimen_handlers.pause,
     "resume": regimen_handlers.resume,
     "delete": regimen_handlers.delete,
+    "progress": progress_handlers.progress,
     "faq": general.faq,
     "export": general.export,
     "forget": general.forget,
@@ -100,7 +102,9 @@ class BotCore:
         return general.question(ctx, text)
 
     def _command(self, ctx: Context, text: str) -> list[Reply]:
-        head, _, args = text[1:].partition(" ")
+        # Any whitespace ends the name: "/remind" followed by a new line is still /remind.
+        head, *rest = text[1:].split(maxsplit=1) or [""]
+        args = rest[0] if rest else ""
         name = head.split("@", 1)[0].lower()
         spec = BY_NAME.get(name)
         if spec is None:

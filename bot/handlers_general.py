@@ -9,6 +9,7 @@ from bot.commands import COMMANDS
 from bot.context import Context, clip
 from bot.faq import Topic
 from bot.faq_content import ENCOURAGEMENT
+from bot.handlers_progress import export_csv
 from bot.models import Attachment, Button, Reply
 from bot.render import DISCLAIMER, when_text
 from bot.timezones import resolve_zone
@@ -128,6 +129,8 @@ def _topic_menu(ctx: Context, intro: str) -> Reply:
 
 # Your data -------------------------------------------------------------------------------------------
 def export(ctx: Context, args: str) -> list[Reply]:
+    if args.strip().lower() == "csv":
+        return export_csv(ctx)
     account = ctx.account()
     if account is None:
         return [Reply(text="I don't keep any data about you yet, so there is nothing to export.")]

@@ -1,0 +1,111 @@
+"""/progress (streaks, adherence, the chart) and the CSV history export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+
+from bot import chart as chart_module
+from bot.context import Context
+from bot.models import Attachment, Reply
+from bot.progress import ItemProgress, encouragement, item_progress
+from bot.recurrence import next_occurrence, schedule_from_dict
+from bot.render import local
+from storage.records import DONE, MISSED, SKIPPED, Occurrence, Reminder
+
+CHART_WEEKS = 8
+_CHART_STATE = {DONE: chart_module.DONE, SKIPPED: chart_module.SKIPPED, MISSED: chart_module.MISSED}
+
+
+def progress(ctx: Context, args: str) -> list[Reply]:
+    account = ctx.account()
+    reminders = ctx.regimen.store.reminders_of(account.id) if account else []
+    if account is None or not reminders:
+        return [Reply(text="No progress to show yet: adopt a plan with /plan or create a reminder with /remind.")]
+    history = ctx.regimen.store.history_of(account.id) + ctx.regimen.store.open_occurrences_of(account.id)
+    now = ctx.now.timestamp()
+    items = [item_progress(r.id, history, now) for r in reminders]
+    lines = ["Your progress:"]
+    for reminder, item in zip(reminders, items, strict=True):
+        lines.append(f"{reminder.number}. {reminder.text}")
+        lines.append("   " + _numbers(item))
+    lines.append(encouragement(items))
+    if args.strip().lower() in ("text", "notext", "nochart"):
+        return [Reply(text="\n".join(lines))]
+    rendered = chart_module.render(_chart_rows(ctx, reminders, history), _first_day(ctx))
+    attachment = Attachment(filename="clearback-progress.png", data=rendered.png, mime_type="image/png")
+    return [Reply(text="\n".join(lines), attachment=attachment)]
+
+
+def _numbers(item: ItemProgress) -> str:
+    def rate(done: int, scheduled: int, percent: int | None) -> str:
+        return "nothing due yet" if percent is None else f"{done}/{scheduled} ({percent}%)"
+
+    week, month = item.last_7, item.last_28
+    return (
+        f"streak {item.streak.current} (best {item.streak.best}) · last 7 days "
+        f"{rate(week.done, week.scheduled, week.percent)} · 28 days {rate(month.done, month.scheduled, month.percent)}"
+    )
+
+
+def _first_day(ctx: Context) -> date:
+    today = ctx.now.astimezone(ctx.tz).date()
+    this_monday = today - timedelta(days=today.weekday())
+    return this_monday - timedelta(weeks=CHART_WEEKS - 1)
+
+
+def _chart_rows(ctx: Context, reminders: list[Reminder], history: list[Occurrence]) -> list[chart_module.ChartRow]:
+    tz = ctx.tz
+    first = _first_day(ctx)
+    last = first + timedelta(weeks=CHART_WEEKS) - timedelta(days=1)
+    rows = []
+    for reminder in reminders:
+        days: dict[date, int] = {}
+        for occurrence in history:
+            if occurrence.reminder_id != reminder.id:
+                continue
+            day = local(occurrence.due, tz).date()
+            state = _CHART_STATE.get(occurrence.status, chart_module.UPCOMING if occurrence.is_open else None)
+            if state is not None and first <= day <= last:
+                days[day] = chart_module.merge(days.get(day, chart_module.NOTHING), state)
+        if reminder.next_due is not None and not reminder.paused:
+            schedule = schedule_from_dict(reminder.schedule)
+            moment: datetime | None = datetime.fromtimestamp(reminder.next_due, tz=UTC)
+            for _ in range(64):  # the rest of this week at most: bounded even for 'every minute'
+                if moment is None or local(moment.timestamp(), tz).date() > last:
+                    break
+                day = local(moment.timestamp(), tz).date()
+                days[day] = chart_module.merge(days.get(day, chart_module.NOTHING), chart_module.UPCOMING)
+                moment = next_occurrence(schedule, moment, tz)
+        rows.append(chart_module.ChartRow(f"{reminder.number}. {reminder.text}", days))
+    return rows
+
+
+def export_csv(ctx: Context) -> list[Reply]:
+    account = ctx.account()
+    if account is None:
+        return [Reply(text="I don't keep any data about you yet, so there is nothing to export.")]
+    tz = ctx.tz
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["item", "due", "outcome", "outcome_time"])
+    occurrences = ctx.regimen.store.history_of(account.id) + ctx.regimen.store.open_occurrences_of(account.id)
+    for occurrence in sorted(occurrences, key=lambda o: (o.due, o.id)):
+        writer.writerow(
+            [
+                occurrence.text,
+                local(occurrence.due, tz).isoformat(timespec="minutes"),
+                occurrence.status,
+                local(occurrence.updated_at, tz).isoformat(timespec="minutes"),
+            ]
+        )
+    return [
+        Reply(
+            text=f"Your history as CSV ({len(occurrences)} rows, times in {ctx.account_timezone_name()}). "
+            "You can share it with your dermatologist.",
+            attachment=Attachment(
+                filename="clearback-history.csv", data=buffer.getvalue().encode(), mime_type="text/csv"
+            ),
+        )
+    ]

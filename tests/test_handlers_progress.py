@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.models import Address, Identity, IncomingMessage, Reply
+from storage.memory_store import MemoryStore
+from tests.fakes import RecordingPlatform
+
+USER = Identity("console", "pat")
+
+
+async def say(app: App, text: str = "", button: str | None = None) -> list[Reply]:
+    return await app.handle(IncomingMessage(USER, Address("console", "pat"), text=text, button=button))
+
+
+async def run_days(app: App, clock: FakeClock, platform: RecordingPlatform, answers: list[str]) -> None:
+    """Walk through each due reminder in turn, answering with the given button kind (or not at all)."""
+    for answer in answers:
+        nxt = app.store.next_due_at()
+        assert nxt is not None
+        clock.set(datetime.fromtimestamp(nxt, tz=UTC))
+        await app.scheduler.tick()
+        reminder = platform.reminders()[-1]
+        prefix = {"done": "o:d:", "skip": "o:k:"}.get(answer)
+        if prefix:
+            payload = next(p for p in reminder.button_payloads() if p.startswith(prefix))
+            await say(app, button=payload)
+
+
+async def test_progress_reports_streaks_adherence_and_a_chart() -> None:
+    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
+    app = App(MemoryStore(), clock)
+    platform = RecordingPlatform()
+    app.hub.register(platform)
+    await say(app, "/timezone Europe/Berlin")
+    await say(app, "/remind cream every day at 21:30")
+    # done, done, skip, done, (no answer -> missed when the next one comes), done, done
+    await run_days(app, clock, platform, ["done", "done", "skip", "done", "none", "done", "done"])
+    [reply] = await say(app, "/progress")
+    assert "streak 2 (best 3)" in reply.text
+    assert "last 7 days 5/7 (71%)" in reply.text
+    assert reply.attachment is not None and reply.attachment.is_image
+    assert reply.attachment.data.startswith(b"\x89PNG")
+    [text_only] = await say(app, "/progress text")
+    assert text_only.attachment is None and "streak 2" in text_only.text
+
+
+async def test_csv_export_round_trips_history_in_the_users_zone() -> None:
+    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
+    app = App(MemoryStore(), clock)
+    platform = RecordingPlatform()
+    app.hub.register(platform)
+    await say(app, "/timezone America/New_York")
+    await say(app, "/remind stretch, twist & <b>bend</b> every day at 08:00")
+    await run_days(app, clock, platform, ["done", "skip"])
+    clock.advance(timedelta(hours=1))
+    [reply] = await say(app, "/export csv")
+    assert reply.attachment is not None and reply.attachment.mime_type == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(reply.attachment.data.decode())))
+    assert [r["outcome"] for r in rows] == ["done", "skipped"]
+    assert rows[0]["item"] == "stretch, twist & <b>bend</b>"
+    assert rows[0]["due"] == "2026-11-01T08:00-05:00"  # hours after the US change back to standard time
+
+
+async def test_progress_without_reminders_points_to_plans() -> None:
+    app = App(MemoryStore(), FakeClock(datetime(2026, 11, 1, tzinfo=UTC)))
+    [reply] = await say(app, "/progress")
+    assert "/plan" in reply.text and reply.attachment is None

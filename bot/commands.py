@@ -93,6 +93,20 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("delete", "Delete a reminder", "/delete <number>", ("/delete 3",), (_NUMBER,)),
     CommandSpec(
+        "quiet",
+        "Quiet hours: hold reminders overnight",
+        "/quiet [start-end|off]",
+        ("/quiet 22:00-07:00", "/quiet off"),
+        (Option("hours", "e.g. 22:00-07:00, or off"),),
+    ),
+    CommandSpec(
+        "nudge",
+        "Remind again if a reminder goes unanswered",
+        "/nudge <number> <after> [times]|off",
+        ("/nudge 1 2h", "/nudge 1 1h 2", "/nudge 1 off"),
+        (_NUMBER, Option("after", "e.g. 2h, or off", required=True), Option("times", "1 or 2")),
+    ),
+    CommandSpec(
         "progress",
         "Streaks, adherence and a chart",
         "/progress [text]",

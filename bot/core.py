@@ -9,11 +9,13 @@ from dataclasses import replace
 from bot import handlers_general as general
 from bot import handlers_progress as progress_handlers
 from bot import handlers_regimen as regimen_handlers
+from bot import handlers_settings as settings_handlers
 from bot import payloads
 from bot.commands import BY_NAME
 from bot.context import Context, clip
 from bot.faq import FaqIndex, default_index
 from bot.models import IncomingMessage, Reply
+from bot.quiet import QuietHoursError
 from bot.regimen import Regimen, RegimenError
 from bot.throttle import Throttle
 from bot.timeparse import WhenParseError
@@ -41,6 +43,8 @@ HANDLERS: dict[str, Handler] = {
     "resume": regimen_handlers.resume,
     "delete": regimen_handlers.delete,
     "progress": progress_handlers.progress,
+    "quiet": settings_handlers.quiet,
+    "nudge": settings_handlers.nudge,
     "faq": general.faq,
     "export": general.export,
     "forget": general.forget,
@@ -75,7 +79,7 @@ class BotCore:
         ctx = Context(message, self.regimen, self.faq)
         try:
             replies = self._welcome_back(message) + self._route(ctx)
-        except (RegimenError, WhenParseError, ZoneError) as exc:
+        except (RegimenError, WhenParseError, ZoneError, QuietHoursError) as exc:
             replies = [Reply(text=str(exc))]
         except StorageUnavailable:
             log.error("storage unavailable while handling a %s message", message.identity.platform)

@@ -18,6 +18,7 @@ from storage.base import Store
 from storage.records import (
     CANCELLED,
     DONE,
+    NUDGE,
     RESOLVED_STATUSES,
     SENT,
     SKIPPED,
@@ -193,7 +194,7 @@ class Regimen:
 
     def answerable(self, reminder: Reminder) -> Occurrence | None:
         """The occurrence '/done N' means: the latest one shown or snoozed, else the upcoming one soon."""
-        shown = [o for o in self.open_occurrences(reminder) if o.status in (SENT, SNOOZED) or o.deliveries]
+        shown = [o for o in self.open_occurrences(reminder) if o.status in (SENT, SNOOZED, NUDGE) or o.deliveries]
         if shown:
             return shown[-1]
         return None
@@ -235,13 +236,24 @@ class Regimen:
         if status not in RESOLVED_STATUSES:
             raise ValueError(status)
         updated = replace(occurrence, status=status, updated_at=self.now_ts())
-        self.store.put_occurrence(updated)
+        with self.store.atomic():
+            self.store.put_occurrence(updated)
+            if status in (DONE, SKIPPED):
+                self._answered(occurrence)
         return updated
 
     def snooze(self, occurrence: Occurrence, until: datetime) -> Occurrence:
         updated = replace(occurrence, status=SNOOZED, fire_at=until.timestamp(), updated_at=self.now_ts())
-        self.store.put_occurrence(updated)
+        with self.store.atomic():
+            self.store.put_occurrence(updated)
+            self._answered(occurrence)
         return updated
+
+    def _answered(self, occurrence: Occurrence) -> None:
+        """Any answer shows the person is there: the unanswered count starts again."""
+        reminder = self.store.get_reminder(occurrence.reminder_id)
+        if reminder is not None and reminder.unanswered:
+            self.store.put_reminder(replace(reminder, unanswered=0))
 
     def mark_done(self, occurrence: Occurrence) -> Occurrence:
         return self.resolve(occurrence, DONE)

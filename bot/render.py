@@ -68,12 +68,20 @@ def occurrence_buttons(occurrence: Occurrence, tz: tzinfo, now: datetime) -> tup
     )
 
 
-def reminder_message(occurrence: Occurrence, tz: tzinfo, now: datetime) -> Reply:
+# Why a reminder is shown at another time than its due time.
+LATE, SNOOZED_AGAIN, HELD_BACK, NUDGED = "late", "snoozed", "held", "nudge"
+
+
+def reminder_message(occurrence: Occurrence, tz: tzinfo, now: datetime, reason: str | None = None) -> Reply:
     lines = [f"⏰ Reminder {occurrence.number}: {occurrence.text}"]
     due = when_text(occurrence.due, tz, now)
-    if occurrence.late:
+    if reason == HELD_BACK:
+        lines.append(f"(Held during your quiet hours: it was due {due}.)")
+    elif reason == NUDGED:
+        lines.append(f"(Still waiting for an answer: it was due {due}.)")
+    elif occurrence.late or reason == LATE:
         lines.append(f"(Late: this was due {due}, while I was offline.)")
-    elif occurrence.fire_at > occurrence.due + 60:
+    elif reason == SNOOZED_AGAIN or occurrence.fire_at > occurrence.due + 60:
         lines.append(f"(Snoozed from {due}.)")
     lines.append(
         f"Tap a button, or type /done {occurrence.number}, /skip {occurrence.number} or /snooze {occurrence.number} 1h."

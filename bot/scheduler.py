@@ -17,15 +17,19 @@ from datetime import UTC, datetime, timedelta
 from bot.delivery import DeliveryError, RecipientUnreachable, RetryLater
 from bot.hub import Hub
 from bot.models import Address, Reply
+from bot.quiet import quiet_until
 from bot.recurrence import next_occurrence, schedule_from_dict
 from bot.regimen import Regimen
-from bot.render import reminder_message, when_text
+from bot.render import HELD_BACK, LATE, NUDGED, SNOOZED_AGAIN, reminder_message, when_text
 from storage.base import StorageUnavailable
 from storage.records import (
+    HELD,
     MISSED,
+    NUDGE,
     RETRY,
     SENDING,
     SENT,
+    SNOOZED,
     UNCONFIRMED,
     UNDELIVERABLE,
     Delivery,
@@ -38,6 +42,9 @@ log = logging.getLogger(__name__)
 LATE_AFTER = 60.0  # seconds past due before a delivery is labelled late
 MAX_ATTEMPTS = 6
 BACKOFF = (30.0, 120.0, 600.0, 1800.0, 3600.0)
+AUTO_PAUSE_AFTER = 30  # unanswered in a row
+MAX_NUDGES = 2
+_REASONS = {HELD: HELD_BACK, NUDGE: NUDGED, SNOOZED: SNOOZED_AGAIN}
 
 
 class Scheduler:
@@ -87,20 +94,21 @@ class Scheduler:
         now = self.regimen.now_ts()
         handled = 0
         passed: dict[str, list[Occurrence]] = defaultdict(list)
+        notices: dict[str, list[str]] = defaultdict(list)
         while True:
             items = self.store.due_items(now, self.batch)
             if not items:
                 break
-            claimed: list[Occurrence] = []
+            claimed: list[tuple[Occurrence, str | None]] = []
             try:
                 for item in items:
                     if item.reminder is not None:
-                        occurrence = self._claim_reminder(item.reminder, now, passed)
+                        claim = self._claim_reminder(item.reminder, now, passed, notices)
                     else:
                         assert item.occurrence is not None
-                        occurrence = self._claim_occurrence(item.occurrence, now, passed)
-                    if occurrence is not None:
-                        claimed.append(occurrence)
+                        claim = self._claim_occurrence(item.occurrence, now, passed)
+                    if claim is not None:
+                        claimed.append(claim)
             except StorageUnavailable:
                 log.error("storage unavailable: delivery paused until it recovers")
                 await self._deliver_all(claimed)
@@ -109,14 +117,25 @@ class Scheduler:
             handled += len(items)
         for account_id, missed in passed.items():
             await self._notify(account_id, _passed_summary(missed, self.regimen))
+        for account_id, texts in notices.items():
+            await self._notify(account_id, "\n".join(texts))
         return handled
 
-    def _claim_reminder(self, reminder: Reminder, now: float, passed: dict[str, list[Occurrence]]) -> Occurrence | None:
+    def _claim_reminder(
+        self,
+        reminder: Reminder,
+        now: float,
+        passed: dict[str, list[Occurrence]],
+        notices: dict[str, list[str]],
+    ) -> tuple[Occurrence, str | None] | None:
         assert reminder.next_due is not None
         due = reminder.next_due
         for previous in self.regimen.open_occurrences(reminder):
-            if previous.status == SENT:  # never answered before the next one came round
+            if previous.status in (SENT, NUDGE):  # never answered before the next one came round
                 self.regimen.resolve(previous, MISSED)
+                reminder = self._count_unanswered(reminder, notices)
+        if reminder.paused:
+            return None
         if now - due > self.grace or self._superseded(reminder, due, now):
             occurrence = self.regimen.advance(reminder, status=MISSED, fire_at=due)
             passed[reminder.account_id].append(occurrence)
@@ -125,7 +144,27 @@ class Scheduler:
         if account is None or not self.regimen.delivery_addresses(account, reminder.origin):
             self.regimen.advance(reminder, status=UNDELIVERABLE, fire_at=due)  # nobody reachable: don't queue
             return None
-        return self.regimen.advance(reminder, status=SENDING, fire_at=due, late=now - due > LATE_AFTER)
+        held_until = quiet_until(max(due, now), account.quiet_hours, self.regimen.tz(account))
+        if held_until is not None:
+            self.regimen.advance(reminder, status=HELD, fire_at=held_until)
+            return None
+        late = now - due > LATE_AFTER
+        occurrence = self.regimen.advance(reminder, status=SENDING, fire_at=due, late=late)
+        return occurrence, LATE if late else None
+
+    def _count_unanswered(self, reminder: Reminder, notices: dict[str, list[str]]) -> Reminder:
+        """Someone who stopped answering is not spammed: after many in a row the reminder pauses itself."""
+        count = reminder.unanswered + 1
+        if count >= AUTO_PAUSE_AFTER:
+            updated = replace(reminder, unanswered=count, paused=True, pause_reason="no answers lately")
+            notices[reminder.account_id].append(
+                f"I paused reminder {reminder.number} ({reminder.text}) because the last {count} went unanswered. "
+                f"Whenever you want it back: /resume {reminder.number}"
+            )
+        else:
+            updated = replace(reminder, unanswered=count)
+        self.store.put_reminder(updated)
+        return updated
 
     def _superseded(self, reminder: Reminder, due: float, now: float) -> bool:
         """A later time of the same reminder has passed too: only the latest is delivered late."""
@@ -139,29 +178,36 @@ class Scheduler:
 
     def _claim_occurrence(
         self, occurrence: Occurrence, now: float, passed: dict[str, list[Occurrence]]
-    ) -> Occurrence | None:
+    ) -> tuple[Occurrence, str | None] | None:
         if now - occurrence.due > self.grace and occurrence.status == RETRY:
             passed[occurrence.account_id].append(self.regimen.resolve(occurrence, MISSED))
             return None
-        claimed = replace(occurrence, status=SENDING, updated_at=now)
+        account = self.store.get_account(occurrence.account_id)
+        held_until = quiet_until(now, account.quiet_hours, self.regimen.tz(account)) if account else None
+        if held_until is not None:
+            self.store.put_occurrence(replace(occurrence, status=HELD, fire_at=held_until, updated_at=now))
+            return None
+        reason = _REASONS.get(occurrence.status)
+        nudges = occurrence.nudges + (occurrence.status == NUDGE)
+        claimed = replace(occurrence, status=SENDING, updated_at=now, nudges=nudges)
         self.store.put_occurrence(claimed)
-        return claimed
+        return claimed, reason
 
     # Sending ---------------------------------------------------------------------------------------------
-    async def _deliver_all(self, claimed: list[Occurrence]) -> None:
+    async def _deliver_all(self, claimed: list[tuple[Occurrence, str | None]]) -> None:
         if claimed:
-            await asyncio.gather(*(self._deliver(o) for o in claimed))
+            await asyncio.gather(*(self._deliver(o, reason) for o, reason in claimed))
 
-    async def _deliver(self, occurrence: Occurrence) -> None:
+    async def _deliver(self, occurrence: Occurrence, reason: str | None) -> None:
         async with self._sending:
             try:
-                await self._deliver_one(occurrence)
+                await self._deliver_one(occurrence, reason)
             except StorageUnavailable:
                 log.error("storage unavailable while recording a delivery")
             except Exception:  # never let one delivery stop the others
                 log.exception("delivery of an occurrence failed unexpectedly")
 
-    async def _deliver_one(self, occurrence: Occurrence) -> None:
+    async def _deliver_one(self, occurrence: Occurrence, reason: str | None) -> None:
         account = self.store.get_account(occurrence.account_id)
         reminder = self.store.get_reminder(occurrence.reminder_id)
         if account is None or reminder is None:
@@ -169,7 +215,7 @@ class Scheduler:
             return
         addresses = self.regimen.delivery_addresses(account, reminder.origin)
         tz = self.regimen.tz(account)
-        reply = reminder_message(occurrence, tz, self.regimen.now())
+        reply = reminder_message(occurrence, tz, self.regimen.now(), reason)
         deliveries: list[Delivery] = []
         retry_after: float | None = None
         for address in addresses:
@@ -185,7 +231,14 @@ class Scheduler:
                 retry_after = max(retry_after or 0.0, BACKOFF[min(occurrence.attempts, len(BACKOFF) - 1)])
         now = self.regimen.now_ts()
         if deliveries:
-            updated = replace(occurrence, status=SENT, deliveries=tuple(deliveries), updated_at=now, fire_at=now)
+            nudge = reminder.nudge_minutes > 0 and occurrence.nudges < min(reminder.nudge_max, MAX_NUDGES)
+            updated = replace(
+                occurrence,
+                status=NUDGE if nudge else SENT,
+                deliveries=occurrence.deliveries + tuple(deliveries),
+                updated_at=now,
+                fire_at=now + reminder.nudge_minutes * 60 if nudge else now,
+            )
             self.delivered += 1
             self.store.put_occurrence(updated)
         elif retry_after is not None and occurrence.attempts + 1 < MAX_ATTEMPTS:

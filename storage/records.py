@@ -15,7 +15,8 @@ RETRY = "retry"  # delivery failed for a passing reason; fires again at fire_at
 SENT = "sent"  # delivered; waits for Done / Skip / Snooze
 SNOOZED = "snoozed"  # fires again at fire_at
 HELD = "held"  # inside quiet hours; fires when they end
-OPEN_STATUSES = frozenset({SENDING, RETRY, SENT, SNOOZED, HELD})
+NUDGE = "nudge"  # delivered, unanswered; shown once more at fire_at if the reminder asks for nudges
+OPEN_STATUSES = frozenset({SENDING, RETRY, SENT, SNOOZED, HELD, NUDGE})
 # Resolved ones are history.
 DONE = "done"
 SKIPPED = "skipped"
@@ -25,7 +26,7 @@ UNCONFIRMED = "unconfirmed"  # the bot stopped while sending: maybe delivered, n
 CANCELLED = "cancelled"  # the reminder was deleted while this occurrence was open
 RESOLVED_STATUSES = frozenset({DONE, SKIPPED, MISSED, UNDELIVERABLE, UNCONFIRMED, CANCELLED})
 # Statuses whose fire_at puts them in the due index.
-SCHEDULED_STATUSES = frozenset({RETRY, SNOOZED, HELD})
+SCHEDULED_STATUSES = frozenset({RETRY, SNOOZED, HELD, NUDGE})
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,9 @@ class Reminder:
     next_due: float | None  # None when a one-off has fired
     paused: bool = False
     pause_reason: str | None = None
+    nudge_minutes: int = 0  # show an unanswered reminder again after this long (0: never)
+    nudge_max: int = 0  # at most this many times (at most 2)
+    unanswered: int = 0  # occurrences in a row that got no answer: many means "stop spamming"
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,6 +97,7 @@ class Occurrence:
     late: bool = False
     deliveries: tuple[Delivery, ...] = ()
     attempts: int = 0
+    nudges: int = 0
 
     @property
     def is_open(self) -> bool:

@@ -1,0 +1,64 @@
+"""Per-person settings beyond the time zone: quiet hours and nudges."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from bot.context import Context
+from bot.models import Reply
+from bot.quiet import parse_quiet
+from bot.regimen import RegimenError
+from bot.timeparse import parse_duration
+
+MAX_NUDGES = 2
+
+
+def quiet(ctx: Context, args: str) -> list[Reply]:
+    text = args.strip().lower()
+    if not text:
+        account = ctx.account()
+        current = account.quiet_hours if account else None
+        state = f"Your quiet hours are {current}." if current else "You have no quiet hours."
+        return [Reply(text=f"{state} Set them with e.g. /quiet 22:00-07:00, or turn them off with /quiet off.")]
+    account = ctx.ensure_account()
+    if text in ("off", "none", "no"):
+        ctx.regimen.store.put_account(replace(account, quiet_hours=None))
+        return [Reply(text="Quiet hours are off: reminders arrive at their time, day and night.")]
+    window = parse_quiet(args)
+    ctx.regimen.store.put_account(replace(account, quiet_hours=window))
+    return [
+        Reply(
+            text=f"Quiet hours set to {window} ({ctx.account_timezone_name()}). A reminder that falls due then is "
+            "held and delivered once, when they end, with its original time shown."
+        )
+    ]
+
+
+def nudge(ctx: Context, args: str) -> list[Reply]:
+    reminder = ctx.reminder_arg(args, "nudge")
+    words = args.split()[1:]
+    if not words:
+        raise RegimenError(
+            f"How long should I wait before nudging? For example: /nudge {reminder.number} 2h "
+            f"(or /nudge {reminder.number} 1h 2 for up to two nudges, /nudge {reminder.number} off)"
+        )
+    if words[0].lower() == "off":
+        ctx.regimen.store.put_reminder(replace(reminder, nudge_minutes=0, nudge_max=0))
+        return [Reply(text=f"No more nudges for reminder {reminder.number}.")]
+    after = parse_duration(words[0])
+    minutes = int(after.total_seconds() // 60)
+    if not 5 <= minutes <= 24 * 60:
+        raise RegimenError(f"Nudge after between 5 minutes and 24 hours, for example: /nudge {reminder.number} 2h")
+    count = 1
+    if len(words) > 1:
+        if not words[1].isdigit() or not 1 <= int(words[1]) <= MAX_NUDGES:
+            raise RegimenError(f"Nudge at most {MAX_NUDGES} times, for example: /nudge {reminder.number} 1h 2")
+        count = int(words[1])
+    ctx.regimen.store.put_reminder(replace(reminder, nudge_minutes=minutes, nudge_max=count))
+    times = "once" if count == 1 else "up to twice"
+    return [
+        Reply(
+            text=f"If reminder {reminder.number} isn't marked Done or Skip after {words[0]}, I'll remind you {times} "
+            f"more. Turn it off with /nudge {reminder.number} off."
+        )
+    ]

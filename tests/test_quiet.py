@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.quiet import QuietHoursError, parse_quiet, quiet_until
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def ts(text: str, tz: ZoneInfo = BERLIN) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=tz).timestamp()
+
+
+def test_parse_forms() -> None:
+    assert parse_quiet("22:00-07:00") == "22:00-07:00"
+    assert parse_quiet("10pm - 7am") == "22:00-07:00"
+    assert parse_quiet("13:00 to 15:30") == "13:00-15:30"
+    for bad in ("tonight", "22:00", "25:00-07:00", "07:00-07:00"):
+        with pytest.raises(QuietHoursError) as caught:
+            parse_quiet(bad)
+        assert "/quiet 22:00-07:00" in str(caught.value)
+
+
+def test_window_across_midnight() -> None:
+    quiet = "22:00-07:00"
+    assert quiet_until(ts("2026-11-25T21:59"), quiet, BERLIN) is None
+    assert quiet_until(ts("2026-11-25T22:00"), quiet, BERLIN) == ts("2026-11-26T07:00")
+    assert quiet_until(ts("2026-11-26T03:00"), quiet, BERLIN) == ts("2026-11-26T07:00")
+    assert quiet_until(ts("2026-11-26T07:00"), quiet, BERLIN) is None
+
+
+def test_window_within_a_day() -> None:
+    assert quiet_until(ts("2026-11-25T14:00"), "13:00-15:00", BERLIN) == ts("2026-11-25T15:00")
+    assert quiet_until(ts("2026-11-25T23:00"), "13:00-15:00", BERLIN) is None
+
+
+def test_end_is_local_time_across_dst_changes() -> None:
+    # The night of the autumn change (25 Oct 2026, 03:00 CEST -> 02:00 CET): quiet ends at 07:00 CET = 06:00 UTC.
+    end = quiet_until(ts("2026-10-24T23:30"), "22:00-07:00", BERLIN)
+    assert end == datetime(2026, 10, 25, 6, 0, tzinfo=UTC).timestamp()
+    # The spring night (29 Mar 2026): 07:00 CEST = 05:00 UTC.
+    end = quiet_until(ts("2026-03-28T23:30"), "22:00-07:00", BERLIN)
+    assert end == datetime(2026, 3, 29, 5, 0, tzinfo=UTC).timestamp()

@@ -93,6 +93,20 @@ COMMANDS: tuple[CommandSpec, ...] = (
     ),
     CommandSpec("delete", "Delete a reminder", "/delete <number>", ("/delete 3",), (_NUMBER,)),
     CommandSpec(
+        "series",
+        "Track a series of professional treatment sessions",
+        "/series <treatment> <sessions> every <N> weeks starting <date> at <time>",
+        ("/series chemical peel 3 every 4 weeks starting 2026-12-10 at 15:00", "/series end 4", "/series pause 4 3 7"),
+        (Option("details", "e.g. chemical peel 3 every 4 weeks starting 2026-12-10 at 15:00"),),
+    ),
+    CommandSpec(
+        "reschedule",
+        "Move a treatment session",
+        "/reschedule <number> <date> at <time>",
+        ("/reschedule 4 2026-12-17 at 15:00",),
+        (_NUMBER, Option("when", "e.g. 2026-12-17 at 15:00", required=True)),
+    ),
+    CommandSpec(
         "quiet",
         "Quiet hours: hold reminders overnight",
         "/quiet [start-end|off]",

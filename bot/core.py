@@ -9,6 +9,7 @@ from dataclasses import replace
 from bot import handlers_general as general
 from bot import handlers_progress as progress_handlers
 from bot import handlers_regimen as regimen_handlers
+from bot import handlers_series as series_handlers
 from bot import handlers_settings as settings_handlers
 from bot import payloads
 from bot.commands import BY_NAME
@@ -17,6 +18,7 @@ from bot.faq import FaqIndex, default_index
 from bot.models import IncomingMessage, Reply
 from bot.quiet import QuietHoursError
 from bot.regimen import Regimen, RegimenError
+from bot.series import SeriesError
 from bot.throttle import Throttle
 from bot.timeparse import WhenParseError
 from bot.timezones import ZoneError
@@ -44,6 +46,8 @@ HANDLERS: dict[str, Handler] = {
     "delete": regimen_handlers.delete,
     "progress": progress_handlers.progress,
     "quiet": settings_handlers.quiet,
+    "series": series_handlers.series,
+    "reschedule": series_handlers.reschedule,
     "nudge": settings_handlers.nudge,
     "faq": general.faq,
     "export": general.export,
@@ -79,7 +83,7 @@ class BotCore:
         ctx = Context(message, self.regimen, self.faq)
         try:
             replies = self._welcome_back(message) + self._route(ctx)
-        except (RegimenError, WhenParseError, ZoneError, QuietHoursError) as exc:
+        except (RegimenError, WhenParseError, ZoneError, QuietHoursError, SeriesError) as exc:
             replies = [Reply(text=str(exc))]
         except StorageUnavailable:
             log.error("storage unavailable while handling a %s message", message.identity.platform)

@@ -29,7 +29,10 @@ def progress(ctx: Context, args: str) -> list[Reply]:
     lines = ["Your progress:"]
     for reminder, item in zip(reminders, items, strict=True):
         lines.append(f"{reminder.number}. {reminder.text}")
-        lines.append("   " + _numbers(item))
+        if reminder.series is not None:
+            lines.append(f"   sessions done: {reminder.series['done']} of {reminder.series['total']} planned")
+        else:
+            lines.append("   " + _numbers(item))
     lines.append(encouragement(items))
     if args.strip().lower() in ("text", "notext", "nochart"):
         return [Reply(text="\n".join(lines))]

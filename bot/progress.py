@@ -13,10 +13,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from storage.records import CANCELLED, DONE, MISSED, SKIPPED, UNCONFIRMED, UNDELIVERABLE, Occurrence
+from storage.records import CANCELLED, DONE, MISSED, PAUSED, UNCONFIRMED, UNDELIVERABLE, Occurrence
 
 DAY = 86400.0
-_NEUTRAL = frozenset({SKIPPED, UNDELIVERABLE, UNCONFIRMED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +51,7 @@ def streak(occurrences: Iterable[Occurrence]) -> Streak:
             best = max(best, current)
         elif occurrence.status == MISSED:
             current = 0
-        # skipped, undeliverable, unconfirmed, cancelled and open ones leave the streak as it is
+        # skipped, undeliverable, unconfirmed, cancelled, paused and open ones leave the streak as it is
     return Streak(current=current, best=best)
 
 
@@ -60,7 +59,7 @@ def adherence(occurrences: Iterable[Occurrence], now: float, days: int) -> Adher
     start = now - days * DAY
     done = scheduled = 0
     for occurrence in occurrences:
-        if not start <= occurrence.due <= now or occurrence.status in (CANCELLED, UNCONFIRMED, UNDELIVERABLE):
+        if not start <= occurrence.due <= now or occurrence.status in (CANCELLED, UNCONFIRMED, UNDELIVERABLE, PAUSED):
             continue
         scheduled += 1
         done += occurrence.status == DONE

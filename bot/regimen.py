@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta, tzinfo
 from bot.clock import Clock
 from bot.models import Address, Identity
 from bot.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
+from bot.series import SeriesPlan, first_stage_after, new_series, next_session_after
 from bot.timezones import zone_from_name
 from storage.base import Store
 from storage.records import (
@@ -20,6 +21,7 @@ from storage.records import (
     DONE,
     NUDGE,
     RESOLVED_STATUSES,
+    SENDING,
     SENT,
     SKIPPED,
     SNOOZED,
@@ -161,7 +163,10 @@ class Regimen:
             self.store.delete_reminder(reminder.id)
 
     def set_paused(self, reminder: Reminder, paused: bool, reason: str | None = None) -> Reminder:
-        if not paused and reminder.paused:
+        if not paused and reminder.paused and reminder.series is not None:
+            nxt_stage = first_stage_after(float(reminder.series["session_at"]), self.now_ts())
+            updated = replace(reminder, paused=False, pause_reason=None, next_due=nxt_stage)
+        elif not paused and reminder.paused:
             # Resuming never replays what fell due while paused: the next time is from now on.
             schedule = schedule_from_dict(reminder.schedule)
             account = self.store.get_account(reminder.account_id)
@@ -239,7 +244,7 @@ class Regimen:
         with self.store.atomic():
             self.store.put_occurrence(updated)
             if status in (DONE, SKIPPED):
-                self._answered(occurrence)
+                self._answered(occurrence, status)
         return updated
 
     def snooze(self, occurrence: Occurrence, until: datetime) -> Occurrence:
@@ -249,11 +254,85 @@ class Regimen:
             self._answered(occurrence)
         return updated
 
-    def _answered(self, occurrence: Occurrence) -> None:
+    def _answered(self, occurrence: Occurrence, status: str | None = None) -> None:
         """Any answer shows the person is there: the unanswered count starts again."""
         reminder = self.store.get_reminder(occurrence.reminder_id)
-        if reminder is not None and reminder.unanswered:
-            self.store.put_reminder(replace(reminder, unanswered=0))
+        if reminder is None:
+            return
+        if reminder.series is not None and status in (DONE, SKIPPED):
+            reminder = self._session_answered(reminder, occurrence, status == DONE)
+        if reminder.unanswered:
+            reminder = replace(reminder, unanswered=0)
+        self.store.put_reminder(reminder)
+
+    # Treatment series ---------------------------------------------------------------------------------
+    def create_series(self, account: Account, plan: SeriesPlan, origin: str) -> Reminder:
+        fresh = self.store.get_account(account.id) or account
+        if len(self.store.reminders_of(account.id)) >= MAX_REMINDERS:
+            raise RegimenError(f"You already have {MAX_REMINDERS} reminders, the most I keep. Delete one first.")
+        series = new_series(plan)
+        reminder = Reminder(
+            id=new_id(),
+            account_id=account.id,
+            number=fresh.next_number,
+            text=f"{plan.treatment.capitalize()} session",
+            kind="series",
+            schedule=schedule_to_dict(Schedule(kind="once", once_utc=plan.first_session)),
+            origin=origin,
+            created_at=self.now_ts(),
+            next_due=first_stage_after(series["session_at"], self.now_ts()),
+            series=series,
+        )
+        with self.store.atomic():
+            self.store.put_account(replace(fresh, next_number=fresh.next_number + 1))
+            self.store.put_reminder(reminder)
+        return reminder
+
+    def series_follow_up(self, reminder: Reminder) -> Occurrence:
+        """The 'did it happen?' question: an occurrence for the session; the series waits for the answer."""
+        assert reminder.series is not None
+        session_at = float(reminder.series["session_at"])
+        number = int(reminder.series["done"]) + 1
+        occurrence = Occurrence(
+            id=occurrence_id(reminder.id, session_at),
+            account_id=reminder.account_id,
+            reminder_id=reminder.id,
+            number=reminder.number,
+            text=f"Did your {reminder.series['treatment']} session ({number} of {reminder.series['total']}) happen?",
+            due=session_at,
+            fire_at=self.now_ts(),
+            status=SENDING,
+            updated_at=self.now_ts(),
+        )
+        with self.store.atomic():
+            self.store.put_occurrence(occurrence)
+            self.store.put_reminder(replace(reminder, next_due=None))
+        return occurrence
+
+    def _session_answered(self, reminder: Reminder, occurrence: Occurrence, happened: bool) -> Reminder:
+        assert reminder.series is not None
+        series = dict(reminder.series)
+        account = self.store.get_account(reminder.account_id)
+        if happened:
+            series["done"] = int(series["done"]) + 1
+            series["held_at"] = [*series.get("held_at", []), self.now_ts()]
+            following = next_session_after(self.now_ts(), series, self.tz(account))
+        else:  # it didn't happen: keep the rhythm from the planned date; /reschedule changes it
+            following = float(series["session_at"]) + int(series["every_weeks"]) * 7 * 86400
+        if int(series["done"]) >= int(series["total"]):
+            return replace(reminder, series=series, next_due=None)
+        series["session_at"] = following
+        return replace(reminder, series=series, next_due=first_stage_after(following, self.now_ts()))
+
+    def reschedule_session(self, reminder: Reminder, when: datetime) -> Reminder:
+        assert reminder.series is not None
+        series = {**reminder.series, "session_at": when.timestamp()}
+        updated = replace(reminder, series=series, next_due=first_stage_after(when.timestamp(), self.now_ts()))
+        with self.store.atomic():
+            for occurrence in self.open_occurrences(reminder):  # the old date's question is moot
+                self.store.put_occurrence(replace(occurrence, status=CANCELLED, updated_at=self.now_ts()))
+            self.store.put_reminder(updated)
+        return updated
 
     def mark_done(self, occurrence: Occurrence) -> Occurrence:
         return self.resolve(occurrence, DONE)

@@ -8,6 +8,7 @@ from bot import payloads
 from bot.faq_content import DISCLAIMER
 from bot.models import Button, Reply
 from bot.recurrence import describe, schedule_from_dict
+from bot.series import describe_series
 from storage.records import DONE, SKIPPED, Occurrence, Reminder
 
 __all__ = ["DISCLAIMER", "local", "outcome_message", "reminder_line", "reminder_message", "when_text"]
@@ -38,6 +39,10 @@ def schedule_text(reminder: Reminder, tz: tzinfo) -> str:
 
 
 def reminder_line(reminder: Reminder, tz: tzinfo, now: datetime) -> str:
+    if reminder.series is not None:
+        return f"{reminder.number}. {reminder.text}\n   {describe_series(reminder.series, tz)}" + (
+            f"\n   paused: /resume {reminder.number}" if reminder.paused else ""
+        )
     parts = [f"{reminder.number}. {reminder.text}", f"   {schedule_text(reminder, tz)}"]
     if reminder.paused:
         reason = f" ({reminder.pause_reason})" if reminder.pause_reason else ""

@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.delivery import DeliveryError, RecipientUnreachable, RetryLater
 from bot.hub import Hub
@@ -21,11 +21,14 @@ from bot.quiet import quiet_until
 from bot.recurrence import next_occurrence, schedule_from_dict
 from bot.regimen import Regimen
 from bot.render import HELD_BACK, LATE, NUDGED, SNOOZED_AGAIN, reminder_message, when_text
+from bot.series import exfoliation_paused_at, first_stage_after
+from bot.series import stages as series_stages
 from storage.base import StorageUnavailable
 from storage.records import (
     HELD,
     MISSED,
     NUDGE,
+    PAUSED,
     RETRY,
     SENDING,
     SENT,
@@ -136,6 +139,11 @@ class Scheduler:
                 reminder = self._count_unanswered(reminder, notices)
         if reminder.paused:
             return None
+        if reminder.series is not None:
+            return self._claim_series(reminder, now, notices)
+        if reminder.kind == "exfoliation" and self._paused_for_treatment(reminder, due):
+            self.regimen.advance(reminder, status=PAUSED, fire_at=due)
+            return None
         if now - due > self.grace or self._superseded(reminder, due, now):
             occurrence = self.regimen.advance(reminder, status=MISSED, fire_at=due)
             passed[reminder.account_id].append(occurrence)
@@ -151,6 +159,31 @@ class Scheduler:
         late = now - due > LATE_AFTER
         occurrence = self.regimen.advance(reminder, status=SENDING, fire_at=due, late=late)
         return occurrence, LATE if late else None
+
+    def _claim_series(
+        self, reminder: Reminder, now: float, notices: dict[str, list[str]]
+    ) -> tuple[Occurrence, str | None] | None:
+        assert reminder.series is not None and reminder.next_due is not None
+        due = reminder.next_due
+        _, hour_before, follow_up = series_stages(float(reminder.series["session_at"]))
+        if due < follow_up:  # a notice: at most once, and not at all when it is long past
+            self.store.put_reminder(
+                replace(reminder, next_due=first_stage_after(float(reminder.series["session_at"]), max(due, now)))
+            )
+            if now - due <= self.grace:
+                account = self.store.get_account(reminder.account_id)
+                notices[reminder.account_id].append(
+                    _session_notice(reminder, self.regimen.tz(account), tomorrow=due < hour_before)
+                )
+            return None
+        return self.regimen.series_follow_up(reminder), None
+
+    def _paused_for_treatment(self, reminder: Reminder, due: float) -> bool:
+        tz = self.regimen.tz(self.store.get_account(reminder.account_id))
+        return any(
+            other.series is not None and exfoliation_paused_at(due, other.series, tz)
+            for other in self.store.reminders_of(reminder.account_id)
+        )
 
     def _count_unanswered(self, reminder: Reminder, notices: dict[str, list[str]]) -> Reminder:
         """Someone who stopped answering is not spammed: after many in a row the reminder pauses itself."""
@@ -286,6 +319,18 @@ class Scheduler:
         finally:
             for waiter in waiters:
                 waiter.cancel()
+
+
+def _session_notice(reminder: Reminder, tz: tzinfo, tomorrow: bool) -> str:
+    assert reminder.series is not None
+    series = reminder.series
+    when = datetime.fromtimestamp(float(series["session_at"]), tz=UTC).astimezone(tz).strftime("%H:%M")
+    number = f"session {int(series['done']) + 1} of {series['total']}"
+    lead = f"Tomorrow at {when}" if tomorrow else f"In about an hour ({when})"
+    return (
+        f"🗓 {lead}: your {series['treatment']} {number}. Follow your dermatologist's instructions to prepare. "
+        f"Different date? /reschedule {reminder.number} <date> at <time>"
+    )
 
 
 def _passed_summary(items: list[Occurrence], regimen: Regimen) -> str:

@@ -24,7 +24,8 @@ MISSED = "missed"  # never answered, or fell due while the bot was down for long
 UNDELIVERABLE = "undeliverable"  # the person blocked the bot or closed their DMs
 UNCONFIRMED = "unconfirmed"  # the bot stopped while sending: maybe delivered, never sent twice
 CANCELLED = "cancelled"  # the reminder was deleted while this occurrence was open
-RESOLVED_STATUSES = frozenset({DONE, SKIPPED, MISSED, UNDELIVERABLE, UNCONFIRMED, CANCELLED})
+PAUSED = "paused"  # fell in a pause the person chose (e.g. no exfoliating around a chemical peel)
+RESOLVED_STATUSES = frozenset({DONE, SKIPPED, MISSED, UNDELIVERABLE, UNCONFIRMED, CANCELLED, PAUSED})
 # Statuses whose fire_at puts them in the due index.
 SCHEDULED_STATUSES = frozenset({RETRY, SNOOZED, HELD, NUDGE})
 
@@ -70,6 +71,7 @@ class Reminder:
     nudge_minutes: int = 0  # show an unanswered reminder again after this long (0: never)
     nudge_max: int = 0  # at most this many times (at most 2)
     unanswered: int = 0  # occurrences in a row that got no answer: many means "stop spamming"
+    series: dict[str, Any] | None = None  # a treatment series' plan (bot.series); None for plain reminders
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,127 @@
+"""/series and /reschedule: treatment series with session reminders and a safety pause for exfoliation."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+from bot import payloads
+from bot.context import Context
+from bot.faq_content import DISCLAIMER
+from bot.models import Button, Reply
+from bot.regimen import RegimenError
+from bot.series import PAUSE_EXFOLIATION_FOR, SUGGESTED_PAUSE, describe_series, parse_series, parse_session_time
+from storage.records import Reminder
+
+MAX_PAUSE_DAYS = 30
+
+
+def series(ctx: Context, args: str) -> list[Reply]:
+    words = args.split()
+    if not words:
+        return [guide(ctx)]
+    verb = words[0].lower()
+    if verb == "end":
+        return _end(ctx, " ".join(words[1:]))
+    if verb == "pause":
+        return _pause_exfoliation(ctx, words[1:])
+    account = ctx.ensure_account()
+    plan = parse_series(args, ctx.now, ctx.tz)
+    reminder = ctx.regimen.create_series(account, plan, ctx.msg.identity.platform)
+    assert reminder.series is not None
+    lines = [
+        f"Series {reminder.number} set: {describe_series(reminder.series, ctx.tz)}.",
+        "I'll remind you the day before and an hour before each session, then ask whether it happened; "
+        "the next session is dated from when it really took place.",
+        f"Change a date: /reschedule {reminder.number} <date> at <time> · Stop: /series end {reminder.number}",
+    ]
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if plan.treatment in PAUSE_EXFOLIATION_FOR:
+        before, after = SUGGESTED_PAUSE
+        lines.append(
+            f"Exfoliating right around a {plan.treatment} can irritate treated skin. Shall I pause your exfoliation "
+            f"reminders {before} days before until {after} days after each session? Follow your dermatologist's "
+            f"instructions; you can change the days: /series pause {reminder.number} {before} {after}"
+        )
+        buttons = (
+            (
+                Button(
+                    f"Pause exfoliation {before}d before/{after}d after",
+                    payloads.command(f"/series pause {reminder.number} {before} {after}"),
+                ),
+            ),
+        )
+    lines.append(DISCLAIMER)
+    return [Reply(text="\n".join(lines), buttons=buttons)]
+
+
+def guide(ctx: Context) -> Reply:
+    start = (ctx.now + timedelta(days=7)).astimezone(ctx.tz)
+    example_date = f"{start:%Y-%m-%d} at 15:00"
+    return Reply(
+        text=(
+            "Professional treatments often take several sessions: microdermabrasion a few, chemical peels more than "
+            "one, laser resurfacing often one or two. A dermatologist decides how many and how far apart.\n"
+            "Track a series and I'll remind you before each session and ask how it went:\n"
+            f"/series microdermabrasion 4 every 3 weeks starting {example_date}\n"
+            f"/series chemical peel 3 every 4 weeks starting {example_date}\n"
+            f"/series laser resurfacing 2 every 6 weeks starting {example_date}\n"
+            f"{DISCLAIMER}"
+        ),
+        buttons=((Button("About professional treatments", payloads.faq("compare")),),),
+    )
+
+
+def _series_arg(ctx: Context, raw: str, command: str) -> Reminder:
+    reminder = ctx.reminder_arg(raw, command)
+    if reminder.series is None:
+        raise RegimenError(f"Reminder {reminder.number} isn't a treatment series. See your series with /reminders.")
+    return reminder
+
+
+def _end(ctx: Context, raw: str) -> list[Reply]:
+    reminder = _series_arg(ctx, raw, "series end")
+    ctx.regimen.delete_reminder(reminder)
+    return [
+        Reply(text=f"Ended series {reminder.number} ({reminder.text}). Its history stays in /progress and /export.")
+    ]
+
+
+def _pause_exfoliation(ctx: Context, words: list[str]) -> list[Reply]:
+    if not words:
+        raise RegimenError("Which series? For example: /series pause 3 3 7 (3 days before, 7 days after)")
+    reminder = _series_arg(ctx, words[0], "series pause")
+    assert reminder.series is not None
+    if len(words) > 1 and words[1].lower() == "off":
+        before = after = 0
+    elif len(words) == 3 and all(w.isdigit() and int(w) <= MAX_PAUSE_DAYS for w in words[1:]):
+        before, after = int(words[1]), int(words[2])
+    else:
+        raise RegimenError(
+            f"Give days before and after (0-{MAX_PAUSE_DAYS}), for example: /series pause {reminder.number} 3 7, "
+            f"or /series pause {reminder.number} off"
+        )
+    series_data = {**reminder.series, "pause_before_days": before, "pause_after_days": after}
+    ctx.regimen.store.put_reminder(replace(reminder, series=series_data))
+    if before == after == 0:
+        return [Reply(text=f"Exfoliation reminders carry on as usual around series {reminder.number}.")]
+    return [
+        Reply(
+            text=f"Exfoliation reminders will pause {before} days before until {after} days after each "
+            f"{reminder.series['treatment']} session, and resume by themselves afterwards. "
+            "Follow your dermatologist's instructions if they differ."
+        )
+    ]
+
+
+def reschedule(ctx: Context, args: str) -> list[Reply]:
+    words = args.split(maxsplit=1)
+    reminder = ctx.reminder_arg(args, "reschedule")
+    if reminder.series is None:
+        raise RegimenError(f"To change when reminder {reminder.number} fires, use /edit {reminder.number} <when>.")
+    if len(words) < 2:
+        raise RegimenError(f"When is the session now? For example: /reschedule {reminder.number} 2026-12-17 at 15:00")
+    when = parse_session_time(words[1], ctx.now, ctx.tz)
+    updated = ctx.regimen.reschedule_session(reminder, when)
+    assert updated.series is not None
+    return [Reply(text=f"Rescheduled: {describe_series(updated.series, ctx.tz)}.")]

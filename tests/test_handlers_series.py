@@ -1,0 +1,111 @@
+"""Treatment series end to end through the core and the scheduler, with a fake clock."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.models import Address, Identity, IncomingMessage, Reply
+from storage.memory_store import MemoryStore
+from storage.records import DONE, PAUSED
+from tests.fakes import RecordingPlatform
+
+USER = Identity("console", "lee")
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(datetime(2026, 11, 2, 9, tzinfo=UTC))  # a Monday
+
+
+@pytest.fixture
+def platform() -> RecordingPlatform:
+    return RecordingPlatform()
+
+
+@pytest.fixture
+def app(clock: FakeClock, platform: RecordingPlatform) -> App:
+    application = App(MemoryStore(), clock)
+    application.hub.register(platform)
+    return application
+
+
+async def say(app: App, text: str = "", button: str | None = None) -> list[Reply]:
+    return await app.handle(IncomingMessage(USER, Address("console", "lee"), text=text, button=button))
+
+
+async def step(app: App, clock: FakeClock) -> datetime:
+    nxt = app.store.next_due_at()
+    assert nxt is not None
+    clock.set(datetime.fromtimestamp(nxt, tz=UTC))
+    await app.scheduler.tick()
+    return clock.now().astimezone(BERLIN)
+
+
+async def test_series_reminds_before_asks_after_and_dates_the_next_from_reality(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    await say(app, "/timezone Europe/Berlin")
+    [created] = await say(app, "/series chemical peel 2 every 4 weeks starting 2026-11-10 at 15:00")
+    assert "0 of 2 sessions done" in created.text and "not medical advice" in created.text
+    assert any("/series pause 1 3 7" in p.replace("+", " ") for p in created.button_payloads())
+
+    assert await step(app, clock) == datetime(2026, 11, 9, 15, tzinfo=BERLIN)
+    assert platform.texts()[-1].startswith("🗓 Tomorrow at 15:00: your chemical peel session 1 of 2")
+    assert await step(app, clock) == datetime(2026, 11, 10, 14, tzinfo=BERLIN)
+    assert "In about an hour" in platform.texts()[-1]
+    assert await step(app, clock) == datetime(2026, 11, 10, 17, tzinfo=BERLIN)
+    [question] = platform.reminders()
+    assert "Did your chemical peel session (1 of 2) happen?" in question.text
+    assert app.store.next_due_at() is None  # waits for the answer
+
+    clock.set(datetime(2026, 11, 12, 10, tzinfo=BERLIN))  # answered two days later: it happened late
+    done = next(p for p in question.button_payloads() if p.startswith("o:d:"))
+    [edited] = await say(app, button=done)
+    assert edited.edit and "Done" in edited.text
+    [listing] = await say(app, "/reminders")
+    assert "1 of 2 sessions done" in listing.text and "next session Thu 10 Dec 2026 at 15:00" in listing.text
+
+    [progress] = await say(app, "/progress text")
+    assert "sessions done: 1 of 2 planned" in progress.text
+
+
+async def test_reschedule_and_end_a_series(app: App, clock: FakeClock) -> None:
+    await say(app, "/series microdermabrasion 3 every 3 weeks starting 2026-11-20 at 10:00")
+    [moved] = await say(app, "/reschedule 1 2026-11-27 at 11:30")
+    assert "next session Fri 27 Nov 2026 at 11:30" in moved.text
+    nxt = app.store.next_due_at()
+    assert nxt == datetime(2026, 11, 26, 11, 30, tzinfo=UTC).timestamp()  # the day before, in UTC (zone UTC)
+    [wrong] = await say(app, "/reschedule 1 someday")
+    assert "2026-12-10 at 15:00" in wrong.text
+    [ended] = await say(app, "/series end 1")
+    assert "Ended series 1" in ended.text
+    assert app.store.next_due_at() is None
+
+
+async def test_exfoliation_pauses_around_a_peel_and_resumes_by_itself(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    await say(app, "/plan exfoliation mon,thu 20:00")
+    [created] = await say(app, "/series chemical peel 1 every 4 weeks starting 2026-11-12 at 15:00")
+    pause = next(p for p in created.button_payloads() if p.startswith("cmd:"))
+    [paused] = await say(app, button=pause)
+    assert "pause 3 days before until 7 days after" in paused.text
+    account = app.regimen.account_for(USER)
+    assert account is not None
+    while clock.now() < datetime(2026, 11, 26, 20, tzinfo=UTC):
+        await step(app, clock)
+    delivered = [r.text for r in platform.reminders() if "Exfoliate" in r.text]
+    history = {o.due: o.status for o in app.store.history_of(account.id) if "Exfoliate" in o.text}
+    paused_days = sorted(
+        datetime.fromtimestamp(d, tz=UTC).date().isoformat() for d, s in history.items() if s == PAUSED
+    )
+    # Peel on Thu 12 Nov: 9 Nov (Mon), 12, 16 and 19 Nov fall inside 3 days before .. 7 days after.
+    assert paused_days == ["2026-11-09", "2026-11-12", "2026-11-16", "2026-11-19"]
+    assert len(delivered) == 4  # 2 and 5 Nov before the pause; 23 and 26 Nov after it: resumed by itself
+    assert DONE not in history.values()

@@ -19,6 +19,7 @@ from bot.app import App
 from bot.commands import menu
 from bot.ratelimit import DISCORD_LIMITS, TELEGRAM_LIMITS, UNLIMITED
 from bot.settings import Settings, SettingsError, load_settings
+from bot.suggest import Suggester
 from bot.ticker import pin_process_clock_to_utc
 from storage.base import StorageError
 from storage.factory import open_store
@@ -70,10 +71,15 @@ def build_adapters(app: App, settings: Settings, console: bool) -> list[Adapter]
         app.hub.register(telegram, TELEGRAM_LIMITS)
         adapters.append(telegram)
     if settings.discord_token:
-        from adapters.discord_adapter import DiscordAdapter, command_specs
+        from adapters.discord_adapter import DiscordAdapter
+        from adapters.discord_render import specs_from_core
 
         discord = DiscordAdapter(
-            app.handle, settings.discord_token, guild_id=settings.discord_guild_id, commands=command_specs()
+            app.handle,
+            settings.discord_token,
+            guild_id=settings.discord_guild_id,
+            commands=specs_from_core(),
+            autocomplete=Suggester(app.regimen, app.core.faq),
         )
         app.hub.register(discord, DISCORD_LIMITS)
         adapters.append(discord)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.clock import Clock, SystemClock
 from bot.core import BotCore
+from bot.delivery import DeliveryError
 from bot.hub import Hub
 from bot.models import IncomingMessage, Reply
 from bot.regimen import Regimen
@@ -39,10 +41,28 @@ class App:
         self.stopping = asyncio.Event()
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
-        """The adapters' entry point: answer, then let the scheduler notice any new due time."""
+        """The adapters' entry point: answer, then let the scheduler notice any new due time.
+
+        Replies aimed at another chat or at an earlier message (a linked platform, a mirrored answer) go
+        out through the hub; the rest go back to the adapter that asked.
+        """
         replies = await self.core.handle(message)
         self.scheduler.wake()
-        return replies
+        direct = [r for r in replies if r.address is None and r.edit_ref is None]
+        for reply in replies:
+            if reply.address is not None or reply.edit_ref is not None:
+                await self._route(message, reply)
+        return direct
+
+    async def _route(self, message: IncomingMessage, reply: Reply) -> None:
+        address = reply.address or message.address
+        try:
+            if reply.edit_ref is not None:
+                await self.hub.edit(address, reply.edit_ref, replace(reply, address=None, edit_ref=None))
+            else:
+                await self.hub.send(address, replace(reply, address=None))
+        except DeliveryError as exc:  # best effort: the answer itself is already recorded
+            log.info("a routed message to %s was not delivered: %s", address.platform, type(exc).__name__)
 
     def _maintenance(self) -> None:
         try:

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot import payloads
 from bot.context import Context, clip
+from bot.mirror import mirror_answer
 from bot.models import Button, Reply
 from bot.plans import TEMPLATES, PlanTemplate, find_template
 from bot.recurrence import Schedule, describe, times_per_week
@@ -25,9 +26,9 @@ def remind(ctx: Context, args: str) -> list[Reply]:
             "Tell me what and when, for example:\n"
             "/remind exfoliate every mon,thu at 20:00\n/remind apply cream every day at 21:30\n/remind stretch in 10m"
         )
-    account = ctx.ensure_account()
     what, schedule = split_what_when(args, ctx.now, ctx.tz)
     kind = "exfoliation" if "exfoliat" in what.lower() or "scrub" in what.lower() else "custom"
+    account = ctx.ensure_account()  # only once there is something to keep
     reminder = ctx.regimen.create_reminder(account, what, schedule, kind, ctx.msg.identity.platform)
     return [_created(ctx, reminder, schedule)]
 
@@ -150,7 +151,8 @@ def _answer_typed(ctx: Context, args: str, verb: str) -> list[Reply]:
         duration = parse_duration(words[1]) if len(words) > 1 else timedelta(hours=1)
         return _snooze(ctx, occurrence, ctx.now + _bounded(duration))
     updated = ctx.regimen.mark_done(occurrence) if verb == "done" else ctx.regimen.mark_skipped(occurrence)
-    return [Reply(text=outcome_message(updated, ctx.tz, ctx.now))]
+    text = outcome_message(updated, ctx.tz, ctx.now)
+    return [Reply(text=text), *mirror_answer(ctx.msg, updated, text)]
 
 
 def _bounded(duration: timedelta) -> timedelta:
@@ -161,7 +163,8 @@ def _bounded(duration: timedelta) -> timedelta:
 
 def _snooze(ctx: Context, occurrence: Occurrence, until: datetime, edit: bool = False) -> list[Reply]:
     updated = ctx.regimen.snooze(occurrence, until)
-    return [Reply(text=outcome_message(updated, ctx.tz, ctx.now), edit=edit)]
+    text = outcome_message(updated, ctx.tz, ctx.now)
+    return [Reply(text=text, edit=edit), *mirror_answer(ctx.msg, updated, text)]
 
 
 def press_occurrence(ctx: Context, action: str, occurrence_id: str) -> list[Reply]:
@@ -178,7 +181,8 @@ def press_occurrence(ctx: Context, action: str, occurrence_id: str) -> list[Repl
         updated = ctx.regimen.mark_skipped(occurrence)
     else:
         return _snooze(ctx, occurrence, _snooze_target(ctx, action), edit=True)
-    return [Reply(text=outcome_message(updated, ctx.tz, ctx.now), edit=True)]
+    text = outcome_message(updated, ctx.tz, ctx.now)
+    return [Reply(text=text, edit=True), *mirror_answer(ctx.msg, updated, text)]
 
 
 def _snooze_target(ctx: Context, action: str) -> datetime:
@@ -214,7 +218,9 @@ def _plan_menu() -> Reply:
     for template in TEMPLATES.values():
         lines.append(f"• {template.title}: {_default_when(template)}")
     lines.append(DISCLAIMER)
+    lines.insert(-1, "• Professional treatment series: sessions, reminders before each, and a safety pause")
     rows = tuple((Button(t.title, payloads.plan(t.id)),) for t in TEMPLATES.values())
+    rows += ((Button("Treatment series", payloads.command("/series")),),)
     return Reply(text="\n".join(lines), buttons=rows)
 
 
@@ -235,8 +241,9 @@ def _plan_details(ctx: Context, template: PlanTemplate) -> Reply:
 def adopt(ctx: Context, template: PlanTemplate, spec: str) -> list[Reply]:
     days: tuple[int, ...] | None = None
     at: time | None = None
-    if spec.strip() and spec.strip() != "adopt":
-        words = spec.split()
+    confirmed = "!" in spec  # "/plan exfoliation daily !" or "daily!": the '!' is not part of the days
+    words = spec.replace("!", " ").split()
+    if words and words != ["adopt"]:
         try:
             at = parse_clock(words[-1])
             day_words = words[:-1]
@@ -245,8 +252,7 @@ def adopt(ctx: Context, template: PlanTemplate, spec: str) -> list[Reply]:
         if day_words:
             days = parse_days(" ".join(day_words))
     schedule = template_schedule(template, days, at)
-    account = ctx.ensure_account()
-    if template.id == "exfoliation" and times_per_week(schedule) > EXFOLIATION_WEEKLY_LIMIT and "!" not in spec:
+    if template.id == "exfoliation" and times_per_week(schedule) > EXFOLIATION_WEEKLY_LIMIT and not confirmed:
         return [
             Reply(
                 text=(
@@ -257,6 +263,7 @@ def adopt(ctx: Context, template: PlanTemplate, spec: str) -> list[Reply]:
                 buttons=((Button("Use Mon & Thu 20:00", payloads.plan("exfoliation", "adopt")),),),
             )
         ]
+    account = ctx.ensure_account()
     existing = [r for r in ctx.regimen.store.reminders_of(account.id) if r.text == template.reminder_text]
     if existing:
         reminder = ctx.regimen.reschedule(account, existing[0], schedule)

@@ -1,0 +1,692 @@
+"""Discord adapter: wires discord.py (gateway, slash commands, buttons) to the platform-neutral core.
+
+Translation lives in adapters.discord_render; this module only connects events to the handler and
+the replies back to Discord.
+
+Intents: `Intents.none()` plus `guilds` and `dm_messages`, neither privileged. Slash commands,
+autocomplete and button presses arrive as interactions, which need no intent at all; `dm_messages`
+delivers what people type in their DM with the bot; `guilds` is what discord.py's cache relies on (it
+warns without it). The content of DMs the bot receives is readable without the privileged
+MESSAGE_CONTENT intent (Discord exempts DMs the app receives, messages it sends and messages that mention
+it), so no privileged intent is requested and none has to be enabled in the developer portal.
+
+Addresses: in a DM, `Address.chat_id` is the *user* id (as on Telegram, where a private chat's id is the
+user's id), which is also what `send()` expects for reminders; in a server channel it is the channel id.
+
+Rate limits: discord.py keeps per-route buckets, waits out 429s of up to 30 s by itself and holds every
+request while a global 429 lasts. On top of that, every REST request this adapter makes outside
+interaction replies (opening DMs, sending, editing) goes through a pacer at 45 requests/s, below Discord's
+global 50/s (interaction responses and follow-ups do not count against the global limit). A 429 asking
+for more than 30 s surfaces as `RetryLater`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import io
+import logging
+import re
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from typing import Any, Self
+
+import aiohttp
+import discord
+from discord import app_commands
+from discord.utils import MISSING
+
+from adapters.base import APOLOGY, MessageHandler
+from adapters.discord_render import (
+    CUSTOM_ID_TEMPLATE,
+    CommandSpec,
+    button_grid,
+    choices,
+    command_text,
+    decode_custom_id,
+    dropped_buttons,
+    escape_text,
+    split_text,
+)
+from bot.delivery import DeliveryError, RecipientUnreachable, RetryLater, TransientDeliveryError
+from bot.models import DISCORD, Address, Attachment, Identity, IncomingMessage, Reply
+from bot.ratelimit import Pacer, RateLimits
+
+logger = logging.getLogger(__name__)
+
+AutocompleteHook = Callable[[Identity, str, str, str], Awaitable[list[tuple[str, str]]]]
+Interaction = discord.Interaction[Any]
+Target = discord.DMChannel | discord.PartialMessageable  # where send/edit post
+
+FOREIGN_BUTTONS = "These buttons belong to someone else."
+DM_CLOSED = (
+    "I couldn't send you a direct message. Please allow direct messages from this server's members "
+    "(Privacy Settings) and try again."
+)
+SENT_BY_DM = "I've sent you a direct message."
+ACKNOWLEDGED = "Done."
+
+REQUESTS_PER_SECOND = 45.0  # below Discord's global limit of 50 requests/s
+MAX_RATELIMIT_WAIT = 30.0  # 429s asking for longer become RetryLater (discord.py's minimum is 30)
+AUTOCOMPLETE_TIMEOUT = 2.5  # Discord drops autocomplete answers after 3 s
+DEFER_AFTER = 2.0  # interactions must be acknowledged within 3 s; slower handlers get a deferral
+_MAX_REMEMBERED_CHANNELS = 10_000
+
+# Discord JSON error codes
+UNKNOWN_CHANNEL = 10003
+UNKNOWN_MESSAGE = 10008
+UNKNOWN_USER = 10013
+CANNOT_MESSAGE_USER = 50007
+INVALID_RECIPIENT = 50033
+
+
+def default_intents() -> discord.Intents:
+    """DM message events, plus `guilds`, which discord.py's state relies on (it warns without it)."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    intents.dm_messages = True
+    return intents
+
+
+class PayloadButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=CUSTOM_ID_TEMPLATE):
+    """A button whose custom_id carries its owner and payload ("cb:<owner>:<payload>").
+
+    Registered once per client with `add_dynamic_items`, so a press on any message ever sent — also
+    before a restart — is dispatched here from the custom_id alone.
+    """
+
+    def __init__(self, custom_id: str, label: str = "…", *, row: int | None = None) -> None:
+        super().__init__(
+            discord.ui.Button(label=label, custom_id=custom_id, style=discord.ButtonStyle.secondary),
+            row=row,
+        )
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
+    ) -> Self:
+        label = item.label if isinstance(item, discord.ui.Button) and item.label else "…"
+        return cls(match.string, label)
+
+    async def callback(self, interaction: Interaction) -> None:
+        client = interaction.client
+        if isinstance(client, ClearBackClient):
+            await client.adapter._on_button(interaction, self.custom_id)
+
+
+class ClearBackClient(discord.Client):
+    """discord.Client with its CommandTree, delegating events to the adapter."""
+
+    def __init__(self, adapter: DiscordAdapter, *, intents: discord.Intents, guild_ready_timeout: float) -> None:
+        super().__init__(
+            intents=intents,
+            allowed_mentions=discord.AllowedMentions.none(),
+            max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
+            guild_ready_timeout=guild_ready_timeout,
+            max_messages=None,
+            chunk_guilds_at_startup=False,
+        )
+        self.adapter = adapter
+        self.tree: app_commands.CommandTree[ClearBackClient] = app_commands.CommandTree(self)
+        self.ready_event = asyncio.Event()
+
+    async def setup_hook(self) -> None:
+        await self.adapter._sync_commands(self)
+
+    async def on_ready(self) -> None:
+        self.ready_event.set()
+
+    async def on_message(self, message: discord.Message) -> None:
+        await self.adapter._on_message(message)
+
+
+class DiscordAdapter:
+    """The Discord side of the bot (adapters.base.Adapter and bot.delivery.Sender)."""
+
+    platform = DISCORD
+
+    def __init__(
+        self,
+        handler: MessageHandler,
+        token: str,
+        *,
+        guild_id: int | None = None,
+        commands: Sequence[CommandSpec] = (),
+        autocomplete: AutocompleteHook | None = None,
+        intents: discord.Intents | None = None,
+        sync_commands: bool = True,
+        start_timeout: float = 60.0,
+        guild_ready_timeout: float = 2.0,
+        defer_after: float = DEFER_AFTER,
+        requests_per_second: float = REQUESTS_PER_SECOND,
+        request_pacer: Pacer | None = None,
+    ) -> None:
+        names = [spec.name for spec in commands]
+        if len(set(names)) != len(names):
+            raise ValueError("slash command names must be unique")
+        self._handler = handler
+        self._token = token
+        self.guild_id = guild_id
+        self.commands = tuple(commands)
+        self._autocomplete = autocomplete
+        self._intents = intents if intents is not None else default_intents()
+        self._sync = sync_commands
+        self._start_timeout = start_timeout
+        self._guild_ready_timeout = guild_ready_timeout
+        self._defer_after = defer_after
+        self._pacer = request_pacer or Pacer(RateLimits(per_second=requests_per_second, per_chat_interval=0.0))
+        self._client: ClearBackClient | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+        # user id -> their DM channel; channel id -> guild id for server channels we have seen.
+        self._dm_channels: OrderedDict[int, Target] = OrderedDict()
+        self._guild_channels: OrderedDict[int, int] = OrderedDict()
+
+    def __repr__(self) -> str:  # never show the token
+        return f"<DiscordAdapter guild_id={self.guild_id} commands={len(self.commands)}>"
+
+    @property
+    def client(self) -> ClearBackClient | None:
+        return self._client
+
+    # ------------------------------------------------------------------ life cycle
+
+    def build_client(self) -> ClearBackClient:
+        """A new client with its slash commands and button handler registered; does not connect."""
+        # No voice here: skip discord.py's warnings about the missing voice libraries.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
+        # discord.py's DEBUG records contain request bodies and gateway events, i.e. what people wrote.
+        library_log = logging.getLogger("discord")
+        if library_log.getEffectiveLevel() < logging.INFO:
+            library_log.setLevel(logging.INFO)
+        client = ClearBackClient(self, intents=self._intents, guild_ready_timeout=self._guild_ready_timeout)
+        for spec in self.commands:
+            client.tree.add_command(self._make_command(spec))
+        client.add_dynamic_items(PayloadButton)
+        self._client = client
+        return client
+
+    async def start(self) -> None:
+        """Log in and connect in a background task; return once ready (raise if login fails)."""
+        if self._task is not None and not self._task.done():
+            return
+        self._stopping = False
+        client = self.build_client()
+        task = asyncio.create_task(client.start(self._token), name="discord-client")
+        self._task = task
+        ready = asyncio.create_task(client.ready_event.wait(), name="discord-ready")
+        try:
+            done, _ = await asyncio.wait(
+                {task, ready}, timeout=self._start_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        except BaseException:  # cancelled while connecting: leave nothing running
+            ready.cancel()
+            await self.stop()
+            raise
+        if ready in done:
+            task.add_done_callback(self._on_client_exit)
+            logger.info("Discord connected as bot user %s", client.user.id if client.user else "?")
+            return
+        ready.cancel()
+        error: BaseException
+        if task in done:
+            error = task.exception() or RuntimeError("the Discord client stopped before it was ready")
+        else:
+            error = TimeoutError(f"Discord did not become ready within {self._start_timeout:g} s")
+        await self.stop()
+        raise error
+
+    async def stop(self) -> None:
+        """Disconnect and release the HTTP session; safe to call twice or before start."""
+        client, task = self._client, self._task
+        self._client, self._task = None, None
+        self._stopping = True
+        if client is not None and not client.is_closed():
+            await client.close()
+        if task is None:
+            return
+        done, _ = await asyncio.wait({task}, timeout=10.0)
+        if not done:
+            task.cancel()
+            await asyncio.wait({task})
+        elif not task.cancelled() and task.exception() is not None:
+            logger.info("Discord client ended with %s", type(task.exception()).__name__)
+
+    def _on_client_exit(self, task: asyncio.Task[None]) -> None:
+        if self._stopping or task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            logger.error("Discord connection ended: %s", type(error).__name__, exc_info=error)
+
+    async def _sync_commands(self, client: ClearBackClient) -> None:
+        """Register the slash commands: in one server (instant) when guild_id is set, else globally."""
+        if not self._sync:
+            return
+        if self.guild_id is not None:
+            guild = discord.Object(id=self.guild_id)
+            client.tree.copy_global_to(guild=guild)
+            try:
+                synced = await client.tree.sync(guild=guild)
+            except discord.Forbidden:
+                raise RuntimeError(
+                    f"Discord refused to register slash commands in server {self.guild_id}: check "
+                    "DISCORD_GUILD_ID and that the bot was invited with the applications.commands scope."
+                ) from None
+            logger.info("Discord: %d slash commands registered in server %s", len(synced), self.guild_id)
+        else:
+            synced = await client.tree.sync()
+            logger.info("Discord: %d slash commands registered globally", len(synced))
+
+    # ------------------------------------------------------------------ slash commands
+
+    def _make_command(self, spec: CommandSpec) -> app_commands.Command[Any, ..., None]:
+        """A slash command with one typed string parameter per option (o0, o1, … renamed to the spec's)."""
+        keys = [f"o{index}" for index in range(len(spec.options))]
+
+        async def callback(interaction: Interaction, **values: str | None) -> None:
+            named = {option.name: values.get(key) for key, option in zip(keys, spec.options, strict=True)}
+            await self._on_command(interaction, spec, named)
+
+        parameters = [
+            inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)
+        ]
+        for key, option in zip(keys, spec.options, strict=True):
+            parameters.append(
+                inspect.Parameter(
+                    key,
+                    inspect.Parameter.KEYWORD_ONLY,
+                    annotation=str if option.required else str | None,
+                    default=inspect.Parameter.empty if option.required else None,
+                )
+            )
+        setattr(callback, "__signature__", inspect.Signature(parameters))  # noqa: B010
+        setattr(  # noqa: B010
+            callback,
+            "__discord_app_commands_param_description__",
+            {key: option.description for key, option in zip(keys, spec.options, strict=True)},
+        )
+        setattr(  # noqa: B010
+            callback,
+            "__discord_app_commands_param_rename__",
+            {key: option.name for key, option in zip(keys, spec.options, strict=True)},
+        )
+        if self._autocomplete is not None:
+            setattr(  # noqa: B010
+                callback,
+                "__discord_app_commands_param_autocomplete__",
+                {
+                    key: self._make_autocomplete(spec.name, option.name)
+                    for key, option in zip(keys, spec.options, strict=True)
+                    if option.autocomplete
+                },
+            )
+        return app_commands.Command(
+            name=spec.name,
+            description=spec.description,
+            callback=callback,
+            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),
+            allowed_installs=app_commands.AppInstallationType(guild=True),
+        )
+
+    def _make_autocomplete(
+        self, command: str, option: str
+    ) -> Callable[[Interaction, str], Awaitable[list[app_commands.Choice[str]]]]:
+        async def autocomplete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
+            return await self._on_autocomplete(interaction, command, option, current)
+
+        return autocomplete
+
+    async def _on_autocomplete(
+        self, interaction: Interaction, command: str, option: str, current: str
+    ) -> list[app_commands.Choice[str]]:
+        if self._autocomplete is None:
+            return []
+        identity = Identity(DISCORD, str(interaction.user.id))
+        try:
+            suggestions = await asyncio.wait_for(
+                self._autocomplete(identity, command, option, current), timeout=AUTOCOMPLETE_TIMEOUT
+            )
+        except Exception as exc:
+            logger.exception("Discord autocomplete for /%s %s failed (%s)", command, option, type(exc).__name__)
+            return []
+        return [app_commands.Choice(name=name, value=value) for name, value in choices(suggestions)]
+
+    async def _on_command(self, interaction: Interaction, spec: CommandSpec, values: dict[str, str | None]) -> None:
+        identity, address, is_dm = self._context(interaction)
+        incoming = IncomingMessage(
+            identity=identity, address=address, text=command_text(spec, values), is_private=is_dm
+        )
+        await self._serve_interaction(interaction, incoming, f"/{spec.name}", is_dm)
+
+    # ------------------------------------------------------------------ buttons
+
+    async def _on_button(self, interaction: Interaction, custom_id: str) -> None:
+        decoded = decode_custom_id(custom_id)
+        if decoded is None:
+            return
+        owner, payload = decoded
+        identity, address, is_dm = self._context(interaction)
+        if owner is not None and owner != identity.user_id:
+            try:
+                await interaction.response.send_message(FOREIGN_BUTTONS, ephemeral=True)
+            except discord.HTTPException as exc:
+                logger.warning("Discord: could not refuse a foreign button press (%s)", type(exc).__name__)
+            return
+        message = interaction.message
+        incoming = IncomingMessage(
+            identity=identity,
+            address=address,
+            button=payload,
+            is_private=is_dm,
+            message_ref=str(message.id) if message is not None else None,
+        )
+        await self._serve_interaction(interaction, incoming, "button press", is_dm)
+
+    # ------------------------------------------------------------------ DMs
+
+    async def _on_message(self, message: discord.Message) -> None:
+        """Plain text typed in a DM with the bot goes to the core like a typed command or question."""
+        if message.author.bot or message.guild is not None:
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        text = message.content.strip()
+        if not text:
+            return
+        user_id = message.author.id
+        if isinstance(message.channel, discord.DMChannel | discord.PartialMessageable):
+            self._remember(self._dm_channels, user_id, message.channel)
+        address = Address(DISCORD, str(user_id))
+        incoming = IncomingMessage(
+            identity=Identity(DISCORD, str(user_id)), address=address, text=text, is_private=True
+        )
+        try:
+            replies = await self._handler(incoming)
+            for reply in replies:
+                target = reply.address or address
+                if reply.edit_ref is not None:
+                    await self.edit(target, reply.edit_ref, reply)
+                else:
+                    await self.send(target, reply)
+        except Exception as exc:
+            logger.exception("Discord DM message failed (%s)", type(exc).__name__)
+            try:
+                await message.channel.send(APOLOGY)
+            except Exception as inner:
+                logger.warning("Discord: could not apologise in a DM (%s)", type(inner).__name__)
+
+    # ------------------------------------------------------------------ interactions → core → replies
+
+    def _context(self, interaction: Interaction) -> tuple[Identity, Address, bool]:
+        user_id = interaction.user.id
+        identity = Identity(DISCORD, str(user_id))
+        if interaction.guild_id is None:
+            if isinstance(interaction.channel, discord.DMChannel):
+                self._remember(self._dm_channels, user_id, interaction.channel)
+            return identity, Address(DISCORD, str(user_id)), True
+        channel_id = interaction.channel_id or 0
+        self._remember(self._guild_channels, channel_id, interaction.guild_id)
+        return identity, Address(DISCORD, str(channel_id)), False
+
+    async def _serve_interaction(
+        self, interaction: Interaction, incoming: IncomingMessage, what: str, is_dm: bool
+    ) -> None:
+        """Call the core and answer; every failure ends here: logged without text, answered with APOLOGY."""
+        try:
+            replies = await self._handle_in_time(interaction, incoming, is_dm)
+            await self._answer(interaction, incoming, replies, is_dm)
+        except Exception as exc:
+            logger.exception(
+                "Discord %s failed in %s (%s)", what, "a DM" if is_dm else "a server channel", type(exc).__name__
+            )
+            await self._apologise(interaction)
+
+    async def _handle_in_time(self, interaction: Interaction, incoming: IncomingMessage, is_dm: bool) -> list[Reply]:
+        """Run the handler; if it is slow, acknowledge the interaction before Discord's 3 s run out."""
+        task: asyncio.Future[list[Reply]] = asyncio.ensure_future(self._handler(incoming))
+        done, _ = await asyncio.wait({task}, timeout=self._defer_after)
+        if not done:
+            try:
+                await self._defer(interaction, is_dm)
+            except discord.HTTPException as exc:
+                logger.warning("Discord: could not defer a slow interaction (%s)", type(exc).__name__)
+        return await task
+
+    async def _defer(self, interaction: Interaction, is_dm: bool) -> None:
+        if interaction.response.is_done():
+            return
+        if interaction.type is discord.InteractionType.component:
+            await interaction.response.defer()  # "deferred update": the pressed message stays as it is
+        else:
+            await interaction.response.defer(ephemeral=not is_dm, thinking=True)
+
+    async def _answer(
+        self, interaction: Interaction, incoming: IncomingMessage, replies: list[Reply], is_dm: bool
+    ) -> None:
+        answered = False
+        sent_by_dm = False
+        for reply in replies:
+            elsewhere = reply.address is not None and reply.address != incoming.address
+            if elsewhere or reply.edit_ref is not None:
+                await self._defer(interaction, is_dm)  # the REST calls below may outlast the 3 s
+                target = reply.address or incoming.address
+                try:
+                    if reply.edit_ref is not None:
+                        await self.edit(target, reply.edit_ref, reply)
+                    else:
+                        await self.send(target, reply)
+                        sent_by_dm = sent_by_dm or not is_dm
+                except RecipientUnreachable:
+                    if not elsewhere:
+                        raise
+                    await self._respond(interaction, Reply(DM_CLOSED), is_dm)
+                    answered = True
+                continue
+            answered = await self._respond(interaction, reply, is_dm) or answered
+        if answered:
+            return
+        if interaction.type is discord.InteractionType.component:
+            if not interaction.response.is_done():
+                await interaction.response.defer()
+            return
+        await self._respond(interaction, Reply(SENT_BY_DM if sent_by_dm else ACKNOWLEDGED), is_dm)
+
+    async def _respond(self, interaction: Interaction, reply: Reply, is_dm: bool) -> bool:
+        """Show a reply as the interaction's answer (or a follow-up); False if there was nothing to show."""
+        ephemeral = reply.private and not is_dm
+        chunks = split_text(escape_text(reply.text))
+        view = self._view(reply, str(interaction.user.id))
+        attachment = reply.attachment
+        if not chunks[-1] and len(chunks) == 1 and view is None and attachment is None:
+            return False
+        if reply.edit and interaction.type is discord.InteractionType.component and interaction.message is not None:
+            single = len(chunks) == 1
+            files: list[discord.File] = [_file(attachment)] if attachment is not None and single else []
+            if not interaction.response.is_done():
+                await interaction.response.edit_message(
+                    content=chunks[0],
+                    view=view if single else None,
+                    attachments=files,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+            else:
+                await interaction.edit_original_response(
+                    content=chunks[0],
+                    view=view if single else None,
+                    attachments=files,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+            if single:
+                return True
+            chunks = chunks[1:]
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            file = _file(attachment) if last and attachment is not None else MISSING
+            last_view = view if last and view is not None else MISSING
+            if not interaction.response.is_done():
+                await interaction.response.send_message(
+                    chunk or None,
+                    view=last_view,
+                    file=file,
+                    ephemeral=ephemeral,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+            else:
+                await interaction.followup.send(
+                    chunk,
+                    view=last_view,
+                    file=file,
+                    ephemeral=ephemeral,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
+        return True
+
+    async def _apologise(self, interaction: Interaction) -> None:
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(APOLOGY, ephemeral=True)
+            else:
+                await interaction.response.send_message(APOLOGY, ephemeral=True)
+        except Exception as exc:
+            logger.warning("Discord: could not send the apology (%s)", type(exc).__name__)
+
+    # ------------------------------------------------------------------ Sender: send / edit
+
+    async def send(self, address: Address, reply: Reply) -> str | None:
+        """Send to a user's DM (chat_id = user id) or a channel; the id of the message with the buttons."""
+        async with self._delivery_errors("send"):
+            channel, owner = await self._resolve(address)
+            return await self._send_to(channel, reply, owner)
+
+    async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
+        """Replace an earlier message's text and buttons (text beyond 2000 characters follows as new messages)."""
+        async with self._delivery_errors("edit"):
+            channel, owner = await self._resolve(address)
+            chunks = split_text(escape_text(reply.text))
+            view = self._view(reply, owner) if len(chunks) == 1 else None
+            files = [_file(reply.attachment)] if reply.attachment is not None and len(chunks) == 1 else []
+            message = channel.get_partial_message(int(message_ref))
+            await self._pacer.wait(DISCORD)
+            await message.edit(
+                content=chunks[0], view=view, attachments=files, allowed_mentions=discord.AllowedMentions.none()
+            )
+            if len(chunks) > 1:
+                rest = "\n".join(chunks[1:])  # already escaped: send as-is, re-split
+                await self._send_chunks(channel, split_text(rest), self._view(reply, owner), reply.attachment)
+
+    async def _send_to(self, channel: Target, reply: Reply, owner: str | None) -> str | None:
+        chunks = split_text(escape_text(reply.text))
+        return await self._send_chunks(channel, chunks, self._view(reply, owner), reply.attachment)
+
+    async def _send_chunks(
+        self,
+        channel: Target,
+        chunks: list[str],
+        view: discord.ui.View | None,
+        attachment: Attachment | None,
+    ) -> str | None:
+        if len(chunks) == 1 and not chunks[0] and view is None and attachment is None:
+            return None  # Discord refuses empty messages
+        message_id: str | None = None
+        for index, chunk in enumerate(chunks):
+            last = index == len(chunks) - 1
+            await self._pacer.wait(DISCORD)
+            message = await channel.send(
+                chunk or None,
+                view=view if last and view is not None else MISSING,
+                file=_file(attachment) if last and attachment is not None else MISSING,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            message_id = str(message.id)
+        return message_id
+
+    async def _resolve(self, address: Address) -> tuple[Target, str | None]:
+        """A channel to post to, and the owner to put into button custom_ids (the DM's user)."""
+        if address.platform != DISCORD:
+            raise DeliveryError(f"not a Discord address: {address.platform}")
+        client = self._client
+        if client is None or client.is_closed():
+            raise TransientDeliveryError("the Discord adapter is not running")
+        try:
+            chat_id = int(address.chat_id)
+        except ValueError:
+            raise RecipientUnreachable("not a Discord id") from None
+        cached = self._dm_channels.get(chat_id)
+        if cached is not None:
+            return cached, str(chat_id)
+        guild_id = self._guild_channels.get(chat_id)
+        if guild_id is not None:
+            return client.get_partial_messageable(chat_id, guild_id=guild_id), None
+        try:
+            await self._pacer.wait(DISCORD)
+            dm = await client.create_dm(discord.Object(id=chat_id))
+        except discord.HTTPException as exc:
+            if exc.status in (400, 404) and exc.code in (INVALID_RECIPIENT, UNKNOWN_USER):
+                # Not a user: a server channel the adapter has not seen since it started.
+                return client.get_partial_messageable(chat_id), None
+            raise
+        self._remember(self._dm_channels, chat_id, dm)
+        return dm, str(chat_id)
+
+    @contextlib.asynccontextmanager
+    async def _delivery_errors(self, action: str) -> AsyncIterator[None]:
+        """discord.py's errors → bot.delivery's (messages carry status and code, never content)."""
+        try:
+            yield
+        except DeliveryError:
+            raise
+        except discord.RateLimited as exc:
+            raise RetryLater(exc.retry_after) from exc
+        except discord.Forbidden as exc:  # 50007: DMs closed or bot blocked; 50001/50013: no access
+            raise RecipientUnreachable(f"Discord {action}: forbidden (code {exc.code})") from exc
+        except discord.NotFound as exc:
+            if exc.code == UNKNOWN_MESSAGE:
+                raise DeliveryError(f"Discord {action}: the message no longer exists") from exc
+            raise RecipientUnreachable(f"Discord {action}: unknown channel or user (code {exc.code})") from exc
+        except discord.DiscordServerError as exc:
+            raise TransientDeliveryError(f"Discord {action}: server error {exc.status}") from exc
+        except discord.HTTPException as exc:
+            if exc.status == 429:
+                raise RetryLater(_retry_after(exc)) from exc
+            raise DeliveryError(f"Discord {action}: HTTP {exc.status} (code {exc.code})") from exc
+        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+            raise TransientDeliveryError(f"Discord {action}: {type(exc).__name__}") from exc
+
+    # ------------------------------------------------------------------ helpers
+
+    def _view(self, reply: Reply, owner: str | None) -> discord.ui.View | None:
+        """Reply.buttons as a View. It is only a rendering: presses are dispatched by PayloadButton's
+        template, so the view is stopped at once and discord.py neither stores nor times it out."""
+        specs = button_grid(reply, owner)
+        if not specs:
+            return None
+        dropped = dropped_buttons(reply)
+        if dropped:
+            logger.warning("Discord: %d buttons do not fit a message and were left out", dropped)
+        view = discord.ui.View(timeout=None)
+        for spec in specs:
+            view.add_item(PayloadButton(spec.custom_id, spec.label, row=spec.row))
+        view.stop()
+        return view
+
+    @staticmethod
+    def _remember(cache: OrderedDict[int, Any], key: int, value: Any) -> None:
+        cache[key] = value
+        cache.move_to_end(key)
+        while len(cache) > _MAX_REMEMBERED_CHANNELS:
+            cache.popitem(last=False)
+
+
+def _file(attachment: Attachment) -> discord.File:
+    return discord.File(io.BytesIO(attachment.data), filename=attachment.filename)
+
+
+def _retry_after(exc: discord.HTTPException) -> float:
+    header = exc.response.headers.get("Retry-After") if exc.response is not None else None
+    try:
+        return max(float(header), 0.0) if header is not None else 1.0
+    except ValueError:
+        return 1.0

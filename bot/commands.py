@@ -135,6 +135,21 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (Option("topic", "e.g. exfoliation, laser", autocomplete=True),),
     ),
     CommandSpec(
+        "link",
+        "Link Telegram and Discord into one account",
+        "/link [code]",
+        ("/link", "/link ABCD2345"),
+        (Option("code", "The code from your other platform"),),
+    ),
+    CommandSpec("unlink", "Separate linked platforms again", "/unlink", ("/unlink",)),
+    CommandSpec(
+        "deliver",
+        "Where reminders go when linked",
+        "/deliver telegram|discord|both|origin",
+        ("/deliver both", "/deliver telegram"),
+        (Option("where", "telegram, discord, both or origin"),),
+    ),
+    CommandSpec(
         "export",
         "Download your data (JSON) or history (CSV)",
         "/export [csv]",

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from bot import handlers_general as general
+from bot import handlers_link as link_handlers
 from bot import handlers_progress as progress_handlers
 from bot import handlers_regimen as regimen_handlers
 from bot import handlers_series as series_handlers
@@ -15,6 +16,7 @@ from bot import payloads
 from bot.commands import BY_NAME
 from bot.context import Context, clip
 from bot.faq import FaqIndex, default_index
+from bot.linking import LinkError
 from bot.models import IncomingMessage, Reply
 from bot.quiet import QuietHoursError
 from bot.regimen import Regimen, RegimenError
@@ -49,6 +51,9 @@ HANDLERS: dict[str, Handler] = {
     "series": series_handlers.series,
     "reschedule": series_handlers.reschedule,
     "nudge": settings_handlers.nudge,
+    "link": link_handlers.link,
+    "unlink": link_handlers.unlink,
+    "deliver": link_handlers.deliver,
     "faq": general.faq,
     "export": general.export,
     "forget": general.forget,
@@ -83,7 +88,7 @@ class BotCore:
         ctx = Context(message, self.regimen, self.faq)
         try:
             replies = self._welcome_back(message) + self._route(ctx)
-        except (RegimenError, WhenParseError, ZoneError, QuietHoursError, SeriesError) as exc:
+        except (RegimenError, WhenParseError, ZoneError, QuietHoursError, SeriesError, LinkError) as exc:
             replies = [Reply(text=str(exc))]
         except StorageUnavailable:
             log.error("storage unavailable while handling a %s message", message.identity.platform)

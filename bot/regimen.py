@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.clock import Clock
+from bot.linking import LinkCodes
 from bot.models import Address, Identity
 from bot.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
 from bot.series import SeriesPlan, first_stage_after, new_series, next_session_after
@@ -51,6 +52,7 @@ class Regimen:
         self.store = store
         self.clock = clock
         self.default_timezone = default_timezone
+        self.links = LinkCodes()
 
     def now(self) -> datetime:
         return self.clock.now()

@@ -1,0 +1,186 @@
+"""One person on two platforms, through the real core: link, merge, deliver to both, mirror, unlink."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.models import Address, Identity, IncomingMessage, Reply
+from storage.memory_store import MemoryStore
+from storage.records import DONE
+from tests.fakes import RecordingPlatform
+
+TG = Identity("telegram", "100")
+DC = Identity("discord", "200")
+CONSOLE = Identity("console", "300")
+MALLORY = Identity("discord", "666")
+
+
+class World:
+    def __init__(self) -> None:
+        self.clock = FakeClock(datetime(2026, 11, 25, 12, tzinfo=UTC))
+        self.app = App(MemoryStore(), self.clock)
+        self.platforms = {name: RecordingPlatform(platform=name) for name in ("telegram", "discord", "console")}
+        for platform in self.platforms.values():
+            self.app.hub.register(platform)
+
+    async def say(
+        self, who: Identity, text: str = "", button: str | None = None, ref: str | None = None
+    ) -> list[Reply]:
+        address = Address(who.platform, who.user_id)
+        return await self.app.handle(IncomingMessage(who, address, text=text, button=button, message_ref=ref))
+
+    async def code(self, who: Identity) -> str:
+        [reply] = await self.say(who, "/link")
+        match = re.search(r"/link ([A-Z0-9]{8})", reply.text)
+        assert match is not None
+        return match.group(1)
+
+    def account_id(self, who: Identity) -> str:
+        account = self.app.regimen.account_for(who)
+        assert account is not None
+        return account.id
+
+
+@pytest.fixture
+def world() -> World:
+    return World()
+
+
+async def test_link_two_empty_identities_and_both_sides_are_told(world: World) -> None:
+    code = await world.code(TG)
+    [reply] = await world.say(DC, f"/link {code}")
+    assert reply.text.startswith("Linked!")
+    assert world.account_id(TG) == world.account_id(DC)
+    [(address, notice)] = world.platforms["telegram"].sent
+    assert address == Address("telegram", "100") and "Linked with Discord" in notice.text
+
+
+async def test_link_full_histories_keeps_everything_renumbers_and_offers_the_other_zone(world: World) -> None:
+    await world.say(TG, "/timezone Europe/Berlin")
+    await world.say(TG, "/remind exfoliate every mon,thu at 20:00")
+    await world.say(TG, "/remind cream every day at 21:30")
+    await world.say(DC, "/timezone America/New_York")
+    await world.say(DC, "/remind stretch every day at 08:00")
+    world.clock.set(datetime(2026, 11, 25, 13, 0, 1, tzinfo=UTC))  # 08:00 New York: the stretch fires
+    await world.app.scheduler.tick()
+    stretch_msg = world.platforms["discord"].reminders()[0]
+    await world.say(DC, button=next(p for p in stretch_msg.button_payloads() if p.startswith("o:d:")))
+    discord_history = world.app.store.history_of(world.account_id(DC))
+    code = await world.code(TG)
+    [reply] = await world.say(DC, f"/link {code}")
+    assert "1 → 3" in reply.text and "Europe/Berlin stays" in reply.text
+    assert "cmd:/timezone+America/New_York" in reply.button_payloads()
+    account_id = world.account_id(TG)
+    reminders = world.app.store.reminders_of(account_id)
+    assert [(r.number, r.text) for r in reminders] == [(1, "exfoliate"), (2, "cream"), (3, "stretch")]
+    history = world.app.store.history_of(account_id)
+    assert [(o.id, o.status, o.number) for o in history] == [(discord_history[0].id, DONE, 3)]
+    [listing] = await world.say(DC, "/reminders")
+    assert "3. stretch" in listing.text and "Europe/Berlin" in listing.text
+    [switched] = await world.say(DC, button="cmd:/timezone+America/New_York")
+    assert "America/New_York" in switched.text
+
+
+async def test_deliver_both_and_an_answer_on_one_platform_shows_on_the_other(world: World) -> None:
+    await world.say(TG, "/link")
+    code = await world.code(TG)
+    await world.say(DC, f"/link {code}")
+    [reply] = await world.say(TG, "/deliver both")
+    assert "every linked platform" in reply.text
+    await world.say(TG, "/remind cream in 1m")
+    world.clock.advance(60)
+    await world.app.scheduler.tick()
+    tg_msg = world.platforms["telegram"].reminders()[0]
+    dc_msg = world.platforms["discord"].reminders()[0]
+    assert tg_msg.button_payloads() == dc_msg.button_payloads()
+    done = next(p for p in dc_msg.button_payloads() if p.startswith("o:d:"))
+    [edited] = await world.say(DC, button=done, ref="m1")
+    assert edited.edit and "Done" in edited.text
+    [(address, ref, mirrored)] = world.platforms["telegram"].edits
+    assert address == Address("telegram", "100") and ref == "m2" and "Done" in mirrored.text
+    assert world.platforms["discord"].edits == []  # the pressed message was edited in place, not twice
+    [again] = await world.say(TG, button=done)  # pressing on the other platform too: counted once
+    assert "Done" in again.text
+    history = world.app.store.history_of(world.account_id(TG))
+    assert [o.status for o in history] == [DONE]
+
+
+async def test_unlink_keeps_data_with_the_asker_and_the_other_starts_fresh(world: World) -> None:
+    code = await world.code(TG)
+    await world.say(DC, f"/link {code}")
+    await world.say(TG, "/remind cream every day at 21:30")
+    [question] = await world.say(DC, "/unlink")
+    assert "Telegram starts fresh" in question.text and "cmd:/unlink+confirm" in question.button_payloads()
+    [done] = await world.say(DC, button="cmd:/unlink+confirm")
+    assert "Unlinked Telegram" in done.text
+    assert world.app.regimen.account_for(TG) is None
+    [listing] = await world.say(DC, "/reminders")
+    assert "cream" in listing.text
+    [fresh] = await world.say(TG, "/reminders")
+    assert "no reminders yet" in fresh.text
+
+
+async def test_export_and_forget_cover_the_whole_account_from_either_platform(world: World) -> None:
+    await world.say(TG, "/remind cream every day at 21:30")
+    code = await world.code(TG)
+    await world.say(CONSOLE, f"/link {code}")  # the console acts as a third platform
+    [export] = await world.say(CONSOLE, "/export")
+    assert export.attachment is not None
+    data = json.loads(export.attachment.data)
+    assert {i["key"] for i in data["identities"]} == {TG.key, CONSOLE.key}
+    assert [r["text"] for r in data["reminders"]] == ["cream"]
+    await world.say(CONSOLE, "/forget confirm")
+    assert world.app.regimen.account_for(TG) is None and world.app.regimen.account_for(CONSOLE) is None
+
+
+async def test_link_failures_are_explained(world: World) -> None:
+    code = await world.code(TG)
+    [same] = await world.say(Identity("telegram", "101"), f"/link {code}")
+    assert "other platform" in same.text
+    [already] = await world.say(DC, f"/link {code}")
+    code2 = await world.code(TG)
+    [twice] = await world.say(DC, f"/link {code2}")
+    assert already.text.startswith("Linked!") and twice.text == "These two are already linked."
+    [deliver] = await world.say(CONSOLE, "/deliver discord")
+    assert "haven't linked Discord" in deliver.text
+
+
+async def test_two_links_at_once_each_join_exactly_their_issuer(world: World) -> None:
+    alice_tg, alice_dc = Identity("telegram", "1"), Identity("discord", "1")
+    bob_tg, bob_dc = Identity("telegram", "2"), Identity("discord", "2")
+    await world.say(alice_tg, "/remind alice thing every day at 9:00")
+    await world.say(bob_tg, "/remind bob thing every day at 9:00")
+    codes = [await world.code(alice_tg), await world.code(bob_tg)]
+    await asyncio.gather(world.say(alice_dc, f"/link {codes[0]}"), world.say(bob_dc, f"/link {codes[1]}"))
+    assert world.account_id(alice_dc) == world.account_id(alice_tg) != world.account_id(bob_dc)
+    assert world.account_id(bob_dc) == world.account_id(bob_tg)
+    [alice_list] = await world.say(alice_dc, "/reminders")
+    assert "alice thing" in alice_list.text and "bob thing" not in alice_list.text
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(guess=st.text(alphabet="ABCDEFGHJKLMNPQRSTUVWXYZ23456789-x ", min_size=0, max_size=12))
+def test_forged_codes_never_expose_anyone_elses_data(guess: str) -> None:
+    async def scenario() -> None:
+        world = World()
+        await world.say(TG, "/remind private thing every day at 9:00")
+        real = await world.code(TG)
+        replies = await world.say(MALLORY, f"/link {guess}")
+        if guess.replace("-", "").replace(" ", "").upper() == real:
+            return  # guessing the real code is the one way in (1 in 32^8)
+        assert world.app.regimen.account_for(MALLORY) is None or world.account_id(MALLORY) != world.account_id(TG)
+        assert all("private thing" not in r.text for r in replies)
+        [listing] = await world.say(MALLORY, "/reminders")
+        assert "private thing" not in listing.text
+        world.clock.advance(timedelta(seconds=1))
+
+    asyncio.run(scenario())

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.linking import ALPHABET, CODE_LENGTH, CODE_TTL, LOCKOUT, MAX_FAILURES, LinkCodes, LinkError
+
+NOW = 1_800_000_000.0
+
+
+def test_codes_are_random_unambiguous_and_single_use() -> None:
+    codes = LinkCodes()
+    issued = {codes.issue(f"acc{i}", f"telegram:{i}", "telegram", NOW).code for i in range(200)}
+    assert len(issued) == 200
+    assert all(len(c) == CODE_LENGTH and set(c) <= set(ALPHABET) for c in issued)
+    assert not set("01OI") & set(ALPHABET)
+    pending = codes.issue("acc", "telegram:1", "telegram", NOW)
+    redeemed = codes.redeem(pending.code.lower()[:4] + "-" + pending.code[4:], "discord:9", "discord", NOW + 1)
+    assert redeemed.account_id == "acc"
+    with pytest.raises(LinkError):
+        codes.redeem(pending.code, "discord:9", "discord", NOW + 2)  # replayed
+
+
+def test_code_expires_after_ten_minutes() -> None:
+    codes = LinkCodes()
+    pending = codes.issue("acc", "telegram:1", "telegram", NOW)
+    with pytest.raises(LinkError, match="older than 10 minutes"):
+        codes.redeem(pending.code, "discord:9", "discord", NOW + CODE_TTL + 1)
+
+
+def test_code_works_on_the_other_platform_only() -> None:
+    codes = LinkCodes()
+    pending = codes.issue("acc", "telegram:1", "telegram", NOW)
+    with pytest.raises(LinkError, match="other platform"):
+        codes.redeem(pending.code, "telegram:2", "telegram", NOW)
+
+
+def test_a_new_code_replaces_the_old_one() -> None:
+    codes = LinkCodes()
+    old = codes.issue("acc", "telegram:1", "telegram", NOW)
+    new = codes.issue("acc", "telegram:1", "telegram", NOW + 5)
+    with pytest.raises(LinkError):
+        codes.redeem(old.code, "discord:9", "discord", NOW + 6)
+    assert codes.redeem(new.code, "discord:9", "discord", NOW + 7).code == new.code
+
+
+def test_five_wrong_codes_pause_linking_for_fifteen_minutes() -> None:
+    codes = LinkCodes()
+    pending = codes.issue("acc", "telegram:1", "telegram", NOW)
+    for attempt in range(MAX_FAILURES):
+        with pytest.raises(LinkError) as caught:
+            codes.redeem("WRONG234", "discord:9", "discord", NOW + attempt)
+    assert "paused for 15 minutes" in str(caught.value)
+    with pytest.raises(LinkError, match="paused"):  # even the right code is refused while locked
+        codes.redeem(pending.code, "discord:9", "discord", NOW + 10)
+    other = codes.redeem(pending.code, "discord:7", "discord", NOW + 11)  # other identities aren't locked
+    assert other.account_id == "acc"
+    fresh = codes.issue("acc", "telegram:1", "telegram", NOW + LOCKOUT + 20)
+    assert codes.redeem(fresh.code, "discord:9", "discord", NOW + LOCKOUT + 21).account_id == "acc"

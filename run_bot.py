@@ -17,7 +17,7 @@ from adapters.base import Adapter
 from adapters.console_adapter import ConsoleAdapter
 from bot.app import App
 from bot.commands import menu
-from bot.ratelimit import DISCORD_LIMITS, TELEGRAM_LIMITS, UNLIMITED
+from bot.ratelimit import DISCORD_LIMITS, UNLIMITED
 from bot.settings import Settings, SettingsError, load_settings
 from bot.suggest import Suggester
 from bot.ticker import pin_process_clock_to_utc
@@ -68,7 +68,7 @@ def build_adapters(app: App, settings: Settings, console: bool) -> list[Adapter]
             commands=menu(),
             webhook=webhook,
         )
-        app.hub.register(telegram, TELEGRAM_LIMITS)
+        app.hub.register(telegram, UNLIMITED)  # the adapter paces itself (global, per chat, groups)
         adapters.append(telegram)
     if settings.discord_token:
         from adapters.discord_adapter import DiscordAdapter

@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
-from bot import chart as chart_module
 from bot.context import Context
 from bot.models import Attachment, Reply
 from bot.progress import ItemProgress, encouragement, item_progress
@@ -14,8 +14,10 @@ from bot.recurrence import next_occurrence, schedule_from_dict
 from bot.render import local
 from storage.records import DONE, MISSED, SKIPPED, Occurrence, Reminder
 
+if TYPE_CHECKING:
+    from bot.chart import ChartRow
+
 CHART_WEEKS = 8
-_CHART_STATE = {DONE: chart_module.DONE, SKIPPED: chart_module.SKIPPED, MISSED: chart_module.MISSED}
 
 
 def progress(ctx: Context, args: str) -> list[Reply]:
@@ -36,6 +38,8 @@ def progress(ctx: Context, args: str) -> list[Reply]:
     lines.append(encouragement(items))
     if args.strip().lower() in ("text", "notext", "nochart"):
         return [Reply(text="\n".join(lines))]
+    from bot import chart as chart_module  # matplotlib loads on first use: start-up stays fast
+
     rendered = chart_module.render(_chart_rows(ctx, reminders, history), _first_day(ctx))
     attachment = Attachment(filename="clearback-progress.png", data=rendered.png, mime_type="image/png")
     return [Reply(text="\n".join(lines), attachment=attachment)]
@@ -58,7 +62,10 @@ def _first_day(ctx: Context) -> date:
     return this_monday - timedelta(weeks=CHART_WEEKS - 1)
 
 
-def _chart_rows(ctx: Context, reminders: list[Reminder], history: list[Occurrence]) -> list[chart_module.ChartRow]:
+def _chart_rows(ctx: Context, reminders: list[Reminder], history: list[Occurrence]) -> list[ChartRow]:
+    from bot import chart as chart_module
+
+    states = {DONE: chart_module.DONE, SKIPPED: chart_module.SKIPPED, MISSED: chart_module.MISSED}
     tz = ctx.tz
     first = _first_day(ctx)
     last = first + timedelta(weeks=CHART_WEEKS) - timedelta(days=1)
@@ -69,7 +76,7 @@ def _chart_rows(ctx: Context, reminders: list[Reminder], history: list[Occurrenc
             if occurrence.reminder_id != reminder.id:
                 continue
             day = local(occurrence.due, tz).date()
-            state = _CHART_STATE.get(occurrence.status, chart_module.UPCOMING if occurrence.is_open else None)
+            state = states.get(occurrence.status, chart_module.UPCOMING if occurrence.is_open else None)
             if state is not None and first <= day <= last:
                 days[day] = chart_module.merge(days.get(day, chart_module.NOTHING), state)
         if reminder.next_due is not None and not reminder.paused:

@@ -1,0 +1,735 @@
+"""Telegram adapter: wires python-telegram-bot to the core.
+
+The pure translation lives in adapters/telegram_render.py; this module owns the PTB Application
+(polling or webhook), routes replies (edits, private replies from groups), paces outgoing messages
+(FloodLimiter), and turns telegram.error exceptions into bot.delivery errors for the scheduler.
+
+Privacy: nothing here logs message text or the bot token. PTB and httpx log request URLs (which
+contain the token) and, at DEBUG, request parameters (which contain message text): their loggers are
+set to WARNING unless configured explicitly, and a filter redacts the token from their records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import traceback
+import warnings
+from bisect import bisect_right, insort
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
+
+from telegram import Bot, BotCommand, Message, ReplyParameters, Update
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import Application, BaseRateLimiter, ContextTypes, TypeHandler
+from telegram.warnings import PTBDeprecationWarning
+
+from adapters.base import APOLOGY, MessageHandler
+from adapters.telegram_render import (
+    TextKwargs,
+    incoming_from_update,
+    render_attachment,
+    render_reply,
+    render_text,
+)
+from bot.delivery import DeliveryError, RecipientUnreachable, RetryLater, TransientDeliveryError
+from bot.models import TELEGRAM, Address, IncomingMessage, Reply
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+PRIVATE_NOTE = "I've sent you the details in a private chat."
+OPEN_PRIVATE_CHAT = "Please open a private chat with me first: https://t.me/{username}"
+
+ALLOWED_UPDATES = ("message", "callback_query")
+# Requests that put (or change) a message in a chat: these are paced and count toward flood limits.
+PACED_METHODS = frozenset(
+    {
+        "sendMessage",
+        "sendPhoto",
+        "sendDocument",
+        "sendMediaGroup",
+        "copyMessage",
+        "forwardMessage",
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageReplyMarkup",
+    }
+)
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookConfig:
+    """Receive updates by webhook instead of long polling.
+
+    `url` is the public HTTPS URL Telegram calls (its path is served locally); `listen`/`port` is
+    where the local server binds (usually behind a TLS-terminating reverse proxy).
+    """
+
+    url: str
+    listen: str = "0.0.0.0"
+    port: int = 8443
+    secret_token: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FloodLimits:
+    """Telegram's documented limits are ~30 messages/s overall, 1/s per chat, 20/min per group.
+
+    The overall default stays a little under 30/s: the limiter spaces requests when they leave, and
+    network jitter can bunch them up again on the way to Telegram.
+    """
+
+    overall_per_second: float = 28.0
+    private_interval: float = 1.0
+    group_interval: float = 3.0
+
+
+# --------------------------------------------------------------------------------------------------
+# Logging hygiene
+# --------------------------------------------------------------------------------------------------
+
+
+class TokenRedactingFilter(logging.Filter):
+    """Replaces every registered bot token in a record's message and traceback with `<token>`."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._tokens: set[str] = set()
+
+    def add_token(self, token: str) -> None:
+        if token:
+            self._tokens.add(token)
+
+    def redact(self, text: str) -> str:
+        for token in self._tokens:
+            text = text.replace(token, "<token>")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self._tokens:
+            return True
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken format string is not ours to fix; leave the record alone
+            return True
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg = redacted
+            record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = self.redact(record.exc_text)
+        return True
+
+
+TOKEN_FILTER = TokenRedactingFilter()
+_NOISY_LOGGERS = ("httpx", "httpcore", "telegram")
+
+
+def install_log_hygiene(token: str) -> None:
+    """Quiet PTB/httpx below WARNING (unless configured) and redact the token from their records."""
+    TOKEN_FILTER.add_token(token)
+    for name in _NOISY_LOGGERS:
+        noisy = logging.getLogger(name)
+        if noisy.level == logging.NOTSET:
+            noisy.setLevel(logging.WARNING)
+    names = [
+        name
+        for name in list(logging.Logger.manager.loggerDict)
+        if any(name == prefix or name.startswith(f"{prefix}.") for prefix in _NOISY_LOGGERS)
+    ]
+    for name in [*_NOISY_LOGGERS, *names]:
+        target = logging.getLogger(name)
+        if TOKEN_FILTER not in target.filters:
+            target.addFilter(TOKEN_FILTER)
+
+
+def _frames_only(exc: BaseException) -> str:
+    """The traceback without the exception's message, which may quote user text."""
+    return "".join(traceback.format_tb(exc.__traceback__))
+
+
+def retry_after_seconds(exc: RetryAfter) -> float:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# --------------------------------------------------------------------------------------------------
+# Flood control
+# --------------------------------------------------------------------------------------------------
+
+
+class FloodLimiter(BaseRateLimiter[None]):
+    """Paces message-producing requests: at most `overall_per_second` overall, one per chat interval.
+
+    Each request reserves a slot synchronously (no await between looking and reserving, so concurrent
+    callers in one event loop never collide), then sleeps until its slot. Slots are planned ahead, so
+    after an event-loop stall several requests could wake at once: before going, each also checks the
+    real send times of the last second (overall and for its chat). A RetryAfter from Telegram blocks
+    that chat for the given time and is re-raised: the adapter decides whether to retry.
+    Other requests (answerCallbackQuery, getMe, ...) pass straight through.
+    """
+
+    def __init__(self, limits: FloodLimits | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self._limits = limits or FloodLimits()
+        self._clock = clock
+        self._gap = 1.0 / self._limits.overall_per_second if self._limits.overall_per_second > 0 else 0.0
+        self._reserved: list[float] = []  # sorted slot times, global
+        self._chat_next: dict[str, float] = {}  # earliest next slot per chat
+        self._max_per_second = max(1, int(self._limits.overall_per_second)) if self._gap else 0
+        self._sent: deque[float] = deque()  # real send times within the last second
+        self._chat_sent: dict[str, float] = {}  # real last send time per chat
+
+    async def initialize(self) -> None:
+        return None
+
+    async def shutdown(self) -> None:
+        return None
+
+    def _chat_interval(self, chat_key: str) -> float:
+        # Private chats have positive ids; groups, supergroups and channels negative (or @username).
+        is_group = chat_key.startswith("-") or chat_key.startswith("@")
+        return self._limits.group_interval if is_group else self._limits.private_interval
+
+    def reserve(self, chat_key: str) -> float:
+        """Reserve the next allowed slot for a message to `chat_key`; returns the slot time."""
+        now = self._clock()
+        self._prune(now)
+        slot = max(now, self._chat_next.get(chat_key, now))
+        if self._gap:
+            index = bisect_right(self._reserved, slot - self._gap)
+            while index < len(self._reserved) and self._reserved[index] < slot + self._gap:
+                slot = self._reserved[index] + self._gap
+                index += 1
+            insort(self._reserved, slot)
+        self._chat_next[chat_key] = slot + self._chat_interval(chat_key)
+        return slot
+
+    def block(self, chat_key: str, seconds: float) -> None:
+        until = self._clock() + seconds
+        self._chat_next[chat_key] = max(self._chat_next.get(chat_key, until), until)
+
+    def _prune(self, now: float) -> None:
+        cutoff = bisect_right(self._reserved, now - 1.0)
+        if cutoff:
+            del self._reserved[:cutoff]
+        if len(self._chat_next) > 1024:
+            for key in [key for key, next_slot in self._chat_next.items() if next_slot < now]:
+                del self._chat_next[key]
+                self._chat_sent.pop(key, None)
+
+    def _stall_wait(self, chat_key: str, now: float) -> float:
+        """How much longer to wait, judged by the real send times (0 when it may go now)."""
+        while self._sent and self._sent[0] <= now - 1.0:
+            self._sent.popleft()
+        wait = 0.0
+        last = self._chat_sent.get(chat_key)
+        if last is not None:
+            wait = last + self._chat_interval(chat_key) - now
+        if self._max_per_second and len(self._sent) >= self._max_per_second:
+            wait = max(wait, self._sent[0] + 1.0 - now)
+        return wait
+
+    async def acquire(self, chat_key: str) -> None:
+        """Wait until a message to `chat_key` may be sent, and count it as sent."""
+        delay = self.reserve(chat_key) - self._clock()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        while True:
+            wait = self._stall_wait(chat_key, self._clock())
+            if wait <= 0:
+                break
+            await asyncio.sleep(wait)
+        now = self._clock()
+        self._sent.append(now)
+        self._chat_sent[chat_key] = now
+
+    async def process_request(
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        chat_id = data.get("chat_id")
+        if endpoint not in PACED_METHODS or chat_id is None:
+            return await callback(*args, **kwargs)
+        chat_key = str(chat_id)
+        await self.acquire(chat_key)
+        try:
+            return await callback(*args, **kwargs)
+        except RetryAfter as exc:
+            self.block(chat_key, retry_after_seconds(exc))
+            raise
+
+
+# --------------------------------------------------------------------------------------------------
+# Per-user serialisation
+# --------------------------------------------------------------------------------------------------
+
+
+class KeyedLocks:
+    """One lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @contextlib.asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+# --------------------------------------------------------------------------------------------------
+# Error translation
+# --------------------------------------------------------------------------------------------------
+
+_GONE_MARKERS = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
+_NOT_MODIFIED = "message is not modified"
+_CANNOT_EDIT_MARKERS = (
+    "message to edit not found",
+    "message can't be edited",
+    "there is no text in the message to edit",
+)
+
+
+def _describe(exc: TelegramError) -> str:
+    return f"{type(exc).__name__}: {exc.message}"
+
+
+class _EditImpossible(Exception):
+    """The message to edit is gone or cannot be edited (too old, not text): send a new one instead."""
+
+
+# --------------------------------------------------------------------------------------------------
+# The adapter
+# --------------------------------------------------------------------------------------------------
+
+
+class TelegramAdapter:
+    """The Telegram side of ClearBack. Implements adapters.base.Adapter and bot.delivery.Sender."""
+
+    platform = TELEGRAM
+
+    # Own retries for network trouble / 5xx: attempts = len(delays) + 1.
+    transient_retry_delays: tuple[float, ...] = (0.3, 1.0)
+    # Flood control: how long send()/edit() wait in place before handing RetryLater to the scheduler,
+    # and how long an interactive reply may wait in total.
+    scheduled_retry_after_budget: float = 5.0
+    interactive_retry_after_budget: float = 60.0
+
+    def __init__(
+        self,
+        handler: MessageHandler,
+        token: str,
+        *,
+        base_url: str | None = None,
+        commands: Sequence[tuple[str, str]] = (),
+        webhook: WebhookConfig | None = None,
+        request_timeout: float = 10.0,
+        poll_timeout: float = 25.0,
+        limits: FloodLimits | None = None,
+    ) -> None:
+        if not token:
+            raise ValueError("a Telegram bot token is required")
+        self._handler = handler
+        self._token = token
+        self._base_url = base_url.rstrip("/") if base_url else None
+        self._commands = tuple(commands)
+        self._webhook = webhook
+        self._request_timeout = request_timeout
+        self._poll_timeout = poll_timeout
+        self._limiter = FloodLimiter(limits)
+        self._locks = KeyedLocks()
+        self._app: AnyApplication | None = None
+        self._lifecycle = asyncio.Lock()
+        self._bot_username = ""
+        self._bot_id = 0
+        install_log_hygiene(token)
+
+    # ---- lifecycle ------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._app is not None
+
+    @property
+    def bot_username(self) -> str:
+        return self._bot_username
+
+    def _build_application(self) -> AnyApplication:
+        builder = (
+            Application.builder()
+            .token(self._token)
+            .rate_limiter(self._limiter)
+            .concurrent_updates(True)
+            .job_queue(None)
+            .connect_timeout(self._request_timeout)
+            .read_timeout(self._request_timeout)
+            .write_timeout(self._request_timeout)
+            .pool_timeout(self._request_timeout)
+        )
+        if self._base_url:
+            builder = builder.base_url(self._base_url).base_file_url(self._file_base_url(self._base_url))
+        app: AnyApplication = builder.build()
+        app.add_handler(TypeHandler(Update, self._on_update))
+        app.add_error_handler(self._on_ptb_error)
+        return app
+
+    @staticmethod
+    def _file_base_url(base_url: str) -> str:
+        # https://api.telegram.org/bot -> https://api.telegram.org/file/bot
+        head, _, tail = base_url.rpartition("/")
+        return f"{head}/file/{tail}" if head else f"{base_url}/file"
+
+    async def start(self) -> None:
+        async with self._lifecycle:
+            if self._app is not None:
+                return
+            install_log_hygiene(self._token)  # loggers created by late PTB imports
+            app = self._build_application()
+            try:
+                await app.initialize()
+                self._bot_username = app.bot.username
+                self._bot_id = app.bot.id
+                await self._register_commands(app)
+                await app.start()
+                updater = app.updater
+                if updater is None:  # pragma: no cover - the builder always creates one
+                    raise RuntimeError("PTB application has no updater")
+                if self._webhook is not None:
+                    await updater.start_webhook(
+                        listen=self._webhook.listen,
+                        port=self._webhook.port,
+                        url_path=urlsplit(self._webhook.url).path.lstrip("/"),
+                        webhook_url=self._webhook.url,
+                        secret_token=self._webhook.secret_token,
+                        allowed_updates=list(ALLOWED_UPDATES),
+                        drop_pending_updates=False,
+                    )
+                else:
+                    await updater.start_polling(
+                        poll_interval=0.0,
+                        timeout=timedelta(seconds=self._poll_timeout),
+                        allowed_updates=list(ALLOWED_UPDATES),
+                        drop_pending_updates=False,
+                        error_callback=self._on_polling_error,
+                    )
+            except BaseException:
+                await self._teardown(app)
+                raise
+            self._app = app
+            logger.info("telegram adapter started as @%s (%s)", self._bot_username, self._mode)
+
+    @property
+    def _mode(self) -> str:
+        return "webhook" if self._webhook is not None else "polling"
+
+    async def _register_commands(self, app: AnyApplication) -> None:
+        if not self._commands:
+            return
+        try:
+            await app.bot.set_my_commands([BotCommand(name, description) for name, description in self._commands])
+        except TelegramError as exc:  # the menu is a convenience; the bot works without it
+            logger.warning("could not register the command menu: %s", type(exc).__name__)
+
+    async def stop(self) -> None:
+        async with self._lifecycle:
+            app, self._app = self._app, None
+            if app is not None:
+                await self._teardown(app)
+                logger.info("telegram adapter stopped")
+
+    @staticmethod
+    async def _teardown(app: AnyApplication) -> None:
+        try:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if app.running:
+                await app.stop()
+        finally:
+            with contextlib.suppress(RuntimeError):  # never initialized
+                await app.shutdown()
+
+    def _on_polling_error(self, exc: TelegramError) -> None:
+        logger.warning("polling for updates failed (%s); retrying", type(exc).__name__)
+
+    async def _on_ptb_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        error = context.error
+        update_id = update.update_id if isinstance(update, Update) else None
+        logger.error(
+            "telegram error outside the handler: update_id=%s error=%s\n%s",
+            update_id,
+            type(error).__name__,
+            _frames_only(error) if error is not None else "",
+        )
+
+    # ---- inbound --------------------------------------------------------------------------------
+
+    async def _answer_callback(self, update: Update) -> None:
+        query = update.callback_query
+        if query is None:
+            return
+        try:
+            await query.answer()
+        except TelegramError as exc:
+            logger.warning("answering callback query failed: update_id=%s %s", update.update_id, type(exc).__name__)
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        # Stop the button's spinner at once, even while this user's previous update is still being
+        # handled; the handler itself runs only after the answer went out.
+        answering = asyncio.ensure_future(self._answer_callback(update))
+        incoming = incoming_from_update(update, bot_username=self._bot_username, bot_id=self._bot_id)
+        if incoming is None:
+            await answering
+            return
+        chat_type = update.effective_chat.type if update.effective_chat else "unknown"
+        source_message_id = update.message.message_id if update.message is not None else None
+        # Updates run concurrently (concurrent_updates), but one person's are handled in arrival order.
+        async with self._locks.hold(incoming.identity.user_id):
+            await answering
+            try:
+                replies = await self._handler(incoming)
+            except Exception as exc:
+                logger.error(
+                    "handler failed: update_id=%s chat_type=%s error=%s\n%s",
+                    update.update_id,
+                    chat_type,
+                    type(exc).__name__,
+                    _frames_only(exc),
+                )
+                replies = [Reply(APOLOGY, private=False)]
+            try:
+                await self._deliver(incoming, replies, source_message_id)
+            except Exception as exc:
+                logger.error(
+                    "delivering replies failed: update_id=%s chat_type=%s error=%s\n%s",
+                    update.update_id,
+                    chat_type,
+                    type(exc).__name__,
+                    _frames_only(exc),
+                )
+                # Nobody to apologise to when the chat is gone; and a flood wait would only block again.
+                if not isinstance(exc, RecipientUnreachable | RetryLater):
+                    with contextlib.suppress(Exception):
+                        await self._send(incoming.address, Reply(APOLOGY, private=False), interactive=True)
+
+    async def _deliver(self, incoming: IncomingMessage, replies: list[Reply], source_message_id: int | None) -> None:
+        private_chat = Address(TELEGRAM, incoming.identity.user_id)
+        noted = False  # the group was told where the private reply went
+        private_closed = False  # the user has no private chat with us: stop trying this update
+        for reply in replies:
+            if reply.address is not None and reply.address.platform != TELEGRAM:
+                logger.warning("skipping a reply addressed to %s: route it through the hub", reply.address.platform)
+                continue
+            if reply.edit_ref is not None:
+                await self._edit_or_send(reply.address or incoming.address, reply.edit_ref, reply, interactive=True)
+                continue
+            if reply.address is not None:
+                await self._send(reply.address, reply, interactive=True)
+                continue
+            if reply.private and not incoming.is_private:
+                if private_closed:
+                    continue
+                try:
+                    await self._send(private_chat, reply, interactive=True)
+                except RecipientUnreachable:
+                    private_closed = True
+                    note = OPEN_PRIVATE_CHAT.format(username=self._bot_username)
+                    await self._send_note(incoming.address, note, source_message_id)
+                    continue
+                if not noted:
+                    noted = True
+                    await self._send_note(incoming.address, PRIVATE_NOTE, source_message_id)
+                continue
+            if reply.edit and incoming.message_ref is not None:
+                await self._edit_or_send(incoming.address, incoming.message_ref, reply, interactive=True)
+                continue
+            await self._send(incoming.address, reply, interactive=True)
+
+    async def _send_note(self, group: Address, text: str, reply_to: int | None) -> None:
+        """A short note in the group (best effort: the reply itself already went out or cannot)."""
+        bot = self._require_bot()
+        reply_parameters = (
+            ReplyParameters(message_id=reply_to, allow_sending_without_reply=True) if reply_to is not None else None
+        )
+        (kwargs,) = render_text(text)
+        try:
+            await self._call(
+                lambda: bot.send_message(chat_id=_chat_id(group), reply_parameters=reply_parameters, **kwargs),
+                interactive=True,
+            )
+        except DeliveryError as exc:
+            logger.warning("the note in a group was not delivered: %s", type(exc).__name__)
+
+    # ---- outbound (Sender) ----------------------------------------------------------------------
+
+    async def send(self, address: Address, reply: Reply) -> str | None:
+        """Send for the scheduler/hub; returns the id of the message carrying the buttons."""
+        if reply.edit_ref is not None:
+            await self.edit(address, reply.edit_ref, reply)
+            return reply.edit_ref
+        return await self._send(address, reply, interactive=False)
+
+    async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
+        try:
+            await self._edit(address, message_ref, reply, interactive=False)
+        except _EditImpossible as exc:
+            raise DeliveryError(str(exc)) from exc
+
+    async def _send(self, address: Address, reply: Reply, *, interactive: bool) -> str:
+        bot = self._require_bot()
+        chat_id = _chat_id(address)
+        if reply.attachment is not None:
+            plan = render_attachment(reply)
+            for kwargs in plan.leading_texts:
+                await self._send_text(chat_id, kwargs, interactive)
+            file_kwargs = plan.file_kwargs()
+            if plan.method == "photo":
+                message = await self._call(lambda: bot.send_photo(chat_id=chat_id, **file_kwargs), interactive)
+            else:
+                message = await self._call(lambda: bot.send_document(chat_id=chat_id, **file_kwargs), interactive)
+            return str(message.message_id)
+        last: Message | None = None
+        for kwargs in render_reply(reply):
+            last = await self._send_text(chat_id, kwargs, interactive)
+        assert last is not None  # render_reply always yields at least one message
+        return str(last.message_id)
+
+    async def _send_text(self, chat_id: int | str, kwargs: TextKwargs, interactive: bool) -> Message:
+        bot = self._require_bot()
+        return await self._call(lambda: bot.send_message(chat_id=chat_id, **kwargs), interactive)
+
+    async def _edit_or_send(self, address: Address, message_ref: str, reply: Reply, *, interactive: bool) -> None:
+        try:
+            await self._edit(address, message_ref, reply, interactive=interactive)
+        except _EditImpossible:
+            await self._send(address, reply, interactive=interactive)
+
+    async def _edit(self, address: Address, message_ref: str, reply: Reply, *, interactive: bool) -> None:
+        """Replace text and keyboard of message `message_ref`; extra chunks of long text follow as new
+        messages. A Reply with an attachment cannot replace a text message: it is sent anew."""
+        if reply.attachment is not None:
+            raise _EditImpossible("an attachment cannot be edited into a message")
+        bot = self._require_bot()
+        chat_id = _chat_id(address)
+        try:
+            message_id = int(message_ref)
+        except ValueError as exc:
+            raise _EditImpossible(f"not a Telegram message id: {message_ref!r}") from exc
+        first, *rest = render_reply(reply)
+
+        async def edit_first() -> None:
+            try:
+                await bot.edit_message_text(chat_id=chat_id, message_id=message_id, **first)
+            except BadRequest as exc:
+                lowered = exc.message.lower()
+                if _NOT_MODIFIED in lowered:
+                    return
+                if any(marker in lowered for marker in _CANNOT_EDIT_MARKERS):
+                    raise _EditImpossible(exc.message) from exc
+                raise
+
+        await self._call(edit_first, interactive)
+        for kwargs in rest:
+            await self._send_text(chat_id, kwargs, interactive)
+
+    def _require_bot(self) -> Bot:
+        app = self._app
+        if app is None:
+            raise TransientDeliveryError("telegram adapter is not running")
+        bot: Bot = app.bot
+        return bot
+
+    async def _call(self, operation: Callable[[], Awaitable[T]], interactive: bool) -> T:
+        """Run one Bot API call, translating telegram.error into bot.delivery errors.
+
+        Network trouble and 5xx are retried here with a short back-off; flood control is waited out
+        while the wait fits the budget (short for the scheduler, longer for interactive replies).
+        """
+        budget = self.interactive_retry_after_budget if interactive else self.scheduled_retry_after_budget
+        waited = 0.0
+        transient_failures = 0
+        while True:
+            try:
+                return await operation()
+            except RetryAfter as exc:
+                delay = retry_after_seconds(exc)
+                if waited + delay > budget:
+                    raise RetryLater(delay, _describe(exc)) from exc
+                waited += delay
+                await asyncio.sleep(delay)
+            except Forbidden as exc:
+                raise RecipientUnreachable(_describe(exc)) from exc
+            except ChatMigrated as exc:
+                raise RecipientUnreachable(f"group moved to chat {exc.new_chat_id}") from exc
+            except BadRequest as exc:  # a NetworkError subclass, but permanent
+                if any(marker in exc.message.lower() for marker in _GONE_MARKERS):
+                    raise RecipientUnreachable(_describe(exc)) from exc
+                raise DeliveryError(_describe(exc)) from exc
+            except InvalidToken as exc:
+                raise DeliveryError(_describe(exc)) from exc
+            except NetworkError as exc:  # includes TimedOut and 5xx
+                if transient_failures >= len(self.transient_retry_delays):
+                    raise TransientDeliveryError(_describe(exc)) from exc
+                await asyncio.sleep(self.transient_retry_delays[transient_failures])
+                transient_failures += 1
+            except TelegramError as exc:
+                raise DeliveryError(_describe(exc)) from exc
+
+
+def _chat_id(address: Address) -> int | str:
+    if address.platform != TELEGRAM:
+        raise DeliveryError(f"not a telegram address: {address.platform}")
+    try:
+        return int(address.chat_id)
+    except ValueError:
+        return address.chat_id  # @channelusername
+
+
+__all__ = [
+    "OPEN_PRIVATE_CHAT",
+    "PRIVATE_NOTE",
+    "FloodLimiter",
+    "FloodLimits",
+    "KeyedLocks",
+    "TelegramAdapter",
+    "TokenRedactingFilter",
+    "WebhookConfig",
+    "install_log_hygiene",
+]

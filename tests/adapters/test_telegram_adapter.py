@@ -1,0 +1,604 @@
+"""End-to-end tests: the real python-telegram-bot stack, over real HTTP, against tests/adapters/fake_telegram.
+
+The handler here is a tiny demo of our own (not the core): it proves the adapter's mechanics.
+Every wait is event-driven (FakeTelegram.wait_for wakes on each request) with a deadline.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import socket
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from adapters.base import APOLOGY
+from adapters.telegram_adapter import (
+    OPEN_PRIVATE_CHAT,
+    PRIVATE_NOTE,
+    FloodLimiter,
+    FloodLimits,
+    KeyedLocks,
+    TelegramAdapter,
+    TokenRedactingFilter,
+    WebhookConfig,
+)
+from bot.delivery import DeliveryError, RecipientUnreachable, RetryLater, TransientDeliveryError
+from bot.models import Address, Attachment, Button, IncomingMessage, Reply
+from tests.adapters.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, StoredMessage, running_fake
+
+USER = 4242
+OTHER = 5353
+GROUP = -1001234567890
+COMMANDS = (("start", "Start here"), ("remind", "Set a reminder"), ("help", "What I can do"))
+WELCOME = "Welcome to ClearBack <3 & *you*"
+SECRET_TEXT = "my very private skin diary"
+
+
+def at_least(messages: list[StoredMessage], count: int) -> list[StoredMessage] | None:
+    return messages if len(messages) >= count else None
+
+
+def chat(chat_id: int) -> Address:
+    return Address("telegram", str(chat_id))
+
+
+class DemoBot:
+    """A minimal stand-in for the core, recording what it was given."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+        self.seen: list[IncomingMessage] = []
+        self.answered_at_press: list[int] = []
+
+    async def __call__(self, msg: IncomingMessage) -> list[Reply]:
+        self.seen.append(msg)
+        self.fake.poke()
+        if msg.button is not None:
+            self.answered_at_press.append(len(self.fake.answered_callbacks))
+            action = msg.button.split(":", 1)[1]
+            return [Reply(f"Marked as {action}.", edit=True)]
+        command = msg.text.split(maxsplit=1)[0] if msg.text else ""
+        if command == "/start":
+            buttons = ((Button("Done", "demo:done"), Button("Snooze", "demo:snooze")), (Button("Skip", "demo:skip"),))
+            return [Reply(WELCOME, buttons=buttons)]
+        if command == "/stats":
+            return [Reply("Your stats: 3 sessions this week", private=True)]
+        if command == "/public":
+            return [Reply("Tip for everyone: moisturise", private=False)]
+        if command == "/boom":
+            raise ValueError(f"failed while reading {SECRET_TEXT}")
+        return [Reply(f"echo: {msg.text}", private=False)]
+
+    def texts_seen(self) -> list[str]:
+        return [msg.text for msg in self.seen if msg.button is None]
+
+
+# Pacing as in production would make every exchange in one chat take a second; the tests that are
+# about pacing use the real limits (REAL_LIMITS), the others a quick version of the same limiter.
+QUICK_LIMITS = FloodLimits(overall_per_second=30, private_interval=0.05, group_interval=0.05)
+REAL_LIMITS = FloodLimits()
+
+
+def make_adapter(
+    fake: FakeTelegram, handler: Any, *, limits: FloodLimits = QUICK_LIMITS, **kwargs: Any
+) -> TelegramAdapter:
+    adapter = TelegramAdapter(
+        handler, TOKEN, base_url=fake.base_url, commands=COMMANDS, poll_timeout=1, limits=limits, **kwargs
+    )
+    adapter.transient_retry_delays = (0.05, 0.1)
+    return adapter
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    async with running_fake() as server:
+        yield server
+
+
+@pytest.fixture
+def demo(fake: FakeTelegram) -> DemoBot:
+    return DemoBot(fake)
+
+
+@pytest.fixture
+async def adapter(fake: FakeTelegram, demo: DemoBot) -> AsyncIterator[TelegramAdapter]:
+    tg = make_adapter(fake, demo)
+    await tg.start()
+    try:
+        yield tg
+    finally:
+        await tg.stop()
+
+
+# ---- conversation --------------------------------------------------------------------------------
+
+
+async def test_start_registers_menu_and_answers_with_buttons(
+    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+) -> None:
+    assert fake.commands == [{"command": name, "description": text} for name, text in COMMANDS]
+    assert adapter.bot_username == BOT_USERNAME
+
+    fake.inject_message(USER, "/start")
+    (welcome,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+
+    assert welcome.text == WELCOME
+    assert welcome.html == "Welcome to ClearBack &lt;3 &amp; *you*"
+    assert welcome.buttons == [[("Done", "demo:done"), ("Snooze", "demo:snooze")], [("Skip", "demo:skip")]]
+    (msg,) = demo.seen
+    assert msg.identity.key == f"telegram:{USER}"
+    assert msg.address == chat(USER)
+    assert msg.text == "/start" and msg.is_private and msg.button is None
+
+
+async def test_button_press_answers_callback_first_then_edits_and_removes_keyboard(
+    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+) -> None:
+    fake.inject_message(USER, "/start")
+    (welcome,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+
+    query_id = fake.press_button(USER, USER, welcome.message_id, "demo:snooze")
+    await fake.wait_for(lambda: welcome.edits)
+
+    assert fake.answered_callbacks == [query_id]
+    assert demo.answered_at_press == [1]  # the spinner stopped before the handler ran
+    press = demo.seen[-1]
+    assert press.button == "demo:snooze" and press.message_ref == str(welcome.message_id)
+    assert welcome.text == "Marked as snooze."
+    assert welcome.buttons == []
+    assert len(fake.bot_messages(USER)) == 1  # edited in place, nothing new sent
+
+
+async def test_button_on_vanished_message_sends_a_new_message(
+    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+) -> None:
+    fake.inject_message(USER, "/start")
+    (welcome,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+    fake.press_button(USER, USER, welcome.message_id, "demo:done")
+    del fake.messages[(USER, welcome.message_id)]  # deleted before the edit arrives
+
+    (replacement,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+    assert replacement.text == "Marked as done." and replacement.message_id != welcome.message_id
+
+
+async def test_group_command_posts_note_and_replies_privately(
+    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+) -> None:
+    fake.group(GROUP)
+    fake.open_private_chat(USER)
+    fake.inject_message(USER, "hello everyone", chat_id=GROUP)
+    fake.inject_message(USER, "/stats", chat_id=GROUP)
+    fake.inject_message(USER, "/stats@SomeOtherBot", chat_id=GROUP)
+    command_id = fake.inject_message(USER, f"/stats@{BOT_USERNAME} please", chat_id=GROUP)
+
+    (note,) = await fake.wait_for(lambda: fake.bot_messages(GROUP))
+    (private,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+
+    assert note.text == PRIVATE_NOTE
+    assert private.text == "Your stats: 3 sessions this week"
+    assert demo.texts_seen() == ["/stats please"]
+    (msg,) = demo.seen
+    assert not msg.is_private and msg.address == chat(GROUP) and msg.identity.user_id == str(USER)
+    (note_call,) = fake.calls_to("sendMessage", GROUP)
+    group_message_id = fake.messages[(GROUP, note.message_id)]
+    assert group_message_id is note
+    assert note_call.params["reply_parameters"]["message_id"] < note.message_id
+    assert command_id > 0
+
+
+async def test_group_private_reply_to_user_without_private_chat_asks_to_open_one(
+    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+) -> None:
+    fake.group(GROUP)
+    fake.private_chat(OTHER)  # known user, but never pressed Start: Telegram answers 403
+    fake.inject_message(OTHER, f"/stats@{BOT_USERNAME}", chat_id=GROUP)
+
+    (note,) = await fake.wait_for(lambda: fake.bot_messages(GROUP))
+    assert note.text == OPEN_PRIVATE_CHAT.format(username=BOT_USERNAME)
+    assert note.text == f"Please open a private chat with me first: https://t.me/{BOT_USERNAME}"
+    assert fake.bot_messages(OTHER) == []
+    assert [call.status for call in fake.calls_to("sendMessage", OTHER, ok_only=False)] == [403]
+
+
+async def test_group_public_reply_and_reply_to_bot(
+    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+) -> None:
+    fake.group(GROUP)
+    fake.inject_message(USER, f"/public@{BOT_USERNAME}", chat_id=GROUP)
+    (tip,) = await fake.wait_for(lambda: fake.bot_messages(GROUP))
+    assert tip.text == "Tip for everyone: moisturise"
+
+    fake.inject_message(USER, "thanks!", chat_id=GROUP, reply_to_message_id=tip.message_id)
+    messages = await fake.wait_for(lambda: at_least(fake.bot_messages(GROUP), 2))
+    assert messages[1].text == "echo: thanks!"
+    assert [m.is_private for m in demo.seen] == [False, False]
+
+
+# ---- sending for the scheduler ---------------------------------------------------------------------
+
+
+async def test_send_returns_message_ref_usable_for_edit(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    fake.open_private_chat(USER)
+    reminder = Reply("Time for: stretch", buttons=((Button("Done", "r:done:1"),),))
+    ref = await adapter.send(chat(USER), reminder)
+    assert ref is not None
+    stored = fake.messages[(USER, int(ref))]
+    assert stored.buttons == [[("Done", "r:done:1")]]
+
+    await adapter.edit(chat(USER), ref, Reply("Time for: stretch (missed)"))
+    assert stored.text == "Time for: stretch (missed)" and stored.buttons == []
+    await adapter.edit(chat(USER), ref, Reply("Time for: stretch (missed)"))  # "not modified": ignored
+    assert stored.edits == 1
+
+    assert await adapter.send(chat(USER), Reply("Time for: stretch (done)", edit_ref=ref)) == ref
+    assert stored.text == "Time for: stretch (done)"
+
+    with pytest.raises(DeliveryError) as missing:
+        await adapter.edit(chat(USER), "999999", Reply("nope"))
+    assert not isinstance(missing.value, TransientDeliveryError | RecipientUnreachable)
+
+
+async def test_send_to_blocked_or_unknown_chat_raises_recipient_unreachable(
+    fake: FakeTelegram, adapter: TelegramAdapter
+) -> None:
+    fake.open_private_chat(USER)
+    fake.blocked.add(USER)
+    with pytest.raises(RecipientUnreachable, match="blocked"):
+        await adapter.send(chat(USER), Reply("Time for: stretch"))
+    with pytest.raises(RecipientUnreachable, match=r"(?i)chat not found"):
+        await adapter.send(chat(777), Reply("hello?"))
+    fake.private_chat(OTHER)
+    with pytest.raises(RecipientUnreachable):
+        await adapter.send(chat(OTHER), Reply("hello?"))
+    assert [call.status for call in fake.calls_to("sendMessage", ok_only=False)] == [403, 400, 403]
+
+
+async def test_send_flood_control_is_waited_out_and_delivered_once(
+    fake: FakeTelegram, adapter: TelegramAdapter
+) -> None:
+    fake.open_private_chat(USER)
+    fake.flood(times=1, retry_after=1)
+    started = time.monotonic()
+    ref = await adapter.send(chat(USER), Reply("Time for: stretch"))
+    assert time.monotonic() - started >= 1.0
+    assert [m.text for m in fake.bot_messages(USER)] == ["Time for: stretch"]
+    assert ref == str(fake.bot_messages(USER)[0].message_id)
+    assert [call.status for call in fake.calls_to("sendMessage", ok_only=False)] == [429, 200]
+
+
+async def test_send_long_flood_wait_is_handed_to_the_scheduler(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    fake.open_private_chat(USER)
+    fake.flood(times=1, retry_after=30)
+    started = time.monotonic()
+    with pytest.raises(RetryLater) as raised:
+        await adapter.send(chat(USER), Reply("Time for: stretch"))
+    assert raised.value.retry_after == 30
+    assert time.monotonic() - started < 1.0
+    assert fake.bot_messages(USER) == []
+
+
+async def test_interactive_reply_waits_out_flood_control(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    fake.flood(times=1, retry_after=1)
+    fake.inject_message(USER, "/start")
+    await fake.wait_for(lambda: fake.bot_messages(USER))
+    await asyncio.sleep(0)  # nothing else may follow
+    assert [m.text for m in fake.bot_messages(USER)] == [WELCOME]
+    assert [call.status for call in fake.calls_to("sendMessage", USER, ok_only=False)] == [429, 200]
+
+
+@pytest.mark.parametrize(("fault", "times"), [("fail", 1), ("drop", 1), ("fail502", 2)])
+async def test_transient_faults_are_retried(
+    fake: FakeTelegram, adapter: TelegramAdapter, fault: str, times: int
+) -> None:
+    fake.open_private_chat(USER)
+    if fault == "drop":
+        fake.drop(times)
+    else:
+        fake.fail(times, status=502 if fault == "fail502" else 500)
+    ref = await adapter.send(chat(USER), Reply("Time for: stretch"))
+    assert [m.text for m in fake.bot_messages(USER)] == ["Time for: stretch"]
+    assert ref == str(fake.bot_messages(USER)[0].message_id)
+
+
+@pytest.mark.parametrize("fault", ["fail", "drop"])
+async def test_persistent_faults_raise_transient_delivery_error(
+    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter, fault: str
+) -> None:
+    fake.open_private_chat(USER)
+    (fake.drop if fault == "drop" else fake.fail)(10)
+    with pytest.raises(TransientDeliveryError):
+        await adapter.send(chat(USER), Reply("Time for: stretch"))
+    assert fake.bot_messages(USER) == []
+    assert len(fake.calls_to("sendMessage", ok_only=False)) == 3  # the adapter's own attempts
+
+    # the adapter is still alive: the next update is served once the outage is over
+    fake._faults.clear()
+    fake.inject_message(USER, "/start")
+    await fake.wait_for(lambda: fake.bot_messages(USER))
+
+
+async def test_polling_survives_server_errors_and_dropped_connections(
+    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+) -> None:
+    fake.fail(1, status=500, methods={"getUpdates"})
+    fake.drop(1, methods={"getUpdates"})
+    fake.inject_message(USER, "/start")
+    await fake.wait_for(lambda: fake.bot_messages(USER))
+    assert demo.texts_seen() == ["/start"]
+    assert [call.status for call in fake.calls if call.method == "getUpdates"][:2] == [500, 0]
+
+
+async def test_one_persons_updates_are_handled_in_order_others_run_alongside(fake: FakeTelegram) -> None:
+    events: list[str] = []
+    slow_started = asyncio.Event()
+    release = asyncio.Event()
+
+    async def handler(msg: IncomingMessage) -> list[Reply]:
+        events.append(f"{msg.identity.user_id}:{msg.text}")
+        fake.poke()
+        if msg.text == "slow":
+            slow_started.set()
+            await release.wait()
+        return []
+
+    tg = make_adapter(fake, handler)
+    await tg.start()
+    try:
+        fake.inject_message(USER, "slow")
+        await asyncio.wait_for(slow_started.wait(), 5)
+        for text in ("a", "b", "c"):
+            fake.inject_message(USER, text)
+        fake.inject_message(OTHER, "meanwhile")
+        await fake.wait_for(lambda: f"{OTHER}:meanwhile" in events)
+        assert events == [f"{USER}:slow", f"{OTHER}:meanwhile"]  # USER's next ones wait their turn
+        release.set()
+        await fake.wait_for(lambda: len(events) == 5)
+        assert events[2:] == [f"{USER}:a", f"{USER}:b", f"{USER}:c"]
+    finally:
+        release.set()
+        await tg.stop()
+
+
+async def test_send_when_not_running_is_transient(fake: FakeTelegram, demo: DemoBot) -> None:
+    tg = make_adapter(fake, demo)
+    with pytest.raises(TransientDeliveryError):
+        await tg.send(chat(USER), Reply("x"))
+    await tg.stop()  # stop before start: nothing to do
+
+
+async def test_attachments(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    fake.open_private_chat(USER)
+    chart = Attachment("progress.png", b"\x89PNG\r\n\x1a\nfake", "image/png")
+    ref = await adapter.send(chat(USER), Reply("Week 3 <progress>", attachment=chart, buttons=((Button("OK", "ok"),),)))
+    photo = fake.messages[(USER, int(ref or 0))]
+    assert photo.kind == "photo" and photo.text == "Week 3 <progress>"
+    assert photo.file is not None and photo.file.data == chart.data and photo.file.filename == "progress.png"
+    assert photo.buttons == [[("OK", "ok")]]
+
+    export = Attachment("regimen.csv", b"date,step\n2024-11-25,retinoid\n", "text/csv")
+    long_text = "Your export:\n" + "row\n" * 400
+    ref = await adapter.send(chat(USER), Reply(long_text, attachment=export))
+    *_, text_message, document = fake.bot_messages(USER)
+    assert document.message_id == int(ref or 0)
+    assert document.kind == "document" and document.text == ""
+    assert document.file is not None and document.file.data == export.data
+    assert text_message.text == long_text
+
+
+async def test_long_reply_is_split_and_keyboard_goes_last(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+    fake.open_private_chat(USER)
+    text = "\n".join(f"{n:04d} " + "-" * 95 for n in range(60))  # 6000 characters
+    ref = await adapter.send(chat(USER), Reply(text, buttons=((Button("More", "more"),),)))
+    first, second = fake.bot_messages(USER)
+    assert (first.buttons, second.buttons) == ([], [[("More", "more")]])
+    assert ref == str(second.message_id)
+    assert f"{first.text}\n{second.text}" == text
+
+
+# ---- robustness ------------------------------------------------------------------------------------
+
+
+async def test_handler_exception_sends_apology_logs_no_text_and_keeps_serving(
+    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    boom_id = fake.inject_message(USER, f"/boom {SECRET_TEXT}")
+    (apology,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+    assert apology.text == APOLOGY
+
+    fake.inject_message(USER, "/start")
+    await fake.wait_for(lambda: len(fake.bot_messages(USER)) == 2)
+    assert fake.bot_messages(USER)[1].text == WELCOME
+
+    failures = [r for r in caplog.records if r.name == "adapters.telegram_adapter" and r.levelno >= logging.ERROR]
+    assert len(failures) == 1
+    logged = failures[0].getMessage()
+    assert f"update_id={boom_id}" in logged and "chat_type=private" in logged and "ValueError" in logged
+    assert "test_telegram_adapter.py" in logged  # where it failed
+    assert SECRET_TEXT not in caplog.text and TOKEN not in caplog.text
+
+
+async def test_token_and_text_never_logged(
+    fake: FakeTelegram, demo: DemoBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    tg = make_adapter(fake, demo)
+    await tg.start()
+    try:
+        fake.inject_message(USER, f"/echo {SECRET_TEXT}")
+        await fake.wait_for(lambda: fake.bot_messages(USER))
+        assert caplog.records  # something was logged at all
+        assert TOKEN not in caplog.text and SECRET_TEXT not in caplog.text
+
+        # even with httpx explicitly at DEBUG, its request lines carry no token
+        caplog.clear()
+        caplog.set_level(logging.DEBUG, logger="httpx")
+        fake.open_private_chat(OTHER)
+        await tg.send(chat(OTHER), Reply("hi"))
+        assert "HTTP Request" in caplog.text and "<token>" in caplog.text
+        assert TOKEN not in caplog.text
+    finally:
+        await tg.stop()
+
+
+def test_token_filter_redacts_messages_args_and_tracebacks() -> None:
+    redactor = TokenRedactingFilter()
+    redactor.add_token("42:SECRET")
+    try:
+        raise RuntimeError("url https://x/bot42:SECRET/getMe")
+    except RuntimeError:
+        import sys
+
+        record = logging.LogRecord("httpx", logging.INFO, __file__, 1, "GET %s", ("/bot42:SECRET/x",), sys.exc_info())
+    assert redactor.filter(record)
+    assert record.getMessage() == "GET /bot<token>/x"
+    assert record.exc_text is not None and "42:SECRET" not in record.exc_text and "<token>" in record.exc_text
+
+
+async def test_restart_loses_nothing(fake: FakeTelegram, demo: DemoBot) -> None:
+    tg = make_adapter(fake, demo)
+    await tg.start()
+    fake.inject_message(USER, "first")
+    await fake.wait_for(lambda: fake.bot_messages(USER))
+    await tg.stop()
+    await tg.stop()  # idempotent
+    assert fake.pending_updates == []  # what was handled is confirmed to the server
+
+    fake.inject_message(USER, "while down 1")
+    fake.inject_message(OTHER, "while down 2")
+    await tg.start()
+    await tg.start()  # idempotent
+    try:
+        await fake.wait_for(lambda: fake.bot_messages(OTHER) and len(fake.bot_messages(USER)) == 2)
+        assert fake.texts(USER) == ["echo: first", "echo: while down 1"]
+        assert fake.texts(OTHER) == ["echo: while down 2"]
+        assert sorted(demo.texts_seen()) == ["first", "while down 1", "while down 2"]
+    finally:
+        await tg.stop()
+
+
+async def test_flood_limits_are_respected(fake: FakeTelegram, demo: DemoBot) -> None:
+    adapter = make_adapter(fake, demo, limits=REAL_LIMITS)
+    await adapter.start()
+    try:
+        fake.enforce_limits = True
+        users = range(100, 140)
+        for user in [USER, *users]:
+            fake.open_private_chat(user)
+        long_text = "\n".join(["x" * 99] * 100)  # three messages to one chat
+
+        started = time.monotonic()
+        refs = await asyncio.gather(
+            adapter.send(chat(USER), Reply(long_text)),
+            *(adapter.send(chat(user), Reply(f"reminder {user}")) for user in users),
+        )
+        elapsed = time.monotonic() - started
+
+        assert fake.violations == []
+        assert all(refs)
+        assert len(fake.bot_messages(USER)) == 3
+        assert all(fake.texts(user) == [f"reminder {user}"] for user in users)
+        assert elapsed >= 2.0  # 3 messages to one chat need at least 2 s
+        sends = sorted(call.at for call in fake.calls_to("sendMessage"))
+        assert sends[-1] - sends[0] >= 40 / REAL_LIMITS.overall_per_second - 0.1  # 42 messages, paced
+
+        # interactive replies are paced too: /start and the edit after a press are a second apart
+        fake.inject_message(USER, "/start")
+        welcome = (await fake.wait_for(lambda: at_least(fake.bot_messages(USER), 4)))[-1]
+        fake.press_button(USER, USER, welcome.message_id, "demo:done")
+        await fake.wait_for(lambda: welcome.edits)
+        assert fake.violations == []
+    finally:
+        await adapter.stop()
+
+
+async def test_command_menu_failure_does_not_stop_the_bot(fake: FakeTelegram, demo: DemoBot) -> None:
+    fake.fail(1, methods={"setMyCommands"})
+    tg = make_adapter(fake, demo)
+    await tg.start()
+    try:
+        fake.inject_message(USER, "/start")
+        await fake.wait_for(lambda: fake.bot_messages(USER))
+    finally:
+        await tg.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+async def test_webhook_mode(fake: FakeTelegram, demo: DemoBot) -> None:
+    port = _free_port()
+    config = WebhookConfig(
+        url=f"http://127.0.0.1:{port}/telegram/hook", listen="127.0.0.1", port=port, secret_token="s3cret-Token"
+    )
+    tg = make_adapter(fake, demo, webhook=config)
+    await tg.start()
+    try:
+        assert fake.webhook_url == config.url and fake.webhook_secret == "s3cret-Token"
+        forged = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1,
+                "date": 0,
+                "chat": {"id": USER, "type": "private"},
+                "from": {"id": USER, "is_bot": False, "first_name": "M"},
+                "text": "/start",
+            },
+        }
+        assert await fake.post_to_webhook(forged, secret="wrong") == 403
+        fake.inject_message(USER, "/start")  # delivered by POST with the right secret
+        (welcome,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+        assert welcome.text == WELCOME
+        assert demo.texts_seen() == ["/start"]
+    finally:
+        await tg.stop()
+
+
+# ---- building blocks -------------------------------------------------------------------------------
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_flood_limiter_spaces_messages_per_chat_and_overall() -> None:
+    clock = ManualClock()
+    limiter = FloodLimiter(FloodLimits(overall_per_second=30, private_interval=1.0, group_interval=3.0), clock)
+    assert [limiter.reserve("1") - clock.now for _ in range(3)] == [0.0, 1.0, 2.0]
+    assert limiter.reserve("-100") - clock.now == pytest.approx(1 / 30)  # global spacing
+    assert limiter.reserve("-100") - clock.now == pytest.approx(3 + 1 / 30)  # groups: 20/min
+    slots = sorted(limiter.reserve(str(chat_id)) for chat_id in range(2, 92))
+    assert all(b - a >= 1 / 30 - 1e-9 for a, b in itertools.pairwise(slots))
+    window = [slot for slot in slots if slots[0] <= slot < slots[0] + 1.0]
+    assert len(window) <= 30
+    limiter.block("7", 5.0)
+    assert limiter.reserve("7") - clock.now >= 5.0
+
+
+async def test_keyed_locks_serialise_per_key_and_clean_up() -> None:
+    locks = KeyedLocks()
+    order: list[str] = []
+
+    async def work(key: str, label: str, pause: float) -> None:
+        async with locks.hold(key):
+            order.append(f"{label}+")
+            await asyncio.sleep(pause)
+            order.append(f"{label}-")
+
+    await asyncio.gather(work("a", "a1", 0.02), work("a", "a2", 0), work("b", "b1", 0))
+    assert order.index("a1-") < order.index("a2+")
+    assert order.index("b1+") < order.index("a1-")  # other keys are not blocked
+    assert len(locks) == 0

@@ -25,6 +25,7 @@ from datetime import timedelta
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import httpx
 from telegram import Bot, BotCommand, Message, ReplyParameters, Update
 from telegram.error import (
     BadRequest,
@@ -34,6 +35,7 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
+    TimedOut,
 )
 from telegram.ext import Application, BaseRateLimiter, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
@@ -46,7 +48,13 @@ from adapters.telegram_render import (
     render_reply,
     render_text,
 )
-from bot.delivery import DeliveryError, RecipientUnreachable, RetryLater, TransientDeliveryError
+from bot.delivery import (
+    DeliveryError,
+    DeliveryUncertain,
+    RecipientUnreachable,
+    RetryLater,
+    TransientDeliveryError,
+)
 from bot.models import TELEGRAM, Address, IncomingMessage, Reply
 
 logger = logging.getLogger(__name__)
@@ -704,13 +712,28 @@ class TelegramAdapter:
                 raise DeliveryError(_describe(exc)) from exc
             except InvalidToken as exc:
                 raise DeliveryError(_describe(exc)) from exc
-            except NetworkError as exc:  # includes TimedOut and 5xx
+            except TimedOut as exc:
+                # A reminder whose request timed out after it was sent may have arrived: retrying could
+                # deliver it twice, so the scheduler is told "uncertain" instead (at most once).
+                if not interactive and not _never_sent(exc):
+                    raise DeliveryUncertain(_describe(exc)) from exc
+                if transient_failures >= len(self.transient_retry_delays):
+                    raise TransientDeliveryError(_describe(exc)) from exc
+                await asyncio.sleep(self.transient_retry_delays[transient_failures])
+                transient_failures += 1
+            except NetworkError as exc:  # 5xx and connection failures: the message was not taken
                 if transient_failures >= len(self.transient_retry_delays):
                     raise TransientDeliveryError(_describe(exc)) from exc
                 await asyncio.sleep(self.transient_retry_delays[transient_failures])
                 transient_failures += 1
             except TelegramError as exc:
                 raise DeliveryError(_describe(exc)) from exc
+
+
+def _never_sent(exc: TimedOut) -> bool:
+    """True when the timeout happened while connecting, so the request never reached Telegram."""
+    cause = exc.__cause__
+    return isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
 
 
 def _chat_id(address: Address) -> int | str:

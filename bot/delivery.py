@@ -28,7 +28,11 @@ class RetryLater(DeliveryError):
 
 
 class TransientDeliveryError(DeliveryError):
-    """Network trouble or a platform outage: retry with back-off."""
+    """Network trouble or a platform outage before the message reached the platform: retry with back-off."""
+
+
+class DeliveryUncertain(DeliveryError):
+    """The request may have reached the platform (e.g. a read timeout): never retried, so never sent twice."""
 
 
 class Sender(Protocol):

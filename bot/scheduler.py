@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from bot.delivery import DeliveryError, RecipientUnreachable, RetryLater
+from bot.delivery import DeliveryError, DeliveryUncertain, RecipientUnreachable, RetryLater
 from bot.hub import Hub
 from bot.models import Address, Reply
 from bot.quiet import quiet_until
@@ -255,6 +255,8 @@ class Scheduler:
             try:
                 ref = await self.hub.send(address, reply)
                 deliveries.append(Delivery(address.platform, address.chat_id, ref))
+            except DeliveryUncertain:  # may have arrived: counted as delivered, never re-sent
+                deliveries.append(Delivery(address.platform, address.chat_id, None))
             except RecipientUnreachable:
                 self._mark_unreachable(account.id, address)
             except RetryLater as exc:

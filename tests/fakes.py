@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.delivery import RecipientUnreachable, RetryLater, TransientDeliveryError
+from bot.delivery import DeliveryUncertain, RecipientUnreachable, RetryLater, TransientDeliveryError
 from bot.models import Address, Reply
 
 
@@ -16,6 +16,7 @@ class RecordingPlatform:
     blocked: set[str] = field(default_factory=set)  # chat ids that blocked the bot
     retry_after: list[float] = field(default_factory=list)  # next sends answer "retry after" with these
     outages: int = 0  # the next N sends fail with a network error
+    uncertain: int = 0  # the next N sends arrive, but the answer is lost (a read timeout)
 
     async def send(self, address: Address, reply: Reply) -> str | None:
         if address.chat_id in self.blocked:
@@ -26,6 +27,9 @@ class RecordingPlatform:
             self.outages -= 1
             raise TransientDeliveryError("network down")
         self.sent.append((address, reply))
+        if self.uncertain > 0:
+            self.uncertain -= 1
+            raise DeliveryUncertain("timed out waiting for the answer")
         return f"m{len(self.sent)}"
 
     async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:

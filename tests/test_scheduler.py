@@ -199,6 +199,20 @@ async def test_network_outage_backs_off_and_gives_up_after_max_attempts(
     assert platform.reminders() == []
 
 
+async def test_uncertain_delivery_counts_as_sent_and_is_never_repeated(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    await say(app, "/remind stretch in 1m")
+    platform.uncertain = 1
+    clock.advance(60)
+    for _ in range(3):
+        await app.scheduler.tick()
+        clock.advance(600)
+    assert len(platform.reminders()) == 1
+    [occurrence] = app.store.open_occurrences_of(account_id(app))
+    assert occurrence.status == SENT and occurrence.deliveries[0].message_ref is None
+
+
 async def test_snoozed_occurrence_fires_again_and_schedule_is_unchanged(
     app: App, clock: FakeClock, platform: RecordingPlatform
 ) -> None:

@@ -130,11 +130,12 @@ class StoredMessage:
 
 @dataclass
 class Fault:
-    kind: str  # flood | fail | drop
+    kind: str  # flood | fail | drop | stall
     remaining: int
     methods: frozenset[str]
     status: int = 500
     retry_after: int = 1
+    stall_seconds: float = 0.0
 
 
 @dataclass
@@ -376,6 +377,10 @@ class FakeTelegram:
     def drop(self, times: int = 1, methods: Iterable[str] = SEND_METHODS) -> None:
         self._faults.append(Fault("drop", times, frozenset(methods)))
 
+    def stall(self, seconds: float, times: int = 1, methods: Iterable[str] = SEND_METHODS) -> None:
+        """Carry out the next requests but answer only after `seconds`: the client times out not knowing."""
+        self._faults.append(Fault("stall", times, frozenset(methods), stall_seconds=seconds))
+
     def _take_fault(self, method: str) -> Fault | None:
         for fault in self._faults:
             if fault.remaining > 0 and method in fault.methods:
@@ -447,6 +452,9 @@ class FakeTelegram:
                     429, f"Too Many Requests: retry after {fault.retry_after}", {"retry_after": fault.retry_after}
                 )
             result = await self._dispatch(method, params, files)
+            if fault is not None and fault.kind == "stall":
+                await self._notify()
+                await asyncio.sleep(fault.stall_seconds)
         except ApiError as exc:
             call.status = exc.status
             return _error(exc.status, exc.description, exc.parameters)

@@ -27,7 +27,7 @@ from adapters.telegram_adapter import (
     TokenRedactingFilter,
     WebhookConfig,
 )
-from bot.delivery import DeliveryError, RecipientUnreachable, RetryLater, TransientDeliveryError
+from bot.delivery import DeliveryError, DeliveryUncertain, RecipientUnreachable, RetryLater, TransientDeliveryError
 from bot.models import Address, Attachment, Button, IncomingMessage, Reply
 from tests.adapters.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, StoredMessage, running_fake
 
@@ -320,6 +320,22 @@ async def test_persistent_faults_raise_transient_delivery_error(
     fake._faults.clear()
     fake.inject_message(USER, "/start")
     await fake.wait_for(lambda: fake.bot_messages(USER))
+
+
+async def test_reminder_whose_request_timed_out_is_uncertain_and_never_sent_twice(
+    fake: FakeTelegram, demo: DemoBot
+) -> None:
+    tg = make_adapter(fake, demo, request_timeout=0.5)
+    await tg.start()
+    try:
+        fake.open_private_chat(USER)
+        fake.stall(1.5)
+        with pytest.raises(DeliveryUncertain):
+            await tg.send(chat(USER), Reply("Time for: stretch"))
+        assert [m.text for m in fake.bot_messages(USER)] == ["Time for: stretch"]
+        assert len(fake.calls_to("sendMessage", ok_only=False)) == 1  # no retry: it had arrived
+    finally:
+        await tg.stop()
 
 
 async def test_polling_survives_server_errors_and_dropped_connections(

@@ -48,7 +48,8 @@ class Context:
         """Resolve 'N' to one of this person's reminders; anybody else's are simply not found."""
         token = raw.strip().split(maxsplit=1)[0] if raw.strip() else ""
         token = token.lstrip("#")
-        if not token.isdigit() or len(token) > 6:
+        # isdecimal, not isdigit: "¹" is a digit that int() cannot read; "٣" (Arabic-Indic 3) it can.
+        if not token.isdecimal() or len(token) > 6:
             raise RegimenError(
                 f"Which reminder? Give its number from /reminders, for example: /{command} 1"
                 + (f' ("{clip(token)}" is not a number.)' if token else "")

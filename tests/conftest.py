@@ -1,0 +1,112 @@
+"""Shared helpers for the conversation tests: a fake clock, an App on a MemoryStore, a recording sender,
+and `say()` to talk to the bot as one person.
+
+Fixture names are specific (fake_clock, bot_app, recording_sender) so modules may keep their own.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.throttle import Throttle
+from storage.base import Store
+from storage.memory_store import MemoryStore
+
+START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday, 12:00 UTC
+PLATFORM = "console"
+
+
+class RecordingSender:
+    """A platform that delivers everything and remembers it (what the scheduler sends, what it edits)."""
+
+    def __init__(self, platform: str = PLATFORM) -> None:
+        self.platform = platform
+        self.sent: list[tuple[Address, Reply]] = []
+        self.edits: list[tuple[Address, str, Reply]] = []
+
+    async def send(self, address: Address, reply: Reply) -> str:
+        self.sent.append((address, reply))
+        return f"msg-{len(self.sent)}"
+
+    async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
+        self.edits.append((address, message_ref, reply))
+
+    def take(self) -> list[tuple[Address, Reply]]:
+        """What was sent since the last take()."""
+        taken, self.sent = self.sent, []
+        return taken
+
+
+def make_bot_app(clock: FakeClock, store: Store | None = None) -> tuple[App, RecordingSender]:
+    """An App on `store` (a fresh MemoryStore by default) with a RecordingSender registered.
+
+    The flood throttle reads the fake clock instead of the host's monotonic clock, so it is
+    deterministic: 20 messages at one instant are fine, the 21st is throttled until the clock moves.
+    """
+    app = App(store if store is not None else MemoryStore(), clock)
+    app.core.throttle = Throttle(monotonic=lambda: clock.now().timestamp())
+    sender = RecordingSender()
+    app.hub.register(sender)
+    return app, sender
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def bot_app_and_sender(fake_clock: FakeClock) -> tuple[App, RecordingSender]:
+    return make_bot_app(fake_clock)
+
+
+@pytest.fixture
+def bot_app(bot_app_and_sender: tuple[App, RecordingSender]) -> App:
+    return bot_app_and_sender[0]
+
+
+@pytest.fixture
+def recording_sender(bot_app_and_sender: tuple[App, RecordingSender]) -> RecordingSender:
+    return bot_app_and_sender[1]
+
+
+async def say(
+    app: App,
+    text: str = "",
+    *,
+    user: str = "u1",
+    button: str | None = None,
+    platform: str = PLATFORM,
+    private: bool = True,
+) -> list[Reply]:
+    """What `user` gets back for typing `text` (or pressing the button with payload `button`)."""
+    message = IncomingMessage(
+        Identity(platform, user), Address(platform, user), text=text, button=button, is_private=private
+    )
+    return await app.handle(message)
+
+
+def only(replies: list[Reply]) -> Reply:
+    """The one reply a message must get."""
+    assert len(replies) == 1, [r.text for r in replies]
+    return replies[0]
+
+
+def account_snapshot(app: App, user: str = "u1", platform: str = PLATFORM) -> tuple[object, ...]:
+    """Everything stored for `user`'s account (records are frozen, so snapshots compare by value)."""
+    account = app.regimen.account_for(Identity(platform, user))
+    if account is None:
+        return ()
+    store = app.store
+    return (
+        account,
+        tuple(store.identities_of(account.id)),
+        tuple(store.reminders_of(account.id)),
+        tuple(store.open_occurrences_of(account.id)),
+        tuple(store.history_of(account.id)),
+    )

@@ -1,0 +1,365 @@
+"""Welcome, help, time zone, FAQ and free-text questions, export and forget, through the conversation."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import App
+from bot.clock import FakeClock
+from bot.commands import COMMANDS
+from bot.faq import Topic, default_index
+from bot.faq_content import DISCLAIMER
+from bot.models import Identity, Reply
+from bot.timezones import FIXED_OFFSET_WARNING, GMT_WARNING
+from storage.records import DONE, SENT
+from tests.conftest import RecordingSender, account_snapshot, only, say
+
+INDEX = default_index()
+ALL_TOPIC_PAYLOADS = [f"faq:{t.id}" for t in INDEX.topics()]
+UNSURE = (
+    "I'm not sure I understood that. I can answer questions about back acne and its scars, or you can pick a "
+    "topic below. For commands, see /help."
+)
+SHOW_ZONE_TAIL = "Change it with e.g. /timezone Europe/Berlin, /timezone berlin or /timezone UTC+2."
+
+
+def topic(topic_id: str) -> Topic:
+    found = INDEX.get(topic_id)
+    assert found is not None
+    return found
+
+
+def assert_answer(reply: Reply, topic_id: str) -> None:
+    """A topic's answer: title, text, disclaimer, and buttons to other topics only."""
+    shown = topic(topic_id)
+    assert reply.text == f"{shown.title}\n{shown.answer}\n\n{DISCLAIMER}"
+    payloads = reply.button_payloads()
+    assert payloads, "an answer offers related topics"
+    assert len(payloads) <= 4
+    assert len(set(payloads)) == len(payloads)
+    assert f"faq:{topic_id}" not in payloads
+    assert set(payloads) <= set(ALL_TOPIC_PAYLOADS)
+    assert not reply.private  # general information: fine in a shared channel
+
+
+def assert_menu(reply: Reply, intro: str) -> None:
+    assert reply.text == intro
+    assert reply.button_payloads() == ALL_TOPIC_PAYLOADS
+    assert all(len(row) <= 2 for row in reply.buttons)
+    assert not reply.private
+
+
+def utc_ts(y: int, mo: int, d: int, h: int, mi: int = 0) -> float:
+    return datetime(y, mo, d, h, mi, tzinfo=UTC).timestamp()
+
+
+# /start and /help ------------------------------------------------------------------------------------
+async def test_start_says_educational_not_medical_advice_and_next_steps(bot_app: App) -> None:
+    reply = only(await say(bot_app, "/start"))
+    assert reply.text.startswith("Hi, I'm ClearBack")
+    assert DISCLAIMER in reply.text
+    assert "educational information, not medical advice" in DISCLAIMER
+    assert "Next step: set your time zone (for example /timezone Europe/Berlin), then adopt the exfoliation plan." in (
+        reply.text
+    )
+    assert reply.button_payloads() == ["plan:exfoliation", "cmd:/faq", "cmd:/help"]
+    # The next steps it suggests work.
+    assert only(await say(bot_app, "/timezone Europe/Berlin")).text.startswith("Time zone set to Europe/Berlin")
+    assert only(await say(bot_app, button="plan:exfoliation")).text.startswith("Exfoliate your back\n")
+
+
+async def test_help_lists_every_command_with_an_example(bot_app: App) -> None:
+    text = only(await say(bot_app, "/help")).text
+    lines = text.split("\n")
+    for spec in COMMANDS:
+        [line] = [line for line in lines if line.startswith(f"{spec.usage} – ")]
+        assert line == f"{spec.usage} – {spec.summary}. e.g. {spec.examples[0]}"
+    assert len([line for line in lines if " – " in line]) == len(COMMANDS)
+
+
+async def test_every_help_example_is_understood(bot_app: App) -> None:
+    for spec in COMMANDS:
+        example = spec.examples[0]
+        if not example.startswith("/"):
+            continue
+        reply = only(await say(bot_app, example, user=f"user-{spec.name}"))
+        assert not reply.text.startswith("I don't know the command"), example
+        assert not reply.text.startswith("Sorry, something went wrong"), example
+
+
+# /timezone -----------------------------------------------------------------------------------------------
+async def test_timezone_shows_the_default_without_storing_anything(bot_app: App) -> None:
+    reply = only(await say(bot_app, "/timezone"))
+    assert reply.text == f"Your time zone is UTC (it's today 12:00 there). {SHOW_ZONE_TAIL}"
+    assert account_snapshot(bot_app) == ()
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "local_now", "warning"),
+    [
+        ("Europe/Berlin", "Europe/Berlin", "today 13:00", None),
+        ("europe/berlin", "Europe/Berlin", "today 13:00", None),
+        ("berlin", "Europe/Berlin", "today 13:00", None),
+        ("New York", "America/New_York", "today 07:00", None),
+        ("tokyo", "Asia/Tokyo", "today 21:00", None),
+        ("UTC+2", "UTC+02:00", "today 14:00", FIXED_OFFSET_WARNING),
+        ("utc-5:30", "UTC-05:30", "today 06:30", FIXED_OFFSET_WARNING),
+        ("GMT", "UTC", "today 12:00", GMT_WARNING),
+    ],
+)
+async def test_timezone_accepts_iana_names_cities_and_offsets(
+    bot_app: App, typed: str, stored: str, local_now: str, warning: str | None
+) -> None:
+    reply = only(await say(bot_app, f"/timezone {typed}"))
+    lines = reply.text.split("\n")
+    assert lines[0] == f"Time zone set to {stored} (it's {local_now} there). Your reminders follow it."
+    if warning is None:
+        assert lines[1:] == ["Next: adopt the exfoliation plan."]
+    else:
+        assert lines[1:] == [warning, "Next: adopt the exfoliation plan."]
+        assert "daylight saving" in FIXED_OFFSET_WARNING
+    assert reply.button_payloads() == ["plan:exfoliation"]
+    account = bot_app.regimen.account_for(Identity("console", "u1"))
+    assert account is not None
+    assert account.timezone == stored
+    assert only(await say(bot_app, "/timezone")).text == f"Your time zone is {stored} (it's {local_now} there). " + (
+        SHOW_ZONE_TAIL
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "suggested"),
+    [("berlinn", "Did you mean Europe/Berlin"), ("Pariss", "Did you mean Europe/Paris"), ("xyzzy", None)],
+)
+async def test_unknown_timezone_gets_suggestions_and_changes_nothing(
+    bot_app: App, typed: str, suggested: str | None
+) -> None:
+    await say(bot_app, "/timezone Asia/Tokyo")
+    before = account_snapshot(bot_app)
+    reply = only(await say(bot_app, f"/timezone {typed}"))
+    assert reply.text.startswith(f'I don\'t know the time zone "{typed}".')
+    assert 'Try a city like "Berlin"' in reply.text
+    if suggested is not None:
+        assert suggested in reply.text
+    else:
+        assert "Did you mean" not in reply.text
+    assert account_snapshot(bot_app) == before
+    only(await say(bot_app, f"/timezone {typed}", user="newcomer"))
+    assert account_snapshot(bot_app, "newcomer") == ()
+
+
+async def test_setting_a_zone_keeps_reminders_at_the_same_local_time(
+    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+) -> None:
+    await say(bot_app, "/remind cream every day at 20:00")
+    await say(bot_app, "/remind exfoliate every mon,thu at 20:00")
+    await say(bot_app, "/remind stretch in 10m")  # a one-off keeps its instant
+    reply = only(await say(bot_app, "/timezone Europe/Berlin"))
+    assert reply.text == "Time zone set to Europe/Berlin (it's today 13:00 there). Your reminders follow it."
+    assert reply.buttons == ()
+    account = bot_app.regimen.account_for(Identity("console", "u1"))
+    assert account is not None
+    assert [r.next_due for r in bot_app.store.reminders_of(account.id)] == [
+        utc_ts(2026, 11, 25, 19),  # 20:00 in Berlin
+        utc_ts(2026, 11, 26, 19),
+        utc_ts(2026, 11, 25, 12, 10),
+    ]
+    listing = only(await say(bot_app, "/reminders")).text
+    assert listing.startswith("Your reminders (times in Europe/Berlin):\n")
+    assert "1. cream\n   every day at 20:00\n   next: today 20:00\n" in listing
+    assert "3. stretch\n   once on Wed 25 Nov 2026 at 13:10\n   next: today 13:10\n" in listing
+    fake_clock.set(datetime(2026, 11, 25, 19, 0, tzinfo=UTC))
+    await bot_app.scheduler.tick()
+    assert sorted(reply.text.split("\n")[0] for _, reply in recording_sender.take()) == [
+        "⏰ Reminder 1: cream",
+        "⏰ Reminder 3: stretch",
+    ]
+
+
+# FAQ and questions ------------------------------------------------------------------------------------------
+async def test_faq_menu_has_a_button_per_topic(bot_app: App) -> None:
+    assert_menu(
+        only(await say(bot_app, "/faq")), "What would you like to know? Pick a topic, or just ask me a question."
+    )
+
+
+@pytest.mark.parametrize(
+    ("typed", "topic_id"),
+    [
+        ("laser", "laser"),
+        ("chemical peels", "peels"),
+        ("microdermabrasion", "microderm"),
+        ("exfoliation", "exfoliation"),
+    ],
+)
+async def test_faq_topic_by_name(bot_app: App, typed: str, topic_id: str) -> None:
+    assert_answer(only(await say(bot_app, f"/faq {typed}")), topic_id)
+
+
+async def test_faq_buttons_answer_and_lead_on(bot_app: App) -> None:
+    menu = only(await say(bot_app, "/faq"))
+    for payload in menu.button_payloads():
+        reply = only(await say(bot_app, button=payload))
+        assert_answer(reply, payload.removeprefix("faq:"))
+        for related in reply.button_payloads():  # every related button works too
+            assert INDEX.get(related.removeprefix("faq:")) is not None
+
+
+async def test_unknown_faq_topic_shows_the_topics(bot_app: App) -> None:
+    assert_menu(
+        only(await say(bot_app, "/faq tattoos")), 'I have no topic called "tattoos". These are the topics I know:'
+    )
+
+
+@pytest.mark.parametrize(
+    ("question", "topic_id"),
+    [
+        ("how often should I exfoliate?", "exfoliation"),
+        ("Does laser resurfacing hurt?", "laser"),
+        ("what is a chemical peel", "peels"),
+        ("which cream or lotion helps fade scars?", "creams"),
+    ],
+)
+async def test_free_text_question_gets_the_best_topic_and_related_buttons(
+    bot_app: App, question: str, topic_id: str
+) -> None:
+    assert_answer(only(await say(bot_app, question)), topic_id)
+
+
+@pytest.mark.parametrize("text", ["what about tattoos?", "hello there", "🙂", "asdf qwer"])
+async def test_free_text_without_a_match_shows_the_topics(bot_app: App, text: str) -> None:
+    assert_menu(only(await say(bot_app, text)), UNSURE)
+
+
+async def test_faq_only_users_get_no_account(bot_app: App) -> None:
+    for text in (
+        "/start",
+        "/help",
+        "/faq",
+        "/faq laser",
+        "how often should I exfoliate?",
+        "hello",
+        "/timezone",
+        "/plan",
+        "/plan exfoliation",
+        "/reminders",
+        "/export",
+        "/forget",
+        "/done 1",
+    ):
+        only(await say(bot_app, text))
+    for payload in ("faq:peels", "cmd:/faq", "plan:exfoliation", "forget:no", "o:d:abc@1"):
+        only(await say(bot_app, button=payload))
+    assert account_snapshot(bot_app) == ()
+    assert not any(bot_app.store.stats().values()), bot_app.store.stats()
+
+
+# /export ---------------------------------------------------------------------------------------------------
+async def test_export_is_json_with_my_reminders_and_history_and_nothing_of_anyone_else(
+    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+) -> None:
+    await say(bot_app, "/timezone Europe/Berlin")
+    await say(bot_app, "/remind cream every day at 13:30")
+    await say(bot_app, "/remind exfoliate every mon,thu at 13:30")
+    await say(bot_app, "/remind other person's lotion every day at 12:30", user="u2")
+    fake_clock.set(datetime(2026, 11, 25, 12, 30, tzinfo=UTC))
+    await bot_app.scheduler.tick()
+    await say(bot_app, "/done 1")
+    await say(bot_app, "/done 1", user="u2")
+    fake_clock.set(datetime(2026, 11, 26, 12, 30, tzinfo=UTC))
+    await bot_app.scheduler.tick()  # cream and exfoliate go out again, unanswered
+
+    reply = only(await say(bot_app, "/export"))
+    assert reply.text == "Here is everything I store about you, as JSON. Times are UTC epoch seconds."
+    assert reply.private
+    assert reply.attachment is not None
+    assert reply.attachment.filename == "clearback-export.json"
+    assert reply.attachment.mime_type == "application/json"
+    data = json.loads(reply.attachment.data)
+    mine = bot_app.regimen.account_for(Identity("console", "u1"))
+    theirs = bot_app.regimen.account_for(Identity("console", "u2"))
+    assert mine is not None and theirs is not None
+    assert data["account"]["id"] == mine.id
+    assert data["account"]["timezone"] == "Europe/Berlin"
+    assert [i["key"] for i in data["identities"]] == ["console:u1"]
+    assert [(r["number"], r["text"]) for r in data["reminders"]] == [(1, "cream"), (2, "exfoliate")]
+    assert [(o["text"], o["status"], o["due"]) for o in data["history"]] == [
+        ("cream", DONE, utc_ts(2026, 11, 25, 12, 30))
+    ]
+    assert sorted((o["text"], o["status"]) for o in data["open_occurrences"]) == [
+        ("cream", SENT),
+        ("exfoliate", SENT),
+    ]
+    blob = reply.attachment.data.decode()
+    for foreign in (theirs.id, "console:u2", "other person's lotion"):
+        assert foreign not in blob
+
+
+async def test_export_without_an_account(bot_app: App) -> None:
+    assert only(await say(bot_app, "/export")) == Reply(
+        text="I don't keep any data about you yet, so there is nothing to export."
+    )
+
+
+# /forget ---------------------------------------------------------------------------------------------------
+async def two_people_with_history(app: App, clock: FakeClock) -> None:
+    for user in ("u1", "u2"):
+        await say(app, "/timezone Europe/Berlin", user=user)
+        await say(app, f"/remind {user} cream every day at 13:30", user=user)
+        await say(app, f"/remind {user} scrub every mon,thu at 20:00", user=user)
+    clock.set(datetime(2026, 11, 25, 12, 30, tzinfo=UTC))
+    await app.scheduler.tick()
+    for user in ("u1", "u2"):
+        await say(app, "/done 1", user=user)
+        await say(app, "/pause 2", user=user)
+
+
+async def test_forget_asks_first_and_no_keeps_everything(bot_app: App, fake_clock: FakeClock) -> None:
+    await two_people_with_history(bot_app, fake_clock)
+    before = account_snapshot(bot_app)
+    ask = only(await say(bot_app, "/forget"))
+    assert "This deletes all your data" in ask.text
+    assert "/forget confirm" in ask.text
+    assert ask.button_payloads() == ["forget:yes", "forget:no"]
+    assert account_snapshot(bot_app) == before
+    assert only(await say(bot_app, button="forget:no")) == Reply(text="Okay, I kept everything.", edit=True)
+    assert only(await say(bot_app, "/forget please")).button_payloads() == ["forget:yes", "forget:no"]
+    assert account_snapshot(bot_app) == before
+
+
+@pytest.mark.parametrize("how", ["button", "typed"])
+async def test_forget_yes_deletes_that_account_only(
+    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock, how: str
+) -> None:
+    await two_people_with_history(bot_app, fake_clock)
+    other_before = account_snapshot(bot_app, "u2")
+    mine = bot_app.regimen.account_for(Identity("console", "u1"))
+    assert mine is not None
+    only(await say(bot_app, "/forget"))
+    reply = only(await say(bot_app, button="forget:yes") if how == "button" else await say(bot_app, "/forget confirm"))
+    assert reply == Reply(
+        text="Done: I deleted all your data. If you come back, /start begins afresh. Take care!",
+        edit=how == "button",
+    )
+    store = bot_app.store
+    assert account_snapshot(bot_app) == ()
+    assert store.get_account(mine.id) is None
+    assert store.identities_of(mine.id) == []
+    assert store.reminders_of(mine.id) == []
+    assert store.open_occurrences_of(mine.id) == []
+    assert store.history_of(mine.id) == []
+    assert account_snapshot(bot_app, "u2") == other_before
+    # Nothing of the deleted account is delivered any more; the other person's reminders still are.
+    recording_sender.take()
+    fake_clock.set(datetime(2026, 11, 26, 12, 30, tzinfo=UTC))
+    await bot_app.scheduler.tick()
+    assert [(address.chat_id, r.text.split("\n")[0]) for address, r in recording_sender.take()] == [
+        ("u2", "⏰ Reminder 1: u2 cream")
+    ]
+    # A second confirmation finds nothing, and creates nothing.
+    assert only(await say(bot_app, button="forget:yes")).text == "There's nothing left to delete."
+    assert only(await say(bot_app, "/forget")).text == "I don't keep any data about you, so there is nothing to delete."
+    assert account_snapshot(bot_app) == ()

@@ -94,7 +94,7 @@ def _pause_exfoliation(ctx: Context, words: list[str]) -> list[Reply]:
     assert reminder.series is not None
     if len(words) > 1 and words[1].lower() == "off":
         before = after = 0
-    elif len(words) == 3 and all(w.isdigit() and int(w) <= MAX_PAUSE_DAYS for w in words[1:]):
+    elif len(words) == 3 and all(w.isdecimal() and int(w) <= MAX_PAUSE_DAYS for w in words[1:]):
         before, after = int(words[1]), int(words[2])
     else:
         raise RegimenError(

@@ -51,7 +51,7 @@ def nudge(ctx: Context, args: str) -> list[Reply]:
         raise RegimenError(f"Nudge after between 5 minutes and 24 hours, for example: /nudge {reminder.number} 2h")
     count = 1
     if len(words) > 1:
-        if not words[1].isdigit() or not 1 <= int(words[1]) <= MAX_NUDGES:
+        if not words[1].isdecimal() or not 1 <= int(words[1]) <= MAX_NUDGES:
             raise RegimenError(f"Nudge at most {MAX_NUDGES} times, for example: /nudge {reminder.number} 1h 2")
         count = int(words[1])
     ctx.regimen.store.put_reminder(replace(reminder, nudge_minutes=minutes, nudge_max=count))

@@ -89,7 +89,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         )
 
     guild_raw = text("DISCORD_GUILD_ID")
-    if guild_raw is not None and not guild_raw.isdigit():
+    if guild_raw is not None and not guild_raw.isdecimal():
         raise SettingsError("DISCORD_GUILD_ID must be a server id (digits), e.g. DISCORD_GUILD_ID=123456789012345678.")
 
     webhook_url = text("TELEGRAM_WEBHOOK_URL")

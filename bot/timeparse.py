@@ -74,7 +74,7 @@ _DUR_EXAMPLES = ("30s", "10m", "2h", "1h30m")
 def parse_duration(text: str) -> timedelta:
     """Parse "30s", "10m", "2h", "3d", "1h30m", "90 min", "15 minutes", "1 hour" -> timedelta (> 0)."""
     s = _squash(text)
-    if s.isdigit():
+    if s.isdecimal():
         raise WhenParseError(
             f'"{s}" needs a unit. {_try(s + "m", s + "s", s + "h")}', fragment=s, definite=True
         )
@@ -452,6 +452,7 @@ def split_what_when(text: str, now: datetime, tz: tzinfo) -> tuple[str, Schedule
     if not tokens:
         raise WhenParseError(EMPTY_WHAT_MESSAGE)
     first_keyword_error: WhenParseError | None = None
+    every_error: tuple[str, WhenParseError] | None = None
     # Real when-phrases are short; bounding their length keeps a 4000-character message cheap.
     for i in range(max(0, len(tokens) - MAX_WHEN_TOKENS), len(tokens)):
         try:
@@ -461,7 +462,13 @@ def split_what_when(text: str, now: datetime, tz: tzinfo) -> tuple[str, Schedule
                 raise
             if first_keyword_error is None and tokens[i].lower() in _WHEN_STARTERS:
                 first_keyword_error = exc
+            if every_error is None and tokens[i].lower() == "every":
+                every_error = (" ".join(tokens[i:]), exc)
             continue
+        if every_error is not None:
+            # "every funday at 9" was meant as a repeat: never quietly turn it into a one-off "at 9".
+            phrase, cause = every_error
+            raise WhenParseError(f'I couldn\'t understand "{phrase[:60]}". {cause.message}', fragment=phrase)
         what = " ".join(tokens[:i]).strip(" ,;:-")
         if not what:
             raise WhenParseError(EMPTY_WHAT_MESSAGE)

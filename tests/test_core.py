@@ -405,10 +405,6 @@ async def test_writing_again_after_blocking_the_bot_is_welcomed_back(fake_clock:
     assert only(await say(app, "/help")).text.startswith(HELP_HEAD)  # said once only
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/handlers_settings.nudge: words[1].isdigit() accepts '¹', then int('¹') raises ValueError -> INTERNAL",
-)
 async def test_nudge_count_in_superscript_is_refused_not_a_crash(bot_app: App) -> None:
     await say(bot_app, "/remind stretch every day at 21:00")
     assert only(await say(bot_app, "/nudge 1 1h ¹")).text != INTERNAL

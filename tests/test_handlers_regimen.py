@@ -162,11 +162,6 @@ async def test_remind_without_what_or_when_shows_examples(bot_app: App, text: st
     assert account_snapshot(bot_app) == ()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/timeparse.split_what_when: 'every funday at 9' quietly becomes a one-off 'at 9' named "
-    "'stretch every funday', although its docstring says a failed phrase starting with a time keyword is reported",
-)
 async def test_a_misspelt_day_is_reported_not_folded_into_the_name(bot_app: App) -> None:
     text = only(await say(bot_app, "/remind stretch every funday at 9")).text
     assert '"funday"' in text

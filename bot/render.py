@@ -102,4 +102,4 @@ def outcome_message(occurrence: Occurrence, tz: tzinfo, now: datetime) -> str:
         return f"⏭ Skipped {at}: {occurrence.text}. That's fine; I'll remind you next time."
     if occurrence.fire_at > occurrence.updated_at:
         return f"💤 Snoozed: {occurrence.text}. I'll remind you again {when_text(occurrence.fire_at, tz, now)}."
-    return f"{occurrence.text}: {occurrence.status} ({at})."
+    return f"{occurrence.text} (due {when_text(occurrence.due, tz, now)}) was recorded as {occurrence.status}."

@@ -16,6 +16,7 @@ from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.throttle import Throttle
 from storage.base import Store
 from storage.memory_store import MemoryStore
+from tests.fakes import RecordingPlatform
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday, 12:00 UTC
 PLATFORM = "console"
@@ -53,6 +54,19 @@ def make_bot_app(clock: FakeClock, store: Store | None = None) -> tuple[App, Rec
     sender = RecordingSender()
     app.hub.register(sender)
     return app, sender
+
+
+@pytest.fixture
+def platform() -> RecordingPlatform:
+    """A recording platform for modules that define their own `clock` fixture."""
+    return RecordingPlatform()
+
+
+@pytest.fixture
+def app(clock: FakeClock, platform: RecordingPlatform) -> App:
+    application = App(MemoryStore(), clock)
+    application.hub.register(platform)
+    return application
 
 
 @pytest.fixture

@@ -486,7 +486,10 @@ async def test_each_occurrence_keeps_its_own_outcome_and_time(
     fake_clock.advance(timedelta(minutes=1))
     await say(bot_app, button=payload_for(day2, "⏭ Skip"))
     # Yesterday's was never answered before today's came: it was recorded as missed, and stays so.
-    assert only(await say(bot_app, button=payload_for(day1, "✅ Done"))).text == "cream: missed (today 12:30)."
+    assert (
+        only(await say(bot_app, button=payload_for(day1, "✅ Done"))).text
+        == "cream (due yesterday 12:30) was recorded as missed."
+    )
     [day3] = await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 27, 12, 30))
     fake_clock.advance(timedelta(minutes=2))
     await say(bot_app, button=payload_for(day3, "✅ Done"))

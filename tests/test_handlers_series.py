@@ -10,7 +10,6 @@ import pytest
 from bot.app import App
 from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
-from storage.memory_store import MemoryStore
 from storage.records import DONE, PAUSED
 from tests.fakes import RecordingPlatform
 
@@ -21,18 +20,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2026, 11, 2, 9, tzinfo=UTC))  # a Monday
-
-
-@pytest.fixture
-def platform() -> RecordingPlatform:
-    return RecordingPlatform()
-
-
-@pytest.fixture
-def app(clock: FakeClock, platform: RecordingPlatform) -> App:
-    application = App(MemoryStore(), clock)
-    application.hub.register(platform)
-    return application
 
 
 async def say(app: App, text: str = "", button: str | None = None) -> list[Reply]:

@@ -9,7 +9,6 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.scheduler import MAX_ATTEMPTS
-from storage.memory_store import MemoryStore
 from storage.records import MISSED, RETRY, SENDING, SENT, UNCONFIRMED, UNDELIVERABLE, occurrence_id
 from tests.fakes import RecordingPlatform
 
@@ -21,18 +20,6 @@ CHAT = Address("console", "alice")
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(START)
-
-
-@pytest.fixture
-def platform() -> RecordingPlatform:
-    return RecordingPlatform()
-
-
-@pytest.fixture
-def app(clock: FakeClock, platform: RecordingPlatform) -> App:
-    application = App(MemoryStore(), clock)
-    application.hub.register(platform)
-    return application
 
 
 async def say(app: App, text: str, who: Identity = USER) -> list[Reply]:

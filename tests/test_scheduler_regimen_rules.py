@@ -11,7 +11,6 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.scheduler import AUTO_PAUSE_AFTER
-from storage.memory_store import MemoryStore
 from storage.records import DONE, HELD, MISSED
 from tests.fakes import RecordingPlatform
 
@@ -22,18 +21,6 @@ BERLIN = ZoneInfo("Europe/Berlin")
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2026, 10, 23, 12, tzinfo=UTC))
-
-
-@pytest.fixture
-def platform() -> RecordingPlatform:
-    return RecordingPlatform()
-
-
-@pytest.fixture
-def app(clock: FakeClock, platform: RecordingPlatform) -> App:
-    application = App(MemoryStore(), clock)
-    application.hub.register(platform)
-    return application
 
 
 async def say(app: App, text: str = "", button: str | None = None) -> list[Reply]:

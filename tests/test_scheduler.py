@@ -9,6 +9,8 @@ from bot.app import App
 from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.scheduler import MAX_ATTEMPTS
+from storage.base import StorageUnavailable
+from storage.memory_store import Change, MemoryStore
 from storage.records import MISSED, RETRY, SENDING, SENT, UNCONFIRMED, UNDELIVERABLE, occurrence_id
 from tests.fakes import RecordingPlatform
 
@@ -247,3 +249,35 @@ async def test_deleted_reminder_open_occurrence_is_cancelled_not_delivered(
 def test_occurrence_ids_are_deterministic() -> None:
     # The claim key: the same reminder and due time always name the same occurrence.
     assert occurrence_id("abc", 1800000000.7) == occurrence_id("abc", 1800000000.2) == "abc@1800000000"
+
+
+class FlakyDisk(MemoryStore):
+    """A store whose disk can be 'full': commits fail with StorageUnavailable and change nothing."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.full = False
+
+    def _persist(self, changes: list[Change]) -> None:
+        if self.full:
+            raise StorageUnavailable("No space left on device")
+
+
+async def test_disk_full_pauses_delivery_without_loss_and_recovers(
+    clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    store = FlakyDisk()
+    app = App(store, clock)
+    app.hub.register(platform)
+    await say(app, "/remind stretch in 1m")
+    store.full = True
+    clock.advance(60)
+    await app.scheduler.tick()  # the claim can't be made durable: nothing is sent
+    assert platform.reminders() == []
+    [reply] = await say(app, "/remind more in 5m")
+    assert "couldn't save" in reply.text
+    store.full = False
+    await app.scheduler.tick()
+    await app.scheduler.tick()
+    assert len(platform.reminders()) == 1
+    assert [r.text for r in store.reminders_of(account_id(app))] == ["stretch"]

@@ -160,14 +160,16 @@ class MemoryStore(Store):
 
     # Accounts and identities -------------------------------------------------------------------
     def get_account(self, account_id: str) -> Account | None:
-        record = self._tables[ACCOUNTS].get(account_id)
+        with self._lock:
+            record = self._tables[ACCOUNTS].get(account_id)
         return record if isinstance(record, Account) else None
 
     def put_account(self, account: Account) -> None:
         self._write(ACCOUNTS, account.id, account, account.id)
 
     def get_identity(self, key: str) -> IdentityRecord | None:
-        record = self._tables[IDENTITIES].get(key)
+        with self._lock:
+            record = self._tables[IDENTITIES].get(key)
         return record if isinstance(record, IdentityRecord) else None
 
     def identities_of(self, account_id: str) -> list[IdentityRecord]:
@@ -178,13 +180,15 @@ class MemoryStore(Store):
         self._write(IDENTITIES, identity.key, identity, identity.account_id)
 
     def delete_identity(self, key: str) -> None:
-        existing = self.get_identity(key)
-        if existing is not None:
-            self._write(IDENTITIES, key, None, existing.account_id)
+        with self.atomic():  # look-up and delete in one transaction: no other thread in between
+            existing = self.get_identity(key)
+            if existing is not None:
+                self._write(IDENTITIES, key, None, existing.account_id)
 
     # Reminders --------------------------------------------------------------------------------
     def get_reminder(self, reminder_id: str) -> Reminder | None:
-        record = self._tables[REMINDERS].get(reminder_id)
+        with self._lock:
+            record = self._tables[REMINDERS].get(reminder_id)
         return record if isinstance(record, Reminder) else None
 
     def reminders_of(self, account_id: str) -> list[Reminder]:
@@ -195,9 +199,10 @@ class MemoryStore(Store):
         self._write(REMINDERS, reminder.id, reminder, reminder.account_id)
 
     def delete_reminder(self, reminder_id: str) -> None:
-        existing = self.get_reminder(reminder_id)
-        if existing is not None:
-            self._write(REMINDERS, reminder_id, None, existing.account_id)
+        with self.atomic():
+            existing = self.get_reminder(reminder_id)
+            if existing is not None:
+                self._write(REMINDERS, reminder_id, None, existing.account_id)
 
     # Occurrences --------------------------------------------------------------------------------
     def get_occurrence(self, account_id: str, occurrence_id: str) -> Occurrence | None:

@@ -14,6 +14,7 @@ import asyncio
 import itertools
 import json
 import re
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -49,6 +50,7 @@ class Call:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     authorization: str | None = None
     status: int = 200
+    at: float = field(default_factory=time.monotonic)  # when it arrived, for rate measurements
 
     def matches(self, method: str, pattern: str) -> bool:
         return self.method == method and re.fullmatch(pattern, self.path) is not None

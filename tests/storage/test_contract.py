@@ -1,0 +1,274 @@
+"""The storage contract (storage/base.py), run against every store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from storage.base import StorageUnavailable, Store
+from storage.memory_store import Change, MemoryStore
+from storage.records import CANCELLED, DONE, HELD, RETRY, SENDING, SENT, SKIPPED, SNOOZED, Delivery
+from storage.tinydb_store import TinyDBStore
+from tests.storage.helpers import T0, account, identity, occurrence, reminder, state_of
+
+
+@pytest.fixture(params=["memory", "tinydb"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MemoryStore]:
+    if request.param == "memory":
+        yield MemoryStore()
+        return
+    durable = TinyDBStore(str(tmp_path / "clearback.json"), freeze_gc=False)
+    yield durable
+    durable.close()
+
+
+class Boom(Exception):
+    pass
+
+
+# CRUD ---------------------------------------------------------------------------------------------
+def test_accounts_crud(store: Store) -> None:
+    assert store.get_account("acct1") is None
+    store.put_account(account())
+    assert store.get_account("acct1") == account()
+    store.put_account(account(next_number=4, quiet_hours="22:00-07:00"))
+    got = store.get_account("acct1")
+    assert got is not None and got.next_number == 4 and got.quiet_hours == "22:00-07:00"
+
+
+def test_identities_crud(store: Store) -> None:
+    store.put_account(account())
+    store.put_identity(identity(user="200", platform="telegram"))
+    store.put_identity(identity(user="300", platform="discord"))
+    assert store.get_identity("telegram:200") == identity(user="200")
+    assert [i.key for i in store.identities_of("acct1")] == ["discord:300", "telegram:200"]
+    store.put_identity(replace(identity(user="200"), unreachable_since=T0))
+    got = store.get_identity("telegram:200")
+    assert got is not None and got.unreachable_since == T0
+    store.delete_identity("telegram:200")
+    store.delete_identity("telegram:nobody")  # deleting what is not there is fine
+    assert store.get_identity("telegram:200") is None
+    assert [i.key for i in store.identities_of("acct1")] == ["discord:300"]
+
+
+def test_reminders_crud_and_order(store: Store) -> None:
+    for number in (3, 1, 2):
+        store.put_reminder(reminder(number=number))
+    assert [r.number for r in store.reminders_of("acct1")] == [1, 2, 3]
+    renamed = replace(reminder(number=2), text="Cream")
+    store.put_reminder(renamed)
+    assert store.get_reminder(renamed.id) == renamed
+    store.delete_reminder(renamed.id)
+    store.delete_reminder("no-such-reminder")
+    assert store.get_reminder(renamed.id) is None
+    assert [r.number for r in store.reminders_of("acct1")] == [1, 3]
+
+
+def test_occurrences_crud(store: Store) -> None:
+    rem = reminder()
+    later = occurrence(rem, due=T0 + 100, deliveries=(Delivery("telegram", "100", "m1"),))
+    earlier = occurrence(rem, due=T0)
+    store.put_occurrence(later)
+    store.put_occurrence(earlier)
+    assert store.open_occurrences_of("acct1") == [earlier, later]
+    assert store.get_occurrence("acct1", later.id) == later
+    assert store.history_of("acct1") == []
+
+
+def test_open_vs_history_filing(store: Store) -> None:
+    rem = reminder()
+    occ = occurrence(rem, status=SENDING)
+    store.put_occurrence(occ)
+    store.put_occurrence(replace(occ, status=SENT))
+    assert [o.status for o in store.open_occurrences_of("acct1")] == [SENT]
+    done = replace(occ, status=DONE)
+    store.put_occurrence(done)
+    assert store.open_occurrences_of("acct1") == []
+    assert store.history_of("acct1") == [done]
+    assert store.get_occurrence("acct1", occ.id) == done
+    skipped_earlier = occurrence(rem, due=T0 - 86400, status=SKIPPED)
+    store.put_occurrence(skipped_earlier)  # straight to history, never open
+    assert [o.id for o in store.history_of("acct1")] == [skipped_earlier.id, done.id]
+
+
+# Isolation ----------------------------------------------------------------------------------------
+def test_accounts_are_isolated(store: Store) -> None:
+    a, b = reminder("acctA"), reminder("acctB")
+    store.put_identity(identity("acctA", user="1"))
+    store.put_identity(identity("acctB", user="2"))
+    store.put_reminder(a)
+    store.put_reminder(b)
+    open_a = occurrence(a, due=T0)
+    done_a = occurrence(a, due=T0 - 86400, status=DONE)
+    store.put_occurrence(open_a)
+    store.put_occurrence(done_a)
+    assert [r.id for r in store.reminders_of("acctB")] == [b.id]
+    assert [i.key for i in store.identities_of("acctB")] == ["telegram:2"]
+    assert store.open_occurrences_of("acctB") == []
+    assert store.history_of("acctB") == []
+    assert store.get_occurrence("acctB", open_a.id) is None
+    assert store.get_occurrence("acctB", done_a.id) is None
+    assert store.get_occurrence("acctA", done_a.id) == done_a
+
+
+# Due index ----------------------------------------------------------------------------------------
+def test_next_due_and_due_items(store: Store) -> None:
+    assert store.next_due_at() is None
+    assert store.due_items(T0 + 10**6, 10) == []
+    r1 = reminder(number=1, next_due=T0 + 300)
+    r2 = reminder(number=2, next_due=T0 + 100)
+    r3 = reminder(number=3, next_due=T0 + 200, paused=True)
+    r4 = reminder(number=4, next_due=None)
+    for r in (r1, r2, r3, r4):
+        store.put_reminder(r)
+    retry = occurrence(r1, due=T0 - 50, status=RETRY, fire_at=T0 + 150)
+    snoozed = occurrence(r1, due=T0 - 40, status=SNOOZED, fire_at=T0 + 250)
+    held = occurrence(r1, due=T0 - 30, status=HELD, fire_at=T0 + 400)
+    sent = occurrence(r1, due=T0 - 20, status=SENT, fire_at=T0 + 10)  # waits for an answer: not due
+    sending = occurrence(r1, due=T0 - 10, status=SENDING, fire_at=T0 + 20)
+    for o in (retry, snoozed, held, sent, sending):
+        store.put_occurrence(o)
+
+    assert store.next_due_at() == T0 + 100
+    items = store.due_items(T0 + 1000, 10)
+    assert [i.at for i in items] == [T0 + 100, T0 + 150, T0 + 250, T0 + 300, T0 + 400]
+    assert items[0].reminder == r2 and items[0].occurrence is None
+    assert items[1].occurrence == retry and items[1].reminder is None
+    assert [i.at for i in store.due_items(T0 + 250, 10)] == [T0 + 100, T0 + 150, T0 + 250]
+    assert [i.at for i in store.due_items(T0 + 1000, 2)] == [T0 + 100, T0 + 150]
+    assert store.due_items(T0 + 99, 10) == []
+    assert [i.at for i in store.due_items(T0 + 1000, 10)] == [i.at for i in items]  # reading claims nothing
+
+
+def test_stale_due_entries_never_show(store: Store) -> None:
+    r1 = reminder(number=1, next_due=T0 + 100)
+    store.put_reminder(r1)
+    store.put_reminder(replace(r1, next_due=T0 + 500))  # the T0+100 entry is now stale
+    store.put_reminder(replace(r1, next_due=T0 + 500))  # same time twice: listed once
+    assert store.next_due_at() == T0 + 500
+    assert [(i.at, i.reminder.id if i.reminder else None) for i in store.due_items(T0 + 1000, 10)] == [
+        (T0 + 500, r1.id)
+    ]
+    store.put_reminder(replace(r1, next_due=T0 + 500, paused=True))
+    assert store.next_due_at() is None
+    store.put_reminder(replace(r1, next_due=T0 + 700))
+    assert store.next_due_at() == T0 + 700
+    store.delete_reminder(r1.id)
+    assert store.next_due_at() is None and store.due_items(T0 + 10**6, 10) == []
+
+    snoozed = occurrence(r1, status=SNOOZED, fire_at=T0 + 50)
+    store.put_occurrence(snoozed)
+    assert store.next_due_at() == T0 + 50
+    store.put_occurrence(replace(snoozed, status=SNOOZED, fire_at=T0 + 80))
+    assert [i.at for i in store.due_items(T0 + 1000, 10)] == [T0 + 80]
+    store.put_occurrence(replace(snoozed, status=SENT))
+    assert store.next_due_at() is None
+    store.put_occurrence(replace(snoozed, status=RETRY, fire_at=T0 + 90))
+    store.put_occurrence(replace(snoozed, status=CANCELLED))
+    assert store.next_due_at() is None and store.due_items(T0 + 10**6, 10) == []
+
+
+# Transactions -------------------------------------------------------------------------------------
+def _count_persists(store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> list[list[Change]]:
+    calls: list[list[Change]] = []
+    original = store._persist
+
+    def spy(changes: list[Change]) -> None:
+        calls.append(list(changes))
+        original(changes)
+
+    monkeypatch.setattr(store, "_persist", spy)
+    return calls
+
+
+def test_nested_atomic_commits_once(store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_persists(store, monkeypatch)
+    rem = reminder()
+    with store.atomic():
+        store.put_account(account())
+        with store.atomic():
+            store.put_reminder(rem)
+            store.put_occurrence(occurrence(rem))
+            assert store.reminders_of("acct1") == [rem]  # reads its own writes
+        store.put_occurrence(replace(occurrence(rem), status=DONE))
+        assert calls == []
+    assert len(calls) == 1
+    assert [(c.table, c.key) for c in calls[0]] == [
+        ("accounts", "acct1"),
+        ("reminders", rem.id),
+        ("occurrences", occurrence(rem).id),
+        ("occurrences", occurrence(rem).id),
+        ("history", occurrence(rem).id),
+    ]
+
+
+def _populate(store: Store) -> None:
+    store.put_account(account())
+    store.put_identity(identity())
+    r1 = reminder(number=1, next_due=T0 + 100)
+    store.put_reminder(r1)
+    store.put_reminder(reminder(number=2, next_due=T0 + 200))
+    store.put_occurrence(occurrence(r1, due=T0, status=SNOOZED, fire_at=T0 + 50))
+    store.put_occurrence(occurrence(r1, due=T0 - 86400, status=DONE))
+
+
+def _mess_up(store: Store) -> None:
+    r1 = reminder(number=1, next_due=T0 + 100)
+    store.put_account(account(next_number=9))
+    store.put_identity(identity(user="999"))
+    store.delete_identity("telegram:100")
+    store.put_reminder(replace(r1, next_due=T0 + 5, text="changed"))
+    store.delete_reminder(reminder(number=2).id)
+    store.put_reminder(reminder(number=3, next_due=T0 + 1))
+    store.put_occurrence(replace(occurrence(r1, due=T0, status=SNOOZED, fire_at=T0 + 50), status=DONE))
+    store.put_occurrence(replace(occurrence(r1, due=T0 - 86400, status=DONE), status=SKIPPED))
+    store.put_occurrence(occurrence(r1, due=T0 + 86400, status=RETRY, fire_at=T0 + 2))
+    store.put_account(account("acct2"))
+
+
+def test_exception_rolls_everything_back(store: Store) -> None:
+    _populate(store)
+    before = state_of(store, ["acct1", "acct2"])
+    with pytest.raises(Boom), store.atomic():
+        _mess_up(store)
+        with store.atomic():
+            store.put_reminder(reminder(number=4, next_due=T0))
+        assert store.next_due_at() == T0
+        raise Boom
+    assert state_of(store, ["acct1", "acct2"]) == before
+    assert store.next_due_at() == T0 + 50
+
+
+def test_failed_persist_rolls_everything_back(store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    _populate(store)
+    before = state_of(store, ["acct1", "acct2"])
+
+    def refuse(changes: list[Change]) -> None:
+        raise StorageUnavailable("disk full")
+
+    monkeypatch.setattr(store, "_persist", refuse)
+    with pytest.raises(StorageUnavailable), store.atomic():
+        _mess_up(store)
+    with pytest.raises(StorageUnavailable):
+        store.put_occurrence(occurrence(reminder(), due=T0 + 7, status=DONE))
+    assert state_of(store, ["acct1", "acct2"]) == before
+
+
+def test_delete_account_removes_everything(store: Store) -> None:
+    _populate(store)
+    other = reminder("acct2", next_due=T0 + 1)
+    store.put_account(account("acct2"))
+    store.put_identity(identity("acct2", user="2"))
+    store.put_reminder(other)
+    store.put_occurrence(occurrence(other, status=DONE))
+    store.delete_account("acct1")
+    gone = state_of(store, ["acct1"])["acct1"]
+    assert gone == {"account": None, "identities": [], "reminders": [], "open": [], "history": []}
+    assert store.get_identity("telegram:100") is None
+    assert store.get_occurrence("acct1", occurrence(reminder(), due=T0 - 86400).id) is None
+    assert [i.reminder.id if i.reminder else None for i in store.due_items(T0 + 10**6, 10)] == [other.id]
+    assert store.history_of("acct2") == [occurrence(other, status=DONE)]
+    assert store.get_identity("telegram:2") is not None

@@ -52,7 +52,7 @@ def help_(ctx: Context, args: str) -> list[Reply]:
 def timezone(ctx: Context, args: str) -> list[Reply]:
     if not args.strip():
         name = ctx.account_timezone_name()
-        now = when_text(ctx.now.timestamp(), ctx.tz, ctx.now)
+        now = when_text(ctx.now.replace(second=0, microsecond=0).timestamp(), ctx.tz, ctx.now)
         return [
             Reply(
                 text=f"Your time zone is {name} (it's {now} there). Change it with e.g. /timezone Europe/Berlin, "
@@ -61,7 +61,7 @@ def timezone(ctx: Context, args: str) -> list[Reply]:
         ]
     choice = resolve_zone(args)
     account = ctx.refresh(ctx.regimen.set_timezone(ctx.ensure_account(), choice.name))
-    now = when_text(ctx.now.timestamp(), ctx.tz, ctx.now)
+    now = when_text(ctx.now.replace(second=0, microsecond=0).timestamp(), ctx.tz, ctx.now)
     lines = [f"Time zone set to {account.timezone} (it's {now} there). Your reminders follow it."]
     if choice.warning:
         lines.append(choice.warning)

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from bot.progress import DAY, adherence, encouragement, item_progress, streak
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot.progress import DAY, Streak, adherence, encouragement, item_progress, streak
 from storage.records import DONE, MISSED, SENT, SKIPPED, UNCONFIRMED, UNDELIVERABLE, Occurrence
 
 NOW = 1_800_000_000.0
@@ -50,3 +53,28 @@ def test_encouragement_follows_the_numbers() -> None:
     assert "Outstanding" in encouragement(perfect) and "8 in a row" in encouragement(perfect)
     assert "never too late" in encouragement(poor)
     assert "first reminders" in encouragement(empty)
+
+
+def test_a_dst_week_counts_every_scheduled_evening_once() -> None:
+    # Daily 20:00 in Berlin across the end of summer time (25 Oct 2026): the day with 25 hours must not
+    # push an evening out of the 7-day window or count one twice.
+    berlin = ZoneInfo("Europe/Berlin")
+    dues = [datetime(2026, 10, day, 20, tzinfo=berlin).timestamp() for day in range(22, 29)]
+    history = [
+        Occurrence(
+            id=f"r1@{int(due)}",
+            account_id="a",
+            reminder_id="r1",
+            number=1,
+            text="x",
+            due=due,
+            fire_at=due,
+            status=status,
+            updated_at=due,
+        )
+        for due, status in zip(dues, [DONE, DONE, SKIPPED, DONE, DONE, MISSED, DONE], strict=True)
+    ]
+    now = datetime(2026, 10, 28, 21, tzinfo=berlin).timestamp()
+    week = adherence(history, now, 7)
+    assert (week.done, week.scheduled) == (5, 7)
+    assert streak(history) == Streak(current=1, best=4)

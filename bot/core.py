@@ -67,6 +67,12 @@ WELCOME_BACK = (
     "Welcome back! I couldn't reach you for a while (the chat was blocked or closed), so reminders in between "
     "were not delivered. They're on again from now."
 )
+# How to make sure reminders can reach you again, per platform (the core only names them).
+REACH_FIX = {
+    "discord": "If your direct messages are closed, open them: Server → Privacy Settings → allow direct messages "
+    "from server members, or message me directly once.",
+    "telegram": "If you had blocked me, unblock me in the chat's menu, or just write to me here.",
+}
 INTERNAL = "Sorry, something went wrong on my side. Nothing you saved was lost; please try again in a moment."
 
 
@@ -99,8 +105,9 @@ class BotCore:
         return replies
 
     def _welcome_back(self, message: IncomingMessage) -> list[Reply]:
-        if message.is_private and self.regimen.mark_reachable(message.identity):
-            return [Reply(text=WELCOME_BACK)]
+        if self.regimen.mark_reachable(message.identity):
+            fix = REACH_FIX.get(message.identity.platform)
+            return [Reply(text=f"{WELCOME_BACK} {fix}" if fix else WELCOME_BACK)]
         return []
 
     def _route(self, ctx: Context) -> list[Reply]:

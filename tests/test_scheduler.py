@@ -281,3 +281,20 @@ async def test_disk_full_pauses_delivery_without_loss_and_recovers(
     await app.scheduler.tick()
     assert len(platform.reminders()) == 1
     assert [r.text for r in store.reminders_of(account_id(app))] == ["stretch"]
+
+
+async def test_closed_discord_dms_are_explained_on_the_next_command_even_in_a_server(
+    clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    discord = RecordingPlatform(platform="discord")
+    app = App(MemoryStore(), clock)
+    app.hub.register(discord)
+    user = Identity("discord", "77")
+    await app.handle(IncomingMessage(user, Address("discord", "77"), text="/remind stretch in 1m"))
+    discord.blocked.add("77")
+    clock.advance(60)
+    await app.scheduler.tick()
+    server_channel = Address("discord", "channel-5")
+    [reply, *_] = await app.handle(IncomingMessage(user, server_channel, text="/reminders", is_private=False))
+    assert reply.text.startswith("Welcome back") and "Privacy Settings" in reply.text
+    assert reply.private  # shown only to them (ephemeral), never to the channel

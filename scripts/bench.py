@@ -366,6 +366,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--million", action="store_true", help="also measure 1,000,000 users")
     parser.add_argument("--quick", action="store_true", help="1k and 10k users, 1,000 reminders delivered")
+    parser.add_argument("--sizes", type=int, nargs="*", help="population sizes (default 1k 10k 100k)")
     parser.add_argument("--samples", type=int, default=2000, help="commands timed per figure")
     parser.add_argument("--history-accounts", type=int, default=2000, help="accounts given a year of history")
     parser.add_argument("--journal-mb", type=float, default=16.0, help="journal replayed at start-up (MB)")
@@ -380,6 +381,8 @@ def main(argv: list[str] | None = None) -> None:
         return
 
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
+    if args.sizes is not None:
+        sizes = args.sizes
     if args.million:
         sizes.append(1_000_000)
     delivery = min(args.delivery, 1_000) if args.quick else args.delivery
@@ -397,7 +400,7 @@ def main(argv: list[str] | None = None) -> None:
             results[users] = run_population(users, args, workdir)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    table = print_table(results)
+    table = print_table(results) if results else []
     print("\n".join(table))
     print(f"\n  delivering {delivery:,} reminders due in the same minute ...", flush=True)
     telegram = asyncio.run(deliver_telegram(delivery))
@@ -413,7 +416,8 @@ def main(argv: list[str] | None = None) -> None:
     ]
     print("\n".join(lines))
     out = Path(args.out)
-    write_chart(results, out / "bench-scaling.png")
+    if results:
+        write_chart(results, out / "bench-scaling.png")
     (out / "bench.md").write_text("\n".join([header, "", *table, "", *lines, ""]))
     print(f"\nchart: {out / 'bench-scaling.png'}, table: {out / 'bench.md'}")
 

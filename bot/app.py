@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import replace
 from datetime import timedelta
@@ -15,11 +16,16 @@ from bot.models import IncomingMessage, Reply
 from bot.regimen import Regimen
 from bot.scheduler import Scheduler
 from bot.ticker import Ticker
-from storage.base import Store
+from storage.base import StorageUnavailable, Store
 
 log = logging.getLogger(__name__)
 
 MAINTENANCE_SECONDS = 60
+MAX_BACKOFF = 60.0
+
+
+def _backoff(failures: int) -> float:
+    return min(MAX_BACKOFF, 2.0 ** (failures - 1))
 
 
 class App:
@@ -72,14 +78,27 @@ class App:
 
     async def run(self) -> None:
         """Deliver due reminders until stop() is called."""
-        await self.scheduler.recover()
+        failures = 0
         while not self.stopping.is_set():
             try:
+                if not self.scheduler.recovered:
+                    await self.scheduler.recover()
                 await self.scheduler.tick()
                 self.ticker.run_pending()
+                failures = 0
+            except StorageUnavailable:
+                failures += 1
+                log.error("storage unavailable: delivery paused, retrying in %ss", _backoff(failures))
             except Exception:  # the loop must outlive any single failure
-                log.exception("scheduler pass failed; retrying")
+                failures += 1
+                log.exception("scheduler pass failed; retrying in %ss", _backoff(failures))
+            if failures:
+                await self._pause(_backoff(failures))
             await self.scheduler.wait_for_work(self.stopping)
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), seconds)
 
     def stop(self) -> None:
         self.stopping.set()

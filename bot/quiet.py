@@ -50,4 +50,10 @@ def quiet_until(ts: float, quiet: str | None, tz: tzinfo) -> float | None:
         end_day = today + timedelta(days=1) if clock >= start else today
     if not inside:
         return None
-    return local_to_utc(end_day, end, tz).timestamp()
+    ending = local_to_utc(end_day, end, tz).timestamp()
+    if ending <= ts:
+        # The end is a wall time that happens twice (autumn change) and we are in its second pass:
+        # the window ends at the later of the two instants. Never return a time that has passed.
+        later = datetime.combine(end_day, end, tzinfo=tz).replace(fold=1).astimezone(UTC).timestamp()
+        return later if later > ts else None
+    return ending

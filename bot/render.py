@@ -74,7 +74,7 @@ def occurrence_buttons(occurrence: Occurrence, tz: tzinfo, now: datetime) -> tup
 
 
 # Why a reminder is shown at another time than its due time.
-LATE, SNOOZED_AGAIN, HELD_BACK, NUDGED = "late", "snoozed", "held", "nudge"
+LATE, SNOOZED_AGAIN, HELD_BACK, NUDGED, FOLLOW_UP = "late", "snoozed", "held", "nudge", "follow-up"
 
 
 def reminder_message(occurrence: Occurrence, tz: tzinfo, now: datetime, reason: str | None = None) -> Reply:
@@ -86,7 +86,7 @@ def reminder_message(occurrence: Occurrence, tz: tzinfo, now: datetime, reason: 
         lines.append(f"(Still waiting for an answer: it was due {due}.)")
     elif occurrence.late or reason == LATE:
         lines.append(f"(Late: this was due {due}, while I was offline.)")
-    elif reason == SNOOZED_AGAIN or occurrence.fire_at > occurrence.due + 60:
+    elif reason == SNOOZED_AGAIN:
         lines.append(f"(Snoozed from {due}.)")
     lines.append(
         f"Tap a button, or type /done {occurrence.number}, /skip {occurrence.number} or /snooze {occurrence.number} 1h."

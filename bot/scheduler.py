@@ -20,7 +20,7 @@ from bot.models import Address, Reply
 from bot.quiet import quiet_until
 from bot.recurrence import next_occurrence, schedule_from_dict
 from bot.regimen import Regimen
-from bot.render import HELD_BACK, LATE, NUDGED, SNOOZED_AGAIN, reminder_message, when_text
+from bot.render import FOLLOW_UP, HELD_BACK, LATE, NUDGED, SNOOZED_AGAIN, reminder_message, when_text
 from bot.series import exfoliation_paused_at, first_stage_after
 from bot.series import stages as series_stages
 from storage.base import StorageUnavailable
@@ -67,6 +67,7 @@ class Scheduler:
         self._sending = asyncio.Semaphore(concurrency)
         self._wake = asyncio.Event()
         self.delivered = 0
+        self.recovered = False  # start-up recovery done (retried by the run loop until it is)
 
     def wake(self) -> None:
         """Something new may be due sooner than the loop expected."""
@@ -86,6 +87,7 @@ class Scheduler:
                 f"I restarted while sending you a reminder ({names}). It may not have reached you, "
                 "and I won't send it twice. See /reminders.",
             )
+        self.recovered = True
         return sum(len(v) for v in interrupted.values())
 
     def _all_open(self, status: str) -> list[Occurrence]:
@@ -113,9 +115,8 @@ class Scheduler:
                     if claim is not None:
                         claimed.append(claim)
             except StorageUnavailable:
-                log.error("storage unavailable: delivery paused until it recovers")
-                await self._deliver_all(claimed)
-                break
+                await self._deliver_all(claimed)  # what was claimed durably still goes out
+                raise  # the run loop backs off and tries again
             await self._deliver_all(claimed)
             handled += len(items)
         for account_id, missed in passed.items():
@@ -153,7 +154,7 @@ class Scheduler:
             self.regimen.advance(reminder, status=UNDELIVERABLE, fire_at=due)  # nobody reachable: don't queue
             return None
         held_until = quiet_until(max(due, now), account.quiet_hours, self.regimen.tz(account))
-        if held_until is not None:
+        if held_until is not None and held_until > now:  # never hold until a time that has passed
             self.regimen.advance(reminder, status=HELD, fire_at=held_until)
             return None
         late = now - due > LATE_AFTER
@@ -165,18 +166,22 @@ class Scheduler:
     ) -> tuple[Occurrence, str | None] | None:
         assert reminder.series is not None and reminder.next_due is not None
         due = reminder.next_due
+        account = self.store.get_account(reminder.account_id)
+        held_until = quiet_until(now, account.quiet_hours, self.regimen.tz(account)) if account else None
+        if held_until is not None and held_until > now:  # notices and follow-ups respect quiet hours too
+            self.store.put_reminder(replace(reminder, next_due=held_until))
+            return None
         _, hour_before, follow_up = series_stages(float(reminder.series["session_at"]))
         if due < follow_up:  # a notice: at most once, and not at all when it is long past
             self.store.put_reminder(
                 replace(reminder, next_due=first_stage_after(float(reminder.series["session_at"]), max(due, now)))
             )
             if now - due <= self.grace:
-                account = self.store.get_account(reminder.account_id)
                 notices[reminder.account_id].append(
                     _session_notice(reminder, self.regimen.tz(account), tomorrow=due < hour_before)
                 )
             return None
-        return self.regimen.series_follow_up(reminder), None
+        return self.regimen.series_follow_up(reminder), FOLLOW_UP
 
     def _paused_for_treatment(self, reminder: Reminder, due: float) -> bool:
         tz = self.regimen.tz(self.store.get_account(reminder.account_id))
@@ -217,11 +222,12 @@ class Scheduler:
             return None
         account = self.store.get_account(occurrence.account_id)
         held_until = quiet_until(now, account.quiet_hours, self.regimen.tz(account)) if account else None
-        if held_until is not None:
-            self.store.put_occurrence(replace(occurrence, status=HELD, fire_at=held_until, updated_at=now))
+        nudges = occurrence.nudges + (occurrence.status == NUDGE)  # a held nudge still counts as one
+        if held_until is not None and held_until > now:
+            held = replace(occurrence, status=HELD, fire_at=held_until, updated_at=now, nudges=nudges)
+            self.store.put_occurrence(held)
             return None
         reason = _REASONS.get(occurrence.status)
-        nudges = occurrence.nudges + (occurrence.status == NUDGE)
         claimed = replace(occurrence, status=SENDING, updated_at=now, nudges=nudges)
         self.store.put_occurrence(claimed)
         return claimed, reason
@@ -313,6 +319,7 @@ class Scheduler:
         """Sleep until the next due time (at most `cap`), a wake-up, or stop."""
         delay = self.seconds_until_due(cap)
         if delay <= 0:
+            await asyncio.sleep(0)  # always yield: adapters and signal handlers must get their turn
             return
         self._wake.clear()
         waiters = [asyncio.ensure_future(self._wake.wait()), asyncio.ensure_future(stop.wait())]

@@ -44,3 +44,14 @@ def test_end_is_local_time_across_dst_changes() -> None:
     # The spring night (29 Mar 2026): 07:00 CEST = 05:00 UTC.
     end = quiet_until(ts("2026-03-28T23:30"), "22:00-07:00", BERLIN)
     assert end == datetime(2026, 3, 29, 5, 0, tzinfo=UTC).timestamp()
+
+
+def test_end_in_the_repeated_hour_never_lies_in_the_past() -> None:
+    # New York, 1 Nov 2026: 01:00-02:00 happens twice. At 01:10 EST (the second pass) quiet hours
+    # 23:00-01:30 end at 01:30 EST, not at the 01:30 EDT that has already gone by.
+    new_york = ZoneInfo("America/New_York")
+    second_pass = datetime(2026, 11, 1, 6, 10, tzinfo=UTC).timestamp()  # 01:10 EST
+    end = quiet_until(second_pass, "23:00-01:30", new_york)
+    assert end == datetime(2026, 11, 1, 6, 30, tzinfo=UTC).timestamp()
+    first_pass = datetime(2026, 11, 1, 5, 10, tzinfo=UTC).timestamp()  # 01:10 EDT
+    assert quiet_until(first_pass, "23:00-01:30", new_york) == datetime(2026, 11, 1, 5, 30, tzinfo=UTC).timestamp()

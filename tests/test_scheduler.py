@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.app import App
+from bot.app import App, _backoff
 from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.scheduler import MAX_ATTEMPTS
@@ -272,7 +273,8 @@ async def test_disk_full_pauses_delivery_without_loss_and_recovers(
     await say(app, "/remind stretch in 1m")
     store.full = True
     clock.advance(60)
-    await app.scheduler.tick()  # the claim can't be made durable: nothing is sent
+    with pytest.raises(StorageUnavailable):  # the claim can't be made durable: nothing is sent
+        await app.scheduler.tick()
     assert platform.reminders() == []
     [reply] = await say(app, "/remind more in 5m")
     assert "couldn't save" in reply.text
@@ -298,3 +300,25 @@ async def test_closed_discord_dms_are_explained_on_the_next_command_even_in_a_se
     [reply, *_] = await app.handle(IncomingMessage(user, server_channel, text="/reminders", is_private=False))
     assert reply.text.startswith("Welcome back") and "Privacy Settings" in reply.text
     assert reply.private  # shown only to them (ephemeral), never to the channel
+
+
+async def test_waiting_for_due_work_always_yields_to_other_tasks(app: App, clock: FakeClock) -> None:
+    await say(app, "/remind stretch in 1m")
+    clock.advance(120)  # something is due, so there is no sleep to take
+    beats = 0
+
+    async def heartbeat() -> None:
+        nonlocal beats
+        while True:
+            beats += 1
+            await asyncio.sleep(0)
+
+    task = asyncio.create_task(heartbeat())
+    for _ in range(50):
+        await app.scheduler.wait_for_work(asyncio.Event())
+    task.cancel()
+    assert beats >= 49  # the adapters (and signal handlers) get their turn on every pass
+
+
+def test_failed_passes_back_off_up_to_a_minute() -> None:
+    assert [_backoff(n) for n in (1, 2, 3, 7, 50)] == [1.0, 2.0, 4.0, 60.0, 60.0]

@@ -126,3 +126,18 @@ async def test_any_answer_resets_the_unanswered_count(app: App, clock: FakeClock
     assert account is not None
     [reminder] = app.store.reminders_of(account.id)
     assert not reminder.paused
+
+
+async def test_quiet_hours_ending_in_the_repeated_autumn_hour_hold_once_and_finish(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    clock.set(datetime(2026, 11, 1, 4, 10, tzinfo=UTC))  # 00:10 EDT, the night the clocks go back
+    await say(app, "/timezone America/New_York")
+    await say(app, "/quiet 23:00-01:30")
+    await say(app, "/remind take a break in 2h")  # 01:10 EST: inside the second pass of 01:00-02:00
+    clock.set(datetime(2026, 11, 1, 6, 10, tzinfo=UTC))
+    await app.scheduler.tick()  # must return: the hold ends at 01:30 EST, not at the 01:30 EDT gone by
+    assert platform.reminders() == []
+    assert app.store.next_due_at() == datetime(2026, 11, 1, 6, 30, tzinfo=UTC).timestamp()
+    await step_to_next_due(app, clock)
+    assert len(platform.reminders()) == 1

@@ -28,7 +28,14 @@ from storage.base import SCHEMA_VERSION, StorageError, StorageLocked, StorageUna
 from storage.factory import open_store
 from storage.memory_store import MemoryStore
 from storage.records import DONE, MISSED, RETRY, SENT, SKIPPED, SNOOZED, Delivery, Occurrence, Record, from_doc, to_doc
-from storage.tinydb_store import BUILDERS, AtomicJSONStorage, TinyDBStore, _NotLineFormat, iter_doc_batches
+from storage.tinydb_store import (
+    BUILDERS,
+    AtomicJSONStorage,
+    TinyDBStore,
+    _NotLineFormat,
+    _schedule_key,
+    iter_doc_batches,
+)
 from tests.storage.helpers import T0, account, identity, occurrence, reminder, state_of
 
 REPO = Path(__file__).resolve().parents[2]
@@ -711,10 +718,29 @@ def test_failing_background_checkpoint_is_not_retried_on_every_commit(
         raise OSError(errno.EACCES, "Permission denied")
 
     monkeypatch.setattr(TinyDBStore, "_rotate", refuse)
-    store.put_account(account("a"))
-    store.checkpoint_in_background().join(10)
+    store.put_account(account("a"))  # over the limit: starts a background checkpoint, which fails
+    assert store._background is not None
+    store._background.join(10)
     assert isinstance(store.last_checkpoint_error, StorageUnavailable)
     for n in range(20):
         store.put_account(account(f"b{n}"))
     assert len(started) == 1
     assert store.get_account("b19") is not None  # commits go on; the journal keeps growing
+
+
+def test_schedule_sharing_keeps_value_types() -> None:
+    base = {"kind": "daily", "at": "21:00", "weekdays": [1, 2], "every": 1, "anchor": None, "once_utc": None}
+    assert _schedule_key(base) != _schedule_key({**base, "every": 1.0})
+    assert _schedule_key(base) != _schedule_key({**base, "every": True})
+    assert _schedule_key(base) == _schedule_key(json.loads(json.dumps(base)))
+    odd = {"kind": "daily", "n": 1}
+    assert _schedule_key(odd) != _schedule_key({"kind": "daily", "n": True})
+    assert _schedule_key({"kind": "x", "nested": {"a": 1}}) is None
+
+
+def test_unshareable_schedules_still_load(opened: Opener) -> None:
+    store = opened()
+    odd = replace(reminder(), schedule={"kind": "custom", "rules": [[1, 2]], "meta": {"a": 1}})
+    store.put_reminder(odd)
+    store.close()
+    assert opened().reminders_of("acct1") == [odd]

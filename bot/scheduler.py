@@ -20,11 +20,21 @@ from bot.models import Address, Reply
 from bot.quiet import quiet_until
 from bot.recurrence import next_occurrence, schedule_from_dict
 from bot.regimen import Regimen
-from bot.render import FOLLOW_UP, HELD_BACK, LATE, NUDGED, SNOOZED_AGAIN, reminder_message, when_text
+from bot.render import (
+    FOLLOW_UP,
+    HELD_BACK,
+    LATE,
+    NUDGED,
+    SNOOZED_AGAIN,
+    outcome_message,
+    reminder_message,
+    when_text,
+)
 from bot.series import exfoliation_paused_at, first_stage_after
 from bot.series import stages as series_stages
 from storage.base import StorageUnavailable
 from storage.records import (
+    CANCELLED,
     HELD,
     MISSED,
     NUDGE,
@@ -249,8 +259,11 @@ class Scheduler:
     async def _deliver_one(self, occurrence: Occurrence, reason: str | None) -> None:
         account = self.store.get_account(occurrence.account_id)
         reminder = self.store.get_reminder(occurrence.reminder_id)
-        if account is None or reminder is None:
-            self.regimen.resolve(occurrence, MISSED)
+        if account is None:  # forgotten meanwhile: leave nothing behind
+            return
+        if reminder is None:
+            if self.store.get_occurrence(account.id, occurrence.id) is not None:
+                self.regimen.resolve(occurrence, CANCELLED)
             return
         addresses = self.regimen.delivery_addresses(account, reminder.origin)
         tz = self.regimen.tz(account)
@@ -271,6 +284,18 @@ class Scheduler:
                 log.warning("delivery to %s failed: %s", address.platform, type(exc).__name__)
                 retry_after = max(retry_after or 0.0, BACKOFF[min(occurrence.attempts, len(BACKOFF) - 1)])
         now = self.regimen.now_ts()
+        # The sends awaited: the person may have answered, deleted the reminder or forgotten everything
+        # meanwhile. Build on what is stored now, never on the copy from before the sends.
+        current = self.store.get_occurrence(occurrence.account_id, occurrence.id)
+        if current is None:
+            return
+        if current.status != SENDING:
+            if deliveries:
+                self.store.put_occurrence(replace(current, deliveries=current.deliveries + tuple(deliveries)))
+                if not current.is_open:
+                    await self._show_outcome(current, deliveries)
+            return
+        occurrence = current
         if deliveries:
             nudge = reminder.nudge_minutes > 0 and occurrence.nudges < min(reminder.nudge_max, MAX_NUDGES)
             updated = replace(
@@ -290,6 +315,17 @@ class Scheduler:
             self.wake()
         else:
             self.regimen.resolve(occurrence, UNDELIVERABLE)
+
+    async def _show_outcome(self, occurrence: Occurrence, deliveries: list[Delivery]) -> None:
+        """Answered elsewhere while this copy was on its way: show the answer here too."""
+        account = self.store.get_account(occurrence.account_id)
+        text = outcome_message(occurrence, self.regimen.tz(account), self.regimen.now())
+        for delivery in deliveries:
+            if delivery.message_ref is not None:
+                try:
+                    await self.hub.edit(Address(delivery.platform, delivery.chat_id), delivery.message_ref, Reply(text))
+                except DeliveryError as exc:
+                    log.info("could not mirror an answer to %s: %s", delivery.platform, type(exc).__name__)
 
     def _mark_unreachable(self, account_id: str, address: Address) -> None:
         for identity in self.store.identities_of(account_id):

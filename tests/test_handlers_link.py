@@ -184,3 +184,55 @@ def test_forged_codes_never_expose_anyone_elses_data(guess: str) -> None:
         world.clock.advance(timedelta(seconds=1))
 
     asyncio.run(scenario())
+
+
+class GatedPlatform(RecordingPlatform):
+    """Holds every send until the test opens the gate: a slow network, deterministically."""
+
+    def __init__(self, platform: str) -> None:
+        super().__init__(platform=platform)
+        self.gate = asyncio.Event()
+        self.waiting = asyncio.Event()
+
+    async def send(self, address: Address, reply: Reply) -> str | None:
+        self.waiting.set()
+        await self.gate.wait()
+        return await super().send(address, reply)
+
+
+async def test_an_answer_given_while_another_copy_is_still_sending_is_kept(world: World) -> None:
+    code = await world.code(TG)
+    await world.say(DC, f"/link {code}")
+    await world.say(DC, "/deliver both")
+    slow = GatedPlatform("telegram")  # from here on, Telegram is slow
+    world.app.hub.register(slow)
+    await world.say(DC, "/remind cream in 1m")
+    world.clock.advance(60)
+    tick = asyncio.create_task(world.app.scheduler.tick())
+    await slow.waiting.wait()  # Discord has it; Telegram is still on its way
+    dc_msg = world.platforms["discord"].reminders()[0]
+    await world.say(DC, button=next(p for p in dc_msg.button_payloads() if p.startswith("o:d:")), ref="m1")
+    slow.gate.set()
+    await tick
+    history = world.app.store.history_of(world.account_id(DC))
+    assert [o.status for o in history] == [DONE]  # not overwritten back to 'sent' by the late copy
+    assert {d.platform for d in history[0].deliveries} == {"discord", "telegram"}
+    [(_, _, shown)] = slow.edits  # and the late Telegram copy shows the answer, not stale buttons
+    assert "Done" in shown.text
+
+
+async def test_forget_during_a_send_leaves_nothing_behind(world: World) -> None:
+    slow = GatedPlatform("telegram")
+    world.app.hub.register(slow)
+    await world.say(TG, "/remind apply tretinoin to back in 1m")
+    account_id = world.account_id(TG)
+    world.clock.advance(60)
+    tick = asyncio.create_task(world.app.scheduler.tick())
+    await slow.waiting.wait()
+    await world.say(TG, "/forget confirm")
+    slow.gate.set()
+    await tick
+    world.clock.advance(3600)
+    await world.app.scheduler.tick()
+    assert world.app.store.history_of(account_id) == []
+    assert world.app.store.open_occurrences_of(account_id) == []

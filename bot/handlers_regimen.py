@@ -109,6 +109,11 @@ def _pause_or_resume(ctx: Context, args: str, paused: bool) -> list[Reply]:
 
 def edit(ctx: Context, args: str) -> list[Reply]:
     reminder = ctx.reminder_arg(args, "edit")
+    if reminder.series is not None:
+        raise RegimenError(
+            f"Reminder {reminder.number} is a treatment series: move a session with "
+            f"/reschedule {reminder.number} <date> at <time>, or end it with /series end {reminder.number}."
+        )
     rest = args.strip().split(maxsplit=1)[1] if len(args.split()) > 1 else ""
     if not rest:
         raise RegimenError(f"When should it fire? For example: /edit {reminder.number} every tue,fri at 19:00")

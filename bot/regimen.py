@@ -234,10 +234,30 @@ class Regimen:
             updated_at=self.now_ts(),
             late=late,
         )
+        moved_on = replace(reminder, next_due=nxt.timestamp() if nxt else None)
+        existing = self.store.get_occurrence(reminder.account_id, occurrence.id)
+        if existing is not None:
+            # This time already has an outcome (say, an early /done before a time-zone change brought
+            # the same time back): keep it, never create it twice, just move on.
+            self.store.put_reminder(moved_on)
+            return existing
         with self.store.atomic():
             self.store.put_occurrence(occurrence)
-            self.store.put_reminder(replace(reminder, next_due=nxt.timestamp() if nxt else None))
+            self.store.put_reminder(moved_on)
         return occurrence
+
+    def give_up(self, occurrence: Occurrence, status: str) -> Occurrence:
+        """Record that the bot could not (or may not have) shown this occurrence.
+
+        A series' "did it happen?" question stays open instead, so the person can still answer it with
+        /done N or /skip N and the series carries on; it is not sent again.
+        """
+        reminder = self.store.get_reminder(occurrence.reminder_id)
+        if reminder is not None and reminder.series is not None:
+            kept = replace(occurrence, status=SENT, updated_at=self.now_ts())
+            self.store.put_occurrence(kept)
+            return kept
+        return self.resolve(occurrence, status)
 
     def resolve(self, occurrence: Occurrence, status: str) -> Occurrence:
         if status not in RESOLVED_STATUSES:

@@ -88,7 +88,7 @@ class Scheduler:
         """Occurrences left SENDING by a crash: maybe delivered, so never re-sent. Tell the person."""
         interrupted: dict[str, list[Occurrence]] = defaultdict(list)
         for occurrence in self._all_open(SENDING):
-            self.regimen.resolve(occurrence, UNCONFIRMED)
+            self.regimen.give_up(occurrence, UNCONFIRMED)
             interrupted[occurrence.account_id].append(occurrence)
         for account_id, items in interrupted.items():
             names = ", ".join(sorted({o.text for o in items}))
@@ -169,6 +169,8 @@ class Scheduler:
             return None
         late = now - due > LATE_AFTER
         occurrence = self.regimen.advance(reminder, status=SENDING, fire_at=due, late=late)
+        if occurrence.status != SENDING:  # this time already had an outcome
+            return None
         return occurrence, LATE if late else None
 
     def _claim_series(
@@ -314,7 +316,7 @@ class Scheduler:
             self.store.put_occurrence(updated)
             self.wake()
         else:
-            self.regimen.resolve(occurrence, UNDELIVERABLE)
+            self.regimen.give_up(occurrence, UNDELIVERABLE)
 
     async def _show_outcome(self, occurrence: Occurrence, deliveries: list[Delivery]) -> None:
         """Answered elsewhere while this copy was on its way: show the answer here too."""

@@ -96,3 +96,31 @@ async def test_exfoliation_pauses_around_a_peel_and_resumes_by_itself(
     assert paused_days == ["2026-11-09", "2026-11-12", "2026-11-16", "2026-11-19"]
     assert len(delivered) == 4  # 2 and 5 Nov before the pause; 23 and 26 Nov after it: resumed by itself
     assert DONE not in history.values()
+
+
+async def test_edit_is_refused_on_a_series_and_points_to_reschedule(app: App) -> None:
+    await say(app, "/series microdermabrasion 2 every 3 weeks starting 2026-11-20 at 10:00")
+    [reply] = await say(app, "/edit 1 every day at 9:00")
+    assert "/reschedule 1" in reply.text
+    account = app.regimen.account_for(USER)
+    assert account is not None
+    [series] = app.store.reminders_of(account.id)
+    assert series.schedule["kind"] == "once" and series.series is not None
+
+
+async def test_a_follow_up_interrupted_by_a_crash_stays_answerable(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    await say(app, "/series chemical peel 2 every 4 weeks starting 2026-11-03 at 10:00")
+    account = app.regimen.account_for(USER)
+    assert account is not None
+    [series] = app.store.reminders_of(account.id)
+    clock.set(datetime(2026, 11, 3, 12, 0, 1, tzinfo=UTC))
+    app.regimen.series_follow_up(series)  # claimed (SENDING) ... and the bot dies before it is sent
+    restarted = App(app.store, clock)
+    restarted.hub.register(platform)
+    await restarted.scheduler.recover()
+    [reply] = await restarted.handle(IncomingMessage(USER, Address("console", "lee"), text="/done 1"))
+    assert "Done" in reply.text
+    [listing] = await restarted.handle(IncomingMessage(USER, Address("console", "lee"), text="/reminders"))
+    assert "1 of 2 sessions done" in listing.text

@@ -322,3 +322,20 @@ async def test_waiting_for_due_work_always_yields_to_other_tasks(app: App, clock
 
 def test_failed_passes_back_off_up_to_a_minute() -> None:
     assert [_backoff(n) for n in (1, 2, 3, 7, 50)] == [1.0, 2.0, 4.0, 60.0, 60.0]
+
+
+async def test_an_early_done_survives_a_time_zone_change_that_brings_the_same_time_back(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    await say(app, "/remind stretch every day at 20:00")
+    [done] = await say(app, "/done 1")  # 12:00, eight hours early
+    assert "Done" in done.text
+    await say(app, "/timezone UTC")  # same zone name: the next time is recomputed from now -> 20:00 again
+    clock.set(START.replace(hour=20, minute=0, second=1))
+    await app.scheduler.tick()
+    assert platform.reminders() == []  # not sent again
+    history = app.store.history_of(account_id(app))
+    assert [o.status for o in history] == ["done"]  # and never turned into 'missed'
+    clock.advance(timedelta(days=1))
+    await app.scheduler.tick()
+    assert len(platform.reminders()) == 1  # tomorrow's comes as usual

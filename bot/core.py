@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import traceback
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -76,6 +78,12 @@ REACH_FIX = {
 INTERNAL = "Sorry, something went wrong on my side. Nothing you saved was lost; please try again in a moment."
 
 
+def _draws_a_chart(message: IncomingMessage) -> bool:
+    text = message.text.strip().lower() if message.button is None else message.button.replace("+", " ").lower()
+    text = text.removeprefix("cmd:")
+    return text.startswith("/progress") and "text" not in text
+
+
 class BotCore:
     def __init__(self, regimen: Regimen, faq: FaqIndex | None = None, throttle: Throttle | None = None) -> None:
         self.regimen = regimen
@@ -83,12 +91,22 @@ class BotCore:
         self.throttle = throttle or Throttle()
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
-        return self.handle_sync(message)
-
-    def handle_sync(self, message: IncomingMessage) -> list[Reply]:
         allowed, warn = self.throttle.allow(message.identity.key)
         if not allowed:
             return [Reply(text=SLOW_DOWN)] if warn else []
+        if _draws_a_chart(message):
+            # Rendering takes a good fraction of a second: off the event loop, so nobody else waits.
+            return await asyncio.to_thread(self._answer, message)
+        return self._answer(message)
+
+    def handle_sync(self, message: IncomingMessage) -> list[Reply]:
+        """The same as handle(), for callers without an event loop (benchmarks, scripts)."""
+        allowed, warn = self.throttle.allow(message.identity.key)
+        if not allowed:
+            return [Reply(text=SLOW_DOWN)] if warn else []
+        return self._answer(message)
+
+    def _answer(self, message: IncomingMessage) -> list[Reply]:
         if len(message.text) > MAX_INPUT:
             message = replace(message, text=message.text[:MAX_INPUT])
         ctx = Context(message, self.regimen, self.faq)
@@ -99,8 +117,15 @@ class BotCore:
         except StorageUnavailable:
             log.error("storage unavailable while handling a %s message", message.identity.platform)
             replies = [Reply(text=STORAGE_DOWN)]
-        except Exception:
-            log.exception("handler failed on %s (button=%s)", message.identity.platform, message.button is not None)
+        except Exception as exc:
+            # The traceback's frames, never the exception's message: it may quote what the person wrote.
+            log.error(
+                "handler failed on %s (button=%s): %s\n%s",
+                message.identity.platform,
+                message.button is not None,
+                type(exc).__name__,
+                "".join(traceback.format_tb(exc.__traceback__)),
+            )
             replies = [Reply(text=INTERNAL)]
         return replies
 

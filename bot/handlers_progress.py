@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from bot.chart import ChartRow
 
 CHART_WEEKS = 8
+CHART_COOLDOWN = 10.0
 
 
 def progress(ctx: Context, args: str) -> list[Reply]:
@@ -37,6 +38,9 @@ def progress(ctx: Context, args: str) -> list[Reply]:
             lines.append("   " + _numbers(item))
     lines.append(encouragement(items))
     if args.strip().lower() in ("text", "notext", "nochart"):
+        return [Reply(text="\n".join(lines))]
+    if not ctx.regimen.chart_allowed(account.id):
+        lines.append(f"(The chart is drawn at most once every {CHART_COOLDOWN:.0f} seconds; try again shortly.)")
         return [Reply(text="\n".join(lines))]
     from bot import chart as chart_module  # matplotlib loads on first use: start-up stays fast
 

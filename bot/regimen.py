@@ -7,6 +7,7 @@ never leave, say, a reminder number used twice or an occurrence answered but not
 from __future__ import annotations
 
 import secrets
+from collections import OrderedDict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
@@ -53,6 +54,18 @@ class Regimen:
         self.clock = clock
         self.default_timezone = default_timezone
         self.links = LinkCodes()
+        self._last_chart: OrderedDict[str, float] = OrderedDict()
+
+    def chart_allowed(self, account_id: str, cooldown: float = 10.0) -> bool:
+        """Charts cost CPU: one per account every `cooldown` seconds is plenty for a person."""
+        now = self.now_ts()
+        if now - self._last_chart.get(account_id, float("-inf")) < cooldown:
+            return False
+        self._last_chart[account_id] = now
+        self._last_chart.move_to_end(account_id)
+        while len(self._last_chart) > 10_000:
+            self._last_chart.popitem(last=False)
+        return True
 
     def now(self) -> datetime:
         return self.clock.now()

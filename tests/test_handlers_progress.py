@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import csv
 import io
+import threading
 from datetime import UTC, datetime, timedelta
 
 from bot.app import App
@@ -70,3 +71,26 @@ async def test_progress_without_reminders_points_to_plans() -> None:
     app = App(MemoryStore(), FakeClock(datetime(2026, 11, 1, tzinfo=UTC)))
     [reply] = await say(app, "/progress")
     assert "/plan" in reply.text and reply.attachment is None
+
+
+async def test_the_chart_is_drawn_off_the_event_loop_and_at_most_every_ten_seconds() -> None:
+    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
+    app = App(MemoryStore(), clock)
+    await say(app, "/remind cream every day at 21:30")
+    loop_thread = threading.get_ident()
+    drawn_on: list[int] = []
+    original = app.regimen.chart_allowed
+
+    def spy(account_id: str, cooldown: float = 10.0) -> bool:
+        drawn_on.append(threading.get_ident())
+        return original(account_id, cooldown)
+
+    app.regimen.chart_allowed = spy  # type: ignore[method-assign]
+    [first] = await say(app, "/progress")
+    [second] = await say(app, "/progress")
+    assert first.attachment is not None and second.attachment is None
+    assert "at most once every 10 seconds" in second.text
+    assert drawn_on and all(thread != loop_thread for thread in drawn_on)
+    clock.advance(10)
+    [third] = await say(app, "/progress")
+    assert third.attachment is not None

@@ -93,11 +93,13 @@ async def serve(settings: Settings, console: bool) -> int:
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, app.stop)
     adapters = build_adapters(app, settings, console)
-    runner = asyncio.create_task(app.run())
+    runner: asyncio.Task[None] | None = None
     try:
         for adapter in adapters:
             await adapter.start()
             log.info("%s adapter started", adapter.platform)
+        # Only now: start-up notices and late reminders need the adapters to be up.
+        runner = asyncio.create_task(app.run())
         if console:
             print(CONNECT_HINT, flush=True)
             assert isinstance(adapters[0], ConsoleAdapter)
@@ -112,7 +114,7 @@ async def serve(settings: Settings, console: bool) -> int:
                 await adapter.stop()
             except Exception:
                 log.exception("stopping the %s adapter failed", adapter.platform)
-        if not runner.done():
+        if runner is not None and not runner.done():
             runner.cancel()
         store.close()
         log.info("stopped cleanly")

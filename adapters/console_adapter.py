@@ -7,6 +7,7 @@ has a typed command, so nothing needs them.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import threading
 from collections.abc import Iterable
@@ -16,6 +17,8 @@ from typing import TextIO
 
 from adapters.base import APOLOGY, MessageHandler
 from bot.models import CONSOLE, Address, Identity, IncomingMessage, Reply
+
+log = logging.getLogger(__name__)
 
 CONSOLE_USER = "local"
 ADDRESS = Address(CONSOLE, CONSOLE_USER)
@@ -67,12 +70,13 @@ class ConsoleAdapter:
             self.finished.set()
 
     async def _handle_line(self, line: str) -> None:
-        message = self._to_message(line)
-        if message is None:
-            return
         try:
+            message = self._to_message(line)
+            if message is None:
+                return
             replies = await self._handler(message)
         except Exception:
+            log.exception("console message failed")  # the console's own input: no one else's text
             replies = [Reply(text=APOLOGY)]
         for reply in replies:
             self._render(reply, edited=reply.edit)
@@ -81,7 +85,7 @@ class ConsoleAdapter:
         stripped = line.strip()
         if not stripped:
             return None
-        if stripped.isdigit() and self._buttons:
+        if stripped.isdecimal() and len(stripped) <= 3 and self._buttons:
             index = int(stripped) - 1
             if 0 <= index < len(self._buttons):
                 return IncomingMessage(IDENTITY, ADDRESS, button=self._buttons[index][1], message_ref=str(self._refs))

@@ -79,7 +79,7 @@ INTERNAL = "Sorry, something went wrong on my side. Nothing you saved was lost; 
 
 
 def _draws_a_chart(message: IncomingMessage) -> bool:
-    text = message.text.strip().lower() if message.button is None else message.button.replace("+", " ").lower()
+    text = message.text.strip().lower() if message.button is None else message.button.replace("~", " ").lower()
     text = text.removeprefix("cmd:")
     return text.startswith("/progress") and "text" not in text
 

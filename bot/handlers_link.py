@@ -8,7 +8,7 @@ from bot import payloads
 from bot.context import Context
 from bot.linking import CODE_TTL, LinkError, merge_accounts
 from bot.models import Address, Button, Reply
-from bot.regimen import RegimenError
+from bot.regimen import MAX_REMINDERS, RegimenError
 from storage.records import IdentityRecord
 
 PLATFORM_NAMES = {"telegram": "Telegram", "discord": "Discord", "console": "the console"}
@@ -44,6 +44,12 @@ def _redeem(ctx: Context, code: str) -> list[Reply]:
     mine = ctx.account()
     if mine is not None and mine.id == keep.id:
         return [Reply(text="These two are already linked.")]
+    together = len(store.reminders_of(keep.id)) + (len(store.reminders_of(mine.id)) if mine else 0)
+    if together > MAX_REMINDERS:
+        raise LinkError(
+            f"Together you'd have {together} reminders; the most I keep is {MAX_REMINDERS}. "
+            "Delete a few with /delete N, then ask for a new code with /link."
+        )
     lines = [f"Linked! {PLATFORM_NAMES.get(issuer.platform, issuer.platform)} and here now share one regimen."]
     buttons: tuple[tuple[Button, ...], ...] = ()
     with store.atomic():

@@ -18,7 +18,7 @@ SNOOZE_EVENING = "sev"
 SNOOZE_MORNING = "smo"
 OCCURRENCE_ACTIONS = frozenset({DONE, SKIP, SNOOZE_15M, SNOOZE_1H, SNOOZE_EVENING, SNOOZE_MORNING})
 
-_SAFE = re.compile(r"[A-Za-z0-9_@.,:+/\-]{1,64}")
+_SAFE = re.compile(r"[A-Za-z0-9_@.,:+~/\-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +40,9 @@ def plan(template_id: str, *args: str) -> str:
 
 
 def command(text: str) -> str:
-    """A button that runs a typed command, e.g. cmd:/reminders (spaces become '+')."""
-    return "cmd:" + text.replace(" ", "+")
+    """A button that runs a typed command, e.g. cmd:/series~end~4 (spaces become '~', which no command uses;
+    '+' stays itself, as in /timezone UTC+02:00)."""
+    return "cmd:" + text.replace(" ", "~")
 
 
 def parse(raw: str) -> Payload | None:
@@ -59,5 +60,5 @@ def parse(raw: str) -> Payload | None:
     if kind == "forget" and rest in ("yes", "no"):
         return Payload("forget", (rest,))
     if kind == "cmd" and rest.startswith("/"):
-        return Payload("cmd", (rest.replace("+", " "),))
+        return Payload("cmd", (rest.replace("~", " "),))
     return None

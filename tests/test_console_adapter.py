@@ -121,3 +121,19 @@ async def test_handler_failure_is_answered_not_fatal(tmp_path: Path) -> None:
     await asyncio.wait_for(console.finished.wait(), 5)
     stdin.release()
     assert calls == 2  # the adapter kept serving after the failure
+
+
+async def test_odd_digits_never_stop_the_console(tmp_path: Path) -> None:
+    app = App(MemoryStore(), FakeClock(datetime(2026, 11, 25, 12, tzinfo=UTC)))
+    stdin, stdout = PipeIn(), WatchedOut()
+    console = ConsoleAdapter(app.handle, stdin=stdin, stdout=stdout, files_dir=tmp_path)
+    await console.start()
+    stdin.send("/start")
+    await wait_for(stdout, "(type a number to choose)")
+    stdin.send("²")  # a digit to isdigit(), not to int()
+    stdin.send("99999999999999999999")
+    stdin.send("/help")
+    await wait_for(stdout, "Here's everything I understand")
+    stdin.close_input()
+    await asyncio.wait_for(console.finished.wait(), 5)
+    stdin.release()

@@ -251,7 +251,7 @@ async def test_command_buttons_run_the_command_for_the_presser(bot_app: App) -> 
     assert only(await say(bot_app, button="cmd:/nope")).text == unknown("nope")
     await say(bot_app, "/remind stretch in 10m")
     await say(bot_app, "/remind cream every day at 21:30")
-    reply = only(await say(bot_app, button="cmd:/rename+2+body+lotion"))
+    reply = only(await say(bot_app, button="cmd:/rename~2~body~lotion"))
     assert reply.text == "Renamed reminder 2: body lotion."
 
 

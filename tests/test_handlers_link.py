@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from bot.app import App
 from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.throttle import Throttle
 from storage.memory_store import MemoryStore
 from storage.records import DONE
 from tests.fakes import RecordingPlatform
@@ -78,7 +79,7 @@ async def test_link_full_histories_keeps_everything_renumbers_and_offers_the_oth
     code = await world.code(TG)
     [reply] = await world.say(DC, f"/link {code}")
     assert "1 → 3" in reply.text and "Europe/Berlin stays" in reply.text
-    assert "cmd:/timezone+America/New_York" in reply.button_payloads()
+    assert "cmd:/timezone~America/New_York" in reply.button_payloads()
     account_id = world.account_id(TG)
     reminders = world.app.store.reminders_of(account_id)
     assert [(r.number, r.text) for r in reminders] == [(1, "exfoliate"), (2, "cream"), (3, "stretch")]
@@ -86,7 +87,7 @@ async def test_link_full_histories_keeps_everything_renumbers_and_offers_the_oth
     assert [(o.id, o.status, o.number) for o in history] == [(discord_history[0].id, DONE, 3)]
     [listing] = await world.say(DC, "/reminders")
     assert "3. stretch" in listing.text and "Europe/Berlin" in listing.text
-    [switched] = await world.say(DC, button="cmd:/timezone+America/New_York")
+    [switched] = await world.say(DC, button="cmd:/timezone~America/New_York")
     assert "America/New_York" in switched.text
 
 
@@ -119,8 +120,8 @@ async def test_unlink_keeps_data_with_the_asker_and_the_other_starts_fresh(world
     await world.say(DC, f"/link {code}")
     await world.say(TG, "/remind cream every day at 21:30")
     [question] = await world.say(DC, "/unlink")
-    assert "Telegram starts fresh" in question.text and "cmd:/unlink+confirm" in question.button_payloads()
-    [done] = await world.say(DC, button="cmd:/unlink+confirm")
+    assert "Telegram starts fresh" in question.text and "cmd:/unlink~confirm" in question.button_payloads()
+    [done] = await world.say(DC, button="cmd:/unlink~confirm")
     assert "Unlinked Telegram" in done.text
     assert world.app.regimen.account_for(TG) is None
     [listing] = await world.say(DC, "/reminders")
@@ -236,3 +237,15 @@ async def test_forget_during_a_send_leaves_nothing_behind(world: World) -> None:
     await world.app.scheduler.tick()
     assert world.app.store.history_of(account_id) == []
     assert world.app.store.open_occurrences_of(account_id) == []
+
+
+async def test_linking_never_grows_an_account_past_the_reminder_limit(world: World) -> None:
+    world.app.core.throttle = Throttle(rate=1e9, burst=1e9)  # sixty commands in a row are fine here
+    for n in range(30):
+        await world.say(TG, f"/remind tg thing {n} every day at 9:00")
+        await world.say(DC, f"/remind dc thing {n} every day at 9:00")
+    code = await world.code(TG)
+    [reply] = await world.say(DC, f"/link {code}")
+    assert "the most I keep is 50" in reply.text
+    assert world.account_id(TG) != world.account_id(DC)
+    assert len(world.app.store.reminders_of(world.account_id(TG))) == 30

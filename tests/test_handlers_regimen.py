@@ -578,7 +578,7 @@ async def test_nobody_can_touch_another_persons_reminders(data: st.DataObject) -
     )
     commands = st.builds(lambda verb, n: f"cmd:/{verb}+{n}", st.sampled_from(COMMAND_VERBS), number)
     junk = st.text(alphabet="o:dks156evm@_.,+-abc0123456789/", max_size=64)
-    payloads = forged | guessed | commands | junk | st.sampled_from(["forget:yes", "forget:no", "cmd:/forget+confirm"])
+    payloads = forged | guessed | commands | junk | st.sampled_from(["forget:yes", "forget:no", "cmd:/forget~confirm"])
     steps = data.draw(
         st.lists(
             st.one_of(

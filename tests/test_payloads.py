@@ -35,3 +35,8 @@ def test_longest_occurrence_payload_fits_platform_limits() -> None:
     assert len(raw.encode()) <= MAX_PAYLOAD_BYTES
     with pytest.raises(ValueError):
         Button("too long", "x" * (MAX_PAYLOAD_BYTES + 1))
+
+
+def test_a_plus_in_a_command_survives_the_round_trip() -> None:
+    raw = payloads.command("/timezone UTC+02:00")
+    assert payloads.parse(raw) == payloads.Payload("cmd", ("/timezone UTC+02:00",))

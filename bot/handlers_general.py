@@ -16,6 +16,7 @@ from bot.timezones import resolve_zone
 from storage.records import to_doc
 
 FAQ_COLUMNS = 2
+ZONE_CHANGE_NOTE = "Repeating reminders keep their local times there; one-offs keep their exact moment."
 
 
 def start(ctx: Context, args: str) -> list[Reply]:
@@ -62,7 +63,7 @@ def timezone(ctx: Context, args: str) -> list[Reply]:
     choice = resolve_zone(args)
     account = ctx.refresh(ctx.regimen.set_timezone(ctx.ensure_account(), choice.name))
     now = when_text(ctx.now.replace(second=0, microsecond=0).timestamp(), ctx.tz, ctx.now)
-    lines = [f"Time zone set to {account.timezone} (it's {now} there). Your reminders follow it."]
+    lines = [f"Time zone set to {account.timezone} (it's {now} there). {ZONE_CHANGE_NOTE}"]
     if choice.warning:
         lines.append(choice.warning)
     if not ctx.regimen.store.reminders_of(account.id):

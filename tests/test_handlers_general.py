@@ -12,6 +12,7 @@ from bot.clock import FakeClock
 from bot.commands import COMMANDS
 from bot.faq import Topic, default_index
 from bot.faq_content import DISCLAIMER
+from bot.handlers_general import ZONE_CHANGE_NOTE
 from bot.models import Identity, Reply
 from bot.timezones import FIXED_OFFSET_WARNING, GMT_WARNING
 from storage.records import DONE, SENT
@@ -115,7 +116,7 @@ async def test_timezone_accepts_iana_names_cities_and_offsets(
 ) -> None:
     reply = only(await say(bot_app, f"/timezone {typed}"))
     lines = reply.text.split("\n")
-    assert lines[0] == f"Time zone set to {stored} (it's {local_now} there). Your reminders follow it."
+    assert lines[0] == f"Time zone set to {stored} (it's {local_now} there). {ZONE_CHANGE_NOTE}"
     if warning is None:
         assert lines[1:] == ["Next: adopt the exfoliation plan."]
     else:
@@ -158,7 +159,7 @@ async def test_setting_a_zone_keeps_reminders_at_the_same_local_time(
     await say(bot_app, "/remind exfoliate every mon,thu at 20:00")
     await say(bot_app, "/remind stretch in 10m")  # a one-off keeps its instant
     reply = only(await say(bot_app, "/timezone Europe/Berlin"))
-    assert reply.text == "Time zone set to Europe/Berlin (it's today 13:00 there). Your reminders follow it."
+    assert reply.text == f"Time zone set to Europe/Berlin (it's today 13:00 there). {ZONE_CHANGE_NOTE}"
     assert reply.buttons == ()
     account = bot_app.regimen.account_for(Identity("console", "u1"))
     assert account is not None

@@ -49,7 +49,13 @@ from adapters.discord_render import (
     escape_text,
     split_text,
 )
-from bot.delivery import DeliveryError, RecipientUnreachable, RetryLater, TransientDeliveryError
+from bot.delivery import (
+    DeliveryError,
+    DeliveryUncertain,
+    RecipientUnreachable,
+    RetryLater,
+    TransientDeliveryError,
+)
 from bot.models import DISCORD, Address, Attachment, Identity, IncomingMessage, Reply
 from bot.ratelimit import Pacer, RateLimits
 
@@ -559,7 +565,12 @@ class DiscordAdapter:
         """Send to a user's DM (chat_id = user id) or a channel; the id of the message with the buttons."""
         async with self._delivery_errors("send"):
             channel, owner = await self._resolve(address)
-            return await self._send_to(channel, reply, owner)
+            try:
+                return await self._send_to(channel, reply, owner)
+            except (TimeoutError, aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
+                # The message may have been posted before the answer was lost: retrying could send it
+                # twice, so the scheduler records it as sent instead (at most once).
+                raise DeliveryUncertain(f"Discord send: {type(exc).__name__}") from exc
 
     async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
         """Replace an earlier message's text and buttons (text beyond 2000 characters follows as new messages)."""

@@ -79,6 +79,7 @@ def now_iso() -> str:
 
 class FakeDiscord:
     def __init__(self, token: str = "fake-bot-token-0123456789abcdef") -> None:
+        self._severed: list[list[Any]] = []
         self.token = token
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self.app_id = self.snowflake()
@@ -382,6 +383,10 @@ class FakeDiscord:
         """Answer the next `times` matching requests with this error."""
         self._failures.append(Failure(method, pattern, status, body, headers or {}, times))
 
+    def sever_after_processing(self, method: str, pattern: str, *, times: int = 1) -> None:
+        """Carry out the next matching requests, then drop the connection before answering."""
+        self._severed.append([method, pattern, times])
+
     def rate_limit(self, method: str, pattern: str, retry_after: float, *, times: int = 1) -> None:
         """Discord's 429, with the headers discord.py checks (Via marks it as coming from Discord)."""
         self.fail(
@@ -439,6 +444,12 @@ class FakeDiscord:
         response = await handler(request)
         call.status = response.status
         self._record(call)
+        for sever in self._severed:
+            if sever[2] > 0 and call.matches(sever[0], sever[1]):
+                sever[2] -= 1
+                call.status = 0
+                assert request.transport is not None
+                request.transport.abort()  # done on our side; the client never hears back
         return response
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:

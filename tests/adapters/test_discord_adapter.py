@@ -16,7 +16,7 @@ import pytest
 from adapters.base import APOLOGY
 from adapters.discord_adapter import FOREIGN_BUTTONS, SENT_BY_DM, DiscordAdapter
 from adapters.discord_render import CommandSpec, OptionSpec
-from bot.delivery import RecipientUnreachable, RetryLater, TransientDeliveryError
+from bot.delivery import DeliveryUncertain, RecipientUnreachable, RetryLater, TransientDeliveryError
 from bot.models import Address, Attachment, Button, Identity, IncomingMessage, Reply
 from bot.ratelimit import Pacer, RateLimits
 from tests.adapters.fake_discord import (
@@ -380,6 +380,16 @@ async def test_closed_dms_are_unreachable(fake: FakeDiscord, adapter: DiscordAda
         await adapter.send(Address("discord", user["id"]), REMINDER)
     call = fake.find("POST", r"/channels/\d+/messages")[-1]
     assert call.status == 403
+
+
+async def test_a_reminder_whose_answer_was_lost_is_uncertain_and_never_sent_twice(
+    fake: FakeDiscord, adapter: DiscordAdapter
+) -> None:
+    user = fake.user()
+    fake.sever_after_processing("POST", r"/channels/\d+/messages")
+    with pytest.raises(DeliveryUncertain):
+        await adapter.send(Address("discord", user["id"]), REMINDER)
+    assert len(fake.find("POST", r"/channels/\d+/messages")) == 1  # it arrived once; no retry
 
 
 async def test_long_rate_limit_becomes_retry_later(fake: FakeDiscord, adapter: DiscordAdapter) -> None:

@@ -105,7 +105,7 @@ class FloodLimits:
     network jitter can bunch them up again on the way to Telegram.
     """
 
-    overall_per_second: float = 28.0
+    overall_per_second: float = 27.5
     private_interval: float = 1.0
     group_interval: float = 3.0
 

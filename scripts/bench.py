@@ -402,10 +402,23 @@ def main(argv: list[str] | None = None) -> None:
         shutil.rmtree(workdir, ignore_errors=True)
     table = print_table(results) if results else []
     print("\n".join(table))
+    lines: list[str] = []
+    if delivery > 0:
+        lines = deliver_both(delivery)
+    print("\n".join(lines))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    if results:
+        write_chart(results, out / "bench-scaling.png")
+    (out / "bench.md").write_text("\n".join([header, "", *table, "", *lines, ""]))
+    print(f"\nchart: {out / 'bench-scaling.png'}, table: {out / 'bench.md'}")
+
+
+def deliver_both(delivery: int) -> list[str]:
     print(f"\n  delivering {delivery:,} reminders due in the same minute ...", flush=True)
     telegram = asyncio.run(deliver_telegram(delivery))
     discord = asyncio.run(deliver_discord(delivery))
-    lines = [
+    return [
         f"Telegram: {telegram['count']:.0f} reminders in {telegram['seconds']:.0f} s = {telegram['rate']:.1f}/s "
         f"({100 * telegram['rate'] / telegram['limit']:.0f}% of 30/s), HTTP 429: {telegram['http_429']:.0f}, "
         f"duplicates: {telegram['duplicates']:.0f}, missing: {telegram['missing']:.0f}",
@@ -414,12 +427,6 @@ def main(argv: list[str] | None = None) -> None:
         f"DMs/s, first DMs need 2 requests), busiest second: {discord['busiest_second']:.0f} requests, "
         f"HTTP 429: {discord['http_429']:.0f}, duplicates: {discord['duplicates']:.0f}",
     ]
-    print("\n".join(lines))
-    out = Path(args.out)
-    if results:
-        write_chart(results, out / "bench-scaling.png")
-    (out / "bench.md").write_text("\n".join([header, "", *table, "", *lines, ""]))
-    print(f"\nchart: {out / 'bench-scaling.png'}, table: {out / 'bench.md'}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from bot.models import Attachment, Reply
 from bot.progress import ItemProgress, encouragement, item_progress
 from bot.recurrence import next_occurrence, schedule_from_dict
 from bot.render import local
-from storage.records import DONE, MISSED, SKIPPED, Occurrence, Reminder
+from storage.records import DONE, MISSED, OPEN_STATUSES, SKIPPED, Outcome, Reminder
 
 if TYPE_CHECKING:
     from bot.chart import ChartRow
@@ -26,7 +26,10 @@ def progress(ctx: Context, args: str) -> list[Reply]:
     reminders = ctx.regimen.store.reminders_of(account.id) if account else []
     if account is None or not reminders:
         return [Reply(text="No progress to show yet: adopt a plan with /plan or create a reminder with /remind.")]
-    history = ctx.regimen.store.history_of(account.id) + ctx.regimen.store.open_occurrences_of(account.id)
+    store = ctx.regimen.store
+    history = store.history_outcomes(account.id) + [
+        Outcome(o.reminder_id, o.due, o.status) for o in store.open_occurrences_of(account.id)
+    ]
     now = ctx.now.timestamp()
     items = [item_progress(r.id, history, now) for r in reminders]
     lines = ["Your progress:"]
@@ -66,7 +69,7 @@ def _first_day(ctx: Context) -> date:
     return this_monday - timedelta(weeks=CHART_WEEKS - 1)
 
 
-def _chart_rows(ctx: Context, reminders: list[Reminder], history: list[Occurrence]) -> list[ChartRow]:
+def _chart_rows(ctx: Context, reminders: list[Reminder], history: list[Outcome]) -> list[ChartRow]:
     from bot import chart as chart_module
 
     states = {DONE: chart_module.DONE, SKIPPED: chart_module.SKIPPED, MISSED: chart_module.MISSED}
@@ -80,7 +83,8 @@ def _chart_rows(ctx: Context, reminders: list[Reminder], history: list[Occurrenc
             if occurrence.reminder_id != reminder.id:
                 continue
             day = local(occurrence.due, tz).date()
-            state = states.get(occurrence.status, chart_module.UPCOMING if occurrence.is_open else None)
+            is_open = occurrence.status in OPEN_STATUSES
+            state = states.get(occurrence.status, chart_module.UPCOMING if is_open else None)
             if state is not None and first <= day <= last:
                 days[day] = chart_module.merge(days.get(day, chart_module.NOTHING), state)
         if reminder.next_due is not None and not reminder.paused:

@@ -10,10 +10,24 @@ Rules (the same everywhere):
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
-from storage.records import CANCELLED, DONE, MISSED, PAUSED, UNCONFIRMED, UNDELIVERABLE, Occurrence
+from storage.records import CANCELLED, DONE, MISSED, PAUSED, UNCONFIRMED, UNDELIVERABLE
+
+
+class Scored(Protocol):
+    """What the rules read of an occurrence (an Occurrence or a storage Outcome)."""
+
+    @property
+    def reminder_id(self) -> str: ...
+
+    @property
+    def due(self) -> float: ...
+
+    @property
+    def status(self) -> str: ...
 
 DAY = 86400.0
 
@@ -42,7 +56,7 @@ class ItemProgress:
     last_28: Adherence
 
 
-def streak(occurrences: Iterable[Occurrence]) -> Streak:
+def streak(occurrences: Iterable[Scored]) -> Streak:
     """Occurrences of one reminder; open ones (still waiting for an answer) don't count yet."""
     current = best = 0
     for occurrence in sorted(occurrences, key=lambda o: o.due):
@@ -55,7 +69,7 @@ def streak(occurrences: Iterable[Occurrence]) -> Streak:
     return Streak(current=current, best=best)
 
 
-def adherence(occurrences: Iterable[Occurrence], now: float, days: int) -> Adherence:
+def adherence(occurrences: Iterable[Scored], now: float, days: int) -> Adherence:
     start = now - days * DAY
     done = scheduled = 0
     for occurrence in occurrences:
@@ -66,7 +80,7 @@ def adherence(occurrences: Iterable[Occurrence], now: float, days: int) -> Adher
     return Adherence(done=done, scheduled=scheduled)
 
 
-def item_progress(reminder_id: str, occurrences: list[Occurrence], now: float) -> ItemProgress:
+def item_progress(reminder_id: str, occurrences: Sequence[Scored], now: float) -> ItemProgress:
     mine = [o for o in occurrences if o.reminder_id == reminder_id]
     return ItemProgress(
         reminder_id=reminder_id,

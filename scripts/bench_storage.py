@@ -48,7 +48,14 @@ from storage.records import (
     occurrence_id,
     to_doc,
 )
-from storage.tinydb_store import META, AtomicJSONStorage, TinyDBStore, history_path_for
+from storage.tinydb_store import (
+    JOURNAL_CHECKPOINT_BYTES,
+    META,
+    SNAPSHOT_TO_JOURNAL,
+    AtomicJSONStorage,
+    TinyDBStore,
+    history_path_for,
+)
 
 NOW = 1_795_608_000.0  # 2026-11-25 12:00 UTC
 DAY = 86400.0
@@ -192,6 +199,7 @@ def generate(path: str, users: int, history_accounts: int, journal_mb: float, se
     snapshot_s = time.perf_counter() - started
 
     history_rows = 0
+    os.makedirs(path + ".history", mode=0o700, exist_ok=True)  # makedirs' mode only applies to the leaf
     for i in range(min(history_accounts, users)):
         texts = [_ENC(to_doc(o)) for o in year_of_history(seed, i)]
         history_rows += len(texts)
@@ -201,6 +209,9 @@ def generate(path: str, users: int, history_accounts: int, journal_mb: float, se
         AtomicJSONStorage(file).write_tables([(META, [(1, hist_meta)]), (HISTORY, enumerate(texts, 1))], durable=False)
 
     journal_bytes = 0
+    if journal_mb < 0:  # half of where the store starts a checkpoint: the write phase does not start one
+        limit = max(JOURNAL_CHECKPOINT_BYTES, os.path.getsize(path) // SNAPSHOT_TO_JOURNAL)
+        journal_mb = limit / 2 / (1 << 20)
     if journal_mb > 0:
         journal_bytes = _write_journal(path, users, int(journal_mb * (1 << 20)), seed)
     os.sync()  # so the measurement does not share the disk with our own writeback
@@ -347,6 +358,10 @@ def measure(path: str, users: int, history_accounts: int, writes: int, seed: int
     out.update(_summary("put_reminder", rem_lat))
     out.update(_summary("put_occurrence", occ_lat))
     out["write_max_ms"] = max(occ_lat + rem_lat) * 1000
+    auto = store._background  # a checkpoint the writes started themselves (journal over the limit)
+    out["auto_checkpoint_during_writes"] = float(auto is not None)
+    if auto is not None:
+        auto.join()
 
     # Checkpoint: snapshot + every history file touched since open (replayed journal included).
     dirty = store.stats()["history_pending_accounts"]
@@ -357,6 +372,9 @@ def measure(path: str, users: int, history_accounts: int, writes: int, seed: int
 
     # Commits while a background checkpoint runs, paced like a busy bot (~500 commits/s).
     lat = []
+    first = store.get_reminder(reminder_id(seed, 0, 0))
+    assert first is not None
+    store.put_reminder(replace(first, text="Exfoliate"))  # something to checkpoint: it cannot skip the work
     thread = store.checkpoint_in_background()
     started = time.perf_counter()
     n = 0
@@ -412,6 +430,7 @@ ROWS = [
     ("rss_open_mb", "RSS after open (MB)", "{:.0f}"),
     ("peak_rss_open_mb", "peak RSS during open (MB)", "{:.0f}"),
     ("gc_collect_ms", "full gc.collect() after open (ms)", "{:.1f}"),
+    ("auto_checkpoint_during_writes", "checkpoint started during the writes", "{:.0f}"),
     ("put_occurrence_median_ms", "put_occurrence median (ms)", "{:.3f}"),
     ("put_occurrence_p99_ms", "put_occurrence p99 (ms)", "{:.3f}"),
     ("put_reminder_median_ms", "put_reminder median (ms)", "{:.3f}"),
@@ -454,7 +473,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--users", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--writes", type=int, default=2000, help="commits of each kind")
     parser.add_argument("--history-accounts", type=int, default=2000, help="accounts given a year of history")
-    parser.add_argument("--journal-mb", type=float, default=16.0, help="journal to replay at open (MB)")
+    parser.add_argument(
+        "--journal-mb",
+        type=float,
+        default=-1,
+        help="journal to replay at open (MB); default: half the size at which the store checkpoints",
+    )
     parser.add_argument("--tinydb-cap", type=int, default=30_000, help="most reminders for the plain TinyDB run")
     parser.add_argument("--tinydb-updates", type=int, default=20)
     parser.add_argument("--seed", type=int, default=20261125)

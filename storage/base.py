@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from storage.records import Account, IdentityRecord, Occurrence, Reminder
+from storage.records import Account, IdentityRecord, Occurrence, Outcome, Reminder
 
 SCHEMA_VERSION = 1
 
@@ -93,6 +93,10 @@ class Store(ABC):
     @abstractmethod
     def history_of(self, account_id: str) -> list[Occurrence]:
         """Resolved occurrences (done, skipped, missed, ...), ordered by due time."""
+
+    def history_outcomes(self, account_id: str) -> list[Outcome]:
+        """(reminder, due, status) of every resolved occurrence: what streaks and charts need, built cheaply."""
+        return [Outcome(o.reminder_id, o.due, o.status) for o in self.history_of(account_id)]
 
     @abstractmethod
     def put_occurrence(self, occurrence: Occurrence) -> None:

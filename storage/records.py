@@ -7,7 +7,7 @@ copying every record. Timestamps are UTC epoch seconds (floats), never naive dat
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 # Occurrence statuses. Open ones still wait for delivery or for an answer.
 SENDING = "sending"  # claimed; the send is in flight (at most once: never re-sent after a crash)
@@ -104,6 +104,14 @@ class Occurrence:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+class Outcome(NamedTuple):
+    """What progress needs of an occurrence: cheap to build for a year of history."""
+
+    reminder_id: str
+    due: float
+    status: str
 
 
 def occurrence_id(reminder_id: str, due: float) -> str:

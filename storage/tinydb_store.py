@@ -66,6 +66,7 @@ from storage.records import (
     Delivery,
     IdentityRecord,
     Occurrence,
+    Outcome,
     R,
     Record,
     Reminder,
@@ -77,8 +78,11 @@ log = logging.getLogger(__name__)
 
 META: Final = "_meta"
 SNAPSHOT_TABLES: Final = (ACCOUNTS, IDENTITIES, REMINDERS, OCCURRENCES)
-# Replaying 32 MB of journal takes ~2 s at 100k people: with ~8 s of snapshot that keeps start-up < 10 s.
-JOURNAL_CHECKPOINT_BYTES: Final = 32 << 20
+# A checkpoint starts when the journal reaches max(JOURNAL_CHECKPOINT_BYTES, snapshot size / 8). A checkpoint
+# rewrites the whole snapshot, so this bounds that work to 8 bytes per journal byte, and replaying the
+# journal at start-up to ~1/8 of loading the snapshot (100k people: 176 MB snapshot, ~22 MB journal).
+JOURNAL_CHECKPOINT_BYTES: Final = 16 << 20
+SNAPSHOT_TO_JOURNAL: Final = 8
 # A background checkpoint writes at most this fast and fdatasyncs every SYNC_EVERY bytes: on a shared disk
 # a big burst of dirty data makes every commit's fdatasync wait behind it (measured: p99 ~100 ms vs 3 ms).
 BACKGROUND_WRITE_RATE: Final = 48 << 20
@@ -194,6 +198,9 @@ BUILDERS: dict[str, Callable[[Doc], Record]] = {
 _Row = tuple[Any, ...]
 _OCCURRENCE_FIELDS = tuple(f.name for f in fields(Occurrence))
 _DELIVERIES = _OCCURRENCE_FIELDS.index("deliveries")
+_REMINDER_ID = _OCCURRENCE_FIELDS.index("reminder_id")
+_DUE = _OCCURRENCE_FIELDS.index("due")
+_STATUS = _OCCURRENCE_FIELDS.index("status")
 _row_values = operator.itemgetter(*_OCCURRENCE_FIELDS)
 
 
@@ -364,23 +371,31 @@ class _Canon:
 
 
 def _schedule_key(schedule: dict[str, Any]) -> tuple[Any, ...] | None:
-    """A hashable stand-in for the dict's contents, or None (then it is not shared)."""
+    """A hashable stand-in for the dict's contents, or None (then it is not shared).
+
+    Types are part of the key: 1, 1.0 and True are equal as dict keys but must not be swapped.
+    """
+    key: tuple[Any, ...] | None = None
     if len(schedule) == 6:  # what bot.recurrence.schedule_to_dict writes: the quick way
-        try:
-            return (
+        with contextlib.suppress(KeyError, TypeError):
+            every = schedule["every"]
+            key = (
                 schedule["kind"],
                 schedule["at"],
                 tuple(schedule["weekdays"]),
-                schedule["every"],
+                every,
+                every.__class__,
                 schedule["anchor"],
                 schedule["once_utc"],
             )
-        except (KeyError, TypeError):
-            pass
+            hash(key)
+            return key
     try:
-        return tuple((k, tuple(v) if v.__class__ is list else v) for k, v in schedule.items())
-    except TypeError:  # something unhashable inside
+        key = tuple((k, v.__class__, tuple(v) if v.__class__ is list else v) for k, v in schedule.items())
+        hash(key)
+    except TypeError:  # something unhashable inside (a nested dict, a list of lists)
         return None
+    return key
 
 
 _SHARED_FIELDS: dict[str, tuple[str, ...]] = {  # fields whose values repeat across many records
@@ -558,6 +573,7 @@ class TinyDBStore(MemoryStore):
         self._background: threading.Thread | None = None
         self.last_checkpoint_error: BaseException | None = None
         self._auto_checkpoint_after = 0.0  # monotonic time before which commits do not start one
+        self._snapshot_bytes = 0
         self.recovery: dict[str, int] = {}  # what open found: replayed lines, dropped bytes, bad lines
         self._canon = _Canon()
         self._loading = False  # while opening, due entries are collected and heapified once
@@ -656,6 +672,7 @@ class TinyDBStore(MemoryStore):
         self._canon = _Canon()  # only for loading: let the look-up tables go
         self._generation = live[-1] if live else self._snapshot_generation
         self._open_journal(self._generation)
+        self._snapshot_bytes = os.path.getsize(self.path)
         if freeze_gc:
             # Move what we loaded out of the collector's sight: full collections stay cheap and short.
             gc.freeze()
@@ -811,7 +828,8 @@ class TinyDBStore(MemoryStore):
         self._append(b"%08x %s\n" % (zlib.crc32(payload), payload))
         self._overlay_undo.clear()
         self._changed_since_snapshot = True
-        if self._journal_size >= self._checkpoint_bytes and time.monotonic() >= self._auto_checkpoint_after:
+        limit = max(self._checkpoint_bytes, self._snapshot_bytes // SNAPSHOT_TO_JOURNAL)
+        if self._journal_size >= limit and time.monotonic() >= self._auto_checkpoint_after:
             try:
                 self.checkpoint_in_background()
             except Exception:  # the commit is durable already: a checkpoint problem must not undo it
@@ -912,6 +930,20 @@ class TinyDBStore(MemoryStore):
         found.sort(key=lambda o: (o.due, o.id))
         return found
 
+    def history_outcomes(self, account_id: str) -> list[Outcome]:
+        # Straight from the cached rows, without building a record per row: /progress reads a year of
+        # history on every call, and records cost ~14 us each to build.
+        with self._lock:
+            pending = self._pending_history(account_id)
+            found = [
+                Outcome(r[_REMINDER_ID], r[_DUE], r[_STATUS])
+                for k, r in self._file_rows(account_id).items()
+                if k not in pending
+            ]
+            found.extend(Outcome(o.reminder_id, o.due, o.status) for o in pending.values() if o is not None)
+        found.sort(key=lambda o: o.due)
+        return found
+
     def _history_index(self, account_id: str) -> dict[str, Occurrence]:
         # MemoryStore's paths that use this are all overridden; kept correct for any that are not.
         return {o.id: o for o in self.history_of(account_id)}
@@ -1000,6 +1032,7 @@ class TinyDBStore(MemoryStore):
             with self._lock:
                 self._inflight = None
                 self._snapshot_generation = new_generation
+                self._snapshot_bytes = os.path.getsize(self.path)
                 self._forget_cached(inflight)
             self._delete_journals_before(new_generation)
             log.info(
@@ -1133,7 +1166,14 @@ class TinyDBStore(MemoryStore):
                 setattr(self, attr, -1)
 
     def _release_lock_for_tests(self) -> None:
-        """Drop the files as kill -9 would: no checkpoint, nothing flushed (commits already are)."""
+        """Drop the files as kill -9 would: no checkpoint, nothing flushed (commits already are).
+
+        A running background checkpoint is let finish first: unlike a killed process, its thread would
+        otherwise go on writing files under a store opened next on the same path.
+        """
+        running = self._background
+        if running is not None:
+            running.join()
         with self._lock:
             self._closed = True
             self._release_files()
@@ -1144,6 +1184,7 @@ class TinyDBStore(MemoryStore):
             counts.update(
                 journal_bytes=self._journal_size,
                 journal_generation=self._generation,
+                checkpoint_at_bytes=max(self._checkpoint_bytes, self._snapshot_bytes // SNAPSHOT_TO_JOURNAL),
                 snapshot_generation=self._snapshot_generation,
                 history_loaded_accounts=len(self._history_cache),
                 history_loaded_rows=sum(len(rows) for rows in self._history_cache.values()),

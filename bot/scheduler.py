@@ -116,17 +116,17 @@ class Scheduler:
                 break
             claimed: list[tuple[Occurrence, str | None]] = []
             try:
-                for item in items:
-                    if item.reminder is not None:
-                        claim = self._claim_reminder(item.reminder, now, passed, notices)
-                    else:
-                        assert item.occurrence is not None
-                        claim = self._claim_occurrence(item.occurrence, now, passed)
-                    if claim is not None:
-                        claimed.append(claim)
+                with self.store.atomic():  # one durable commit for the whole batch of claims
+                    for item in items:
+                        if item.reminder is not None:
+                            claim = self._claim_reminder(item.reminder, now, passed, notices)
+                        else:
+                            assert item.occurrence is not None
+                            claim = self._claim_occurrence(item.occurrence, now, passed)
+                        if claim is not None:
+                            claimed.append(claim)
             except StorageUnavailable:
-                await self._deliver_all(claimed)  # what was claimed durably still goes out
-                raise  # the run loop backs off and tries again
+                raise  # the batch was rolled back, nothing was claimed: the run loop backs off and retries
             await self._deliver_all(claimed)
             handled += len(items)
         for account_id, missed in passed.items():

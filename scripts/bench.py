@@ -74,13 +74,7 @@ class StopwatchSender:
         return None
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] * 1000
-
-
-def summary(name: str, values: list[float]) -> dict[str, float]:
-    return {f"{name}_median_ms": statistics.median(values) * 1000, f"{name}_p99_ms": pct(values, 0.99)}
+summary = population._summary  # median and p99 in ms, as the storage benchmark reports them
 
 
 def message_for(i: int, text: str) -> IncomingMessage:

@@ -10,7 +10,7 @@ import pytest
 
 from storage.base import StorageUnavailable, Store
 from storage.memory_store import Change, MemoryStore
-from storage.records import CANCELLED, DONE, HELD, RETRY, SENDING, SENT, SKIPPED, SNOOZED, Delivery
+from storage.records import CANCELLED, DONE, HELD, MISSED, RETRY, SENDING, SENT, SKIPPED, SNOOZED, Delivery, Outcome
 from storage.tinydb_store import TinyDBStore
 from tests.storage.helpers import T0, account, identity, occurrence, reminder, state_of
 
@@ -272,3 +272,21 @@ def test_delete_account_removes_everything(store: Store) -> None:
     assert [i.reminder.id if i.reminder else None for i in store.due_items(T0 + 10**6, 10)] == [other.id]
     assert store.history_of("acct2") == [occurrence(other, status=DONE)]
     assert store.get_identity("telegram:2") is not None
+
+
+def test_outcomes_match_the_full_history_before_and_after_a_checkpoint(store: Store) -> None:
+    store.put_account(account())
+    rem = reminder()
+    store.put_reminder(rem)
+    for day, status in enumerate([DONE, SKIPPED, MISSED, DONE]):
+        store.put_occurrence(occurrence(rem, due=T0 + day * 86400, status=status))
+    expected = [Outcome(o.reminder_id, o.due, o.status) for o in store.history_of("acct1")]
+    assert store.history_outcomes("acct1") == expected
+    assert [o.status for o in expected] == [DONE, SKIPPED, MISSED, DONE]
+    store.checkpoint()  # now from the history file's rows
+    store.put_occurrence(occurrence(rem, due=T0 + 4 * 86400, status=DONE))  # and a change on top
+    assert store.history_outcomes("acct1") == [
+        Outcome(o.reminder_id, o.due, o.status) for o in store.history_of("acct1")
+    ]
+    assert len(store.history_outcomes("acct1")) == 5
+    assert store.history_outcomes("someone else") == []

@@ -87,7 +87,7 @@ class Scheduler:
     async def recover(self) -> int:
         """Occurrences left SENDING by a crash: maybe delivered, so never re-sent. Tell the person."""
         interrupted: dict[str, list[Occurrence]] = defaultdict(list)
-        for occurrence in self._all_open(SENDING):
+        for occurrence in self.store.open_occurrences_with_status(SENDING):
             self.regimen.give_up(occurrence, UNCONFIRMED)
             interrupted[occurrence.account_id].append(occurrence)
         for account_id, items in interrupted.items():
@@ -99,9 +99,6 @@ class Scheduler:
             )
         self.recovered = True
         return sum(len(v) for v in interrupted.values())
-
-    def _all_open(self, status: str) -> list[Occurrence]:
-        return self.store.open_occurrences_with_status(status)
 
     # One pass ----------------------------------------------------------------------------------------
     async def tick(self) -> int:

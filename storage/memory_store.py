@@ -232,7 +232,6 @@ class MemoryStore(Store):
             else:
                 if occurrence.id in self._tables[OCCURRENCES]:
                     self._write(OCCURRENCES, occurrence.id, None, occurrence.account_id)
-                self._history_index(occurrence.account_id)
                 self._write(HISTORY, occurrence.id, occurrence, occurrence.account_id)
 
     # Scheduling ---------------------------------------------------------------------------------

@@ -948,16 +948,6 @@ class TinyDBStore(MemoryStore):
         # MemoryStore's paths that use this are all overridden; kept correct for any that are not.
         return {o.id: o for o in self.history_of(account_id)}
 
-    def put_occurrence(self, occurrence: Occurrence) -> None:
-        # As MemoryStore's, without reading the account's history first: resolving is a blind put.
-        with self.atomic():
-            if occurrence.is_open:
-                self._write(OCCURRENCES, occurrence.id, occurrence, occurrence.account_id)
-            else:
-                if occurrence.id in self._tables[OCCURRENCES]:
-                    self._write(OCCURRENCES, occurrence.id, None, occurrence.account_id)
-                self._write(HISTORY, occurrence.id, occurrence, occurrence.account_id)
-
     def get_occurrence(self, account_id: str, occurrence_id: str) -> Occurrence | None:
         with self._lock:
             record = self._open_by_account.get(account_id, {}).get(occurrence_id)

@@ -72,15 +72,6 @@ def callback_pattern() -> str:
 
 
 @pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    server.install(monkeypatch)
-    yield server
-    await server.close()
-
-
-@pytest.fixture
 def core() -> Core:
     return Core()
 

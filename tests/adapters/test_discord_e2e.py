@@ -8,10 +8,7 @@ nothing waits for real time.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-
-import pytest
 
 from adapters.discord_adapter import DiscordAdapter
 from adapters.discord_render import specs_from_core
@@ -23,15 +20,6 @@ from tests.adapters.fake_discord import CHANNEL_MESSAGE, EPHEMERAL, UPDATE_MESSA
 
 GUILD_ID = 222_222_222_222_222_222
 CALLBACK = r"/interactions/\d+/[^/]+/callback"
-
-
-@pytest.fixture
-async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    server.install(monkeypatch)
-    yield server
-    await server.close()
 
 
 def buttons(message: Json) -> list[tuple[str, str]]:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from bot.context import Context
 from bot.models import Attachment, Reply
-from bot.progress import ItemProgress, encouragement, item_progress
+from bot.progress import ItemProgress, encouragement, item_progress_from_tally
 from bot.recurrence import next_occurrence, schedule_from_dict
 from bot.render import local
 from storage.records import DONE, MISSED, OPEN_STATUSES, SKIPPED, Outcome, Reminder
@@ -27,11 +27,10 @@ def progress(ctx: Context, args: str) -> list[Reply]:
     if account is None or not reminders:
         return [Reply(text="No progress to show yet: adopt a plan with /plan or create a reminder with /remind.")]
     store = ctx.regimen.store
-    history = store.history_outcomes(account.id) + [
-        Outcome(o.reminder_id, o.due, o.status) for o in store.open_occurrences_of(account.id)
-    ]
+    open_occurrences = store.open_occurrences_of(account.id)
     now = ctx.now.timestamp()
-    items = [item_progress(r.id, history, now) for r in reminders]
+    tallies = ctx.regimen.tallies(account.id, reminders)  # no history read: it stays on disk
+    items = [item_progress_from_tally(tallies[r.id], open_occurrences, now) for r in reminders]
     lines = ["Your progress:"]
     for reminder, item in zip(reminders, items, strict=True):
         lines.append(f"{reminder.number}. {reminder.text}")
@@ -47,6 +46,7 @@ def progress(ctx: Context, args: str) -> list[Reply]:
         return [Reply(text="\n".join(lines))]
     from bot import chart as chart_module  # matplotlib loads on first use: start-up stays fast
 
+    history = store.history_outcomes(account.id) + [Outcome(o.reminder_id, o.due, o.status) for o in open_occurrences]
     rendered = chart_module.render(_chart_rows(ctx, reminders, history), _first_day(ctx))
     attachment = Attachment(filename="clearback-progress.png", data=rendered.png, mime_type="image/png")
     return [Reply(text="\n".join(lines), attachment=attachment)]

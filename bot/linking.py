@@ -113,6 +113,7 @@ def merge_accounts(store: Store, keep: Account, absorb: Account) -> dict[int, in
         open_ = store.open_occurrences_of(absorb.id)
         history = store.history_of(absorb.id)
         identities = store.identities_of(absorb.id)
+        tallies = [t for t in (store.get_tally(r.id) for r in reminders) if t is not None]
         keep = store.get_account(keep.id) or keep
         number = keep.next_number
         moved: list[Reminder] = []
@@ -127,6 +128,8 @@ def merge_accounts(store: Store, keep: Account, absorb: Account) -> dict[int, in
             store.put_reminder(reminder)
         for occurrence in [*open_, *history]:
             store.put_occurrence(_moved(occurrence, keep.id, new_numbers))
+        for tally in tallies:  # after the history, which they already count
+            store.put_tally(replace(tally, account_id=keep.id))
         for identity in identities:
             store.put_identity(replace(identity, account_id=keep.id))
     return renumbered

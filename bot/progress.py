@@ -4,6 +4,7 @@ Rules (the same everywhere):
 - A streak counts consecutive scheduled occurrences marked Done. A Skip neither breaks nor extends it;
   a missed one (never answered, or passed while the bot was down) breaks it. Occurrences the bot could not
   deliver or could not confirm are the bot's failure, not the person's, so they are neutral like a Skip.
+  (storage.tally applies this rule as outcomes arrive, so /progress needs no history.)
 - Adherence over a window is done / scheduled, counting every occurrence due in the window that has an
   outcome or is past its time: skips count as not done there, because the regimen did not happen.
 """
@@ -14,7 +15,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from storage.records import CANCELLED, DONE, MISSED, PAUSED, UNCONFIRMED, UNDELIVERABLE
+from storage.records import CANCELLED, DONE, PAUSED, UNCONFIRMED, UNDELIVERABLE, Outcome, Tally
+from storage.tally import from_outcomes, recent_outcomes
 
 
 class Scored(Protocol):
@@ -57,23 +59,17 @@ class ItemProgress:
 
 
 def streak(occurrences: Iterable[Scored]) -> Streak:
-    """Occurrences of one reminder; open ones (still waiting for an answer) don't count yet."""
-    current = best = 0
-    for occurrence in sorted(occurrences, key=lambda o: o.due):
-        if occurrence.status == DONE:
-            current += 1
-            best = max(best, current)
-        elif occurrence.status == MISSED:
-            current = 0
-        # skipped, undeliverable, unconfirmed, cancelled, paused and open ones leave the streak as it is
-    return Streak(current=current, best=best)
+    """Occurrences of one reminder, any order; open ones (still waiting for an answer) don't count yet."""
+    tally = from_outcomes("", "", (Outcome(o.reminder_id, o.due, o.status) for o in occurrences), at=0.0)
+    return Streak(current=tally.current, best=tally.best)
 
 
 def adherence(occurrences: Iterable[Scored], now: float, days: int) -> Adherence:
     start = now - days * DAY
     done = scheduled = 0
     for occurrence in occurrences:
-        if not start <= occurrence.due <= now or occurrence.status in (CANCELLED, UNCONFIRMED, UNDELIVERABLE, PAUSED):
+        due = int(occurrence.due)  # to the second, as tallies keep it
+        if not start <= due <= now or occurrence.status in (CANCELLED, UNCONFIRMED, UNDELIVERABLE, PAUSED):
             continue
         scheduled += 1
         done += occurrence.status == DONE
@@ -81,10 +77,23 @@ def adherence(occurrences: Iterable[Scored], now: float, days: int) -> Adherence
 
 
 def item_progress(reminder_id: str, occurrences: Sequence[Scored], now: float) -> ItemProgress:
+    """From a reminder's whole history (and its open occurrences)."""
     mine = [o for o in occurrences if o.reminder_id == reminder_id]
     return ItemProgress(
         reminder_id=reminder_id,
         streak=streak(mine),
+        last_7=adherence(mine, now, 7),
+        last_28=adherence(mine, now, 28),
+    )
+
+
+def item_progress_from_tally(tally: Tally, open_occurrences: Sequence[Scored], now: float) -> ItemProgress:
+    """The same figures from the reminder's tally: no history needed (the tally keeps 28 days of outcomes)."""
+    mine: list[Scored] = [Outcome(tally.reminder_id, due, status) for due, status in recent_outcomes(tally)]
+    mine.extend(o for o in open_occurrences if o.reminder_id == tally.reminder_id)
+    return ItemProgress(
+        reminder_id=tally.reminder_id,
+        streak=Streak(current=tally.current, best=tally.best),
         last_7=adherence(mine, now, 7),
         last_28=adherence(mine, now, 28),
     )

@@ -6,6 +6,7 @@ never leave, say, a reminder number used twice or an occurrence answered but not
 
 from __future__ import annotations
 
+import logging
 import secrets
 from collections import OrderedDict
 from dataclasses import replace
@@ -17,7 +18,7 @@ from bot.models import Address, Identity
 from bot.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
 from bot.series import SeriesPlan, first_stage_after, new_series, next_session_after
 from bot.timezones import zone_from_name
-from storage.base import Store
+from storage.base import StorageUnavailable, Store
 from storage.records import (
     CANCELLED,
     DONE,
@@ -31,13 +32,17 @@ from storage.records import (
     IdentityRecord,
     Occurrence,
     Reminder,
+    Tally,
     occurrence_id,
 )
+from storage.tally import empty, from_outcomes
 
 MAX_REMINDERS = 50  # per account: plenty for a regimen, and a bound on what one person can store
 MAX_TEXT = 200
 EARLY_DONE_WINDOW = timedelta(hours=12)  # "/done 1" before it is due counts for the upcoming one
 _ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
+
+log = logging.getLogger(__name__)
 
 
 def new_id(length: int = 10) -> str:
@@ -159,10 +164,15 @@ class Regimen:
             created_at=self.now_ts(),
             next_due=nxt.timestamp(),
         )
-        with self.store.atomic():
-            self.store.put_account(replace(fresh, next_number=fresh.next_number + 1))
-            self.store.put_reminder(reminder)
+        self._add(fresh, reminder)
         return reminder
+
+    def _add(self, account: Account, reminder: Reminder) -> None:
+        with self.store.atomic():
+            self.store.put_account(replace(account, next_number=account.next_number + 1))
+            self.store.put_reminder(reminder)
+            # A new reminder has no history: its tally starts empty and every outcome is folded in.
+            self.store.put_tally(empty(reminder.id, reminder.account_id))
 
     def reminder_by_number(self, account: Account, number: int) -> Reminder | None:
         for reminder in self.store.reminders_of(account.id):
@@ -207,6 +217,27 @@ class Regimen:
         updated = replace(reminder, text=text)
         self.store.put_reminder(updated)
         return updated
+
+    # Tallies ------------------------------------------------------------------------------------
+    def tallies(self, account_id: str, reminders: list[Reminder]) -> dict[str, Tally]:
+        """Each reminder's tally; one unknown (an older database, an outcome out of order) is rebuilt from
+        the account's history once and saved, so the next /progress reads no history."""
+        found = {r.id: self.store.get_tally(r.id) for r in reminders}
+        missing = [r.id for r in reminders if found[r.id] is None]
+        if not missing:
+            return {k: v for k, v in found.items() if v is not None}
+        rebuilt: list[Tally] = []
+        try:
+            with self.store.atomic():  # history read and tallies written with no change in between
+                history = self.store.history_outcomes(account_id)
+                for reminder_id in missing:
+                    mine = [o for o in history if o.reminder_id == reminder_id]
+                    rebuilt.append(from_outcomes(reminder_id, account_id, mine, self.now_ts()))
+                    self.store.put_tally(rebuilt[-1])
+        except StorageUnavailable:
+            log.warning("could not save rebuilt tallies; they are rebuilt again next time")
+        found.update((t.reminder_id, t) for t in rebuilt)
+        return {k: v for k, v in found.items() if v is not None}
 
     # Occurrences --------------------------------------------------------------------------------
     def open_occurrences(self, reminder: Reminder) -> list[Occurrence]:
@@ -318,9 +349,7 @@ class Regimen:
             next_due=first_stage_after(series["session_at"], self.now_ts()),
             series=series,
         )
-        with self.store.atomic():
-            self.store.put_account(replace(fresh, next_number=fresh.next_number + 1))
-            self.store.put_reminder(reminder)
+        self._add(fresh, reminder)
         return reminder
 
     def series_follow_up(self, reminder: Reminder) -> Occurrence:

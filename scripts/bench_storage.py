@@ -3,7 +3,8 @@
     .venv/bin/python -m scripts.bench_storage --users 1000 10000 100000
 
 For each population size: generate a synthetic population with a fixed seed straight into the files
-(snapshot, a year of history for a sample of accounts, optionally a journal to replay), then measure in
+(snapshot, a year of history for a sample of accounts, every reminder's tally as large as a year of
+history makes it, optionally a journal to replay), then measure in
 a fresh child process (so its memory figures are the store's alone): open/recovery time, RSS, durable
 write latency, read latency, due-index cost and checkpoint time. Then the same single-document update
 through plain tinydb.TinyDB with its default JSONStorage, for comparison.
@@ -33,7 +34,7 @@ import psutil
 from tinydb import TinyDB
 
 from storage.base import SCHEMA_VERSION
-from storage.memory_store import ACCOUNTS, HISTORY, IDENTITIES, OCCURRENCES, REMINDERS
+from storage.memory_store import ACCOUNTS, HISTORY, IDENTITIES, OCCURRENCES, REMINDERS, TALLIES
 from storage.records import (
     DONE,
     MISSED,
@@ -45,9 +46,11 @@ from storage.records import (
     IdentityRecord,
     Occurrence,
     Reminder,
+    Tally,
     occurrence_id,
     to_doc,
 )
+from storage.tally import fold, from_outcomes
 from storage.tinydb_store import (
     JOURNAL_CHECKPOINT_BYTES,
     META,
@@ -175,6 +178,26 @@ def year_of_history(seed: int, i: int) -> Iterator[Occurrence]:
             )
 
 
+def tally_templates(seed: int, accounts: int) -> list[list[Tally]]:
+    """The tallies of the first `accounts` people's year of history (at least one person's, files or not)."""
+    out = []
+    for i in range(max(1, accounts)):
+        history = list(year_of_history(seed, i))
+        out.append(
+            [
+                from_outcomes(r.id, r.account_id, [o for o in history if o.reminder_id == r.id], NOW)
+                for r in (make_reminder(seed, i, k) for k in range(3))
+            ]
+        )
+    return out
+
+
+def make_tally(seed: int, i: int, k: int, templates: list[list[Tally]]) -> Tally:
+    """Person i's own tally when they have history files; otherwise a copy of one that does (same size)."""
+    tally = templates[i % len(templates)][k]
+    return replace(tally, reminder_id=reminder_id(seed, i, k), account_id=account_id(seed, i))
+
+
 _ENC = json.JSONEncoder(separators=(",", ":")).encode
 
 
@@ -187,6 +210,7 @@ def generate(path: str, users: int, history_accounts: int, journal_mb: float, se
         for n in range(count):
             yield n + 1, to_doc(make(n))
 
+    templates = tally_templates(seed, min(history_accounts, users))
     meta = {"schema_version": SCHEMA_VERSION, "journal_generation": 1}
     tables: list[tuple[str, Iterable[tuple[str | int, Any]]]] = [
         (META, [(1, meta)]),
@@ -194,6 +218,7 @@ def generate(path: str, users: int, history_accounts: int, journal_mb: float, se
         (IDENTITIES, docs(lambda n: make_identity(seed, n), users)),
         (REMINDERS, docs(lambda n: make_reminder(seed, n // 3, n % 3), users * 3)),
         (OCCURRENCES, docs(lambda n: make_open_occurrence(seed, n), users)),
+        (TALLIES, docs(lambda n: make_tally(seed, n // 3, n % 3, templates), users * 3)),
     ]
     AtomicJSONStorage(path).write_tables(tables, durable=False)
     snapshot_s = time.perf_counter() - started
@@ -213,7 +238,7 @@ def generate(path: str, users: int, history_accounts: int, journal_mb: float, se
         limit = max(JOURNAL_CHECKPOINT_BYTES, os.path.getsize(path) // SNAPSHOT_TO_JOURNAL)
         journal_mb = limit / 2 / (1 << 20)
     if journal_mb > 0:
-        journal_bytes = _write_journal(path, users, int(journal_mb * (1 << 20)), seed)
+        journal_bytes = _write_journal(path, users, int(journal_mb * (1 << 20)), seed, templates)
     os.sync()  # so the measurement does not share the disk with our own writeback
     return {
         "gen_s": time.perf_counter() - started,
@@ -224,7 +249,13 @@ def generate(path: str, users: int, history_accounts: int, journal_mb: float, se
     }
 
 
-def _write_journal(path: str, users: int, limit: int, seed: int) -> int:
+def _folded(tally: Tally, due: float) -> Tally:
+    updated = fold(tally, due, DONE, due)
+    assert updated is not None, "the journal's outcomes are newer than the year of history"
+    return updated
+
+
+def _write_journal(path: str, users: int, limit: int, seed: int, templates: list[list[Tally]]) -> int:
     """Commits as the bot makes them (advance a reminder, resolve an occurrence) until `limit` bytes."""
     rng = random.Random(seed + 1)
     size = 0
@@ -256,6 +287,7 @@ def _write_journal(path: str, users: int, limit: int, seed: int) -> int:
                 [
                     [OCCURRENCES, occ.id, rem.account_id, None],
                     [HISTORY, occ.id, rem.account_id, to_doc(replace(occ, status=DONE))],
+                    [TALLIES, rem.id, rem.account_id, to_doc(_folded(make_tally(seed, i, 1, templates), due))],
                 ],
             ]
             for changes in commits:

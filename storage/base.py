@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from storage.records import Account, IdentityRecord, Occurrence, Outcome, Reminder
+from storage.records import Account, IdentityRecord, Occurrence, Outcome, Reminder, Tally
 
 SCHEMA_VERSION = 1
 
@@ -76,6 +76,14 @@ class Store(ABC):
 
     @abstractmethod
     def delete_reminder(self, reminder_id: str) -> None: ...
+
+    # Tallies (storage.tally) ------------------------------------------------------------------
+    @abstractmethod
+    def get_tally(self, reminder_id: str) -> Tally | None:
+        """The reminder's tally; None when unknown (to be rebuilt from its history and put)."""
+
+    @abstractmethod
+    def put_tally(self, tally: Tally) -> None: ...
 
     # Occurrences --------------------------------------------------------------------------------
     @abstractmethod

@@ -24,7 +24,9 @@ from storage.records import (
     Occurrence,
     Record,
     Reminder,
+    Tally,
 )
+from storage.tally import fold
 
 _V = TypeVar("_V")
 
@@ -33,7 +35,8 @@ IDENTITIES = "identities"
 REMINDERS = "reminders"
 OCCURRENCES = "occurrences"  # open ones
 HISTORY = "history"  # resolved ones
-TABLES = (ACCOUNTS, IDENTITIES, REMINDERS, OCCURRENCES, HISTORY)
+TALLIES = "tallies"  # per reminder: storage.tally
+TABLES = (ACCOUNTS, IDENTITIES, REMINDERS, OCCURRENCES, HISTORY, TALLIES)
 
 _REMINDER = 0
 _OCCURRENCE = 1
@@ -203,6 +206,17 @@ class MemoryStore(Store):
             existing = self.get_reminder(reminder_id)
             if existing is not None:
                 self._write(REMINDERS, reminder_id, None, existing.account_id)
+                if reminder_id in self._tables[TALLIES]:
+                    self._write(TALLIES, reminder_id, None, existing.account_id)
+
+    # Tallies ------------------------------------------------------------------------------------
+    def get_tally(self, reminder_id: str) -> Tally | None:
+        with self._lock:
+            record = self._tables[TALLIES].get(reminder_id)
+        return record if isinstance(record, Tally) else None
+
+    def put_tally(self, tally: Tally) -> None:
+        self._write(TALLIES, tally.reminder_id, tally, tally.account_id)
 
     # Occurrences --------------------------------------------------------------------------------
     def get_occurrence(self, account_id: str, occurrence_id: str) -> Occurrence | None:
@@ -233,6 +247,15 @@ class MemoryStore(Store):
                 if occurrence.id in self._tables[OCCURRENCES]:
                     self._write(OCCURRENCES, occurrence.id, None, occurrence.account_id)
                 self._write(HISTORY, occurrence.id, occurrence, occurrence.account_id)
+                self._fold_into_tally(occurrence)
+
+    def _fold_into_tally(self, occurrence: Occurrence) -> None:
+        tally = self.get_tally(occurrence.reminder_id)
+        if tally is None:
+            return  # unknown (an older database, or out of order before): rebuilt from history when read
+        updated = fold(tally, occurrence.due, occurrence.status, occurrence.updated_at)
+        if updated is not tally:
+            self._write(TALLIES, occurrence.reminder_id, updated, occurrence.account_id)
 
     # Scheduling ---------------------------------------------------------------------------------
     def next_due_at(self) -> float | None:
@@ -271,7 +294,7 @@ class MemoryStore(Store):
             for occurrence in self.open_occurrences_of(account_id):
                 self._write(OCCURRENCES, occurrence.id, None, account_id)
             for reminder in self.reminders_of(account_id):
-                self._write(REMINDERS, reminder.id, None, account_id)
+                self.delete_reminder(reminder.id)
             for identity in self.identities_of(account_id):
                 self._write(IDENTITIES, identity.key, None, account_id)
             if account_id in self._tables[ACCOUNTS]:

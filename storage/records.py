@@ -106,6 +106,22 @@ class Occurrence:
         return self.status in OPEN_STATUSES
 
 
+@dataclass(frozen=True, slots=True)
+class Tally:
+    """A running summary of one reminder's outcomes (storage.tally), so /progress never reads its history.
+
+    `recent` packs the counted outcomes of the last weeks into one string (compact, and a string is not
+    tracked by the garbage collector): see storage.tally.
+    """
+
+    reminder_id: str
+    account_id: str
+    through: float  # due time of the newest outcome folded in (0: none yet)
+    current: int  # streak: done in a row
+    best: int
+    recent: str = ""
+
+
 class Outcome(NamedTuple):
     """What progress needs of an occurrence: cheap to build for a year of history."""
 
@@ -118,8 +134,8 @@ def occurrence_id(reminder_id: str, due: float) -> str:
     return f"{reminder_id}@{int(due)}"
 
 
-Record = Account | IdentityRecord | Reminder | Occurrence
-R = TypeVar("R", Account, IdentityRecord, Reminder, Occurrence)
+Record = Account | IdentityRecord | Reminder | Occurrence | Tally
+R = TypeVar("R", Account, IdentityRecord, Reminder, Occurrence, Tally)
 
 
 def to_doc(record: Record) -> dict[str, Any]:

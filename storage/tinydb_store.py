@@ -60,7 +60,16 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from storage.base import SCHEMA_VERSION, StorageError, StorageLocked, StorageUnavailable
-from storage.memory_store import ACCOUNTS, HISTORY, IDENTITIES, OCCURRENCES, REMINDERS, Change, MemoryStore
+from storage.memory_store import (
+    ACCOUNTS,
+    HISTORY,
+    IDENTITIES,
+    OCCURRENCES,
+    REMINDERS,
+    TALLIES,
+    Change,
+    MemoryStore,
+)
 from storage.records import (
     Account,
     Delivery,
@@ -70,6 +79,7 @@ from storage.records import (
     R,
     Record,
     Reminder,
+    Tally,
     from_doc,
     to_doc,
 )
@@ -77,7 +87,7 @@ from storage.records import (
 log = logging.getLogger(__name__)
 
 META: Final = "_meta"
-SNAPSHOT_TABLES: Final = (ACCOUNTS, IDENTITIES, REMINDERS, OCCURRENCES)
+SNAPSHOT_TABLES: Final = (ACCOUNTS, IDENTITIES, REMINDERS, OCCURRENCES, TALLIES)
 # A checkpoint starts when the journal reaches max(JOURNAL_CHECKPOINT_BYTES, snapshot size / 8). A checkpoint
 # rewrites the whole snapshot, so this bounds that work to 8 bytes per journal byte, and replaying the
 # journal at start-up to ~1/8 of loading the snapshot (100k people: 176 MB snapshot, ~22 MB journal).
@@ -191,6 +201,7 @@ BUILDERS: dict[str, Callable[[Doc], Record]] = {
     REMINDERS: _reminder,
     OCCURRENCES: _occurrence,
     HISTORY: _occurrence,
+    TALLIES: _fast_builder(Tally),
 }
 
 
@@ -234,7 +245,9 @@ def _occurrence_from_row(row: _Row) -> Occurrence:
 
 
 def record_key(record: Record) -> str:
-    return record.key if isinstance(record, IdentityRecord) else record.id
+    if isinstance(record, IdentityRecord):
+        return record.key
+    return record.reminder_id if isinstance(record, Tally) else record.id
 
 
 # Files ------------------------------------------------------------------------------------------
@@ -404,6 +417,7 @@ _SHARED_FIELDS: dict[str, tuple[str, ...]] = {  # fields whose values repeat acr
     REMINDERS: ("account_id", "kind", "origin", "text"),
     OCCURRENCES: ("account_id", "text", "status"),
     HISTORY: ("account_id", "text", "status"),
+    TALLIES: ("account_id",),
 }
 
 

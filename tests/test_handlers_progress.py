@@ -4,11 +4,15 @@ import csv
 import io
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from bot.app import App
 from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.progress import item_progress, item_progress_from_tally
 from storage.memory_store import MemoryStore
+from storage.tally import from_outcomes
+from storage.tinydb_store import TinyDBStore
 from tests.fakes import RecordingPlatform
 
 USER = Identity("console", "pat")
@@ -94,3 +98,47 @@ async def test_the_chart_is_drawn_off_the_event_loop_and_at_most_every_ten_secon
     clock.advance(10)
     [third] = await say(app, "/progress")
     assert third.attachment is not None
+
+
+async def test_progress_text_after_a_restart_reads_no_history(tmp_path: Path) -> None:
+    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
+    path = str(tmp_path / "clearback.json")
+    app = App(TinyDBStore(path, freeze_gc=False), clock)
+    platform = RecordingPlatform()
+    app.hub.register(platform)
+    await say(app, "/remind cream every day at 21:30")
+    await run_days(app, clock, platform, ["done", "done", "skip", "none", "done", "done"])
+    [before] = await say(app, "/progress text")
+    app.store.close()
+    again = TinyDBStore(path, freeze_gc=False)
+    [after] = await say(App(again, clock), "/progress text")
+    assert after.text == before.text and "streak 2 (best 2)" in after.text
+    assert again.stats()["history_loaded_accounts"] == 0  # the year of history stayed on disk
+    again.close()
+
+
+async def test_an_answer_out_of_order_is_counted_after_one_rebuild_from_history(tmp_path: Path) -> None:
+    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
+    store = TinyDBStore(str(tmp_path / "clearback.json"), freeze_gc=False)
+    app = App(store, clock)
+    platform = RecordingPlatform()
+    app.hub.register(platform)
+    await say(app, "/remind cream every day at 21:30")
+    me = store.get_identity("console:pat")
+    assert me is not None
+    [reminder] = store.reminders_of(me.account_id)
+    await run_days(app, clock, platform, ["done", "none"])
+    await say(app, "/snooze 1 25h")  # the second evening's, until after the third's
+    await run_days(app, clock, platform, ["done", "done"])  # the third evening's, then the snoozed second's
+    assert store.get_tally(reminder.id) is None  # folded out of order: unknown until rebuilt
+    [reply] = await say(app, "/progress text")
+    assert "streak 3 (best 3)" in reply.text
+    tally = store.get_tally(reminder.id)
+    history = store.history_outcomes(reminder.account_id)
+    assert tally is not None and tally == from_outcomes(
+        reminder.id, reminder.account_id, history, clock.now().timestamp()
+    )
+    assert item_progress_from_tally(tally, [], clock.now().timestamp()) == item_progress(
+        reminder.id, history, clock.now().timestamp()
+    )
+    store.close()

@@ -99,6 +99,7 @@ def state_of(store: Store, account_ids: list[str], until: float = T0 + 10**8) ->
             "reminders": [to_doc(r) for r in store.reminders_of(aid)],
             "open": [to_doc(o) for o in store.open_occurrences_of(aid)],
             "history": [to_doc(o) for o in store.history_of(aid)],
+            "tallies": [to_doc(t) for t in map(store.get_tally, [r.id for r in store.reminders_of(aid)]) if t],
         }
     out["next_due_at"] = store.next_due_at()
     out["due"] = [

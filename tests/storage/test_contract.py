@@ -11,6 +11,7 @@ import pytest
 from storage.base import StorageUnavailable, Store
 from storage.memory_store import Change, MemoryStore
 from storage.records import CANCELLED, DONE, HELD, MISSED, RETRY, SENDING, SENT, SKIPPED, SNOOZED, Delivery, Outcome
+from storage.tally import empty, from_outcomes, recent_outcomes
 from storage.tinydb_store import TinyDBStore
 from tests.storage.helpers import T0, account, identity, occurrence, reminder, state_of
 
@@ -171,6 +172,49 @@ def test_stale_due_entries_never_show(store: Store) -> None:
     assert store.next_due_at() is None and store.due_items(T0 + 10**6, 10) == []
 
 
+# Tallies ------------------------------------------------------------------------------------------
+def test_outcomes_fold_into_the_tally_in_the_same_commit(store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+    rem = reminder()
+    store.put_reminder(rem)
+    store.put_tally(empty(rem.id, rem.account_id))
+    day = 86400
+    calls = _count_persists(store, monkeypatch)
+    for i, status in enumerate([DONE, DONE, SKIPPED, CANCELLED, MISSED, DONE]):
+        store.put_occurrence(occurrence(rem, due=T0 + i * day))  # shown
+        store.put_occurrence(replace(occurrence(rem, due=T0 + i * day), status=status))  # answered
+    history = store.history_outcomes(rem.account_id)
+    assert store.get_tally(rem.id) == from_outcomes(rem.id, rem.account_id, history, T0 + 5 * day)
+    tally = store.get_tally(rem.id)
+    assert tally is not None and (tally.current, tally.best) == (1, 2)
+    assert [status for _, status in recent_outcomes(tally)] == [DONE, DONE, SKIPPED, MISSED, DONE]
+    answered = calls[1]  # the history row and its tally are one commit: a crash can't split them
+    assert [c.table for c in answered] == ["occurrences", "history", "tallies"]
+    assert "tallies" not in [c.table for c in calls[7]]  # a cancelled one counts for nothing
+
+
+def test_an_outcome_out_of_order_drops_the_tally(store: Store) -> None:
+    rem = reminder()
+    store.put_reminder(rem)
+    store.put_tally(empty(rem.id, rem.account_id))
+    store.put_occurrence(occurrence(rem, due=T0, status=SNOOZED, fire_at=T0 + 7200))
+    store.put_occurrence(occurrence(rem, due=T0 + 3600, status=DONE))
+    store.put_occurrence(occurrence(rem, due=T0 + 3600, status=DONE))  # the same outcome again: no change
+    assert store.get_tally(rem.id) is not None
+    store.put_occurrence(occurrence(rem, due=T0, status=DONE))  # the snoozed one, answered after the later one
+    assert store.get_tally(rem.id) is None  # unknown: rebuilt from history when next read
+
+
+def test_tallies_go_with_their_reminder_and_account(store: Store) -> None:
+    for number in (1, 2):
+        store.put_reminder(reminder(number=number))
+        store.put_tally(empty(reminder(number=number).id, "acct1"))
+    store.delete_reminder(reminder(number=1).id)
+    assert store.get_tally(reminder(number=1).id) is None
+    assert store.get_tally(reminder(number=2).id) == empty(reminder(number=2).id, "acct1")
+    store.delete_account("acct1")
+    assert store.get_tally(reminder(number=2).id) is None
+
+
 # Transactions -------------------------------------------------------------------------------------
 def _count_persists(store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> list[list[Change]]:
     calls: list[list[Change]] = []
@@ -191,6 +235,7 @@ def test_nested_atomic_commits_once(store: MemoryStore, monkeypatch: pytest.Monk
         store.put_account(account())
         with store.atomic():
             store.put_reminder(rem)
+            store.put_tally(empty(rem.id, rem.account_id))
             store.put_occurrence(occurrence(rem))
             assert store.reminders_of("acct1") == [rem]  # reads its own writes
         store.put_occurrence(replace(occurrence(rem), status=DONE))
@@ -199,9 +244,11 @@ def test_nested_atomic_commits_once(store: MemoryStore, monkeypatch: pytest.Monk
     assert [(c.table, c.key) for c in calls[0]] == [
         ("accounts", "acct1"),
         ("reminders", rem.id),
+        ("tallies", rem.id),
         ("occurrences", occurrence(rem).id),
         ("occurrences", occurrence(rem).id),
         ("history", occurrence(rem).id),
+        ("tallies", rem.id),  # the outcome folded in, in the same commit
     ]
 
 
@@ -266,7 +313,7 @@ def test_delete_account_removes_everything(store: Store) -> None:
     store.put_occurrence(occurrence(other, status=DONE))
     store.delete_account("acct1")
     gone = state_of(store, ["acct1"])["acct1"]
-    assert gone == {"account": None, "identities": [], "reminders": [], "open": [], "history": []}
+    assert gone == {"account": None, "identities": [], "reminders": [], "open": [], "history": [], "tallies": []}
     assert store.get_identity("telegram:100") is None
     assert store.get_occurrence("acct1", occurrence(reminder(), due=T0 - 86400).id) is None
     assert [i.reminder.id if i.reminder else None for i in store.due_items(T0 + 10**6, 10)] == [other.id]

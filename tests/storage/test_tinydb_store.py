@@ -28,6 +28,7 @@ from storage.base import SCHEMA_VERSION, StorageError, StorageLocked, StorageUna
 from storage.factory import open_store
 from storage.memory_store import MemoryStore
 from storage.records import DONE, MISSED, RETRY, SENT, SKIPPED, SNOOZED, Delivery, Occurrence, Record, from_doc, to_doc
+from storage.tally import empty
 from storage.tinydb_store import (
     BUILDERS,
     AtomicJSONStorage,
@@ -292,7 +293,7 @@ def test_files_are_plain_tinydb_json_with_private_modes(opened: Opener, db_path:
     history = [to_doc(o) for o in store.history_of("acct0")]
     store.close()
     with TinyDB(db_path, access_mode="r") as db:
-        assert set(db.tables()) == {"_meta", "accounts", "identities", "reminders", "occurrences"}
+        assert set(db.tables()) == {"_meta", "accounts", "identities", "reminders", "occurrences", "tallies"}
         meta = db.table("_meta").all()
         assert meta == [{"schema_version": SCHEMA_VERSION, "journal_generation": 2}]
         assert sorted(db.table("reminders").all(), key=lambda d: d["id"]) == sorted(reminders, key=lambda d: d["id"])
@@ -497,6 +498,8 @@ def test_random_operations_match_memory_store(opened: Opener) -> None:
     def step(store: MemoryStore, choice: int, aid: str, number: int, due: float, status: str) -> None:
         rem = reminder(aid, number, next_due=due)
         if choice == 0:
+            if store.get_reminder(rem.id) is None:
+                store.put_tally(empty(rem.id, aid))
             store.put_reminder(rem)
         elif choice == 1:
             store.put_occurrence(occurrence(rem, due=due, status=status, fire_at=due + 30))

@@ -1,0 +1,88 @@
+"""Each reminder's running tally of outcomes: the streak and the last weeks' outcomes, kept in the hot store.
+
+/progress reads a tally instead of a year of history from disk (a file of ~170 KB per person). The store
+folds every resolved occurrence into its reminder's tally in the same transaction, so the two never disagree.
+
+The streak rule lives here, once (bot/progress.py explains it to people): consecutive Done in due order;
+a Skip neither breaks nor extends it; a Miss breaks it; anything else (undeliverable, unconfirmed, cancelled,
+paused) is neutral. Only Done, Skip and Miss are "counted" and kept in `recent`.
+
+A tally can only grow in due order. An outcome older than the tally's newest (a snoozed reminder answered
+after a later one) cannot be folded in: the tally is dropped, and the next /progress rebuilds it from history
+once. Times are compared to the second (an occurrence's id is its reminder and its due second).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Final
+
+from storage.records import DONE, MISSED, SKIPPED, Occurrence, Outcome, Tally
+
+DAY: Final = 86400
+WINDOW: Final = 28 * DAY  # the longest adherence window /progress shows; older outcomes leave `recent`
+LETTERS: Final = {DONE: "D", SKIPPED: "S", MISSED: "M"}
+_STATUS_OF: Final = {letter: status for status, letter in LETTERS.items()}
+_DIGITS: Final = "0123456789abcdefghijklmnopqrstuvwxyz"
+# `recent` is "<letter><due second in base 36>" repeated, oldest first: "Dtxh1c0Mtxip40" (7 bytes an outcome).
+_ENTRY: Final = re.compile(r"([DSM])([0-9a-z]+)")
+
+
+def empty(reminder_id: str, account_id: str) -> Tally:
+    return Tally(reminder_id=reminder_id, account_id=account_id, through=0.0, current=0, best=0)
+
+
+def recent_outcomes(tally: Tally) -> list[tuple[int, str]]:
+    """(due second, status) of the counted outcomes kept in `recent`, oldest first."""
+    return [(int(digits, 36), _STATUS_OF[letter]) for letter, digits in _ENTRY.findall(tally.recent)]
+
+
+def fold(tally: Tally, due: float, status: str, at: float) -> Tally | None:
+    """The tally with one more resolved outcome (resolved at `at`), or None when it cannot be folded in order.
+
+    Writing the same outcome again (a record re-saved with new delivery details) leaves the tally as it is.
+    """
+    letter = LETTERS.get(status)
+    if due > tally.through:
+        return tally if letter is None else _append(tally, due, letter, at)
+    second = int(due)
+    kept = next((s for d, s in recent_outcomes(tally) if d == second), None)
+    if kept == status or (kept is None and letter is None):
+        return tally  # the same outcome again, or a neutral one that never counted
+    return None
+
+
+def from_outcomes(reminder_id: str, account_id: str, outcomes: Iterable[Outcome | Occurrence], at: float) -> Tally:
+    """The tally of a reminder's whole history (its resolved outcomes, any order), as of `at`."""
+    tally = empty(reminder_id, account_id)
+    for outcome in sorted(outcomes, key=lambda o: o.due):
+        letter = LETTERS.get(outcome.status)
+        if letter is not None:
+            tally = _append(tally, outcome.due, letter, at)
+    return tally
+
+
+def _append(tally: Tally, due: float, letter: str, at: float) -> Tally:
+    current, best = tally.current, tally.best
+    if letter == "D":
+        current += 1
+        best = max(best, current)
+    elif letter == "M":
+        current = 0
+    recent = tally.recent + letter + _base36(int(due))
+    oldest = at - WINDOW
+    first = _ENTRY.match(recent)
+    if first is not None and int(first.group(2), 36) < oldest:  # only when something has aged out
+        recent = "".join(mark + digits for mark, digits in _ENTRY.findall(recent) if int(digits, 36) >= oldest)
+    return Tally(tally.reminder_id, tally.account_id, max(tally.through, due), current, best, recent)
+
+
+def _base36(number: int) -> str:
+    if number <= 0:
+        return "0"
+    digits = []
+    while number:
+        number, rest = divmod(number, 36)
+        digits.append(_DIGITS[rest])
+    return "".join(reversed(digits))

@@ -85,6 +85,8 @@ async def test_link_full_histories_keeps_everything_renumbers_and_offers_the_oth
     assert [(r.number, r.text) for r in reminders] == [(1, "exfoliate"), (2, "cream"), (3, "stretch")]
     history = world.app.store.history_of(account_id)
     assert [(o.id, o.status, o.number) for o in history] == [(discord_history[0].id, DONE, 3)]
+    moved = world.app.store.get_tally(reminders[2].id)  # the streak came along, under the kept account
+    assert moved is not None and (moved.account_id, moved.current, moved.best) == (account_id, 1, 1)
     [listing] = await world.say(DC, "/reminders")
     assert "3. stretch" in listing.text and "Europe/Berlin" in listing.text
     [switched] = await world.say(DC, button="cmd:/timezone~America/New_York")

@@ -226,15 +226,13 @@ class Regimen:
         missing = [r.id for r in reminders if found[r.id] is None]
         if not missing:
             return {k: v for k, v in found.items() if v is not None}
-        rebuilt: list[Tally] = []
+        history, now = self.store.history_outcomes(account_id), self.now_ts()
+        rebuilt = [from_outcomes(rid, account_id, [o for o in history if o.reminder_id == rid], now) for rid in missing]
         try:
-            with self.store.atomic():  # history read and tallies written with no change in between
-                history = self.store.history_outcomes(account_id)
-                for reminder_id in missing:
-                    mine = [o for o in history if o.reminder_id == reminder_id]
-                    rebuilt.append(from_outcomes(reminder_id, account_id, mine, self.now_ts()))
-                    self.store.put_tally(rebuilt[-1])
-        except StorageUnavailable:
+            with self.store.atomic():
+                for tally in rebuilt:
+                    self.store.put_tally(tally)
+        except StorageUnavailable:  # the figures are right anyway; saving them only spares the next read
             log.warning("could not save rebuilt tallies; they are rebuilt again next time")
         found.update((t.reminder_id, t) for t in rebuilt)
         return {k: v for k, v in found.items() if v is not None}

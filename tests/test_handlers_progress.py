@@ -6,11 +6,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
 from bot.app import App
 from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.progress import item_progress, item_progress_from_tally
-from storage.memory_store import MemoryStore
+from storage.base import StorageUnavailable
+from storage.memory_store import Change, MemoryStore
 from storage.tally import from_outcomes
 from storage.tinydb_store import TinyDBStore
 from tests.fakes import RecordingPlatform
@@ -142,3 +145,27 @@ async def test_an_answer_out_of_order_is_counted_after_one_rebuild_from_history(
         reminder.id, history, clock.now().timestamp()
     )
     store.close()
+
+
+async def test_a_tally_rebuilt_while_the_disk_is_full_still_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
+    store = MemoryStore()
+    app = App(store, clock)
+    platform = RecordingPlatform()
+    app.hub.register(platform)
+    await say(app, "/remind cream every day at 21:30")
+    await run_days(app, clock, platform, ["done", "done", "none", "done"])
+    [reminder] = store.reminders_of(store.get_identity("console:pat").account_id)  # type: ignore[union-attr]
+    kept = store.get_tally(reminder.id)
+    with store.atomic():  # as an older database has it: no tally yet
+        store._write("tallies", reminder.id, None, reminder.account_id)
+
+    def disk_full(changes: list[Change]) -> None:
+        raise StorageUnavailable("no space left on device")
+
+    monkeypatch.setattr(store, "_persist", disk_full)
+    [reply] = await say(app, "/progress text")
+    assert "streak 1 (best 2)" in reply.text and store.get_tally(reminder.id) is None
+    monkeypatch.undo()
+    await say(app, "/progress text")
+    assert store.get_tally(reminder.id) == kept  # rebuilt from history: the same as the one kept all along

@@ -14,10 +14,12 @@ Addresses: in a DM, `Address.chat_id` is the *user* id (as on Telegram, where a 
 user's id), which is also what `send()` expects for reminders; in a server channel it is the channel id.
 
 Rate limits: discord.py keeps per-route buckets, waits out 429s of up to 30 s by itself and holds every
-request while a global 429 lasts. On top of that, every REST request this adapter makes outside
-interaction replies (opening DMs, sending, editing) goes through a pacer at 45 requests/s, below Discord's
-global 50/s (interaction responses and follow-ups do not count against the global limit). A 429 asking
-for more than 30 s surfaces as `RetryLater`.
+request while a global 429 lasts. On top of that, the REST requests this adapter makes outside
+interaction replies (opening DMs, sending, editing) are spaced at 48 requests/s, and every request made
+with the bot token (also discord.py's own: log-in, command sync, retries) passes an arrival window just
+before it leaves, which keeps what Discord receives within its global limit of 50 in any second however
+the requests bunch on the way. Interaction responses and follow-ups do not count against the global limit
+and pass freely. A 429 asking for more than 30 s surfaces as `RetryLater`.
 """
 
 from __future__ import annotations
@@ -57,7 +59,7 @@ from bot.delivery import (
     TransientDeliveryError,
 )
 from bot.models import DISCORD, Address, Attachment, Identity, IncomingMessage, Reply
-from bot.ratelimit import Pacer, RateLimits
+from bot.ratelimit import ArrivalWindow, Pacer, RateLimits
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +75,8 @@ DM_CLOSED = (
 SENT_BY_DM = "I've sent you a direct message."
 ACKNOWLEDGED = "Done."
 
-REQUESTS_PER_SECOND = 45.0  # below Discord's global limit of 50 requests/s
+GLOBAL_LIMIT = 50  # Discord's global limit: requests a bot may make in any second
+REQUESTS_PER_SECOND = 48.0  # spacing a little below it, so the arrival window seldom holds a request back
 MAX_RATELIMIT_WAIT = 30.0  # 429s asking for longer become RetryLater (discord.py's minimum is 30)
 AUTOCOMPLETE_TIMEOUT = 2.5  # Discord drops autocomplete answers after 3 s
 DEFER_AFTER = 2.0  # interactions must be acknowledged within 3 s; slower handlers get a deferral
@@ -124,8 +127,16 @@ class PayloadButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], 
 class ClearBackClient(discord.Client):
     """discord.Client with its CommandTree, delegating events to the adapter."""
 
-    def __init__(self, adapter: DiscordAdapter, *, intents: discord.Intents, guild_ready_timeout: float) -> None:
+    def __init__(
+        self,
+        adapter: DiscordAdapter,
+        *,
+        intents: discord.Intents,
+        guild_ready_timeout: float,
+        http_trace: aiohttp.TraceConfig,
+    ) -> None:
         super().__init__(
+            http_trace=http_trace,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
@@ -167,6 +178,7 @@ class DiscordAdapter:
         defer_after: float = DEFER_AFTER,
         requests_per_second: float = REQUESTS_PER_SECOND,
         request_pacer: Pacer | None = None,
+        request_window: ArrivalWindow | None = None,
     ) -> None:
         names = [spec.name for spec in commands]
         if len(set(names)) != len(names):
@@ -182,6 +194,7 @@ class DiscordAdapter:
         self._guild_ready_timeout = guild_ready_timeout
         self._defer_after = defer_after
         self._pacer = request_pacer or Pacer(RateLimits(per_second=requests_per_second, per_chat_interval=0.0))
+        self._window = request_window or ArrivalWindow(GLOBAL_LIMIT)
         self._client: ClearBackClient | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -207,7 +220,12 @@ class DiscordAdapter:
         library_log = logging.getLogger("discord")
         if library_log.getEffectiveLevel() < logging.INFO:
             library_log.setLevel(logging.INFO)
-        client = ClearBackClient(self, intents=self._intents, guild_ready_timeout=self._guild_ready_timeout)
+        client = ClearBackClient(
+            self,
+            intents=self._intents,
+            guild_ready_timeout=self._guild_ready_timeout,
+            http_trace=global_limit_trace(self._window),
+        )
         for spec in self.commands:
             client.tree.add_command(self._make_command(spec))
         client.add_dynamic_items(PayloadButton)
@@ -420,7 +438,8 @@ class DiscordAdapter:
         except Exception as exc:
             logger.exception("Discord DM message failed (%s)", type(exc).__name__)
             try:
-                await message.channel.send(APOLOGY)
+                async with self._paced():
+                    await message.channel.send(APOLOGY)
             except Exception as inner:
                 logger.warning("Discord: could not apologise in a DM (%s)", type(inner).__name__)
 
@@ -580,10 +599,10 @@ class DiscordAdapter:
             view = self._view(reply, owner) if len(chunks) == 1 else None
             files = [_file(reply.attachment)] if reply.attachment is not None and len(chunks) == 1 else []
             message = channel.get_partial_message(int(message_ref))
-            await self._pacer.wait(DISCORD)
-            await message.edit(
-                content=chunks[0], view=view, attachments=files, allowed_mentions=discord.AllowedMentions.none()
-            )
+            async with self._paced():
+                await message.edit(
+                    content=chunks[0], view=view, attachments=files, allowed_mentions=discord.AllowedMentions.none()
+                )
             if len(chunks) > 1:
                 rest = "\n".join(chunks[1:])  # already escaped: send as-is, re-split
                 await self._send_chunks(channel, split_text(rest), self._view(reply, owner), reply.attachment)
@@ -604,13 +623,13 @@ class DiscordAdapter:
         message_id: str | None = None
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
-            await self._pacer.wait(DISCORD)
-            message = await channel.send(
-                chunk or None,
-                view=view if last and view is not None else MISSING,
-                file=_file(attachment) if last and attachment is not None else MISSING,
-                allowed_mentions=discord.AllowedMentions.none(),
-            )
+            async with self._paced():
+                message = await channel.send(
+                    chunk or None,
+                    view=view if last and view is not None else MISSING,
+                    file=_file(attachment) if last and attachment is not None else MISSING,
+                    allowed_mentions=discord.AllowedMentions.none(),
+                )
             message_id = str(message.id)
         return message_id
 
@@ -632,8 +651,8 @@ class DiscordAdapter:
         if guild_id is not None:
             return client.get_partial_messageable(chat_id, guild_id=guild_id), None
         try:
-            await self._pacer.wait(DISCORD)
-            dm = await client.create_dm(discord.Object(id=chat_id))
+            async with self._paced():
+                dm = await client.create_dm(discord.Object(id=chat_id))
         except discord.HTTPException as exc:
             if exc.status in (400, 404) and exc.code in (INVALID_RECIPIENT, UNKNOWN_USER):
                 # Not a user: a server channel the adapter has not seen since it started.
@@ -641,6 +660,12 @@ class DiscordAdapter:
             raise
         self._remember(self._dm_channels, chat_id, dm)
         return dm, str(chat_id)
+
+    @contextlib.asynccontextmanager
+    async def _paced(self) -> AsyncIterator[None]:
+        """One REST request, spaced by the pacer (the arrival window is passed in the HTTP session)."""
+        await self._pacer.wait(DISCORD)
+        yield
 
     @contextlib.asynccontextmanager
     async def _delivery_errors(self, action: str) -> AsyncIterator[None]:
@@ -689,6 +714,33 @@ class DiscordAdapter:
         cache.move_to_end(key)
         while len(cache) > _MAX_REMEMBERED_CHANNELS:
             cache.popitem(last=False)
+
+
+def global_limit_trace(window: ArrivalWindow) -> aiohttp.TraceConfig:
+    """aiohttp hooks that hold each request made with the bot token in `window` until it may leave, and
+    count it until its answer is back; interaction responses and follow-ups (token in the URL) are exempt.
+
+    In the HTTP session rather than around the adapter's calls, so that every such request counts: discord.py's
+    log-in and command sync, its retries after a 429 or 5xx, and the moment of leaving is the real one.
+    """
+
+    async def start(session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams) -> None:
+        path = params.url.path
+        exempt = "/interactions/" in path or "/webhooks/" in path
+        if params.headers.get("Authorization", "").startswith("Bot ") and not exempt:
+            await window.enter()  # cancelled while waiting: not counted, and aiohttp sends no end signal
+            context.counted = True
+
+    async def end(session: aiohttp.ClientSession, context: Any, params: object) -> None:
+        if getattr(context, "counted", False):
+            context.counted = False
+            window.leave()
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_start.append(start)
+    trace.on_request_end.append(end)
+    trace.on_request_exception.append(end)
+    return trace
 
 
 def _file(attachment: Attachment) -> discord.File:

@@ -18,7 +18,6 @@ import time
 import traceback
 import warnings
 from bisect import bisect_right, insort
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -56,6 +55,7 @@ from bot.delivery import (
     TransientDeliveryError,
 )
 from bot.models import TELEGRAM, Address, IncomingMessage, Reply
+from bot.ratelimit import ArrivalWindow
 
 logger = logging.getLogger(__name__)
 
@@ -101,11 +101,13 @@ class WebhookConfig:
 class FloodLimits:
     """Telegram's documented limits are ~30 messages/s overall, 1/s per chat, 20/min per group.
 
-    The overall default stays a little under 30/s: the limiter spaces requests when they leave, and
-    network jitter can bunch them up again on the way to Telegram.
+    Messages leave spaced at `overall_per_second`; on top of that, no more than `overall_limit` can reach
+    Telegram within any second however the network bunches them (bot.ratelimit.ArrivalWindow). The
+    spacing stays a little under the limit so that the window rarely has to hold a message back.
     """
 
-    overall_per_second: float = 27.5
+    overall_per_second: float = 29.0
+    overall_limit: int = 30
     private_interval: float = 1.0
     group_interval: float = 3.0
 
@@ -189,24 +191,30 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 
 
 class FloodLimiter(BaseRateLimiter[None]):
-    """Paces message-producing requests: at most `overall_per_second` overall, one per chat interval.
+    """Paces message-producing requests: `overall_per_second` overall, one per chat interval.
 
     Each request reserves a slot synchronously (no await between looking and reserving, so concurrent
     callers in one event loop never collide), then sleeps until its slot. Slots are planned ahead, so
-    after an event-loop stall several requests could wake at once: before going, each also checks the
-    real send times of the last second (overall and for its chat). A RetryAfter from Telegram blocks
-    that chat for the given time and is re-raised: the adapter decides whether to retry.
+    after an event-loop stall several requests could wake at once: before going, each also checks its
+    chat's real last send time, and passes the arrival window, which keeps what Telegram receives within
+    `overall_limit` a second however the requests bunch. A RetryAfter from Telegram blocks that chat for
+    the given time and is re-raised: the adapter decides whether to retry.
     Other requests (answerCallbackQuery, getMe, ...) pass straight through.
     """
 
-    def __init__(self, limits: FloodLimits | None = None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        limits: FloodLimits | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._limits = limits or FloodLimits()
         self._clock = clock
+        self._sleep = sleep
         self._gap = 1.0 / self._limits.overall_per_second if self._limits.overall_per_second > 0 else 0.0
         self._reserved: list[float] = []  # sorted slot times, global
         self._chat_next: dict[str, float] = {}  # earliest next slot per chat
-        self._max_per_second = max(1, int(self._limits.overall_per_second)) if self._gap else 0
-        self._sent: deque[float] = deque()  # real send times within the last second
+        self._window = ArrivalWindow(self._limits.overall_limit, 1.0, clock, sleep)
         self._chat_sent: dict[str, float] = {}  # real last send time per chat
 
     async def initialize(self) -> None:
@@ -247,31 +255,27 @@ class FloodLimiter(BaseRateLimiter[None]):
                 del self._chat_next[key]
                 self._chat_sent.pop(key, None)
 
-    def _stall_wait(self, chat_key: str, now: float) -> float:
-        """How much longer to wait, judged by the real send times (0 when it may go now)."""
-        while self._sent and self._sent[0] <= now - 1.0:
-            self._sent.popleft()
-        wait = 0.0
-        last = self._chat_sent.get(chat_key)
-        if last is not None:
-            wait = last + self._chat_interval(chat_key) - now
-        if self._max_per_second and len(self._sent) >= self._max_per_second:
-            wait = max(wait, self._sent[0] + 1.0 - now)
-        return wait
-
-    async def acquire(self, chat_key: str) -> None:
-        """Wait until a message to `chat_key` may be sent, and count it as sent."""
+    @contextlib.asynccontextmanager
+    async def sending(self, chat_key: str) -> AsyncIterator[None]:
+        """Wait until a message to `chat_key` may go, and count it as on its way until the block ends."""
         delay = self.reserve(chat_key) - self._clock()
         if delay > 0:
-            await asyncio.sleep(delay)
-        while True:
-            wait = self._stall_wait(chat_key, self._clock())
-            if wait <= 0:
+            await self._sleep(delay)
+        while True:  # both checks, then counting it as sent, without an await in between
+            last = self._chat_sent.get(chat_key)
+            chat_wait = 0.0 if last is None else last + self._chat_interval(chat_key) - self._clock()
+            if chat_wait > 0:
+                await self._sleep(chat_wait)
+                continue
+            window_wait = self._window.try_enter()
+            if window_wait == 0.0:
                 break
-            await asyncio.sleep(wait)
-        now = self._clock()
-        self._sent.append(now)
-        self._chat_sent[chat_key] = now
+            await self._window.pause(window_wait)
+        self._chat_sent[chat_key] = self._clock()
+        try:
+            yield
+        finally:
+            self._window.leave()
 
     async def process_request(
         self,
@@ -286,12 +290,12 @@ class FloodLimiter(BaseRateLimiter[None]):
         if endpoint not in PACED_METHODS or chat_id is None:
             return await callback(*args, **kwargs)
         chat_key = str(chat_id)
-        await self.acquire(chat_key)
-        try:
-            return await callback(*args, **kwargs)
-        except RetryAfter as exc:
-            self.block(chat_key, retry_after_seconds(exc))
-            raise
+        async with self.sending(chat_key):
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter as exc:
+                self.block(chat_key, retry_after_seconds(exc))
+                raise
 
 
 # --------------------------------------------------------------------------------------------------

@@ -6,6 +6,11 @@ heartbeats, dispatches). Payloads follow Discord's JSON. Every request is record
 requests with `wait_for` (event-driven, no sleeping) and inject failures with `fail`.
 
 `install(monkeypatch)` points discord.py's REST base and default gateway at the fake.
+
+`global_limit=50` enforces Discord's global rate limit: a bot request arriving when `global_limit` requests
+were already served within the last `global_window` seconds (a sliding window, the strictest reading of
+"50 a second") is refused like Discord does, with 429, `"global": true` and the `retry_after` until the
+window has room. Interaction callbacks and follow-ups are exempt, as on Discord.
 """
 
 from __future__ import annotations
@@ -13,8 +18,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import math
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -78,9 +85,20 @@ def now_iso() -> str:
 
 
 class FakeDiscord:
-    def __init__(self, token: str = "fake-bot-token-0123456789abcdef") -> None:
+    def __init__(
+        self,
+        token: str = "fake-bot-token-0123456789abcdef",
+        *,
+        global_limit: int | None = None,
+        global_window: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._severed: list[list[Any]] = []
         self.token = token
+        self.global_limit = global_limit
+        self.global_window = global_window
+        self.clock = clock  # when requests arrive; tests may pass a manual clock
+        self._served: deque[float] = deque()  # arrival times of bot requests within the global window
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self.app_id = self.snowflake()
         self.bot_user: Json = {
@@ -100,6 +118,7 @@ class FakeDiscord:
         self.messages: dict[int, Json] = {}
         self.users: dict[int, Json] = {}
         self.dm_channels: dict[int, Json] = {}  # user id -> DM channel
+        self._dm_users: dict[str, int] = {}  # DM channel id -> user id
         self.closed_dms: set[int] = set()
         self.commands: dict[str, list[Json]] = {}  # "global" or guild id -> registered commands
         self._interactions: dict[str, Json] = {}  # token -> interaction bookkeeping
@@ -144,8 +163,9 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ entities
 
-    def user(self, name: str = "alex") -> Json:
-        user_id = self.snowflake()
+    def user(self, name: str = "alex", user_id: int | None = None) -> Json:
+        if user_id is None:
+            user_id = self.snowflake()
         data: Json = {
             "id": str(user_id),
             "username": name,
@@ -167,6 +187,7 @@ class FakeDiscord:
                 "flags": 0,
                 "recipients": [user],
             }
+            self._dm_users[self.dm_channels[user_id]["id"]] = user_id
         return self.dm_channels[user_id]
 
     def guild_channel(self, guild_id: int, name: str = "general") -> Json:
@@ -354,11 +375,14 @@ class FakeDiscord:
         """The number of calls so far; pass to wait_for(since=...) to ignore earlier ones."""
         return len(self.calls)
 
-    async def wait_for(self, method: str, pattern: str, *, since: int = 0, within: float = 5.0) -> Call:
-        """The first call at or after index `since` matching method and path regex (waits if needed)."""
+    async def wait_for(
+        self, method: str, pattern: str, *, since: int = 0, within: float = 5.0, status: int | None = None
+    ) -> Call:
+        """The first call at or after index `since` matching method and path regex (and the status the fake
+        answered, if given); waits if needed."""
 
         def predicate(call: Call) -> bool:
-            return call.matches(method, pattern)
+            return call.matches(method, pattern) and (status is None or call.status == status)
 
         for call in self.calls[since:]:
             if predicate(call):
@@ -429,7 +453,11 @@ class FakeDiscord:
                     files.append((value.filename, value.file.read()))
         request[BODY] = body
         request[FILES] = files
-        call = Call(request.method, path, body, files, request.headers.get("Authorization"))
+        call = Call(request.method, path, body, files, request.headers.get("Authorization"), at=self.clock())
+        limited = self._global_limited(call)
+        if limited is not None:
+            self._record(call)
+            return limited
         for failure in self._failures:
             if failure.times > 0 and call.matches(failure.method, failure.pattern):
                 failure.times -= 1
@@ -451,6 +479,28 @@ class FakeDiscord:
                 assert request.transport is not None
                 request.transport.abort()  # done on our side; the client never hears back
         return response
+
+    def _global_limited(self, call: Call) -> web.Response | None:
+        """Discord's global limit: the 429 it answers when a bot exceeds it, or None to serve the request."""
+        if self.global_limit is None or call.path.startswith(("/interactions/", "/webhooks/")):
+            return None
+        while self._served and self._served[0] <= call.at - self.global_window:
+            self._served.popleft()
+        if len(self._served) < self.global_limit:
+            self._served.append(call.at)
+            return None
+        call.status = 429
+        retry_after = max(0.001, math.ceil((self._served[0] + self.global_window - call.at) * 1000) / 1000)
+        return _json(
+            {"message": "You are being rate limited.", "retry_after": retry_after, "global": True},
+            status=429,
+            headers={
+                "Via": "1.1 google",  # discord.py takes a 429 without it for a Cloudflare ban
+                "Retry-After": str(math.ceil(retry_after)),
+                "X-RateLimit-Global": "true",
+                "X-RateLimit-Scope": "global",
+            },
+        )
 
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = request.path[len(API_PREFIX) :]
@@ -514,7 +564,7 @@ class FakeDiscord:
         return _json(self.dm_channel(user))
 
     def _create_message(self, body: Any, files: list[tuple[str, bytes]], channel_id: str) -> web.Response:
-        dm_user = next((uid for uid, c in self.dm_channels.items() if c["id"] == channel_id), None)
+        dm_user = self._dm_users.get(channel_id)
         if dm_user is not None and dm_user in self.closed_dms:
             return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
         message = self.message(

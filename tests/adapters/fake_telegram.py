@@ -8,9 +8,9 @@ call, lets a test inject user messages and button presses, and has fault switche
 * `blocked` chats answer 403 "Forbidden: bot was blocked by the user"; private chats of users who
   never wrote to the bot answer 403 "Forbidden: bot can't initiate conversation with a user";
 * `flood(...)`: the next requests answer 429 with parameters.retry_after;
-* `enforce_limits = True`: 1 message/s per chat and 30/s overall (with `tolerance` for the jitter
-  between a request leaving the client and arriving here), violations answer 429 and are recorded
-  in `violations`;
+* `enforce_limits = True`: at most 30 messages within any second (a sliding window: the strictest
+  reading of "30 a second") and 1 message/s per chat (with `tolerance` for the jitter between a request
+  leaving the client and arriving here); violations answer 429 and are recorded in `violations`;
 * `fail(...)`: the next requests answer 5xx; `drop(...)`: the next requests get their connection
   closed without any response.
 
@@ -180,8 +180,10 @@ class FakeTelegram:
     enforce_limits: bool = False
     per_chat_interval: float = 1.0
     overall_per_second: int = 30
+    overall_window: float = 1.0
     tolerance: float = 0.05
     violations: list[str] = field(default_factory=list)
+    clock: Callable[[], float] = time.monotonic  # when requests arrive; tests may pass a manual clock
 
     def __post_init__(self) -> None:
         self._users: dict[int, dict[str, Any]] = {}
@@ -435,7 +437,7 @@ class FakeTelegram:
         if request.match_info["token"] != self.token:
             return _error(401, "Unauthorized")
         params, files = await _read_params(request)
-        call = Call(method, params, files, time.monotonic())
+        call = Call(method, params, files, self.clock())
         fault = self._take_fault(method)
         if method != "getUpdates" or fault is not None:  # polls are recorded only when they fail
             self.calls.append(call)
@@ -520,12 +522,12 @@ class FakeTelegram:
     def _check_limits(self, method: str, chat_id: int) -> None:
         if not self.enforce_limits:
             return
-        now = time.monotonic()
+        now = self.clock()
         last = self._last_send.get(chat_id)
         if last is not None and now - last < self.per_chat_interval - 2 * self.tolerance:
             self.violations.append(f"{method} to {chat_id} {now - last:.3f}s after the previous one")
             raise ApiError(429, "Too Many Requests: retry after 1", {"retry_after": 1})
-        while self._recent_sends and self._recent_sends[0] <= now - (1.0 - self.tolerance):
+        while self._recent_sends and self._recent_sends[0] <= now - self.overall_window:
             self._recent_sends.popleft()
         if len(self._recent_sends) >= self.overall_per_second:
             self.violations.append(f"{method}: more than {self.overall_per_second} messages in one second")

@@ -16,7 +16,8 @@ Guarantees:
   commit raises StorageUnavailable; the next commit tries again.
 - Files other than the journal are only ever replaced whole (temp file, fsync, rename, fsync the
   directory), so a crash leaves the old or the new version, never a torn one; mode 0o600, dirs 0o700.
-- Open = load the snapshot (streamed in batches of lines, never one whole-file dict), then replay every
+- Open = load the snapshot (streamed a region of lines at a time, decoded straight into records: see
+  storage.snapshot_io; never one whole-file dict unless the file is not in that layout), then replay every
   journal generation >= the snapshot's `journal_generation`. Every change is a full put or delete of a
   keyed record, so replaying a change the files already hold is harmless. A torn or CRC-failing line at
   the end of the last generation is a commit that was never acknowledged: it is dropped and truncated
@@ -54,8 +55,9 @@ import zlib
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import fields
-from typing import Any, Final
+from typing import IO, Any, Final
 
+import msgspec
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
@@ -82,6 +84,14 @@ from storage.records import (
     Tally,
     from_doc,
     to_doc,
+)
+from storage.snapshot_io import (
+    Interned,
+    NotLineFormat,
+    TableLoader,
+    decode_docs,
+    deliveries_column,
+    iter_table_regions,
 )
 
 log = logging.getLogger(__name__)
@@ -155,9 +165,13 @@ def _migrate_doc(table: str, doc: Doc | None, version: int) -> Doc | None:
 
 
 # Records from stored dicts ----------------------------------------------------------------------
-def _fast_builder(cls: type[R]) -> Callable[[Doc], R]:
+def _fast_builder(cls: type[R], *, dicts: tuple[str, ...] = ()) -> Callable[[Doc], R]:
     """from_doc for the common case, ~2x faster: a doc with exactly the record's fields (what this store
-    writes) fills the slots directly; anything else (older or foreign documents) goes to from_doc."""
+    writes) fills the slots directly; anything else (older or foreign documents) goes to from_doc.
+
+    It also registers the same for a whole region of the snapshot (BATCH_LOADERS), where equal dicts in
+    the fields `dicts` are shared too (as _Canon.fix does for one document).
+    """
     names = tuple(f.name for f in fields(cls))
     if hasattr(cls, "__post_init__"):  # validation must run: take the ordinary constructor
         return lambda doc: from_doc(cls, doc)
@@ -177,12 +191,16 @@ def _fast_builder(cls: type[R]) -> Callable[[Doc], R]:
                 return record
         return from_doc(cls, doc)
 
+    BATCH_LOADERS[build] = TableLoader(cls, dicts=dicts)
     return build
 
 
+# The region-at-a-time equivalent of a per-document builder in BUILDERS (see storage.snapshot_io).
+BATCH_LOADERS: dict[Callable[[Doc], Any], TableLoader[Any]] = {}
+
 _account = _fast_builder(Account)
 _identity = _fast_builder(IdentityRecord)
-_reminder = _fast_builder(Reminder)
+_reminder = _fast_builder(Reminder, dicts=("schedule",))
 _occurrence_slots = _fast_builder(Occurrence)
 _set_deliveries = vars(Occurrence)["deliveries"].__set__
 
@@ -193,6 +211,9 @@ def _occurrence(doc: Doc) -> Occurrence:
     if items is not None and items.__class__ is not tuple:  # JSON lists -> tuple of Delivery
         _set_deliveries(record, tuple(Delivery(*item) for item in items))
     return record
+
+
+BATCH_LOADERS[_occurrence] = TableLoader(Occurrence, convert={"deliveries": deliveries_column})
 
 
 BUILDERS: dict[str, Callable[[Doc], Record]] = {
@@ -252,6 +273,7 @@ def record_key(record: Record) -> str:
 
 # Files ------------------------------------------------------------------------------------------
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode  # ASCII-only output: one line per document
+_decode_json = msgspec.json.Decoder().decode
 _TABLE_HEADER = re.compile(r'"([A-Za-z0-9_]+)":\{')
 
 
@@ -263,8 +285,7 @@ def history_path_for(path: str, account_id: str) -> str:
     return os.path.join(path + ".history", bucket, account_id + ".json")
 
 
-class _NotLineFormat(Exception):
-    """The file is valid TinyDB JSON maybe, but not one document a line: read it whole."""
+_NotLineFormat = NotLineFormat
 
 
 def _fsync_dir(path: str) -> None:
@@ -345,32 +366,25 @@ def iter_doc_batches(lines: Iterable[str]) -> Iterator[tuple[str, list[str]]]:
         raise _NotLineFormat
 
 
-def decode_batch(texts: list[str]) -> list[Doc]:
-    docs = json.loads("[" + ",".join(texts) + "]")
-    assert isinstance(docs, list)
-    return docs
-
-
 _FIRST_TABLE, _DOCS, _NEXT_TABLE, _LAST_BRACE, _DONE = range(5)
 
 
-class _Canon:
-    """One shared object per distinct value while loading: ~2M records repeat the same few strings
-    (account ids, kinds, platforms, statuses, reminder texts) and the same few schedules.
+class _Canon(Interned):
+    """Interned values, and the same one document at a time (journal lines, older snapshots).
 
     Sharing a schedule dict between reminders is safe because records are immutable and nothing
     mutates reminder.schedule (an update is a new record with a new dict).
     """
 
-    __slots__ = ("schedules", "strings")
+    __slots__ = ("schedules",)
 
     def __init__(self) -> None:
-        self.strings: dict[str, str] = {}
+        super().__init__()
         self.schedules: dict[tuple[Any, ...], dict[str, Any]] = {}
 
     def fix(self, table: str, doc: Doc) -> Doc:
         setdefault = self.strings.setdefault
-        for name in _SHARED_FIELDS[table]:
+        for name in _SHARED_FIELDS.get(table, ()):
             value = doc.get(name)
             if value.__class__ is str:
                 doc[name] = setdefault(value, value)
@@ -591,6 +605,7 @@ class TinyDBStore(MemoryStore):
         self.recovery: dict[str, int] = {}  # what open found: replayed lines, dropped bytes, bad lines
         self._canon = _Canon()
         self._loading = False  # while opening, due entries are collected and heapified once
+        self._migrated_from: int | None = None  # the schema version the snapshot was migrated from
 
         try:
             created: set[str] = set()
@@ -645,16 +660,30 @@ class TinyDBStore(MemoryStore):
         return sorted(found)
 
     def _open(self, freeze_gc: bool) -> None:
-        started = time.perf_counter()
-        generations = self._journal_generations()
+        # ~900k records at 100k people, all long-lived: a collection during the load only wastes time,
+        # and so would the first one after it (a young generation of everything loaded: ~1 s), so the
+        # collector stays off until what was loaded is frozen out of its sight.
         gc_was_enabled = gc.isenabled()
-        gc.disable()  # ~2M long-lived objects: collections during the load would only waste time
-        self._loading = True
+        gc.disable()
+        opened = False
         try:
-            version = self._load_snapshot()
+            self._open_files()
+            opened = True
         finally:
+            if opened and freeze_gc:
+                gc.freeze()
             if gc_was_enabled:
                 gc.enable()
+        if self._migrated_from is not None:
+            self._changed_since_snapshot = True
+            log.warning("migrated %s from schema %d to %d", self.path, self._migrated_from, SCHEMA_VERSION)
+            self.checkpoint()  # from now on every journal line is in the current schema
+
+    def _open_files(self) -> None:
+        started = time.perf_counter()
+        generations = self._journal_generations()
+        self._loading = True
+        version = self._load_snapshot()
         if version is None:
             if generations:
                 raise StorageError(
@@ -673,33 +702,24 @@ class TinyDBStore(MemoryStore):
             log.error("journal generations %s: expected %s; the missing ones are lost", live, expected)
         loaded = time.perf_counter()
         self.recovery["snapshot_ms"] = int((loaded - started) * 1000)
-        gc.disable()
         try:
             for generation in live:
                 self._replay(generation, is_last=generation == live[-1], version=version)
         finally:
             self._loading = False
             heapq.heapify(self._due_heap)
-            if gc_was_enabled:
-                gc.enable()
         self.recovery["replay_ms"] = int((time.perf_counter() - loaded) * 1000)
         self._canon = _Canon()  # only for loading: let the look-up tables go
         self._generation = live[-1] if live else self._snapshot_generation
         self._open_journal(self._generation)
         self._snapshot_bytes = os.path.getsize(self.path)
-        if freeze_gc:
-            # Move what we loaded out of the collector's sight: full collections stay cheap and short.
-            gc.freeze()
         self.recovery["open_ms"] = int((time.perf_counter() - started) * 1000)
-        if version < SCHEMA_VERSION:
-            self._changed_since_snapshot = True
-            log.warning("migrated %s from schema %d to %d", self.path, version, SCHEMA_VERSION)
-            self.checkpoint()  # from now on every journal line is in the current schema
+        self._migrated_from = version if version < SCHEMA_VERSION else None
 
     def _load_snapshot(self) -> int | None:
         """Load the snapshot into memory; its schema version, or None when there is none."""
         try:
-            handle = open(self.path, encoding="utf-8")  # noqa: SIM115 - closed below
+            handle = open(self.path, "rb")  # noqa: SIM115 - closed below
         except FileNotFoundError:
             return None
         with handle:
@@ -727,37 +747,43 @@ class TinyDBStore(MemoryStore):
                 log.warning("ignoring unknown table %r in %s", table, self.path)
         return version
 
-    def _load_streaming(self, lines: Iterable[str]) -> int:
+    def _load_streaming(self, handle: IO[bytes]) -> int:
+        """Load a snapshot in the layout write_tables writes and in the current schema, a batch of
+        documents at a time; raises _NotLineFormat for anything else (then it is read whole)."""
         meta: Doc | None = None
         apply = self._apply
-        fix = self._canon.fix
-        for table, texts in iter_doc_batches(lines):
-            docs = decode_batch(texts)
+        canon = self._canon
+        ignored: set[str] = set()
+        for table, region in iter_table_regions(handle):
             if table == META:
-                meta = docs[0] if docs else {}
+                docs = decode_docs(region)
+                meta = docs[0] if docs and isinstance(docs[0], dict) else {}
                 continue
             if meta is None or meta.get("schema_version") != SCHEMA_VERSION:
                 raise _NotLineFormat  # older schema: migrate through the whole-dict path
             build = BUILDERS.get(table)
-            if build is None or table == HISTORY:
-                log.warning("ignoring unknown table %r in %s", table, self.path)
+            if build is None or table not in SNAPSHOT_TABLES:
+                if table not in ignored:
+                    ignored.add(table)
+                    log.warning("ignoring unknown table %r in %s", table, self.path)
                 continue
-            for doc in docs:
-                record = build(fix(table, doc))
-                apply(table, record_key(record), record)
+            loader = BATCH_LOADERS.get(build)
+            if loader is not None:
+                records, docs = loader.load(region, canon, _SHARED_FIELDS.get(table, ()))
+            else:
+                records, docs = None, decode_docs(region)
+            if records is None:  # one document at a time, the general way
+                records = [build(canon.fix(table, doc)) for doc in docs]
+            for key, record in zip(map(record_key, records), records, strict=True):
+                apply(table, key, record)
         if meta is None or meta.get("schema_version") != SCHEMA_VERSION:
             raise _NotLineFormat
         self._snapshot_generation = int(meta.get("journal_generation", 1))
         return SCHEMA_VERSION
 
     def _clear_memory(self) -> None:
-        for rows in self._tables.values():
-            rows.clear()
-        self._reminders_by_account.clear()
-        self._open_by_account.clear()
-        self._identities_by_account.clear()
-        self._history_by_account.clear()
-        self._due_heap.clear()
+        """Forget a partly loaded snapshot: every table and index back to empty."""
+        MemoryStore.__init__(self)
 
     def _replay(self, generation: int, *, is_last: bool, version: int) -> None:
         path = self._journal_path(generation)
@@ -1206,7 +1232,10 @@ def _decode_line(line: bytes) -> list[Any] | None:
     try:
         if int(line[:8], 16) != zlib.crc32(payload):
             return None
-        changes = json.loads(payload.decode("ascii"))
+        try:
+            changes = _decode_json(payload)
+        except msgspec.DecodeError:  # not strict JSON (NaN, Infinity): the stdlib decoder takes those
+            changes = json.loads(payload.decode("ascii"))
     except ValueError:
         return None
     if not isinstance(changes, list) or not all(isinstance(c, list) and len(c) == 4 for c in changes):

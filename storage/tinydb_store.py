@@ -428,10 +428,10 @@ def _schedule_key(schedule: dict[str, Any]) -> tuple[Any, ...] | None:
 _SHARED_FIELDS: dict[str, tuple[str, ...]] = {  # fields whose values repeat across many records
     ACCOUNTS: ("id", "timezone", "deliver_to"),
     IDENTITIES: ("account_id", "platform"),
-    REMINDERS: ("account_id", "kind", "origin", "text"),
-    OCCURRENCES: ("account_id", "text", "status"),
+    REMINDERS: ("id", "account_id", "kind", "origin", "text"),
+    OCCURRENCES: ("account_id", "reminder_id", "text", "status"),
     HISTORY: ("account_id", "text", "status"),
-    TALLIES: ("account_id",),
+    TALLIES: ("reminder_id", "account_id"),  # the ids of REMINDERS, loaded first: one string each
 }
 
 

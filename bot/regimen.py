@@ -277,7 +277,7 @@ class Regimen:
             late=late,
         )
         moved_on = replace(reminder, next_due=nxt.timestamp() if nxt else None)
-        existing = self.store.get_occurrence(reminder.account_id, occurrence.id)
+        existing = self._existing(reminder, occurrence.id, due)
         if existing is not None:
             # This time already has an outcome (say, an early /done before a time-zone change brought
             # the same time back): keep it, never create it twice, just move on.
@@ -287,6 +287,14 @@ class Regimen:
             self.store.put_occurrence(occurrence)
             self.store.put_reminder(moved_on)
         return occurrence
+
+    def _existing(self, reminder: Reminder, occurrence_id: str, due: float) -> Occurrence | None:
+        tally = self.store.get_tally(reminder.id)
+        if tally is not None and due > tally.through:
+            # No resolved occurrence of this reminder is this new (the tally has seen them all): only an open
+            # one could have this id, and the person's history file stays unread.
+            return next((o for o in self.store.open_occurrences_of(reminder.account_id) if o.id == occurrence_id), None)
+        return self.store.get_occurrence(reminder.account_id, occurrence_id)
 
     def give_up(self, occurrence: Occurrence, status: str) -> Occurrence:
         """Record that the bot could not (or may not have) shown this occurrence.

@@ -116,7 +116,7 @@ class Tally:
 
     reminder_id: str
     account_id: str
-    through: float  # due time of the newest outcome folded in (0: none yet)
+    through: float  # due time of the newest resolved outcome (any status) folded in; 0: none yet
     current: int  # streak: done in a row
     best: int
     recent: str = ""

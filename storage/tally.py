@@ -7,6 +7,9 @@ The streak rule lives here, once (bot/progress.py explains it to people): consec
 a Skip neither breaks nor extends it; a Miss breaks it; anything else (undeliverable, unconfirmed, cancelled,
 paused) is neutral. Only Done, Skip and Miss are "counted" and kept in `recent`.
 
+`through` is the due time of the newest resolved outcome folded in, whatever its status: no resolved
+occurrence of the reminder is newer, which spares the scheduler a history read when it creates the next one.
+
 A tally can only grow in due order. An outcome older than the tally's newest (a snoozed reminder answered
 after a later one) cannot be folded in: the tally is dropped, and the next /progress rebuilds it from history
 once. Times are compared to the second (an occurrence's id is its reminder and its due second).
@@ -45,7 +48,9 @@ def fold(tally: Tally, due: float, status: str, at: float) -> Tally | None:
     """
     letter = LETTERS.get(status)
     if due > tally.through:
-        return tally if letter is None else _append(tally, due, letter, at)
+        if letter is None:  # neutral: counts for nothing, but it is the newest outcome now
+            return Tally(tally.reminder_id, tally.account_id, due, tally.current, tally.best, tally.recent)
+        return _append(tally, due, letter, at)
     second = int(due)
     kept = next((s for d, s in recent_outcomes(tally) if d == second), None)
     if kept == status or (kept is None and letter is None):
@@ -56,11 +61,13 @@ def fold(tally: Tally, due: float, status: str, at: float) -> Tally | None:
 def from_outcomes(reminder_id: str, account_id: str, outcomes: Iterable[Outcome | Occurrence], at: float) -> Tally:
     """The tally of a reminder's whole history (its resolved outcomes, any order), as of `at`."""
     tally = empty(reminder_id, account_id)
+    newest = 0.0
     for outcome in sorted(outcomes, key=lambda o: o.due):
+        newest = max(newest, outcome.due)
         letter = LETTERS.get(outcome.status)
         if letter is not None:
             tally = _append(tally, outcome.due, letter, at)
-    return tally
+    return Tally(reminder_id, account_id, max(newest, tally.through), tally.current, tally.best, tally.recent)
 
 
 def _append(tally: Tally, due: float, letter: str, at: float) -> Tally:

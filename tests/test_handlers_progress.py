@@ -103,7 +103,7 @@ async def test_the_chart_is_drawn_off_the_event_loop_and_at_most_every_ten_secon
     assert third.attachment is not None
 
 
-async def test_progress_text_after_a_restart_reads_no_history(tmp_path: Path) -> None:
+async def test_progress_text_and_the_next_reminder_after_a_restart_read_no_history(tmp_path: Path) -> None:
     clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
     path = str(tmp_path / "clearback.json")
     app = App(TinyDBStore(path, freeze_gc=False), clock)
@@ -114,9 +114,14 @@ async def test_progress_text_after_a_restart_reads_no_history(tmp_path: Path) ->
     [before] = await say(app, "/progress text")
     app.store.close()
     again = TinyDBStore(path, freeze_gc=False)
-    [after] = await say(App(again, clock), "/progress text")
+    restarted = App(again, clock)
+    [after] = await say(restarted, "/progress text")
     assert after.text == before.text and "streak 2 (best 2)" in after.text
-    assert again.stats()["history_loaded_accounts"] == 0  # the year of history stayed on disk
+    later = RecordingPlatform()
+    restarted.hub.register(later)
+    await run_days(restarted, clock, later, ["done"])  # the next evening's reminder, shown and answered
+    assert len(later.reminders()) == 1
+    assert again.stats()["history_loaded_accounts"] == 0  # the history stayed on disk throughout
     again.close()
 
 

@@ -93,4 +93,6 @@ def test_the_same_outcome_written_again_changes_nothing() -> None:
     tally = from_outcomes("r1", "a1", [Outcome("r1", T0, DONE), Outcome("r1", T0 + DAY, MISSED)], T0 + DAY)
     assert fold(tally, T0, DONE, T0 + 2 * DAY) is tally
     assert fold(tally, T0 + DAY / 2, CANCELLED, T0 + 2 * DAY) is tally  # neutral: never counted
-    assert fold(tally, T0 + 2 * DAY, PAUSED, T0 + 2 * DAY) is tally  # a newer neutral one neither
+    paused = fold(tally, T0 + 2 * DAY, PAUSED, T0 + 2 * DAY)  # a newer neutral one counts for nothing...
+    assert paused is not None and paused.through == T0 + 2 * DAY  # ...but is the newest outcome now
+    assert (paused.current, paused.best, paused.recent) == (tally.current, tally.best, tally.recent)

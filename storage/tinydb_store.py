@@ -107,8 +107,9 @@ SNAPSHOT_TO_JOURNAL: Final = 8
 # a big burst of dirty data makes every commit's fdatasync wait behind it (measured: p99 ~100 ms vs 3 ms).
 BACKGROUND_WRITE_RATE: Final = 48 << 20
 SYNC_EVERY: Final = 1 << 20
-# Accounts whose history file rows stay cached (~480 rows, ~170 KB each for a year); a miss reads the file.
-HISTORY_CACHE_ACCOUNTS: Final = 256
+# Accounts whose history file rows stay cached (~480 rows, ~0.1 MB in memory each for a year); a miss reads
+# the file. Only the chart, /export and buttons of old reminders read history (tallies serve the rest): few.
+HISTORY_CACHE_ACCOUNTS: Final = 64
 AUTO_CHECKPOINT_RETRY_S: Final = 60.0  # after a failed background checkpoint, commits wait this long to retry
 FILE_MODE: Final = 0o600
 DIR_MODE: Final = 0o700

@@ -23,14 +23,12 @@ CHART_COOLDOWN = 10.0
 
 def progress(ctx: Context, args: str) -> list[Reply]:
     account = ctx.account()
-    reminders = ctx.regimen.store.reminders_of(account.id) if account else []
+    reminders, tallies, open_occurrences = ctx.regimen.progress_inputs(account.id) if account else ([], {}, [])
     if account is None or not reminders:
         return [Reply(text="No progress to show yet: adopt a plan with /plan or create a reminder with /remind.")]
     store = ctx.regimen.store
-    open_occurrences = store.open_occurrences_of(account.id)
     now = ctx.now.timestamp()
-    tallies = ctx.regimen.tallies(account.id, reminders)  # no history read: it stays on disk
-    items = [item_progress_from_tally(tallies[r.id], open_occurrences, now) for r in reminders]
+    items = [item_progress_from_tally(tallies[r.id], open_occurrences, now) for r in reminders]  # no history read
     lines = ["Your progress:"]
     for reminder, item in zip(reminders, items, strict=True):
         lines.append(f"{reminder.number}. {reminder.text}")

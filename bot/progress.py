@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from storage.records import CANCELLED, DONE, PAUSED, UNCONFIRMED, UNDELIVERABLE, Outcome, Tally
-from storage.tally import from_outcomes, recent_outcomes
+from storage.tally import recent_outcomes, streak_step
 
 
 class Scored(Protocol):
@@ -30,6 +30,7 @@ class Scored(Protocol):
 
     @property
     def status(self) -> str: ...
+
 
 DAY = 86400.0
 
@@ -60,8 +61,10 @@ class ItemProgress:
 
 def streak(occurrences: Iterable[Scored]) -> Streak:
     """Occurrences of one reminder, any order; open ones (still waiting for an answer) don't count yet."""
-    tally = from_outcomes("", "", (Outcome(o.reminder_id, o.due, o.status) for o in occurrences), at=0.0)
-    return Streak(current=tally.current, best=tally.best)
+    current = best = 0
+    for occurrence in sorted(occurrences, key=lambda o: o.due):
+        current, best = streak_step(current, best, occurrence.status)
+    return Streak(current=current, best=best)
 
 
 def adherence(occurrences: Iterable[Scored], now: float, days: int) -> Adherence:

@@ -219,23 +219,35 @@ class Regimen:
         return updated
 
     # Tallies ------------------------------------------------------------------------------------
-    def tallies(self, account_id: str, reminders: list[Reminder]) -> dict[str, Tally]:
-        """Each reminder's tally; one unknown (an older database, an outcome out of order) is rebuilt from
-        the account's history once and saved, so the next /progress reads no history."""
-        found = {r.id: self.store.get_tally(r.id) for r in reminders}
-        missing = [r.id for r in reminders if found[r.id] is None]
-        if not missing:
-            return {k: v for k, v in found.items() if v is not None}
-        history, now = self.store.history_outcomes(account_id), self.now_ts()
-        rebuilt = [from_outcomes(rid, account_id, [o for o in history if o.reminder_id == rid], now) for rid in missing]
+    def progress_inputs(self, account_id: str) -> tuple[list[Reminder], dict[str, Tally], list[Occurrence]]:
+        """The account's reminders, their tallies and its open occurrences, read together under the store's
+        lock: /progress with a chart runs off the event loop, beside the scheduler's and other handlers' writes.
+
+        An unknown tally (an older database, an outcome out of order) is rebuilt from the account's history and
+        saved in the same block, so no answer can land between the history read and the save.
+        """
+        reminders: list[Reminder] = []
+        tallies: dict[str, Tally] = {}
+        open_occurrences: list[Occurrence] = []
         try:
             with self.store.atomic():
-                for tally in rebuilt:
-                    self.store.put_tally(tally)
+                reminders = self.store.reminders_of(account_id)
+                open_occurrences = self.store.open_occurrences_of(account_id)
+                missing = []
+                for reminder in reminders:
+                    tally = self.store.get_tally(reminder.id)
+                    if tally is None:
+                        missing.append(reminder.id)
+                    else:
+                        tallies[reminder.id] = tally
+                if missing:
+                    history, now = self.store.history_outcomes(account_id), self.now_ts()
+                    for rid in missing:
+                        tallies[rid] = from_outcomes(rid, account_id, [o for o in history if o.reminder_id == rid], now)
+                        self.store.put_tally(tallies[rid])
         except StorageUnavailable:  # the figures are right anyway; saving them only spares the next read
             log.warning("could not save rebuilt tallies; they are rebuilt again next time")
-        found.update((t.reminder_id, t) for t in rebuilt)
-        return {k: v for k, v in found.items() if v is not None}
+        return reminders, tallies, open_occurrences
 
     # Occurrences --------------------------------------------------------------------------------
     def open_occurrences(self, reminder: Reminder) -> list[Occurrence]:

@@ -216,7 +216,9 @@ class MemoryStore(Store):
         return record if isinstance(record, Tally) else None
 
     def put_tally(self, tally: Tally) -> None:
-        self._write(TALLIES, tally.reminder_id, tally, tally.account_id)
+        with self.atomic():
+            if tally.reminder_id in self._tables[REMINDERS]:  # none may outlive its reminder (say, after /forget)
+                self._write(TALLIES, tally.reminder_id, tally, tally.account_id)
 
     # Occurrences --------------------------------------------------------------------------------
     def get_occurrence(self, account_id: str, occurrence_id: str) -> Occurrence | None:

@@ -52,10 +52,13 @@ def fold(tally: Tally, due: float, status: str, at: float) -> Tally | None:
             return Tally(tally.reminder_id, tally.account_id, due, tally.current, tally.best, tally.recent)
         return _append(tally, due, letter, at)
     second = int(due)
-    kept = next((s for d, s in recent_outcomes(tally) if d == second), None)
-    if kept == status or (kept is None and letter is None):
-        return tally  # the same outcome again, or a neutral one that never counted
-    return None
+    kept = recent_outcomes(tally)
+    status_kept = next((s for d, s in kept if d == second), None)
+    if status_kept == status:
+        return tally  # the same outcome again
+    if status_kept is None and letter is None and kept and kept[0][0] <= second:
+        return tally  # a neutral one within what `recent` covers, that never counted
+    return None  # a changed outcome, or one too old to tell: rebuilt from history
 
 
 def from_outcomes(reminder_id: str, account_id: str, outcomes: Iterable[Outcome | Occurrence], at: float) -> Tally:
@@ -70,13 +73,17 @@ def from_outcomes(reminder_id: str, account_id: str, outcomes: Iterable[Outcome 
     return Tally(reminder_id, account_id, max(newest, tally.through), tally.current, tally.best, tally.recent)
 
 
+def streak_step(current: int, best: int, status: str) -> tuple[int, int]:
+    """The streak rule for one more outcome in due order: (current, best) after it."""
+    if status == DONE:
+        return current + 1, max(best, current + 1)
+    if status == MISSED:
+        return 0, best
+    return current, best  # skipped, or neutral
+
+
 def _append(tally: Tally, due: float, letter: str, at: float) -> Tally:
-    current, best = tally.current, tally.best
-    if letter == "D":
-        current += 1
-        best = max(best, current)
-    elif letter == "M":
-        current = 0
+    current, best = streak_step(tally.current, tally.best, _STATUS_OF[letter])
     recent = tally.recent + letter + _base36(int(due))
     oldest = at - WINDOW
     first = _ENTRY.match(recent)

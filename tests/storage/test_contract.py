@@ -214,6 +214,8 @@ def test_tallies_go_with_their_reminder_and_account(store: Store) -> None:
     assert store.get_tally(reminder(number=2).id) == empty(reminder(number=2).id, "acct1")
     store.delete_account("acct1")
     assert store.get_tally(reminder(number=2).id) is None
+    store.put_tally(empty(reminder(number=2).id, "acct1"))  # say, a rebuild that raced /forget
+    assert store.get_tally(reminder(number=2).id) is None  # no tally outlives its reminder
 
 
 # Transactions -------------------------------------------------------------------------------------

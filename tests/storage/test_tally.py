@@ -96,3 +96,11 @@ def test_the_same_outcome_written_again_changes_nothing() -> None:
     paused = fold(tally, T0 + 2 * DAY, PAUSED, T0 + 2 * DAY)  # a newer neutral one counts for nothing...
     assert paused is not None and paused.through == T0 + 2 * DAY  # ...but is the newest outcome now
     assert (paused.current, paused.best, paused.recent) == (tally.current, tally.best, tally.recent)
+
+
+def test_an_outcome_older_than_recent_turned_neutral_cannot_be_folded() -> None:
+    outcomes = [Outcome("r1", T0 + i * DAY, DONE) for i in range(40)]
+    tally = from_outcomes("r1", "a1", outcomes, outcomes[-1].due)
+    assert recent_outcomes(tally)[0][0] > T0  # the first Done has aged out of `recent`...
+    assert fold(tally, T0, CANCELLED, outcomes[-1].due) is None  # ...so its change can't be told from a no-op
+    assert fold(tally, T0 + 38.5 * DAY, CANCELLED, outcomes[-1].due) is tally  # within `recent`: never counted

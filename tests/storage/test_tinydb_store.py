@@ -498,9 +498,10 @@ def test_random_operations_match_memory_store(opened: Opener) -> None:
     def step(store: MemoryStore, choice: int, aid: str, number: int, due: float, status: str) -> None:
         rem = reminder(aid, number, next_due=due)
         if choice == 0:
-            if store.get_reminder(rem.id) is None:
-                store.put_tally(empty(rem.id, aid))
+            new = store.get_reminder(rem.id) is None
             store.put_reminder(rem)
+            if new:
+                store.put_tally(empty(rem.id, aid))
         elif choice == 1:
             store.put_occurrence(occurrence(rem, due=due, status=status, fire_at=due + 30))
         elif choice == 2:

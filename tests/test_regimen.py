@@ -1,0 +1,59 @@
+"""bot/regimen.py: what the conversation tests don't reach directly."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.app import App
+from bot.clock import FakeClock
+from storage.memory_store import MemoryStore
+from storage.records import DONE, SENT, Outcome, Tally
+from storage.tally import from_outcomes
+from tests.fakes import RecordingPlatform
+from tests.test_handlers_progress import run_days, say
+
+
+async def test_a_tally_rebuilt_off_the_event_loop_misses_no_answer_given_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
+    store = MemoryStore()
+    app = App(store, clock)
+    platform = RecordingPlatform()
+    app.hub.register(platform)
+    await say(app, "/remind cream every day at 21:30")
+    await run_days(app, clock, platform, ["done", "none"])  # the second evening's is shown, not answered yet
+    [reminder] = store.reminders_of(store.get_identity("console:pat").account_id)  # type: ignore[union-attr]
+    [shown] = [o for o in store.open_occurrences_of(reminder.account_id) if o.status == SENT]
+    with store.atomic():  # as an older database has it: no tally yet, so /progress rebuilds it
+        store._write("tallies", reminder.id, None, reminder.account_id)
+
+    read_history, go_on = threading.Event(), threading.Event()
+    real = store.history_outcomes
+
+    def slow_history(account_id: str) -> list[Outcome]:
+        found = real(account_id)  # the history as it is before the answer below
+        read_history.set()
+        go_on.wait(10)
+        return found
+
+    monkeypatch.setattr(store, "history_outcomes", slow_history)
+    rebuild = threading.Thread(target=app.regimen.progress_inputs, args=(reminder.account_id,))  # as /progress's chart
+    answer = threading.Thread(target=app.regimen.resolve, args=(shown, DONE))  # Done pressed meanwhile
+    rebuild.start()
+    assert read_history.wait(10)
+    answer.start()
+    answer.join(0.3)  # it waits for the rebuild to finish (without that, it lands in between)
+    go_on.set()
+    rebuild.join(10)
+    answer.join(10)
+    monkeypatch.undo()
+
+    tally = store.get_tally(reminder.id)
+    history = store.history_outcomes(reminder.account_id)
+    assert [o.status for o in history] == [DONE, DONE]
+    assert isinstance(tally, Tally) and (tally.current, tally.best) == (2, 2)
+    assert tally == from_outcomes(reminder.id, reminder.account_id, history, clock.now().timestamp())

@@ -18,7 +18,8 @@ import time
 import traceback
 import warnings
 from bisect import bisect_right, insort
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -191,6 +192,22 @@ def retry_after_seconds(exc: RetryAfter) -> float:
 # --------------------------------------------------------------------------------------------------
 
 
+# Reminders book send slots at most this far ahead, so a reply to someone who writes during a burst of
+# reminders books its slot at once and waits at most this long, not behind every reminder of the burst.
+SCHEDULED_LOOKAHEAD = 0.5
+_interactive: ContextVar[bool] = ContextVar("clearback_telegram_interactive", default=True)
+
+
+@contextlib.contextmanager
+def sending_kind(interactive: bool) -> Iterator[None]:
+    """Tell the FloodLimiter whether the Bot API calls made inside are replies (True) or reminders."""
+    token = _interactive.set(interactive)
+    try:
+        yield
+    finally:
+        _interactive.reset(token)
+
+
 class FloodLimiter(BaseRateLimiter[None]):
     """Paces message-producing requests: `overall_per_second` overall, one per chat interval.
 
@@ -198,8 +215,9 @@ class FloodLimiter(BaseRateLimiter[None]):
     callers in one event loop never collide), then sleeps until its slot. Slots are planned ahead, so
     after an event-loop stall several requests could wake at once: before going, each also checks its
     chat's real last send time, and passes the arrival window, which keeps what Telegram receives within
-    `overall_limit` a second however the requests bunch. A RetryAfter from Telegram blocks that chat for
-    the given time and is re-raised: the adapter decides whether to retry.
+    `overall_limit` a second however the requests bunch. Reminders take turns to book, and only while
+    fewer than SCHEDULED_LOOKAHEAD seconds of slots are booked ahead; replies book at once. A RetryAfter
+    from Telegram blocks that chat for the given time and is re-raised: the adapter decides whether to retry.
     Other requests (answerCallbackQuery, getMe, ...) pass straight through.
     """
 
@@ -217,6 +235,8 @@ class FloodLimiter(BaseRateLimiter[None]):
         self._chat_next: dict[str, float] = {}  # earliest next slot per chat
         self._window = ArrivalWindow(self._limits.overall_limit, 1.0, clock, sleep)
         self._chat_sent: dict[str, float] = {}  # real last send time per chat
+        self._scheduled_turn = asyncio.Lock()  # reminders book one at a time, in order
+        self._scheduled_ahead = max(1, round(SCHEDULED_LOOKAHEAD * self._limits.overall_per_second))
 
     async def initialize(self) -> None:
         return None
@@ -243,6 +263,10 @@ class FloodLimiter(BaseRateLimiter[None]):
         self._chat_next[chat_key] = slot + self._chat_interval(chat_key)
         return slot
 
+    def _booked_ahead(self) -> list[float]:
+        """The slots booked from now on, earliest first."""
+        return self._reserved[bisect_right(self._reserved, self._clock()) :]
+
     def block(self, chat_key: str, seconds: float) -> None:
         until = self._clock() + seconds
         self._chat_next[chat_key] = max(self._chat_next.get(chat_key, until), until)
@@ -259,7 +283,13 @@ class FloodLimiter(BaseRateLimiter[None]):
     @contextlib.asynccontextmanager
     async def sending(self, chat_key: str) -> AsyncIterator[None]:
         """Wait until a message to `chat_key` may go, and count it as on its way until the block ends."""
-        delay = self.reserve(chat_key) - self._clock()
+        if _interactive.get() or not self._gap:
+            delay = self.reserve(chat_key) - self._clock()
+        else:
+            async with self._scheduled_turn:
+                while len(booked := self._booked_ahead()) >= self._scheduled_ahead:
+                    await self._sleep(booked[0] - self._clock())  # until the earliest booked slot comes
+                delay = self.reserve(chat_key) - self._clock()
         if delay > 0:
             await self._sleep(delay)
         while True:  # both checks, then counting it as sent, without an await in between
@@ -700,7 +730,8 @@ class TelegramAdapter:
         transient_failures = 0
         while True:
             try:
-                return await operation()
+                with sending_kind(interactive):
+                    return await operation()
             except RetryAfter as exc:
                 delay = retry_after_seconds(exc)
                 if waited + delay > budget:

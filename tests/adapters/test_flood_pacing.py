@@ -6,7 +6,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from adapters.telegram_adapter import FloodLimiter, FloodLimits
+from adapters.telegram_adapter import SCHEDULED_LOOKAHEAD, FloodLimiter, FloodLimits, sending_kind
 from tests.test_ratelimit import busiest_window
 from tests.virtual_time import VirtualTime
 
@@ -53,3 +53,27 @@ async def test_with_a_short_round_trip_the_limiter_runs_close_to_the_limit() -> 
     rate = (len(stamps) - 1) / (stamps[-1] - stamps[0])
     assert 28.5 < rate <= 29.0 + 1e-9  # spaced at 29/s; the window seldom holds one back
     assert busiest_window(stamps) <= 30
+
+
+async def test_a_reply_during_a_burst_of_reminders_goes_out_within_the_lookahead() -> None:
+    time = VirtualTime()
+    limiter = FloodLimiter(FloodLimits(), clock=time, sleep=time.sleep)
+    left: dict[str, float] = {}
+
+    async def send(chat: str) -> dict[str, Any]:
+        left[chat] = time.now
+        await time.sleep(0.01)
+        return {"ok": True}
+
+    async def request(chat: str, interactive: bool, after: float = 0.0) -> object:
+        await time.sleep(after)
+        with sending_kind(interactive):
+            return await limiter.process_request(send, (chat,), {}, "sendMessage", {"chat_id": chat}, None)
+
+    started = time.now
+    reminders = [request(str(1000 + n), interactive=False) for n in range(300)]  # ~10 s of sending
+    await time.run(*reminders, request("42", interactive=True, after=3.0))
+    assert left["42"] - (started + 3.0) <= SCHEDULED_LOOKAHEAD + 0.1  # not behind the other ~200 reminders
+    stamps = sorted(left.values())
+    assert busiest_window(stamps) <= 30
+    assert (len(stamps) - 1) / (stamps[-1] - stamps[0]) > 28.5  # and the reminders lose no pace

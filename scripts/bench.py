@@ -34,17 +34,23 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from datetime import time as time_of_day
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 
+from adapters.base import Adapter
 from bot.app import App
 from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.ratelimit import UNLIMITED
 from bot.recurrence import Schedule
 from bot.throttle import Throttle
 from scripts import bench_storage as population
 from storage.memory_store import MemoryStore
 from storage.tinydb_store import TinyDBStore
+
+if TYPE_CHECKING:
+    from tests.adapters.fake_process import Arrival
 
 NOW = population.NOW
 SEED = 20261125
@@ -201,6 +207,43 @@ def _server_rate(stamps: list[float]) -> tuple[float, float]:
     return span, (len(stamps) - 1) / span if span > 0 else 0.0
 
 
+def _figures(
+    count: int,
+    limit: float,
+    arrivals: list[Arrival],
+    served: list[Arrival],
+    attempted: list[Arrival],
+    delivered_to: Counter[str],
+) -> dict[str, float]:
+    """One platform's delivery figures, all from the fake server's side."""
+    seconds, rate = _server_rate([a.at for a in served])
+    return {
+        "count": count,
+        "seconds": seconds,
+        "rate": rate,
+        "limit": limit,
+        "http_429": float(sum(1 for a in arrivals if a.status == 429)),
+        "busiest_second": float(busiest_second([a.at for a in attempted])),
+        "duplicates": float(sum(n - 1 for n in delivered_to.values() if n > 1)),
+        "missing": float(count - len(delivered_to)),
+    }
+
+
+async def _deliver_through(app: App, adapter: Adapter, count: int) -> None:
+    """Run the bot with `adapter` until it has delivered `count` reminders, then stop both."""
+    app.hub.register(adapter, UNLIMITED)
+    try:
+        await adapter.start()
+        loop = asyncio.create_task(app.run())
+        try:
+            await _until_delivered(app, count)
+        finally:
+            app.stop()
+            await loop
+    finally:
+        await adapter.stop()
+
+
 async def _until_delivered(app: App, count: int) -> None:
     """Wait until the scheduler has recorded `count` deliveries (or give up after a generous time)."""
     deadline = time.monotonic() + 120 + count / 10
@@ -214,37 +257,18 @@ async def deliver_telegram(count: int) -> dict[str, float]:
     """`count` reminders due at once, through the real adapter, to a fake Bot API in its own process that
     enforces 30 messages within any second and 1 a second per chat; figures as the fake saw them."""
     from adapters.telegram_adapter import TelegramAdapter
-    from bot.ratelimit import UNLIMITED
     from tests.adapters.fake_process import running_in_child
 
     app = App(MemoryStore(), ShiftedClock(NOW - 1))
     users = await _populate_due(app, "telegram", count, NOW)
     async with running_in_child("telegram", "--enforce", "--users", users[0], str(count)) as fake:
-        adapter = TelegramAdapter(app.handle, fake.token, base_url=fake.base_url, poll_timeout=1)
-        app.hub.register(adapter, UNLIMITED)
-        await adapter.start()
-        loop = asyncio.create_task(app.run())
-        try:
-            await _until_delivered(app, count)
-        finally:
-            app.stop()
-            await loop
-            await adapter.stop()
+        await _deliver_through(
+            app, TelegramAdapter(app.handle, fake.token, base_url=fake.base_url, poll_timeout=1), count
+        )
         arrivals = await fake.stop()
     sends = [a for a in arrivals if a.method == "sendMessage"]
     ok = [a for a in sends if a.status == 200]
-    per_user = Counter(a.target for a in ok)
-    seconds, rate = _server_rate([a.at for a in ok])
-    return {
-        "count": count,
-        "seconds": seconds,
-        "rate": rate,
-        "limit": 30.0,
-        "http_429": float(sum(1 for a in arrivals if a.status == 429)),
-        "busiest_second": float(busiest_second([a.at for a in sends])),
-        "duplicates": float(sum(n - 1 for n in per_user.values() if n > 1)),
-        "missing": float(count - len(per_user)),
-    }
+    return _figures(count, 30.0, arrivals, ok, sends, Counter(a.target for a in ok))
 
 
 async def deliver_discord(count: int) -> dict[str, float]:
@@ -257,7 +281,6 @@ async def deliver_discord(count: int) -> dict[str, float]:
 
     from adapters.discord_adapter import DiscordAdapter
     from adapters.discord_render import specs_from_core
-    from bot.ratelimit import UNLIMITED
     from tests.adapters.fake_process import running_in_child
 
     app = App(MemoryStore(), ShiftedClock(NOW - 1))
@@ -266,18 +289,10 @@ async def deliver_discord(count: int) -> dict[str, float]:
         patch = pytest.MonkeyPatch()
         patch.setattr(discord.http.Route, "BASE", fake.base_url)
         patch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(str(fake.info["gateway_url"])))
-        adapter = DiscordAdapter(app.handle, fake.token, commands=specs_from_core(), sync_commands=False)
-        app.hub.register(adapter, UNLIMITED)
         try:
-            await adapter.start()
-            loop = asyncio.create_task(app.run())
-            try:
-                await _until_delivered(app, count)
-            finally:
-                app.stop()
-                await loop
+            adapter = DiscordAdapter(app.handle, fake.token, commands=specs_from_core(), sync_commands=False)
+            await _deliver_through(app, adapter, count)
         finally:
-            await adapter.stop()
             patch.undo()
         arrivals = await fake.stop()
     # What the delivery asked of Discord: opening each DM, then the message (login requests left out).
@@ -285,19 +300,9 @@ async def deliver_discord(count: int) -> dict[str, float]:
     requests = [a for a in arrivals if a.method == "POST" and a.target.startswith(delivery_paths)]
     served = [a for a in requests if a.status != 429]
     posts = [a for a in served if "/messages" in a.target and a.status == 200]
-    per_channel = Counter(a.target for a in posts)
-    seconds, rate = _server_rate([a.at for a in served])
-    return {
-        "count": count,
-        "seconds": seconds,
-        "rate": rate,
-        "limit": 50.0,
-        "http_429": float(sum(1 for a in arrivals if a.status == 429)),
-        "busiest_second": float(busiest_second([a.at for a in requests])),
-        "messages_per_s": (len(posts) - 1) / seconds if seconds > 0 else 0.0,
-        "duplicates": float(sum(n - 1 for n in per_channel.values() if n > 1)),
-        "missing": float(count - len(per_channel)),
-    }
+    figures = _figures(count, 50.0, arrivals, served, requests, Counter(a.target for a in posts))
+    figures["messages_per_s"] = (len(posts) - 1) / figures["seconds"] if figures["seconds"] > 0 else 0.0
+    return figures
 
 
 # Report ---------------------------------------------------------------------------------------------------
@@ -394,7 +399,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--delivery", type=int, default=10_000, help="reminders due in one minute per platform")
     parser.add_argument("--only-delivery", action="store_true", help="measure only the delivery (no populations)")
     parser.add_argument(
-        "--platforms", nargs="+", choices=["telegram", "discord"], default=["telegram", "discord"],
+        "--platforms",
+        nargs="+",
+        choices=["telegram", "discord"],
+        default=["telegram", "discord"],
         help="platforms for the delivery run",
     )
     parser.add_argument("--out", default="bench-out", help="where the chart and the table go")

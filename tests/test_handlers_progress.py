@@ -14,6 +14,7 @@ from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.progress import item_progress, item_progress_from_tally
 from storage.base import StorageUnavailable
 from storage.memory_store import Change, MemoryStore
+from storage.records import Reminder
 from storage.tally import from_outcomes
 from storage.tinydb_store import TinyDBStore
 from tests.fakes import RecordingPlatform
@@ -37,6 +38,19 @@ async def run_days(app: App, clock: FakeClock, platform: RecordingPlatform, answ
         if prefix:
             payload = next(p for p in reminder.button_payloads() if p.startswith(prefix))
             await say(app, button=payload)
+
+
+async def nightly_cream(store: MemoryStore) -> tuple[App, FakeClock, RecordingPlatform, Reminder]:
+    """Pat's app on `store` with one reminder, cream every evening at 21:30, from 1 November 2026."""
+    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
+    app = App(store, clock)
+    platform = RecordingPlatform()
+    app.hub.register(platform)
+    await say(app, "/remind cream every day at 21:30")
+    me = store.get_identity("console:pat")
+    assert me is not None
+    [reminder] = store.reminders_of(me.account_id)
+    return app, clock, platform, reminder
 
 
 async def test_progress_reports_streaks_adherence_and_a_chart() -> None:
@@ -104,12 +118,8 @@ async def test_the_chart_is_drawn_off_the_event_loop_and_at_most_every_ten_secon
 
 
 async def test_progress_text_and_the_next_reminder_after_a_restart_read_no_history(tmp_path: Path) -> None:
-    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
     path = str(tmp_path / "clearback.json")
-    app = App(TinyDBStore(path, freeze_gc=False), clock)
-    platform = RecordingPlatform()
-    app.hub.register(platform)
-    await say(app, "/remind cream every day at 21:30")
+    app, clock, platform, _ = await nightly_cream(TinyDBStore(path, freeze_gc=False))
     await run_days(app, clock, platform, ["done", "done", "skip", "none", "done", "done"])
     [before] = await say(app, "/progress text")
     app.store.close()
@@ -126,15 +136,8 @@ async def test_progress_text_and_the_next_reminder_after_a_restart_read_no_histo
 
 
 async def test_an_answer_out_of_order_is_counted_after_one_rebuild_from_history(tmp_path: Path) -> None:
-    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
     store = TinyDBStore(str(tmp_path / "clearback.json"), freeze_gc=False)
-    app = App(store, clock)
-    platform = RecordingPlatform()
-    app.hub.register(platform)
-    await say(app, "/remind cream every day at 21:30")
-    me = store.get_identity("console:pat")
-    assert me is not None
-    [reminder] = store.reminders_of(me.account_id)
+    app, clock, platform, reminder = await nightly_cream(store)
     await run_days(app, clock, platform, ["done", "none"])
     await say(app, "/snooze 1 25h")  # the second evening's, until after the third's
     await run_days(app, clock, platform, ["done", "done"])  # the third evening's, then the snoozed second's
@@ -153,14 +156,9 @@ async def test_an_answer_out_of_order_is_counted_after_one_rebuild_from_history(
 
 
 async def test_a_tally_rebuilt_while_the_disk_is_full_still_answers(monkeypatch: pytest.MonkeyPatch) -> None:
-    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
     store = MemoryStore()
-    app = App(store, clock)
-    platform = RecordingPlatform()
-    app.hub.register(platform)
-    await say(app, "/remind cream every day at 21:30")
+    app, clock, platform, reminder = await nightly_cream(store)
     await run_days(app, clock, platform, ["done", "done", "none", "done"])
-    [reminder] = store.reminders_of(store.get_identity("console:pat").account_id)  # type: ignore[union-attr]
     kept = store.get_tally(reminder.id)
     with store.atomic():  # as an older database has it: no tally yet
         store._write("tallies", reminder.id, None, reminder.account_id)

@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import App
-from bot.clock import FakeClock
 from storage.memory_store import MemoryStore
 from storage.records import DONE, SENT, Outcome, Tally
 from storage.tally import from_outcomes
-from tests.fakes import RecordingPlatform
-from tests.test_handlers_progress import run_days, say
+from tests.test_handlers_progress import nightly_cream, run_days
 
 
 async def test_a_tally_rebuilt_off_the_event_loop_misses_no_answer_given_meanwhile(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
     store = MemoryStore()
-    app = App(store, clock)
-    platform = RecordingPlatform()
-    app.hub.register(platform)
-    await say(app, "/remind cream every day at 21:30")
+    app, clock, platform, reminder = await nightly_cream(store)
     await run_days(app, clock, platform, ["done", "none"])  # the second evening's is shown, not answered yet
-    [reminder] = store.reminders_of(store.get_identity("console:pat").account_id)  # type: ignore[union-attr]
     [shown] = [o for o in store.open_occurrences_of(reminder.account_id) if o.status == SENT]
     with store.atomic():  # as an older database has it: no tally yet, so /progress rebuilds it
         store._write("tallies", reminder.id, None, reminder.account_id)

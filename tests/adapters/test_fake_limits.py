@@ -106,6 +106,17 @@ async def test_fake_discord_answers_a_global_429_above_50_requests_a_second(
     assert len(fake.find("POST", rf"/channels/{channel}/messages")) == 62
 
 
+def _unpaced_adapter(fake: FakeDiscord, window: ArrivalWindow) -> DiscordAdapter:
+    """The real Discord adapter with no request spacing: only `window` stands between it and the fake."""
+    return DiscordAdapter(
+        _no_handler,
+        fake.token,
+        sync_commands=False,
+        guild_ready_timeout=0.0,
+        request_pacer=Pacer(UNLIMITED),
+        request_window=window,
+    )
+
 async def test_discord_py_waits_out_global_429s_and_delivers_each_message_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -114,14 +125,7 @@ async def test_discord_py_waits_out_global_429s_and_delivers_each_message_once(
     await fake.start()
     fake.install(monkeypatch)
     # No pacing and a window far above the fake's limit: the requests go all at once and meet 429s.
-    adapter = DiscordAdapter(
-        _no_handler,
-        fake.token,
-        sync_commands=False,
-        guild_ready_timeout=0.0,
-        request_pacer=Pacer(UNLIMITED),
-        request_window=ArrivalWindow(10_000),
-    )
+    adapter = _unpaced_adapter(fake, ArrivalWindow(10_000))
     await adapter.start()
     try:
         users = [fake.user(f"u{n}") for n in range(15)]  # 30 requests: open each DM, then the message
@@ -154,14 +158,7 @@ async def test_the_arrival_window_alone_keeps_discord_from_answering_429(monkeyp
     fake = FakeDiscord(global_limit=10, global_window=0.1)
     await fake.start()
     fake.install(monkeypatch)
-    adapter = DiscordAdapter(
-        _no_handler,
-        fake.token,
-        sync_commands=False,
-        guild_ready_timeout=0.0,
-        request_pacer=Pacer(UNLIMITED),
-        request_window=ArrivalWindow(10, 0.1),
-    )
+    adapter = _unpaced_adapter(fake, ArrivalWindow(10, 0.1))
     await adapter.start()
     try:
         users = [fake.user(f"u{n}") for n in range(30)]

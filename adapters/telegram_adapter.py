@@ -113,6 +113,13 @@ class FloodLimits:
     private_interval: float = 1.0
     group_interval: float = 3.0
 
+    def __post_init__(self) -> None:
+        if self.overall_per_second > self.overall_limit:  # the window would silently cap the spacing
+            raise ValueError(
+                f"overall_per_second ({self.overall_per_second}) above overall_limit ({self.overall_limit}):"
+                " raise both, e.g. FloodLimits(overall_per_second=200, overall_limit=200)"
+            )
+
 
 # --------------------------------------------------------------------------------------------------
 # Logging hygiene

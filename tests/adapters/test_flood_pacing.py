@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 from typing import Any
 
+import pytest
+
 from adapters.telegram_adapter import SCHEDULED_LOOKAHEAD, FloodLimiter, FloodLimits, sending_kind
 from tests.test_ratelimit import busiest_window
 from tests.virtual_time import VirtualTime
@@ -77,3 +79,9 @@ async def test_a_reply_during_a_burst_of_reminders_goes_out_within_the_lookahead
     stamps = sorted(left.values())
     assert busiest_window(stamps) <= 30
     assert (len(stamps) - 1) / (stamps[-1] - stamps[0]) > 28.5  # and the reminders lose no pace
+
+
+def test_spacing_above_the_window_is_refused_with_the_fix() -> None:
+    with pytest.raises(ValueError, match="raise both"):
+        FloodLimits(overall_per_second=200)
+    assert FloodLimits(overall_per_second=200, overall_limit=200).overall_limit == 200

@@ -36,7 +36,7 @@ async def test_reminders_survive_every_platform_fault_exactly_once() -> None:
             base_url=fake.base_url,
             poll_timeout=1,
             request_timeout=0.5,
-            limits=FloodLimits(overall_per_second=200, private_interval=0.01, group_interval=0.01),
+            limits=FloodLimits(overall_per_second=200, overall_limit=200, private_interval=0.01, group_interval=0.01),
         )
         adapter.transient_retry_delays = (0.05,)
         app.hub.register(adapter, UNLIMITED)

@@ -92,6 +92,9 @@ class Reply:
     address: Address | None = None
     edit_ref: str | None = None
     private: bool = True
+    # Names one delivery (reminder_message: an occurrence's n-th delivery): retries of it share the key, so an
+    # adapter can let the platform drop a repeat (Discord's message nonce). None: no such identity.
+    dedupe_key: str | None = None
 
     def button_payloads(self) -> list[str]:
         return [button.payload for row in self.buttons for button in row]

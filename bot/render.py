@@ -91,7 +91,9 @@ def reminder_message(occurrence: Occurrence, tz: tzinfo, now: datetime, reason: 
     lines.append(
         f"Tap a button, or type /done {occurrence.number}, /skip {occurrence.number} or /snooze {occurrence.number} 1h."
     )
-    return Reply(text="\n".join(lines), buttons=occurrence_buttons(occurrence, tz, now))
+    # Retries of a failed send see the same recorded deliveries; a snooze or nudge comes after one more.
+    key = f"{occurrence.id}#{len(occurrence.deliveries)}"
+    return Reply(text="\n".join(lines), buttons=occurrence_buttons(occurrence, tz, now), dedupe_key=key)
 
 
 def outcome_message(occurrence: Occurrence, tz: tzinfo, now: datetime) -> str:

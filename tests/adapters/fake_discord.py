@@ -11,6 +11,16 @@ requests with `wait_for` (event-driven, no sleeping) and inject failures with `f
 were already served within the last `global_window` seconds (a sliding window, the strictest reading of
 "50 a second") is refused like Discord does, with 429, `"global": true` and the `retry_after` until the
 window has room. Interaction callbacks and follow-ups are exempt, as on Discord.
+
+Nonces, as Discord handles them: `POST /channels/{id}/messages` with a `nonce` longer than 25 characters is
+refused (400, code 50035); with `enforce_nonce` true and a nonce the same author used in the last
+`nonce_window` seconds, the message created then is returned and nothing new is created. Discord says only
+"the past few minutes", so the window defaults to three.
+
+Faults after the work is done, as when Discord's edge loses the answer: `fail_after_processing` carries a
+request out and then answers with an error (e.g. 502, which discord.py retries by itself);
+`reset_after_processing` carries it out and then resets the connection (ECONNRESET on the client);
+`sever_after_processing` closes it without an answer.
 """
 
 from __future__ import annotations
@@ -20,6 +30,8 @@ import itertools
 import json
 import math
 import re
+import socket
+import struct
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -40,6 +52,8 @@ API_PREFIX = "/api/v10"
 BODY = web.RequestKey("body", object)
 FILES = web.RequestKey("files", list)
 EPHEMERAL = 1 << 6
+MAX_NONCE_CHARS = 25  # Discord's limit for a message nonce
+INVALID_FORM_BODY = 50035
 
 # Interaction types and callback types (Discord API).
 PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE = 1, 2, 3, 4
@@ -71,6 +85,17 @@ class Failure:
     body: Json
     headers: dict[str, str]
     times: int
+    after_processing: bool = False  # carry the request out first, then answer with the error
+
+
+@dataclass
+class Sever:
+    """Carry out matching requests, then drop the connection instead of answering."""
+
+    method: str
+    pattern: str
+    times: int
+    reset: bool  # RST (ECONNRESET on the client) rather than a plain close
 
 
 def _json(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -92,13 +117,17 @@ class FakeDiscord:
         global_limit: int | None = None,
         global_window: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        nonce_window: float = 180.0,
     ) -> None:
-        self._severed: list[list[Any]] = []
+        self._severed: list[Sever] = []
         self.token = token
         self.global_limit = global_limit
         self.global_window = global_window
         self.clock = clock  # when requests arrive; tests may pass a manual clock
         self._served: deque[float] = deque()  # arrival times of bot requests within the global window
+        self.nonce_window = nonce_window
+        # (author id, nonce) -> (message id, when created), oldest first, for enforce_nonce
+        self._nonces: dict[tuple[str, str], tuple[int, float]] = {}
         self._ids = itertools.count(1_300_000_000_000_000_000)
         self.app_id = self.snowflake()
         self.bot_user: Json = {
@@ -407,9 +436,24 @@ class FakeDiscord:
         """Answer the next `times` matching requests with this error."""
         self._failures.append(Failure(method, pattern, status, body, headers or {}, times))
 
+    def fail_after_processing(
+        self, method: str, pattern: str, status: int = 502, body: Json | None = None, *, times: int = 1
+    ) -> None:
+        """Carry out the next `times` matching requests, then answer each with this error (default: 502)."""
+        error = body if body is not None else {"message": "502: Bad Gateway", "code": 0}
+        self._failures.append(Failure(method, pattern, status, error, {}, times, after_processing=True))
+
     def sever_after_processing(self, method: str, pattern: str, *, times: int = 1) -> None:
         """Carry out the next matching requests, then drop the connection before answering."""
-        self._severed.append([method, pattern, times])
+        self._severed.append(Sever(method, pattern, times, reset=False))
+
+    def reset_after_processing(self, method: str, pattern: str, *, times: int = 1) -> None:
+        """Carry out the next matching requests, then reset the connection (the client gets ECONNRESET)."""
+        self._severed.append(Sever(method, pattern, times, reset=True))
+
+    def channel_messages(self, channel_id: str) -> list[Json]:
+        """The messages in a channel, oldest first (what a person scrolling it would see)."""
+        return [message for message in self.messages.values() if message["channel_id"] == channel_id]
 
     def rate_limit(self, method: str, pattern: str, retry_after: float, *, times: int = 1) -> None:
         """Discord's 429, with the headers discord.py checks (Via marks it as coming from Discord)."""
@@ -458,9 +502,13 @@ class FakeDiscord:
         if limited is not None:
             self._record(call)
             return limited
+        late_failure: Failure | None = None
         for failure in self._failures:
             if failure.times > 0 and call.matches(failure.method, failure.pattern):
                 failure.times -= 1
+                if failure.after_processing:
+                    late_failure = failure
+                    break
                 call.status = failure.status
                 self._record(call)
                 return _json(failure.body, status=failure.status, headers=failure.headers)
@@ -471,13 +519,20 @@ class FakeDiscord:
             return _json({"message": "401: Unauthorized", "code": 0}, status=401)
         response = await handler(request)
         call.status = response.status
+        if late_failure is not None:  # done on our side, but the client is told it failed
+            call.status = late_failure.status
+            response = _json(late_failure.body, status=late_failure.status, headers=late_failure.headers)
         self._record(call)
-        for sever in self._severed:
-            if sever[2] > 0 and call.matches(sever[0], sever[1]):
-                sever[2] -= 1
+        for sever in self._severed if late_failure is None else ():  # one fault per request
+            if sever.times > 0 and call.matches(sever.method, sever.pattern):
+                sever.times -= 1
                 call.status = 0
                 assert request.transport is not None
+                if sever.reset:  # linger 0: close() sends RST instead of FIN
+                    sock = request.transport.get_extra_info("socket")
+                    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 request.transport.abort()  # done on our side; the client never hears back
+                break
         return response
 
     def _global_limited(self, call: Call) -> web.Response | None:
@@ -567,6 +622,27 @@ class FakeDiscord:
         dm_user = self._dm_users.get(channel_id)
         if dm_user is not None and dm_user in self.closed_dms:
             return _json({"message": "Cannot send messages to this user", "code": 50007}, status=403)
+        nonce = body.get("nonce")
+        if nonce is not None and len(str(nonce)) > MAX_NONCE_CHARS:
+            return _json(
+                {
+                    "message": "Invalid Form Body",
+                    "code": INVALID_FORM_BODY,
+                    "errors": {"nonce": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "25 or fewer"}]}},
+                },
+                status=400,
+            )
+        key = (str(self.bot_user["id"]), str(nonce))
+        if nonce is not None and body.get("enforce_nonce"):
+            now = self.clock()
+            while self._nonces:  # forget nonces older than the window (the dict is in creation order)
+                oldest, (_, created) = next(iter(self._nonces.items()))
+                if created > now - self.nonce_window:
+                    break
+                del self._nonces[oldest]
+            seen = self._nonces.get(key)
+            if seen is not None and seen[0] in self.messages:
+                return _json(self.messages[seen[0]])  # Discord: the earlier message, nothing new created
         message = self.message(
             channel_id,
             body.get("content") or "",
@@ -574,6 +650,11 @@ class FakeDiscord:
             flags=body.get("flags", 0) or 0,
             attachments=files,
         )
+        if nonce is not None:
+            message["nonce"] = nonce
+            if body.get("enforce_nonce"):
+                self._nonces.pop(key, None)  # re-inserted at the end, keeping creation order
+                self._nonces[key] = (int(message["id"]), self.clock())
         return _json(message)
 
     def _apply_edit(self, message: Json, body: Json, files: list[tuple[str, bytes]]) -> None:

@@ -20,6 +20,13 @@ with the bot token (also discord.py's own: log-in, command sync, retries) passes
 before it leaves, which keeps what Discord receives within its global limit of 50 in any second however
 the requests bunch on the way. Interaction responses and follow-ups do not count against the global limit
 and pass freely. A 429 asking for more than 30 s surfaces as `RetryLater`.
+
+At most once: every message posted to a channel carries a nonce with `enforce_nonce`, so Discord answers a
+repeat within a few minutes with the message it already created. discord.py re-sends by itself after a
+500/502/504/524 with the same nonce; for a reminder (`Reply.dedupe_key`) and each of its chunks the nonce is
+derived from the delivery, and for replies to a DM or an interaction from that message's id and the reply's
+place, so a re-send by the scheduler is dropped as well. Interaction answers and follow-ups take no nonce
+(Discord's API has none for them); an interaction can be answered only once anyway.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import inspect
 import io
 import logging
 import re
+import secrets
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Self
@@ -49,6 +57,7 @@ from adapters.discord_render import (
     decode_custom_id,
     dropped_buttons,
     escape_text,
+    message_nonce,
     split_text,
 )
 from bot.delivery import (
@@ -83,6 +92,10 @@ MAX_RATELIMIT_WAIT = 30.0  # 429s asking for longer become RetryLater (discord.p
 AUTOCOMPLETE_TIMEOUT = 2.5  # Discord drops autocomplete answers after 3 s
 DEFER_AFTER = 2.0  # interactions must be acknowledged within 3 s; slower handlers get a deferral
 _MAX_REMEMBERED_CHANNELS = 10_000
+
+# The request left and may have been carried out, but no answer came back. ClientConnectorError (a subclass
+# of ClientOSError) is not among them: without a connection nothing was sent.
+_ANSWER_LOST = (TimeoutError, aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError)
 
 # Discord JSON error codes
 UNKNOWN_CHANNEL = 10003
@@ -431,12 +444,12 @@ class DiscordAdapter:
         )
         try:
             replies = await self._handler(incoming)
-            for reply in replies:
+            for index, reply in enumerate(replies):
                 target = reply.address or address
                 if reply.edit_ref is not None:
                     await self.edit(target, reply.edit_ref, reply)
                 else:
-                    await self.send(target, reply)
+                    await self._post(target, reply, reply.dedupe_key or f"dm:{message.id}:{index}")
         except Exception as exc:
             logger.exception("Discord DM message failed (%s)", type(exc).__name__)
             try:
@@ -495,7 +508,7 @@ class DiscordAdapter:
     ) -> None:
         answered = False
         sent_by_dm = False
-        for reply in replies:
+        for index, reply in enumerate(replies):
             elsewhere = reply.address is not None and reply.address != incoming.address
             if elsewhere or reply.edit_ref is not None:
                 await self._defer(interaction, is_dm)  # the REST calls below may outlast the 3 s
@@ -504,7 +517,7 @@ class DiscordAdapter:
                     if reply.edit_ref is not None:
                         await self.edit(target, reply.edit_ref, reply)
                     else:
-                        await self.send(target, reply)
+                        await self._post(target, reply, reply.dedupe_key or f"interaction:{interaction.id}:{index}")
                         sent_by_dm = sent_by_dm or not is_dm
                 except RecipientUnreachable:
                     if not elsewhere:
@@ -584,13 +597,25 @@ class DiscordAdapter:
 
     async def send(self, address: Address, reply: Reply) -> str | None:
         """Send to a user's DM (chat_id = user id) or a channel; the id of the message with the buttons."""
+        return await self._post(address, reply, reply.dedupe_key)
+
+    async def _post(self, address: Address, reply: Reply, key: str | None) -> str | None:
+        """send(), with the key that names this delivery for its nonces (None: a fresh nonce per call)."""
         async with self._delivery_errors("send"):
             channel, owner = await self._resolve(address)
+            chunks = split_text(escape_text(reply.text))
+            nonces = [message_nonce(address.chat_id, key, index) for index in range(len(chunks))] if key else None
             try:
-                return await self._send_to(channel, reply, owner)
-            except (TimeoutError, aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError) as exc:
-                # The message may have been posted before the answer was lost: retrying could send it
-                # twice, so the scheduler records it as sent instead (at most once).
+                return await self._send_chunks(channel, chunks, self._view(reply, owner), reply.attachment, nonces)
+            except aiohttp.ClientConnectorError:
+                raise  # never connected, nothing sent: transient
+            except _ANSWER_LOST as exc:
+                # A reset connection (ECONNRESET), a close or a timeout after the request left: the message may
+                # have been posted. With a nonce that names the delivery, sending again is safe (Discord returns
+                # the message it has), so it is transient and the scheduler's re-send gets the real message id.
+                # Without one a re-send could post it twice: uncertain, recorded as sent (at most once).
+                if key is not None:
+                    raise TransientDeliveryError(f"Discord send: {type(exc).__name__}, safe to resend") from exc
                 raise DeliveryUncertain(f"Discord send: {type(exc).__name__}") from exc
 
     async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
@@ -609,17 +634,16 @@ class DiscordAdapter:
                 rest = "\n".join(chunks[1:])  # already escaped: send as-is, re-split
                 await self._send_chunks(channel, split_text(rest), self._view(reply, owner), reply.attachment)
 
-    async def _send_to(self, channel: Target, reply: Reply, owner: str | None) -> str | None:
-        chunks = split_text(escape_text(reply.text))
-        return await self._send_chunks(channel, chunks, self._view(reply, owner), reply.attachment)
-
     async def _send_chunks(
         self,
         channel: Target,
         chunks: list[str],
         view: discord.ui.View | None,
         attachment: Attachment | None,
+        nonces: Sequence[str] | None = None,
     ) -> str | None:
+        """Post the chunks in order; `nonces` one per chunk, else a random one per message (as discord.py
+        would pick), which still covers discord.py's own re-sends of it."""
         if len(chunks) == 1 and not chunks[0] and view is None and attachment is None:
             return None  # Discord refuses empty messages
         message_id: str | None = None
@@ -630,6 +654,7 @@ class DiscordAdapter:
                     chunk or None,
                     view=view if last and view is not None else MISSING,
                     file=_file(attachment) if last and attachment is not None else MISSING,
+                    nonce=nonces[index] if nonces is not None else secrets.randbits(64),
                     allowed_mentions=discord.AllowedMentions.none(),
                 )
             message_id = str(message.id)

@@ -7,10 +7,12 @@
 - `encode_custom_id`/`decode_custom_id` carry a button payload and the id of the only user allowed to
   press it inside Discord's 100-character custom_id, so presses work after a restart with nothing stored.
 - `button_grid` lays Reply.buttons out within Discord's limits (5 rows of 5, labels of 80).
+- `message_nonce` names one posted message (a delivery's chunk) for Discord's `enforce_nonce` de-duplication.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -30,6 +32,7 @@ MAX_DESCRIPTION_CHARS = 100  # command and option descriptions
 MAX_OPTIONS = 25
 MAX_CHOICES = 25  # autocomplete suggestions
 MAX_CHOICE_CHARS = 100  # a suggestion's name and value
+MAX_NONCE_CHARS = 25  # a message nonce (message_nonce gives 24)
 
 CUSTOM_ID_PREFIX = "cb"
 # "cb:<owner user id or empty>:<payload>"; the payload may itself contain ':'.
@@ -199,6 +202,15 @@ def _cut_line(line: str, limit: int) -> tuple[str, str]:
     if backslashes % 2 == 1:
         end -= 1
     return line[:end], line[end:]
+
+
+def message_nonce(chat_id: str, key: str, chunk: int) -> str:
+    """A nonce for chunk `chunk` of the delivery `key` to `chat_id`: the same for every re-send of it.
+
+    Discord matches a nonce against what the same author sent in the last few minutes (its docs name no
+    channel), so the chat is part of it. Hashed: 96 bits in 24 hex characters (Discord allows 25).
+    """
+    return hashlib.blake2b(f"{chat_id}\n{key}\n{chunk}".encode(), digest_size=12).hexdigest()
 
 
 def encode_custom_id(payload: str, owner_id: str | None = None) -> str:

@@ -14,6 +14,7 @@ from bot.delivery import DeliveryError
 from bot.hub import Hub
 from bot.models import IncomingMessage, Reply
 from bot.regimen import Regimen
+from bot.render import put_aside_notice
 from bot.scheduler import Scheduler
 from bot.ticker import Ticker
 from storage.base import StorageUnavailable, Store
@@ -55,6 +56,10 @@ class App:
         replies = await self.core.handle(message)
         self.scheduler.wake()
         direct = [r for r in replies if r.address is None and r.edit_ref is None]
+        account = self.regimen.account_for(message.identity)
+        put_aside = self.scheduler.take_put_aside(account.id) if account is not None else []
+        if put_aside:
+            direct.append(Reply(put_aside_notice(put_aside)))
         for reply in replies:
             if reply.address is not None or reply.edit_ref is not None:
                 await self._route(message, reply)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import UTC, datetime, tzinfo
 
 from bot import payloads
@@ -105,3 +106,37 @@ def outcome_message(occurrence: Occurrence, tz: tzinfo, now: datetime) -> str:
     if occurrence.fire_at > occurrence.updated_at:
         return f"💤 Snoozed: {occurrence.text}. I'll remind you again {when_text(occurrence.fire_at, tz, now)}."
     return f"{occurrence.text} (due {when_text(occurrence.due, tz, now)}) was recorded as {occurrence.status}."
+
+
+PUT_ASIDE_REASON = "held back after an error on my side"
+
+
+def put_aside_notice(reminders: list[Reminder]) -> str:
+    """Told on the person's next message: a reminder whose claim failed was paused so the others go on."""
+    names = ", ".join(f"{r.number} ({r.text})" for r in reminders)
+    first = reminders[0].number
+    return (
+        f"Sorry: something went wrong on my side with reminder {names}, so I paused it to keep your other "
+        f"reminders coming. Set its time again with /edit {first} <when> (for example /edit {first} every day "
+        f"at 20:00), or turn it back on with /resume {first}."
+    )
+
+
+def missed_summary(items: list[Occurrence], tz: tzinfo, now: datetime) -> str:
+    """One message for reminders that passed unseen: the bot was down, or the person could not be reached."""
+    unreachable = all(item.attempts for item in items)
+    heading = (
+        "I couldn't reach you for a while, so these reminders passed (recorded as missed):"
+        if unreachable
+        else "While I was offline, these reminders passed (recorded as missed):"
+    )
+    lines = [heading]
+    by_text: dict[str, list[float]] = defaultdict(list)
+    for item in items:
+        by_text[item.text].append(item.due)
+    for text, dues in by_text.items():
+        shown = ", ".join(when_text(d, tz, now) for d in sorted(dues)[-3:])
+        more = f" and {len(dues) - 3} more" if len(dues) > 3 else ""
+        lines.append(f"• {text}: {shown}{more}")
+    lines.append("Your regular schedule carries on from here.")
+    return "\n".join(lines)

@@ -13,6 +13,7 @@ import logging
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any, NamedTuple, TypeVar
 
 from bot.delivery import DeliveryError, DeliveryUncertain, RecipientUnreachable, RetryLater
 from bot.hub import Hub
@@ -25,14 +26,15 @@ from bot.render import (
     HELD_BACK,
     LATE,
     NUDGED,
+    PUT_ASIDE_REASON,
     SNOOZED_AGAIN,
+    missed_summary,
     outcome_message,
     reminder_message,
-    when_text,
 )
 from bot.series import exfoliation_paused_at, first_stage_after
 from bot.series import stages as series_stages
-from storage.base import StorageUnavailable
+from storage.base import DueItem, StorageUnavailable
 from storage.records import (
     CANCELLED,
     HELD,
@@ -45,6 +47,7 @@ from storage.records import (
     SNOOZED,
     UNCONFIRMED,
     UNDELIVERABLE,
+    Account,
     Delivery,
     Occurrence,
     Reminder,
@@ -53,11 +56,13 @@ from storage.records import (
 log = logging.getLogger(__name__)
 
 LATE_AFTER = 60.0  # seconds past due before a delivery is labelled late
-MAX_ATTEMPTS = 6
+# Waits between attempts while a platform is unreachable; the last one repeats until the grace period ends
+# (then the occurrence is recorded missed and the person gets the usual summary).
 BACKOFF = (30.0, 120.0, 600.0, 1800.0, 3600.0)
 AUTO_PAUSE_AFTER = 30  # unanswered in a row
 MAX_NUDGES = 2
 _REASONS = {HELD: HELD_BACK, NUDGE: NUDGED, SNOOZED: SNOOZED_AGAIN}
+_T = TypeVar("_T")
 
 
 class Scheduler:
@@ -78,6 +83,10 @@ class Scheduler:
         self._wake = asyncio.Event()
         self.delivered = 0
         self.recovered = False  # start-up recovery done (retried by the run loop until it is)
+        # Outcomes of sends whose commit failed (a full disk): what really happened, committed on a later pass.
+        self._unrecorded: dict[str, _Attempt] = {}
+        # Reminders put aside because their claim failed, per account: the person is told on their next message.
+        self._set_aside: dict[str, list[Reminder]] = defaultdict(list)
 
     def wake(self) -> None:
         """Something new may be due sooner than the loop expected."""
@@ -103,6 +112,7 @@ class Scheduler:
     # One pass ----------------------------------------------------------------------------------------
     async def tick(self) -> int:
         """Deliver everything due now. Returns how many due items were handled."""
+        await self._record_unrecorded()
         now = self.regimen.now_ts()
         handled = 0
         passed: dict[str, list[Occurrence]] = defaultdict(list)
@@ -111,26 +121,96 @@ class Scheduler:
             items = self.store.due_items(now, self.batch)
             if not items:
                 break
-            claimed: list[tuple[Occurrence, str | None]] = []
-            try:
-                with self.store.atomic():  # one durable commit for the whole batch of claims
-                    for item in items:
-                        if item.reminder is not None:
-                            claim = self._claim_reminder(item.reminder, now, passed, notices)
-                        else:
-                            assert item.occurrence is not None
-                            claim = self._claim_occurrence(item.occurrence, now, passed)
-                        if claim is not None:
-                            claimed.append(claim)
-            except StorageUnavailable:
-                raise  # the batch was rolled back, nothing was claimed: the run loop backs off and retries
+            claimed, failure = self._claim_batch(items, now, passed, notices)
             await self._deliver_all(claimed)
+            if failure is not None:
+                raise failure  # what was claimed went out; the run loop backs off and retries the rest
             handled += len(items)
         for account_id, missed in passed.items():
-            await self._notify(account_id, _passed_summary(missed, self.regimen))
+            await self._notify(account_id, passed_summary(missed, self.regimen))
         for account_id, texts in notices.items():
             await self._notify(account_id, "\n".join(texts))
         return handled
+
+    def _claim_batch(
+        self,
+        items: list[DueItem],
+        now: float,
+        passed: dict[str, list[Occurrence]],
+        notices: dict[str, list[str]],
+    ) -> tuple[list[_Claim], StorageUnavailable | None]:
+        """Claim a batch in one durable commit; if one item fails, claim them one at a time instead, so a
+        bad item is put aside and never holds back anybody else's reminders."""
+        try:
+            claimed, batch_passed, batch_notices = [], _grouped(), _grouped()
+            with self.store.atomic():
+                for item in items:
+                    claim = self._claim(item, now, batch_passed, batch_notices)
+                    if claim is not None:
+                        claimed.append(claim)
+        except StorageUnavailable as exc:
+            return [], exc  # rolled back, nothing was claimed
+        except Exception:
+            return self._claim_each(items, now, passed, notices)
+        _merge(passed, batch_passed)
+        _merge(notices, batch_notices)
+        return claimed, None
+
+    def _claim_each(
+        self,
+        items: list[DueItem],
+        now: float,
+        passed: dict[str, list[Occurrence]],
+        notices: dict[str, list[str]],
+    ) -> tuple[list[_Claim], StorageUnavailable | None]:
+        claimed: list[_Claim] = []
+        for item in items:
+            item_passed, item_notices = _grouped(), _grouped()
+            try:
+                with self.store.atomic():
+                    claim = self._claim(item, now, item_passed, item_notices)
+            except StorageUnavailable as exc:
+                return claimed, exc  # the disk, not this item: deliver what is claimed, retry the rest later
+            except Exception as exc:
+                try:
+                    self._put_aside(item, exc)
+                except StorageUnavailable as unavailable:
+                    return claimed, unavailable
+                continue
+            _merge(passed, item_passed)
+            _merge(notices, item_notices)
+            if claim is not None:
+                claimed.append(claim)
+        return claimed, None
+
+    def _claim(
+        self, item: DueItem, now: float, passed: dict[str, list[Occurrence]], notices: dict[str, list[str]]
+    ) -> _Claim | None:
+        if item.reminder is not None:
+            return self._claim_reminder(item.reminder, now, passed, notices)
+        assert item.occurrence is not None
+        return self._claim_occurrence(item.occurrence, now, passed)
+
+    def _put_aside(self, item: DueItem, exc: Exception) -> None:
+        """A reminder whose claim fails (a damaged record, a bug) is paused, so the batch can go on without it."""
+        if item.reminder is not None:
+            reminder_id = item.reminder.id
+        else:
+            assert item.occurrence is not None
+            reminder_id = item.occurrence.reminder_id
+        reminder = self.store.get_reminder(reminder_id)
+        log.error("reminder %s put aside: claiming it failed (%s)", reminder_id, type(exc).__name__)
+        with self.store.atomic():
+            if item.occurrence is not None:
+                self.store.put_occurrence(replace(item.occurrence, status=PAUSED, updated_at=self.regimen.now_ts()))
+            if reminder is not None:
+                self.store.put_reminder(replace(reminder, paused=True, pause_reason=PUT_ASIDE_REASON))
+        if reminder is not None:
+            self._set_aside[reminder.account_id].append(reminder)
+
+    def take_put_aside(self, account_id: str) -> list[Reminder]:
+        """Reminders put aside since the person last wrote (each told once)."""
+        return self._set_aside.pop(account_id, [])
 
     def _claim_reminder(
         self,
@@ -138,7 +218,7 @@ class Scheduler:
         now: float,
         passed: dict[str, list[Occurrence]],
         notices: dict[str, list[str]],
-    ) -> tuple[Occurrence, str | None] | None:
+    ) -> _Claim | None:
         assert reminder.next_due is not None
         due = reminder.next_due
         for previous in self.regimen.open_occurrences(reminder):
@@ -172,7 +252,7 @@ class Scheduler:
 
     def _claim_series(
         self, reminder: Reminder, now: float, notices: dict[str, list[str]]
-    ) -> tuple[Occurrence, str | None] | None:
+    ) -> _Claim | None:
         assert reminder.series is not None and reminder.next_due is not None
         due = reminder.next_due
         account = self.store.get_account(reminder.account_id)
@@ -225,7 +305,7 @@ class Scheduler:
 
     def _claim_occurrence(
         self, occurrence: Occurrence, now: float, passed: dict[str, list[Occurrence]]
-    ) -> tuple[Occurrence, str | None] | None:
+    ) -> _Claim | None:
         if now - occurrence.due > self.grace and occurrence.status == RETRY:
             passed[occurrence.account_id].append(self.regimen.resolve(occurrence, MISSED))
             return None
@@ -242,7 +322,7 @@ class Scheduler:
         return claimed, reason
 
     # Sending ---------------------------------------------------------------------------------------------
-    async def _deliver_all(self, claimed: list[tuple[Occurrence, str | None]]) -> None:
+    async def _deliver_all(self, claimed: list[_Claim]) -> None:
         if claimed:
             await asyncio.gather(*(self._deliver(o, reason) for o, reason in claimed))
 
@@ -250,8 +330,6 @@ class Scheduler:
         async with self._sending:
             try:
                 await self._deliver_one(occurrence, reason)
-            except StorageUnavailable:
-                log.error("storage unavailable while recording a delivery")
             except Exception:  # never let one delivery stop the others
                 log.exception("delivery of an occurrence failed unexpectedly")
 
@@ -264,11 +342,22 @@ class Scheduler:
             if self.store.get_occurrence(account.id, occurrence.id) is not None:
                 self.regimen.resolve(occurrence, CANCELLED)
             return
-        addresses = self.regimen.delivery_addresses(account, reminder.origin)
-        tz = self.regimen.tz(account)
-        reply = reminder_message(occurrence, tz, self.regimen.now(), reason)
+        attempt = await self._send_everywhere(occurrence, account, reminder, reason)
+        await self._record(attempt)
+
+    async def _send_everywhere(
+        self, occurrence: Occurrence, account: Account, reminder: Reminder, reason: str | None
+    ) -> _Attempt:
+        """Send to every address; never raises, so what happened is always recorded."""
         deliveries: list[Delivery] = []
         retry_after: float | None = None
+        backoff = BACKOFF[min(occurrence.attempts, len(BACKOFF) - 1)]
+        try:
+            addresses = self.regimen.delivery_addresses(account, reminder.origin)
+            reply = reminder_message(occurrence, self.regimen.tz(account), self.regimen.now(), reason)
+        except Exception as exc:  # nothing left: try again later
+            log.error("could not prepare occurrence %s: %s", occurrence.id, type(exc).__name__)
+            return _Attempt(occurrence, (), backoff)
         for address in addresses:
             try:
                 ref = await self.hub.send(address, reply)
@@ -281,7 +370,33 @@ class Scheduler:
                 retry_after = max(retry_after or 0.0, exc.retry_after)
             except DeliveryError as exc:
                 log.warning("delivery to %s failed: %s", address.platform, type(exc).__name__)
-                retry_after = max(retry_after or 0.0, BACKOFF[min(occurrence.attempts, len(BACKOFF) - 1)])
+                retry_after = max(retry_after or 0.0, backoff)
+            except Exception as exc:  # an error no adapter mapped: the contract says nothing left, so retry
+                log.error("delivery to %s failed unexpectedly: %s", address.platform, type(exc).__name__)
+                retry_after = max(retry_after or 0.0, backoff)
+        return _Attempt(occurrence, tuple(deliveries), retry_after)
+
+    async def _record(self, attempt: _Attempt) -> None:
+        """Commit what the sends did. If the commit fails (a full disk), keep it and commit it on a later pass:
+        an occurrence is never left SENDING for the rest of the run."""
+        try:
+            await self._commit_attempt(attempt)
+        except StorageUnavailable:
+            log.error("storage unavailable while recording delivery of %s; will record it later", attempt.occurrence.id)
+            self._unrecorded[attempt.occurrence.id] = attempt
+            self.wake()
+        else:
+            self._unrecorded.pop(attempt.occurrence.id, None)
+
+    async def _record_unrecorded(self) -> None:
+        for attempt in list(self._unrecorded.values()):
+            await self._record(attempt)
+            if attempt.occurrence.id in self._unrecorded:
+                raise StorageUnavailable("the outcome of a delivery still cannot be saved")
+
+    async def _commit_attempt(self, attempt: _Attempt) -> None:
+        occurrence, deliveries, retry_after = attempt
+        reminder = self.store.get_reminder(occurrence.reminder_id)
         now = self.regimen.now_ts()
         # The sends awaited: the person may have answered, deleted the reminder or forgotten everything
         # meanwhile. Build on what is stored now, never on the copy from before the sends.
@@ -290,28 +405,36 @@ class Scheduler:
             return
         if current.status != SENDING:
             if deliveries:
-                self.store.put_occurrence(replace(current, deliveries=current.deliveries + tuple(deliveries)))
+                self.store.put_occurrence(replace(current, deliveries=current.deliveries + deliveries))
                 if not current.is_open:
-                    await self._show_outcome(current, deliveries)
+                    await self._show_outcome(current, list(deliveries))
             return
         occurrence = current
         if deliveries:
-            nudge = reminder.nudge_minutes > 0 and occurrence.nudges < min(reminder.nudge_max, MAX_NUDGES)
+            nudge = (
+                reminder is not None
+                and reminder.nudge_minutes > 0
+                and occurrence.nudges < min(reminder.nudge_max, MAX_NUDGES)
+            )
             updated = replace(
                 occurrence,
                 status=NUDGE if nudge else SENT,
-                deliveries=occurrence.deliveries + tuple(deliveries),
+                deliveries=occurrence.deliveries + deliveries,
                 updated_at=now,
-                fire_at=now + reminder.nudge_minutes * 60 if nudge else now,
+                fire_at=now + reminder.nudge_minutes * 60 if nudge and reminder is not None else now,
             )
-            self.delivered += 1
             self.store.put_occurrence(updated)
-        elif retry_after is not None and occurrence.attempts + 1 < MAX_ATTEMPTS:
+            self.delivered += 1
+        elif retry_after is not None and now + retry_after - occurrence.due <= self.grace:
             updated = replace(
                 occurrence, status=RETRY, fire_at=now + retry_after, attempts=occurrence.attempts + 1, updated_at=now
             )
             self.store.put_occurrence(updated)
             self.wake()
+        elif retry_after is not None:  # the next attempt would come after the grace period: it is missed
+            missed = self.regimen.give_up(replace(occurrence, attempts=occurrence.attempts + 1), MISSED)
+            if not missed.is_open:
+                await self._notify(occurrence.account_id, passed_summary([missed], self.regimen))
         else:
             self.regimen.give_up(occurrence, UNDELIVERABLE)
 
@@ -377,17 +500,26 @@ def _session_notice(reminder: Reminder, tz: tzinfo, tomorrow: bool) -> str:
     )
 
 
-def _passed_summary(items: list[Occurrence], regimen: Regimen) -> str:
+def passed_summary(items: list[Occurrence], regimen: Regimen) -> str:
     account = regimen.store.get_account(items[0].account_id)
-    tz = regimen.tz(account)
-    now = regimen.now()
-    lines = ["While I was offline, these reminders passed (recorded as missed):"]
-    by_text: dict[str, list[float]] = defaultdict(list)
-    for item in items:
-        by_text[item.text].append(item.due)
-    for text, dues in by_text.items():
-        shown = ", ".join(when_text(d, tz, now) for d in sorted(dues)[-3:])
-        more = f" and {len(dues) - 3} more" if len(dues) > 3 else ""
-        lines.append(f"• {text}: {shown}{more}")
-    lines.append("Your regular schedule carries on from here.")
-    return "\n".join(lines)
+    return missed_summary(items, regimen.tz(account), regimen.now())
+
+
+_Claim = tuple[Occurrence, str | None]  # a claimed occurrence and why it is shown now (late, held, ...)
+
+
+def _grouped() -> dict[str, list[Any]]:
+    return defaultdict(list)
+
+
+def _merge(into: dict[str, list[_T]], more: dict[str, list[_T]]) -> None:
+    for key, values in more.items():
+        into[key].extend(values)
+
+
+class _Attempt(NamedTuple):
+    """What one round of sends did: where it arrived, and when to try again if it arrived nowhere."""
+
+    occurrence: Occurrence
+    deliveries: tuple[Delivery, ...]
+    retry_after: float | None

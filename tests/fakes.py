@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.delivery import DeliveryUncertain, RecipientUnreachable, RetryLater, TransientDeliveryError
@@ -17,6 +18,8 @@ class RecordingPlatform:
     retry_after: list[float] = field(default_factory=list)  # next sends answer "retry after" with these
     outages: int = 0  # the next N sends fail with a network error
     uncertain: int = 0  # the next N sends arrive, but the answer is lost (a read timeout)
+    crashes: int = 0  # the next N sends fail with an error no adapter maps (a bug), before anything left
+    after_send: Callable[[], None] | None = None  # runs once a message has arrived (e.g. fill the disk)
 
     async def send(self, address: Address, reply: Reply) -> str | None:
         if address.chat_id in self.blocked:
@@ -26,7 +29,12 @@ class RecordingPlatform:
         if self.outages > 0:
             self.outages -= 1
             raise TransientDeliveryError("network down")
+        if self.crashes > 0:
+            self.crashes -= 1
+            raise RuntimeError("unexpected")
         self.sent.append((address, reply))
+        if self.after_send is not None:
+            self.after_send()
         if self.uncertain > 0:
             self.uncertain -= 1
             raise DeliveryUncertain("timed out waiting for the answer")

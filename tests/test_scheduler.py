@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -9,10 +10,11 @@ import pytest
 from bot.app import App, _backoff
 from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
-from bot.scheduler import MAX_ATTEMPTS
+from bot.render import PUT_ASIDE_REASON
+from bot.scheduler import BACKOFF
 from storage.base import StorageUnavailable
 from storage.memory_store import Change, MemoryStore
-from storage.records import MISSED, RETRY, SENDING, SENT, UNCONFIRMED, UNDELIVERABLE, occurrence_id
+from storage.records import DONE, MISSED, PAUSED, RETRY, SENDING, SENT, UNCONFIRMED, UNDELIVERABLE, occurrence_id
 from tests.fakes import RecordingPlatform
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
@@ -172,21 +174,118 @@ async def test_flood_control_waits_as_told_then_delivers_once(
     assert len(platform.reminders()) == 1
 
 
-async def test_network_outage_backs_off_and_gives_up_after_max_attempts(
-    app: App, clock: FakeClock, platform: RecordingPlatform
-) -> None:
-    await say(app, "/remind stretch in 1m")
-    platform.outages = 100
-    clock.advance(60)
-    for _ in range(MAX_ATTEMPTS + 2):
+async def follow_retries(app: App, clock: FakeClock, rounds: int) -> None:
+    """Tick at each next due time, as the run loop would."""
+    for _ in range(rounds):
         await app.scheduler.tick()
         nxt = app.store.next_due_at()
         if nxt is None:
             break
-        clock.set(datetime.fromtimestamp(nxt, tz=UTC))
+        clock.set(datetime.fromtimestamp(max(nxt, clock.now().timestamp()), tz=UTC))
+
+
+async def test_network_outage_retries_through_the_grace_period_then_records_missed_and_says_so(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    await say(app, "/remind stretch in 1m")
+    due = clock.now().timestamp() + 60
+    platform.outages = 10_000
+    clock.advance(60)
+    await follow_retries(app, clock, 100)
     [occurrence] = app.store.history_of(account_id(app))
-    assert occurrence.status == UNDELIVERABLE and occurrence.attempts == MAX_ATTEMPTS - 1
+    assert occurrence.status == MISSED
+    # It kept trying for the whole grace period (12 h), backing off to an hour, not giving up after ~1.7 h.
+    assert occurrence.updated_at - due > 11 * 3600 and occurrence.attempts > 12
     assert platform.reminders() == []
+    platform.outages = 0
+    await say(app, "/reminders")  # the summary was attempted while the platform was down; nothing else queued
+    assert not [t for t in platform.texts() if t.startswith("⏰")]
+
+
+async def test_outage_of_three_hours_within_grace_delivers_once_when_the_platform_returns(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    await say(app, "/remind stretch in 1m")
+    due = clock.now().timestamp() + 60
+    platform.outages = 10_000
+    clock.advance(60)
+    for _ in range(50):  # bounded: each round jumps to the next retry
+        if clock.now().timestamp() - due >= 3 * 3600:
+            break
+        await follow_retries(app, clock, 1)
+    platform.outages = 0
+    await follow_retries(app, clock, 3)
+    assert len(platform.reminders()) == 1
+    [occurrence] = app.store.open_occurrences_of(account_id(app))
+    assert occurrence.status == SENT
+
+
+async def test_retry_that_would_fall_after_the_grace_period_is_missed_with_the_usual_summary(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    await say(app, "/remind stretch in 1m")
+    clock.advance(60)
+    platform.outages = 1
+    clock.advance(timedelta(hours=11, minutes=59, seconds=50))  # down until just before the grace period ends
+    await app.scheduler.tick()
+    [occurrence] = app.store.history_of(account_id(app))
+    assert occurrence.status == MISSED
+    [summary] = [t for t in platform.texts() if "recorded as missed" in t]
+    assert summary.startswith("I couldn't reach you") and "stretch" in summary
+    assert BACKOFF[0] > 10  # the first back-off alone already passes the end of the grace period
+
+
+async def test_a_claim_that_fails_puts_that_reminder_aside_and_everybody_elses_go_on(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    bob = Identity("console", "bob")
+    await say(app, "/remind broken every day at 12:01")
+    await say(app, "/remind stretch in 61s", who=bob)
+    [bad] = app.store.reminders_of(account_id(app))
+    app.store.put_reminder(replace(bad, schedule={**bad.schedule, "at": "25:00"}))  # a damaged record
+    clock.advance(61)
+    for _ in range(3):
+        await app.scheduler.tick()
+    [delivered] = platform.reminders()
+    assert "stretch" in delivered.text  # Bob's reminder, a second later in the same batch, arrived
+    [aside] = app.store.reminders_of(account_id(app))
+    assert aside.paused and aside.pause_reason == PUT_ASIDE_REASON
+    assert app.store.next_due_at() is None  # nothing is retried forever
+    replies = await say(app, "/help")
+    assert "paused it to keep your other reminders coming" in replies[-1].text and "/edit 1" in replies[-1].text
+    replies = await say(app, "/help")
+    assert not any("paused it" in r.text for r in replies)  # told once
+
+
+async def test_a_failing_occurrence_is_put_aside_too(app: App, clock: FakeClock, platform: RecordingPlatform) -> None:
+    bob = Identity("console", "bob")
+    await say(app, "/remind cream in 1m")
+    await say(app, "/remind stretch in 2m", who=bob)
+    platform.retry_after.append(30.0)
+    clock.advance(60)
+    await app.scheduler.tick()
+    [retry] = app.store.open_occurrences_of(account_id(app))
+    app.store.put_account(replace(app.store.get_account(account_id(app)), timezone="Not/AZone"))  # type: ignore[type-var]
+    clock.advance(60)
+    for _ in range(3):
+        await app.scheduler.tick()
+    assert [r for r in platform.reminders() if "stretch" in r.text]
+    assert app.store.get_occurrence(retry.account_id, retry.id).status == PAUSED  # type: ignore[union-attr]
+
+
+async def test_an_unexpected_error_while_sending_is_retried_not_left_sending(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    await say(app, "/remind stretch in 1m")
+    platform.crashes = 1
+    clock.advance(60)
+    await app.scheduler.tick()
+    [occurrence] = app.store.open_occurrences_of(account_id(app))
+    assert occurrence.status == RETRY
+    await follow_retries(app, clock, 3)
+    assert len(platform.reminders()) == 1
+    [replies] = [await say(app, "/done 1")]
+    assert "Done" in replies[0].text
 
 
 async def test_uncertain_delivery_counts_as_sent_and_is_never_repeated(
@@ -283,6 +382,40 @@ async def test_disk_full_pauses_delivery_without_loss_and_recovers(
     await app.scheduler.tick()
     assert len(platform.reminders()) == 1
     assert [r.text for r in store.reminders_of(account_id(app))] == ["stretch"]
+
+
+async def test_a_send_whose_commit_fails_is_recorded_sent_once_the_disk_recovers(
+    clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    store = FlakyDisk()
+    app = App(store, clock)
+    app.hub.register(platform)
+    await say(app, "/remind stretch in 1m")
+
+    def fill_disk() -> None:
+        store.full = True
+
+    platform.after_send = fill_disk
+    clock.advance(60)
+    await app.scheduler.tick()  # delivered, but SENT cannot be committed
+    platform.after_send = None
+    assert len(platform.reminders()) == 1
+    with pytest.raises(StorageUnavailable):
+        await app.scheduler.tick()
+    store.full = False
+    clock.advance(5)
+    await app.scheduler.tick()
+    [occurrence] = store.open_occurrences_of(account_id(app))
+    assert occurrence.status == SENT and occurrence.deliveries[0].message_ref == "m1"
+    [reply] = await say(app, "/done 1")
+    assert "Done" in reply.text
+    assert store.history_of(account_id(app))[0].status == DONE
+    clock.advance(3600)
+    await app.scheduler.tick()
+    assert len(platform.reminders()) == 1  # never sent twice
+    restarted = App(store, clock)
+    restarted.hub.register(platform)
+    assert await restarted.scheduler.recover() == 0  # nothing "interrupted while sending"
 
 
 async def test_closed_discord_dms_are_explained_on_the_next_command_even_in_a_server(

@@ -35,7 +35,6 @@ from telegram.error import (
     NetworkError,
     RetryAfter,
     TelegramError,
-    TimedOut,
 )
 from telegram.ext import Application, BaseRateLimiter, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
@@ -396,7 +395,8 @@ class TelegramAdapter:
 
     platform = TELEGRAM
 
-    # Own retries for network trouble / 5xx: attempts = len(delays) + 1.
+    # Own retries when a request never left (connect errors, pool timeouts), and for edits after any
+    # network trouble or 5xx: attempts = len(delays) + 1.
     transient_retry_delays: tuple[float, ...] = (0.3, 1.0)
     # Flood control: how long send()/edit() wait in place before handing RetryLater to the scheduler,
     # and how long an interactive reply may wait in total.
@@ -414,7 +414,9 @@ class TelegramAdapter:
         request_timeout: float = 10.0,
         poll_timeout: float = 25.0,
         limits: FloodLimits | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
+        """`sleep` waits out retry back-offs and flood waits (tests pass their own clock)."""
         if not token:
             raise ValueError("a Telegram bot token is required")
         self._handler = handler
@@ -425,6 +427,7 @@ class TelegramAdapter:
         self._request_timeout = request_timeout
         self._poll_timeout = poll_timeout
         self._limiter = FloodLimiter(limits)
+        self._sleep = sleep
         self._locks = KeyedLocks()
         self._app: AnyApplication | None = None
         self._lifecycle = asyncio.Lock()
@@ -586,6 +589,14 @@ class TelegramAdapter:
                 replies = [Reply(APOLOGY, private=False)]
             try:
                 await self._deliver(incoming, replies, source_message_id)
+            except DeliveryUncertain as exc:
+                # The reply may be in the chat already: sending it (or an apology) again could show it twice.
+                logger.warning(
+                    "a reply may not have arrived; not sent again: update_id=%s chat_type=%s error=%s",
+                    update.update_id,
+                    chat_type,
+                    type(exc.__cause__).__name__,
+                )
             except Exception as exc:
                 logger.error(
                     "delivering replies failed: update_id=%s chat_type=%s error=%s\n%s",
@@ -715,7 +726,7 @@ class TelegramAdapter:
                     raise _EditImpossible(exc.message) from exc
                 raise
 
-        await self._call(edit_first, interactive)
+        await self._call(edit_first, interactive, idempotent=True)  # an edit applied twice changes nothing
         for kwargs in rest:
             await self._send_text(chat_id, kwargs, interactive)
 
@@ -726,11 +737,15 @@ class TelegramAdapter:
         bot: Bot = app.bot
         return bot
 
-    async def _call(self, operation: Callable[[], Awaitable[T]], interactive: bool) -> T:
+    async def _call(self, operation: Callable[[], Awaitable[T]], interactive: bool, *, idempotent: bool = False) -> T:
         """Run one Bot API call, translating telegram.error into bot.delivery errors.
 
-        Network trouble and 5xx are retried here with a short back-off; flood control is waited out
-        while the wait fits the budget (short for the scheduler, longer for interactive replies).
+        A request that provably never reached Telegram (a connect error, a pool timeout) is retried here with
+        a short back-off. Any other network failure or 5xx may come after Telegram took the message (a proxy's
+        502, a connection dropped before the answer): sending again could show it twice, so it raises
+        DeliveryUncertain, for replies and reminders alike. Only `idempotent` calls (edits) retry those too.
+        Flood control is waited out while the wait fits the budget (short for the scheduler, longer for
+        interactive replies).
         """
         budget = self.interactive_retry_after_budget if interactive else self.scheduled_retry_after_budget
         waited = 0.0
@@ -744,7 +759,7 @@ class TelegramAdapter:
                 if waited + delay > budget:
                     raise RetryLater(delay, _describe(exc)) from exc
                 waited += delay
-                await asyncio.sleep(delay)
+                await self._sleep(delay)
             except Forbidden as exc:
                 raise RecipientUnreachable(_describe(exc)) from exc
             except ChatMigrated as exc:
@@ -755,28 +770,24 @@ class TelegramAdapter:
                 raise DeliveryError(_describe(exc)) from exc
             except InvalidToken as exc:
                 raise DeliveryError(_describe(exc)) from exc
-            except TimedOut as exc:
-                # A reminder whose request timed out after it was sent may have arrived: retrying could
-                # deliver it twice, so the scheduler is told "uncertain" instead (at most once).
-                if not interactive and not _never_sent(exc):
+            except NetworkError as exc:  # TimedOut included: connection trouble and 5xx
+                if not idempotent and not _never_sent(exc):
                     raise DeliveryUncertain(_describe(exc)) from exc
                 if transient_failures >= len(self.transient_retry_delays):
                     raise TransientDeliveryError(_describe(exc)) from exc
-                await asyncio.sleep(self.transient_retry_delays[transient_failures])
-                transient_failures += 1
-            except NetworkError as exc:  # 5xx and connection failures: the message was not taken
-                if transient_failures >= len(self.transient_retry_delays):
-                    raise TransientDeliveryError(_describe(exc)) from exc
-                await asyncio.sleep(self.transient_retry_delays[transient_failures])
+                await self._sleep(self.transient_retry_delays[transient_failures])
                 transient_failures += 1
             except TelegramError as exc:
                 raise DeliveryError(_describe(exc)) from exc
 
 
-def _never_sent(exc: TimedOut) -> bool:
-    """True when the timeout happened while connecting, so the request never reached Telegram."""
-    cause = exc.__cause__
-    return isinstance(cause, httpx.ConnectTimeout | httpx.PoolTimeout)
+_NEVER_SENT_CAUSES = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+def _never_sent(exc: NetworkError) -> bool:
+    """True when the request failed before any byte of it left: no connection could be made (refused,
+    unreachable, TLS handshake failed), or none was free in the pool. PTB chains the httpx error."""
+    return isinstance(exc.__cause__, _NEVER_SENT_CAUSES)
 
 
 def _chat_id(address: Address) -> int | str:

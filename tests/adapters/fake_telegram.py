@@ -12,7 +12,12 @@ call, lets a test inject user messages and button presses, and has fault switche
   reading of "30 a second") and 1 message/s per chat (with `tolerance` for the jitter between a request
   leaving the client and arriving here); violations answer 429 and are recorded in `violations`;
 * `fail(...)`: the next requests answer 5xx; `drop(...)`: the next requests get their connection
-  closed without any response.
+  closed without any response. With `after_storing=True` the next requests that succeed are carried out
+  (the message is there) and only then answered 5xx or dropped, like a proxy failing after Telegram
+  accepted them;
+* `refuse_connections()` / `accept_connections()`: stop and resume listening, so requests fail to
+  connect and nothing reaches the server;
+* `setWebhook` records the URL and `secret_token`; `post_to_webhook(...)` forges a delivery.
 
 Message text is validated like Telegram does for parse_mode=HTML (unknown tags and bare `&` are
 rejected), so escaping mistakes show up as 400 Bad Request.
@@ -136,6 +141,7 @@ class Fault:
     status: int = 500
     retry_after: int = 1
     stall_seconds: float = 0.0
+    after_storing: bool = False  # fail/drop only after carrying the request out
 
 
 @dataclass
@@ -200,6 +206,7 @@ class FakeTelegram:
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
         self._runner: web.AppRunner | None = None
+        self._site: web.SockSite | None = None
         self._session: aiohttp.ClientSession | None = None
         self.port = 0
 
@@ -219,11 +226,37 @@ class FakeTelegram:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
+        await self._listen(0)
+
+    async def _listen(self, port: int) -> None:
+        assert self._runner is not None
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
+        sock.bind(("127.0.0.1", port))
         self.port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._site = web.SockSite(self._runner, sock)
+        await self._site.start()
+
+    async def refuse_connections(self) -> None:
+        """Stop listening and close every open connection (keep-alive ones too): the client's next
+        request fails to connect (ECONNREFUSED), so provably nothing reaches the server."""
+        assert self._runner is not None and self._site is not None
+        await self._site.stop()
+        self._site = None
+        server = self._runner.server
+        assert server is not None
+        for connection in server.connections:
+            connection.force_close()
+        # The sockets close on the next loop turns; until then a client could still reuse one.
+        for _ in range(100):
+            if not server.connections:
+                break
+            await asyncio.sleep(0)
+
+    async def accept_connections(self) -> None:
+        """Listen again on the same port."""
+        if self._site is None:
+            await self._listen(self.port)
 
     async def close(self) -> None:
         self._closing = True
@@ -373,11 +406,13 @@ class FakeTelegram:
     def flood(self, times: int = 1, retry_after: int = 1, methods: Iterable[str] = SEND_METHODS) -> None:
         self._faults.append(Fault("flood", times, frozenset(methods), retry_after=retry_after))
 
-    def fail(self, times: int = 1, status: int = 500, methods: Iterable[str] = SEND_METHODS) -> None:
-        self._faults.append(Fault("fail", times, frozenset(methods), status=status))
+    def fail(
+        self, times: int = 1, status: int = 500, methods: Iterable[str] = SEND_METHODS, *, after_storing: bool = False
+    ) -> None:
+        self._faults.append(Fault("fail", times, frozenset(methods), status=status, after_storing=after_storing))
 
-    def drop(self, times: int = 1, methods: Iterable[str] = SEND_METHODS) -> None:
-        self._faults.append(Fault("drop", times, frozenset(methods)))
+    def drop(self, times: int = 1, methods: Iterable[str] = SEND_METHODS, *, after_storing: bool = False) -> None:
+        self._faults.append(Fault("drop", times, frozenset(methods), after_storing=after_storing))
 
     def stall(self, seconds: float, times: int = 1, methods: Iterable[str] = SEND_METHODS) -> None:
         """Carry out the next requests but answer only after `seconds`: the client times out not knowing."""
@@ -442,6 +477,12 @@ class FakeTelegram:
         if method != "getUpdates" or fault is not None:  # polls are recorded only when they fail
             self.calls.append(call)
         try:
+            if fault is not None and fault.after_storing:
+                try:
+                    await self._dispatch(method, params, files)  # carried out: the answer is what gets lost
+                except ApiError:
+                    fault.remaining += 1  # it failed on its own: the fault waits for a request that succeeds
+                    raise
             if fault is not None and fault.kind == "drop":
                 call.status = 0
                 assert request.transport is not None

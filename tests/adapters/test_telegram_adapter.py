@@ -291,35 +291,30 @@ async def test_interactive_reply_waits_out_flood_control(fake: FakeTelegram, ada
     assert [call.status for call in fake.calls_to("sendMessage", USER, ok_only=False)] == [429, 200]
 
 
-@pytest.mark.parametrize(("fault", "times"), [("fail", 1), ("drop", 1), ("fail502", 2)])
-async def test_transient_faults_are_retried(
-    fake: FakeTelegram, adapter: TelegramAdapter, fault: str, times: int
+async def test_persistent_connect_failures_raise_transient_delivery_error(
+    fake: FakeTelegram, demo: DemoBot
 ) -> None:
-    fake.open_private_chat(USER)
-    if fault == "drop":
-        fake.drop(times)
-    else:
-        fake.fail(times, status=502 if fault == "fail502" else 500)
-    ref = await adapter.send(chat(USER), Reply("Time for: stretch"))
-    assert [m.text for m in fake.bot_messages(USER)] == ["Time for: stretch"]
-    assert ref == str(fake.bot_messages(USER)[0].message_id)
+    backoffs: list[float] = []
 
+    async def still_down(delay: float) -> None:
+        backoffs.append(delay)
 
-@pytest.mark.parametrize("fault", ["fail", "drop"])
-async def test_persistent_faults_raise_transient_delivery_error(
-    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter, fault: str
-) -> None:
-    fake.open_private_chat(USER)
-    (fake.drop if fault == "drop" else fake.fail)(10)
-    with pytest.raises(TransientDeliveryError):
-        await adapter.send(chat(USER), Reply("Time for: stretch"))
-    assert fake.bot_messages(USER) == []
-    assert len(fake.calls_to("sendMessage", ok_only=False)) == 3  # the adapter's own attempts
+    tg = make_adapter(fake, demo, sleep=still_down)
+    await tg.start()
+    try:
+        fake.open_private_chat(USER)
+        await fake.refuse_connections()
+        with pytest.raises(TransientDeliveryError, match="ConnectError"):
+            await tg.send(chat(USER), Reply("Time for: stretch"))
+        assert backoffs == list(tg.transient_retry_delays)  # the adapter's own attempts, then the scheduler's turn
+        assert fake.calls_to("sendMessage", ok_only=False) == []  # nothing reached the server
 
-    # the adapter is still alive: the next update is served once the outage is over
-    fake._faults.clear()
-    fake.inject_message(USER, "/start")
-    await fake.wait_for(lambda: fake.bot_messages(USER))
+        # the adapter is still alive: the next update is served once the outage is over
+        await fake.accept_connections()
+        fake.inject_message(USER, "/start")
+        await fake.wait_for(lambda: fake.bot_messages(USER))
+    finally:
+        await tg.stop()
 
 
 async def test_reminder_whose_request_timed_out_is_uncertain_and_never_sent_twice(

@@ -19,7 +19,7 @@ from bot.commands import BY_NAME
 from bot.context import Context, clip
 from bot.faq import FaqIndex, default_index
 from bot.linking import LinkError
-from bot.models import IncomingMessage, Reply
+from bot.models import MAX_PAYLOAD_BYTES, Button, IncomingMessage, Reply
 from bot.quiet import QuietHoursError
 from bot.regimen import Regimen, RegimenError
 from bot.series import SeriesError
@@ -76,6 +76,23 @@ REACH_FIX = {
     "telegram": "If you had blocked me, unblock me in the chat's menu, or just write to me here.",
 }
 INTERNAL = "Sorry, something went wrong on my side. Nothing you saved was lost; please try again in a moment."
+
+# A confirmation pressed by somebody it was not made for (a forwarded message, a group chat) changes nothing.
+NOT_YOURS = {
+    "forget": "That button was meant for someone else; to delete your own data send /forget.",
+    "unlink": "That button was meant for someone else; to unlink your own platforms send /unlink.",
+    "link": "That button was meant for someone else; to link your own platforms send /link.",
+    "series": "That button was meant for someone else; to change your own series, see their numbers in /reminders.",
+}
+NOT_YOURS_OTHER = "That button was meant for someone else, so I didn't change anything. See /help for what I can do."
+NO_DATA_FOR_BUTTON = "That button no longer applies: I don't keep any data about you, so nothing was changed."
+OUT_OF_DATE = "That button is out of date, so nothing was changed."
+LINK_EXPIRED = (
+    "That confirmation has expired, so nothing was linked. Ask for a new code with /link on your other platform."
+)
+# Commands an unbound cmd: button may not run with arguments: they confirm, join or split accounts, or name one
+# person's reminder. Buttons from before bound buttons carried some of them; those now ask again.
+BOUND_ONLY = frozenset({"forget", "unlink", "link", "delete", "series", "timezone", "deliver"})
 
 
 def _draws_a_chart(message: IncomingMessage) -> bool:
@@ -167,5 +184,56 @@ class BotCore:
         if payload.kind == "plan":
             return regimen_handlers.press_plan(ctx, payload.args)
         if payload.kind == "forget":
-            return general.confirm_forget(ctx) if payload.args[0] == "yes" else general.cancel_forget(ctx)
-        return self._command(ctx, payload.args[0])
+            if payload.args[0] == "no":
+                return general.cancel_forget(ctx)
+            return self._confirm_again(ctx, "/forget confirm")  # from before bound buttons: maybe somebody else's
+        if payload.kind == "b":
+            return self._press_bound(ctx, payload)
+        text = payload.args[0]
+        name, args = _split(text)
+        if name in BOUND_ONLY and args:
+            return self._confirm_again(ctx, text)
+        return self._command(ctx, text)
+
+    def _press_bound(self, ctx: Context, payload: payloads.Payload) -> list[Reply]:
+        text = payload.args[2]
+        name, _ = _split(text)
+        account = ctx.account()
+        # Link questions are bound to the identity that entered the code (it may have no account yet).
+        owner = None if name == "link" or account is None else account.id
+        binding = payloads.check(payload, payloads.subject(owner, ctx.msg.identity.key))
+        if binding is payloads.Binding.YOURS:
+            return self._command(ctx, text)
+        if name == "link":  # link questions live in memory only: after a restart there is nothing to confirm
+            return [Reply(text=LINK_EXPIRED if binding is payloads.Binding.STALE else NOT_YOURS["link"])]
+        if account is None:  # nothing of the presser's to change, whoever the button was for
+            return [Reply(text=NO_DATA_FOR_BUTTON)]
+        if binding is payloads.Binding.STALE:  # from before a restart, for this person or another: ask again
+            return self._confirm_again(ctx, text)
+        return [Reply(text=NOT_YOURS.get(name, NOT_YOURS_OTHER))]
+
+    def _confirm_again(self, ctx: Context, text: str) -> list[Reply]:
+        """An out-of-date confirmation: ask the presser again, with a button bound to them."""
+        name, _ = _split(text)
+        if name == "forget":
+            asked = general.forget(ctx, "")
+        elif name == "unlink":
+            asked = link_handlers.unlink(ctx, "")
+        elif name == "link":
+            return [Reply(text=LINK_EXPIRED)]
+        else:
+            account = ctx.account()
+            if account is None:
+                return [Reply(text=NO_DATA_FOR_BUTTON)]
+            raw = payloads.bound(payloads.subject(account.id, ctx.msg.identity.key), text)
+            if len(raw.encode()) > MAX_PAYLOAD_BYTES:
+                return [Reply(text=f"{OUT_OF_DATE} To go ahead, type: {clip(text, 60)}")]
+            return [Reply(text=f"{OUT_OF_DATE} To go ahead, press below.", buttons=((Button(f"Yes: {text}", raw),),))]
+        return [replace(reply, text=f"{OUT_OF_DATE}\n{reply.text}", edit=False) for reply in asked]
+
+
+def _split(text: str) -> tuple[str, str]:
+    """'/series end 4' -> ('series', 'end 4'): the command's canonical name and its arguments."""
+    head, *rest = text[1:].split(maxsplit=1) or [""]
+    spec = BY_NAME.get(head.split("@", 1)[0].lower())
+    return (spec.name if spec else ""), (rest[0].strip() if rest else "")

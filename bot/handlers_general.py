@@ -16,6 +16,11 @@ from bot.timezones import resolve_zone
 from storage.records import to_doc
 
 FAQ_COLUMNS = 2
+NOTHING_KEPT = "I don't keep any data about you, so there is nothing to delete."
+# What /forget answers once everything is deleted; the console also deletes the exports it saved on seeing it.
+FORGOTTEN = "Done: I deleted all your data. If you come back, /start begins afresh. Take care!"
+NOTHING_LEFT = "There's nothing left to delete."
+ALL_GONE = frozenset({FORGOTTEN, NOTHING_LEFT, NOTHING_KEPT})  # /forget's answers when no data of theirs remains
 ZONE_CHANGE_NOTE = "Repeating reminders keep their local times there; one-offs keep their exact moment."
 
 
@@ -156,16 +161,26 @@ def export(ctx: Context, args: str) -> list[Reply]:
 def forget(ctx: Context, args: str) -> list[Reply]:
     account = ctx.account()
     if account is None:
-        return [Reply(text="I don't keep any data about you, so there is nothing to delete.")]
-    if args.strip().lower() in ("confirm", "yes"):
+        return [Reply(text=NOTHING_KEPT)]
+    answer = args.strip().lower()
+    if answer in ("confirm", "yes"):
         return confirm_forget(ctx)
+    if answer in ("cancel", "no"):
+        return cancel_forget(ctx)
+    # Bound to this account: pressed by anybody else (a forwarded message, a group chat), they change nothing.
+    mine = payloads.subject(account.id, ctx.msg.identity.key)
     return [
         Reply(
             text=(
                 "This deletes all your data: reminders, history and settings, on every linked platform. "
                 "It can't be undone. Are you sure? (Typed: /forget confirm)"
             ),
-            buttons=((Button("Yes, delete everything", "forget:yes"), Button("No, keep it", "forget:no")),),
+            buttons=(
+                (
+                    Button("Yes, delete everything", payloads.bound(mine, "/forget confirm")),
+                    Button("No, keep it", payloads.bound(mine, "/forget cancel")),
+                ),
+            ),
         )
     ]
 
@@ -173,15 +188,10 @@ def forget(ctx: Context, args: str) -> list[Reply]:
 def confirm_forget(ctx: Context) -> list[Reply]:
     account = ctx.account()
     if account is None:
-        return [Reply(text="There's nothing left to delete.", edit=ctx.msg.button is not None)]
+        return [Reply(text=NOTHING_LEFT, edit=ctx.msg.button is not None)]
     ctx.regimen.store.delete_account(account.id)
-    return [
-        Reply(
-            text="Done: I deleted all your data. If you come back, /start begins afresh. Take care!",
-            edit=ctx.msg.button is not None,
-        )
-    ]
+    return [Reply(text=FORGOTTEN, edit=ctx.msg.button is not None)]
 
 
 def cancel_forget(ctx: Context) -> list[Reply]:
-    return [Reply(text="Okay, I kept everything.", edit=True)]
+    return [Reply(text="Okay, I kept everything.", edit=ctx.msg.button is not None)]

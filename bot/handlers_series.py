@@ -47,7 +47,11 @@ def series(ctx: Context, args: str) -> list[Reply]:
             (
                 Button(
                     f"Pause exfoliation {before}d before/{after}d after",
-                    payloads.command(f"/series pause {reminder.number} {before} {after}"),
+                    # Bound: it names this person's series number, which means another reminder to anybody else.
+                    payloads.bound(
+                        payloads.subject(account.id, ctx.msg.identity.key),
+                        f"/series pause {reminder.number} {before} {after}",
+                    ),
                 ),
             ),
         )

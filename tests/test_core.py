@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bot import payloads
 from bot.app import App
 from bot.clock import FakeClock
 from bot.commands import BY_NAME, COMMANDS
@@ -219,6 +220,10 @@ async def test_any_text_gets_exactly_one_reply_and_never_an_error(prefix: str, b
         "faq:laser\n",
         "\x00",
         "o:d:ab😀@1",
+        "b:",
+        "b:AA:tooshort:/forget~confirm",
+        "b:AA:" + "a" * 12 + ":forget",  # a bound command starts with '/' too
+        "b:AAA:" + "a" * 12 + ":/forget~confirm",
     ],
 )
 async def test_malformed_payloads_are_expired_buttons(bot_app: App, payload: str) -> None:
@@ -253,6 +258,48 @@ async def test_command_buttons_run_the_command_for_the_presser(bot_app: App) -> 
     await say(bot_app, "/remind cream every day at 21:30")
     reply = only(await say(bot_app, button="cmd:/rename~2~body~lotion"))
     assert reply.text == "Renamed reminder 2: body lotion."
+
+
+# Bound buttons (#11, item 8) ------------------------------------------------------------------------------
+async def test_a_bound_button_from_before_a_restart_asks_again(bot_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    await say(bot_app, "/remind stretch every day at 9:00")
+    yes = only(await say(bot_app, "/forget")).button_payloads()[0]
+    before = account_snapshot(bot_app)
+    monkeypatch.setattr(payloads, "_signer", payloads._Signer())  # what a new process starts with
+    asked = only(await say(bot_app, button=yes))
+    assert asked.text.startswith("That button is out of date, so nothing was changed.\nThis deletes all your data")
+    assert account_snapshot(bot_app) == before
+    only(await say(bot_app, button=asked.button_payloads()[0]))  # the fresh one works
+    assert account_snapshot(bot_app) == ()
+
+
+async def test_a_bound_button_with_its_command_changed_does_nothing(bot_app: App) -> None:
+    created = only(await say(bot_app, "/series chemical peel 2 every 4 weeks starting 2026-12-10 at 15:00"))
+    [pause] = [p for p in created.button_payloads() if p.startswith("b:")]
+    before = account_snapshot(bot_app)
+    key_id, tag = pause.split(":")[1:3]
+    for command in ("/forget~confirm", "/series~end~1", "/series~pause~1~30~30", "/timezone~Asia/Tokyo"):
+        reply = only(await say(bot_app, button=f"b:{key_id}:{tag}:{command}"))  # the owner's own tag, reused
+        assert reply.text.startswith("That button was meant for someone else"), command
+    assert account_snapshot(bot_app) == before
+
+
+@pytest.mark.parametrize(
+    ("payload", "unchanged"),
+    [("cmd:/timezone~Asia/Tokyo", "timezone"), ("cmd:/delete~1", "reminder"), ("cmd:/forget~confirm", "account")],
+)
+async def test_unbound_command_buttons_that_change_an_account_ask_again(
+    bot_app: App, payload: str, unchanged: str
+) -> None:
+    await say(bot_app, "/remind stretch every day at 9:00")
+    before = account_snapshot(bot_app)
+    asked = only(await say(bot_app, button=payload))
+    assert asked.text.startswith("That button is out of date, so nothing was changed."), unchanged
+    assert account_snapshot(bot_app) == before
+    again = asked.button_payloads()[0]
+    assert again.startswith("b:")
+    only(await say(bot_app, button=again))
+    assert account_snapshot(bot_app) != before  # confirmed by the presser themselves: now it acts
 
 
 # Flood control ---------------------------------------------------------------------------------------
@@ -345,6 +392,7 @@ async def test_storage_unavailable_says_so_and_changes_nothing(fake_clock: FakeC
     app, sender = make_bot_app(fake_clock, store)
     await say(app, "/remind cream every day at 12:30")
     await say(app, "/remind stretch every day at 20:00")
+    forget_yes = only(await say(app, "/forget")).button_payloads()[0]  # the real, bound confirmation
     fake_clock.advance(timedelta(minutes=30))
     await app.scheduler.tick()
     [(_, delivered)] = sender.take()
@@ -365,7 +413,7 @@ async def test_storage_unavailable_says_so_and_changes_nothing(fake_clock: FakeC
         "/forget confirm",
     ):
         assert only(await say(app, text)) == Reply(text=STORAGE_DOWN), text
-    for payload in [*delivered.button_payloads(), "plan:cream:adopt", "forget:yes"]:
+    for payload in [*delivered.button_payloads(), "plan:cream:adopt", forget_yes]:
         assert only(await say(app, button=payload)) == Reply(text=STORAGE_DOWN), payload
     assert account_snapshot(app) == before
     # Somebody new is not half-registered either.

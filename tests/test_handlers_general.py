@@ -10,6 +10,7 @@ import pytest
 from bot.app import App
 from bot.clock import FakeClock
 from bot.commands import COMMANDS
+from bot.core import NO_DATA_FOR_BUTTON
 from bot.faq import Topic, default_index
 from bot.faq_content import DISCLAIMER
 from bot.handlers_general import ZONE_CHANGE_NOTE
@@ -318,16 +319,25 @@ async def two_people_with_history(app: App, clock: FakeClock) -> None:
         await say(app, "/pause 2", user=user)
 
 
+def forget_buttons(reply: Reply) -> tuple[str, str]:
+    """The Yes and No payloads of a /forget question; both bound, naming the typed command they run."""
+    yes, no = reply.button_payloads()
+    assert yes.startswith("b:") and yes.endswith(":/forget~confirm")
+    assert no.startswith("b:") and no.endswith(":/forget~cancel")
+    return yes, no
+
+
 async def test_forget_asks_first_and_no_keeps_everything(bot_app: App, fake_clock: FakeClock) -> None:
     await two_people_with_history(bot_app, fake_clock)
     before = account_snapshot(bot_app)
     ask = only(await say(bot_app, "/forget"))
     assert "This deletes all your data" in ask.text
     assert "/forget confirm" in ask.text
-    assert ask.button_payloads() == ["forget:yes", "forget:no"]
+    _, no = forget_buttons(ask)
     assert account_snapshot(bot_app) == before
+    assert only(await say(bot_app, button=no)) == Reply(text="Okay, I kept everything.", edit=True)
     assert only(await say(bot_app, button="forget:no")) == Reply(text="Okay, I kept everything.", edit=True)
-    assert only(await say(bot_app, "/forget please")).button_payloads() == ["forget:yes", "forget:no"]
+    forget_buttons(only(await say(bot_app, "/forget please")))
     assert account_snapshot(bot_app) == before
 
 
@@ -339,8 +349,8 @@ async def test_forget_yes_deletes_that_account_only(
     other_before = account_snapshot(bot_app, "u2")
     mine = bot_app.regimen.account_for(Identity("console", "u1"))
     assert mine is not None
-    only(await say(bot_app, "/forget"))
-    reply = only(await say(bot_app, button="forget:yes") if how == "button" else await say(bot_app, "/forget confirm"))
+    yes, _ = forget_buttons(only(await say(bot_app, "/forget")))
+    reply = only(await say(bot_app, button=yes) if how == "button" else await say(bot_app, "/forget confirm"))
     assert reply == Reply(
         text="Done: I deleted all your data. If you come back, /start begins afresh. Take care!",
         edit=how == "button",
@@ -361,6 +371,39 @@ async def test_forget_yes_deletes_that_account_only(
         ("u2", "⏰ Reminder 1: u2 cream")
     ]
     # A second confirmation finds nothing, and creates nothing.
-    assert only(await say(bot_app, button="forget:yes")).text == "There's nothing left to delete."
+    assert only(await say(bot_app, button=yes)).text == NO_DATA_FOR_BUTTON
     assert only(await say(bot_app, "/forget")).text == "I don't keep any data about you, so there is nothing to delete."
     assert account_snapshot(bot_app) == ()
+
+
+# Forget confirmations are bound to the account they were made for (#11, item 8) --------------------------
+@pytest.mark.parametrize("private", [True, False], ids=["forwarded", "group-chat"])
+async def test_someone_else_pressing_a_forget_confirmation_changes_nothing(
+    bot_app: App, fake_clock: FakeClock, private: bool
+) -> None:
+    await two_people_with_history(bot_app, fake_clock)
+    mine_before, theirs_before = account_snapshot(bot_app, "u1"), account_snapshot(bot_app, "u2")
+    yes, no = forget_buttons(only(await say(bot_app, "/forget", private=private)))
+    for payload in (yes, no):
+        refused = only(await say(bot_app, button=payload, user="u2", private=private))
+        assert refused == Reply(text="That button was meant for someone else; to delete your own data send /forget.")
+    assert account_snapshot(bot_app, "u1") == mine_before and account_snapshot(bot_app, "u2") == theirs_before
+    # Somebody with no data at all pressing it: nothing to change either, and nothing created.
+    stranger = only(await say(bot_app, button=yes, user="stranger", private=private))
+    assert stranger.text == NO_DATA_FOR_BUTTON and account_snapshot(bot_app, "stranger") == ()
+    only(await say(bot_app, button=yes, private=private))  # the owner's own press still works
+    assert account_snapshot(bot_app, "u1") == () and account_snapshot(bot_app, "u2") == theirs_before
+
+
+async def test_a_forget_button_from_before_bound_buttons_asks_again(bot_app: App, fake_clock: FakeClock) -> None:
+    await two_people_with_history(bot_app, fake_clock)
+    mine_before, theirs_before = account_snapshot(bot_app, "u1"), account_snapshot(bot_app, "u2")
+    for user in ("u1", "u2"):  # the owner of an old message or anybody it was forwarded to
+        asked = only(await say(bot_app, button="forget:yes", user=user))
+        assert asked.text.startswith("That button is out of date, so nothing was changed.\nThis deletes all your data")
+        assert not asked.edit
+        forget_buttons(asked)
+    assert account_snapshot(bot_app, "u1") == mine_before and account_snapshot(bot_app, "u2") == theirs_before
+    yes, _ = forget_buttons(only(await say(bot_app, button="forget:yes", user="u2")))
+    only(await say(bot_app, button=yes, user="u2"))  # confirming again, as asked, works
+    assert account_snapshot(bot_app, "u2") == () and account_snapshot(bot_app, "u1") == mine_before

@@ -45,6 +45,14 @@ class World:
         assert match is not None
         return match.group(1)
 
+    async def redeem(self, who: Identity, code: str) -> list[Reply]:
+        """Enter `code` as `who`, then press Yes on the question it asks."""
+        [question] = await self.say(who, f"/link {code}")
+        assert question.text.startswith("This will show your regimen on"), question.text
+        yes = question.button_payloads()[0]
+        assert yes.startswith("b:") and yes.replace("~", " ").split(":", 3)[3].startswith("/link confirm ")
+        return await self.say(who, button=yes)
+
     def account_id(self, who: Identity) -> str:
         account = self.app.regimen.account_for(who)
         assert account is not None
@@ -58,7 +66,7 @@ def world() -> World:
 
 async def test_link_two_empty_identities_and_both_sides_are_told(world: World) -> None:
     code = await world.code(TG)
-    [reply] = await world.say(DC, f"/link {code}")
+    [reply] = await world.redeem(DC, code)
     assert reply.text.startswith("Linked!")
     assert world.account_id(TG) == world.account_id(DC)
     [(address, notice)] = world.platforms["telegram"].sent
@@ -77,9 +85,10 @@ async def test_link_full_histories_keeps_everything_renumbers_and_offers_the_oth
     await world.say(DC, button=next(p for p in stretch_msg.button_payloads() if p.startswith("o:d:")))
     discord_history = world.app.store.history_of(world.account_id(DC))
     code = await world.code(TG)
-    [reply] = await world.say(DC, f"/link {code}")
+    [reply] = await world.redeem(DC, code)
     assert "1 → 3" in reply.text and "Europe/Berlin stays" in reply.text
-    assert "cmd:/timezone~America/New_York" in reply.button_payloads()
+    [use_zone] = reply.button_payloads()
+    assert use_zone.startswith("b:") and use_zone.endswith(":/timezone~America/New_York")  # bound to this account
     account_id = world.account_id(TG)
     reminders = world.app.store.reminders_of(account_id)
     assert [(r.number, r.text) for r in reminders] == [(1, "exfoliate"), (2, "cream"), (3, "stretch")]
@@ -89,14 +98,14 @@ async def test_link_full_histories_keeps_everything_renumbers_and_offers_the_oth
     assert moved is not None and (moved.account_id, moved.current, moved.best) == (account_id, 1, 1)
     [listing] = await world.say(DC, "/reminders")
     assert "3. stretch" in listing.text and "Europe/Berlin" in listing.text
-    [switched] = await world.say(DC, button="cmd:/timezone~America/New_York")
+    [switched] = await world.say(DC, button=use_zone)
     assert "America/New_York" in switched.text
 
 
 async def test_deliver_both_and_an_answer_on_one_platform_shows_on_the_other(world: World) -> None:
     await world.say(TG, "/link")
     code = await world.code(TG)
-    await world.say(DC, f"/link {code}")
+    await world.redeem(DC, code)
     [reply] = await world.say(TG, "/deliver both")
     assert "every linked platform" in reply.text
     await world.say(TG, "/remind cream in 1m")
@@ -119,11 +128,12 @@ async def test_deliver_both_and_an_answer_on_one_platform_shows_on_the_other(wor
 
 async def test_unlink_keeps_data_with_the_asker_and_the_other_starts_fresh(world: World) -> None:
     code = await world.code(TG)
-    await world.say(DC, f"/link {code}")
+    await world.redeem(DC, code)
     await world.say(TG, "/remind cream every day at 21:30")
     [question] = await world.say(DC, "/unlink")
-    assert "Telegram starts fresh" in question.text and "cmd:/unlink~confirm" in question.button_payloads()
-    [done] = await world.say(DC, button="cmd:/unlink~confirm")
+    [confirm] = question.button_payloads()
+    assert "Telegram starts fresh" in question.text and confirm.endswith(":/unlink~confirm")
+    [done] = await world.say(DC, button=confirm)
     assert "Unlinked Telegram" in done.text
     assert world.app.regimen.account_for(TG) is None
     [listing] = await world.say(DC, "/reminders")
@@ -135,7 +145,7 @@ async def test_unlink_keeps_data_with_the_asker_and_the_other_starts_fresh(world
 async def test_export_and_forget_cover_the_whole_account_from_either_platform(world: World) -> None:
     await world.say(TG, "/remind cream every day at 21:30")
     code = await world.code(TG)
-    await world.say(CONSOLE, f"/link {code}")  # the console acts as a third platform
+    await world.redeem(CONSOLE, code)  # the console acts as a third platform
     [export] = await world.say(CONSOLE, "/export")
     assert export.attachment is not None
     data = json.loads(export.attachment.data)
@@ -149,7 +159,7 @@ async def test_link_failures_are_explained(world: World) -> None:
     code = await world.code(TG)
     [same] = await world.say(Identity("telegram", "101"), f"/link {code}")
     assert "other platform" in same.text
-    [already] = await world.say(DC, f"/link {code}")
+    [already] = await world.redeem(DC, code)
     code2 = await world.code(TG)
     [twice] = await world.say(DC, f"/link {code2}")
     assert already.text.startswith("Linked!") and twice.text == "These two are already linked."
@@ -163,7 +173,7 @@ async def test_two_links_at_once_each_join_exactly_their_issuer(world: World) ->
     await world.say(alice_tg, "/remind alice thing every day at 9:00")
     await world.say(bob_tg, "/remind bob thing every day at 9:00")
     codes = [await world.code(alice_tg), await world.code(bob_tg)]
-    await asyncio.gather(world.say(alice_dc, f"/link {codes[0]}"), world.say(bob_dc, f"/link {codes[1]}"))
+    await asyncio.gather(world.redeem(alice_dc, codes[0]), world.redeem(bob_dc, codes[1]))
     assert world.account_id(alice_dc) == world.account_id(alice_tg) != world.account_id(bob_dc)
     assert world.account_id(bob_dc) == world.account_id(bob_tg)
     [alice_list] = await world.say(alice_dc, "/reminders")
@@ -205,7 +215,7 @@ class GatedPlatform(RecordingPlatform):
 
 async def test_an_answer_given_while_another_copy_is_still_sending_is_kept(world: World) -> None:
     code = await world.code(TG)
-    await world.say(DC, f"/link {code}")
+    await world.redeem(DC, code)
     await world.say(DC, "/deliver both")
     slow = GatedPlatform("telegram")  # from here on, Telegram is slow
     world.app.hub.register(slow)
@@ -251,3 +261,150 @@ async def test_linking_never_grows_an_account_past_the_reminder_limit(world: Wor
     assert "the most I keep is 50" in reply.text
     assert world.account_id(TG) != world.account_id(DC)
     assert len(world.app.store.reminders_of(world.account_id(TG))) == 30
+
+
+# Asking the redeeming side first (#11, item 9) -----------------------------------------------------------
+def both_accounts(world: World) -> tuple[object, ...]:
+    """Everything stored for TG's and DC's accounts, plus who points where."""
+    store = world.app.store
+    snapshot: list[object] = []
+    for who in (TG, DC):
+        account = world.app.regimen.account_for(who)
+        snapshot.append(account)
+        if account is not None:
+            snapshot += [store.identities_of(account.id), store.reminders_of(account.id)]
+            snapshot += [store.history_of(account.id), store.open_occurrences_of(account.id)]
+    return tuple(snapshot)
+
+
+async def two_regimens(world: World) -> None:
+    await world.say(TG, "/remind exfoliate every mon,thu at 20:00")
+    await world.say(TG, "/remind cream every day at 21:30")
+    await world.say(DC, "/remind stretch every day at 08:00")
+
+
+async def test_entering_a_code_asks_first_and_no_leaves_both_untouched(world: World) -> None:
+    await two_regimens(world)
+    code = await world.code(TG)
+    before = both_accounts(world)
+    [question] = await world.say(DC, f"/link {code}")
+    assert question.text.startswith(
+        "This will show your regimen on Telegram and Discord as one: your 1 reminder here joins the 2 there; continue?"
+    )
+    yes, no = question.button_payloads()
+    assert both_accounts(world) == before and world.platforms["telegram"].sent == []  # nothing yet, nobody told
+    [declined] = await world.say(DC, button=no)
+    assert declined.text.startswith("Okay, nothing was linked")
+    assert both_accounts(world) == before and world.account_id(TG) != world.account_id(DC)
+    [late_yes] = await world.say(DC, button=yes)  # the question is gone with the No
+    assert late_yes.text.startswith("There's no link waiting for your answer")
+    [again] = await world.say(DC, f"/link {code}")  # and the code was used up: single use
+    assert "didn't work" in again.text
+    assert both_accounts(world) == before and world.platforms["telegram"].sent == []
+
+
+async def test_yes_joins_them_and_only_then_the_issuer_is_told(world: World) -> None:
+    await two_regimens(world)
+    code = await world.code(TG)
+    [question] = await world.say(DC, f"/link {code}")
+    assert world.platforms["telegram"].sent == []
+    [linked] = await world.say(DC, button=question.button_payloads()[0])
+    assert linked.text.startswith("Linked! Telegram and here now share one regimen.")
+    assert world.account_id(TG) == world.account_id(DC)
+    texts = [r.text for r in world.app.store.reminders_of(world.account_id(TG))]
+    assert texts == ["exfoliate", "cream", "stretch"]
+    [(address, notice)] = world.platforms["telegram"].sent
+    assert address == Address("telegram", "100")
+    assert notice.text == (
+        "Linked with Discord: your reminders, history and settings are now shared (1 reminder came from there). "
+        "Not you? Send /unlink here to separate them again."
+    )
+
+
+async def test_typed_confirm_works_too_and_a_fresh_identity_is_asked_as_well(world: World) -> None:
+    await two_regimens(world)
+    code = await world.code(TG)
+    [question] = await world.say(CONSOLE, f"/link {code}")  # no account here yet: still asked
+    assert "as one: the 2 reminders there show here too; continue?" in question.text
+    assert world.app.regimen.account_for(CONSOLE) is None
+    [linked] = await world.say(CONSOLE, "/link confirm")
+    assert linked.text.startswith("Linked!") and world.account_id(CONSOLE) == world.account_id(TG)
+
+
+async def test_someone_else_pressing_the_redeemers_yes_changes_nothing(world: World) -> None:
+    await two_regimens(world)
+    await world.say(MALLORY, "/remind mallory thing every day at 9:00")
+    code = await world.code(TG)
+    [question] = await world.say(DC, f"/link {code}")
+    yes, no = question.button_payloads()
+    before = both_accounts(world)
+    mallory_before = world.account_id(MALLORY)
+    for payload in (yes, no):
+        [refused] = await world.say(MALLORY, button=payload)
+        assert refused.text == "That button was meant for someone else; to link your own platforms send /link."
+    assert both_accounts(world) == before and world.account_id(MALLORY) == mallory_before
+    assert world.platforms["telegram"].sent == []
+    [linked] = await world.say(DC, button=yes)  # the redeemer's own Yes still works
+    assert linked.text.startswith("Linked!") and world.account_id(DC) == world.account_id(TG)
+    assert world.account_id(MALLORY) == mallory_before != world.account_id(TG)
+
+
+async def test_an_older_question_cannot_confirm_a_newer_code(world: World) -> None:
+    other_tg = Identity("telegram", "999")
+    await world.say(other_tg, "/remind someone else's thing every day at 9:00")
+    first = await world.code(TG)
+    [old_question] = await world.say(DC, f"/link {first}")
+    second = await world.code(other_tg)
+    [new_question] = await world.say(DC, f"/link {second}")
+    [stale] = await world.say(DC, button=old_question.button_payloads()[0])
+    assert stale.text.startswith("There's no link waiting for your answer")
+    assert world.app.regimen.account_for(DC) is None
+    await world.say(DC, button=new_question.button_payloads()[0])
+    assert world.account_id(DC) == world.account_id(other_tg) != world.account_id(TG)
+
+
+async def test_an_unanswered_question_expires_and_joins_nothing(world: World) -> None:
+    await two_regimens(world)
+    code = await world.code(TG)
+    [question] = await world.say(DC, f"/link {code}")
+    before = both_accounts(world)
+    world.clock.advance(timedelta(minutes=5, seconds=1))
+    [expired] = await world.say(DC, button=question.button_payloads()[0])
+    assert expired.text.startswith("There's no link waiting for your answer (it may have expired after 5 minutes)")
+    assert both_accounts(world) == before
+
+
+async def test_the_issuer_deleting_their_data_before_the_yes_joins_nothing(world: World) -> None:
+    await two_regimens(world)
+    code = await world.code(TG)
+    [question] = await world.say(DC, f"/link {code}")
+    await world.say(TG, "/forget confirm")
+    dc_before = world.account_id(DC)
+    [gone] = await world.say(DC, button=question.button_payloads()[0])
+    assert "no longer exists" in gone.text
+    assert world.account_id(DC) == dc_before and world.app.regimen.account_for(TG) is None
+
+
+# Unlink confirmations are bound to the account they were made for (#11, item 8) --------------------------
+async def test_someone_else_pressing_the_unlink_confirmation_changes_nothing(world: World) -> None:
+    other_tg, other_dc = Identity("telegram", "7"), Identity("discord", "7")
+    await world.redeem(DC, await world.code(TG))
+    await world.redeem(other_dc, await world.code(other_tg))  # the presser is linked too: unlink could act
+    [question] = await world.say(DC, "/unlink")
+    [confirm] = question.button_payloads()
+    [refused] = await world.say(other_dc, button=confirm)
+    assert refused.text == "That button was meant for someone else; to unlink your own platforms send /unlink."
+    assert not refused.edit  # their message is not replaced by somebody else's answer
+    assert world.account_id(TG) == world.account_id(DC)
+    assert world.account_id(other_tg) == world.account_id(other_dc)
+    [done] = await world.say(DC, button=confirm)
+    assert done.text.startswith("Unlinked Telegram") and world.app.regimen.account_for(TG) is None
+
+
+async def test_an_unlink_button_from_before_bound_buttons_asks_again(world: World) -> None:
+    await world.redeem(DC, await world.code(TG))
+    [asked] = await world.say(DC, button="cmd:/unlink~confirm")
+    assert asked.text.startswith("That button is out of date, so nothing was changed.\nUnlink Telegram?")
+    assert world.account_id(TG) == world.account_id(DC)
+    [done] = await world.say(DC, button=asked.button_payloads()[0])
+    assert done.text.startswith("Unlinked Telegram")

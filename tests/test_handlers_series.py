@@ -22,8 +22,14 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 11, 2, 9, tzinfo=UTC))  # a Monday
 
 
-async def say(app: App, text: str = "", button: str | None = None) -> list[Reply]:
-    return await app.handle(IncomingMessage(USER, Address("console", "lee"), text=text, button=button))
+async def say(app: App, text: str = "", button: str | None = None, who: Identity = USER) -> list[Reply]:
+    return await app.handle(IncomingMessage(who, Address(who.platform, who.user_id), text=text, button=button))
+
+
+def series_of(app: App, who: Identity) -> tuple[object, ...]:
+    account = app.regimen.account_for(who)
+    assert account is not None
+    return tuple(app.store.reminders_of(account.id))
 
 
 async def step(app: App, clock: FakeClock) -> datetime:
@@ -80,7 +86,7 @@ async def test_exfoliation_pauses_around_a_peel_and_resumes_by_itself(
 ) -> None:
     await say(app, "/plan exfoliation mon,thu 20:00")
     [created] = await say(app, "/series chemical peel 1 every 4 weeks starting 2026-11-12 at 15:00")
-    pause = next(p for p in created.button_payloads() if p.startswith("cmd:"))
+    pause = next(p for p in created.button_payloads() if p.startswith("b:"))
     [paused] = await say(app, button=pause)
     assert "pause 3 days before until 7 days after" in paused.text
     account = app.regimen.account_for(USER)
@@ -124,3 +130,38 @@ async def test_a_follow_up_interrupted_by_a_crash_stays_answerable(
     assert "Done" in reply.text
     [listing] = await restarted.handle(IncomingMessage(USER, Address("console", "lee"), text="/reminders"))
     assert "1 of 2 sessions done" in listing.text
+
+
+# Series buttons are bound to the account they were made for (#11, item 8) --------------------------------
+SAM = Identity("telegram", "sam")
+
+
+async def test_someone_else_pressing_a_series_pause_button_changes_nothing(app: App) -> None:
+    [created] = await say(app, "/series chemical peel 2 every 4 weeks starting 2026-11-12 at 15:00")
+    await say(app, "/series laser resurfacing 1 every 6 weeks starting 2026-11-20 at 10:00", who=SAM)  # also #1
+    pause = next(p for p in created.button_payloads() if p.startswith("b:"))
+    lee_before, sam_before = series_of(app, USER), series_of(app, SAM)
+    [refused] = await say(app, button=pause, who=SAM)
+    assert refused.text == (
+        "That button was meant for someone else; to change your own series, see their numbers in /reminders."
+    )
+    assert series_of(app, USER) == lee_before and series_of(app, SAM) == sam_before
+    [paused] = await say(app, button=pause)
+    assert "pause 3 days before until 7 days after" in paused.text
+    assert series_of(app, SAM) == sam_before
+
+
+async def test_an_end_series_button_from_before_bound_buttons_asks_again_for_the_presser_only(app: App) -> None:
+    await say(app, "/series chemical peel 2 every 4 weeks starting 2026-11-12 at 15:00")
+    await say(app, "/series laser resurfacing 1 every 6 weeks starting 2026-11-20 at 10:00", who=SAM)
+    lee_before, sam_before = series_of(app, USER), series_of(app, SAM)
+    [asked] = await say(app, button="cmd:/series~end~1", who=SAM)
+    assert asked.text == "That button is out of date, so nothing was changed. To go ahead, press below."
+    assert series_of(app, USER) == lee_before and series_of(app, SAM) == sam_before
+    [again] = asked.button_payloads()
+    [refused] = await say(app, button=again)  # Sam's new button is Sam's: Lee pressing it ends nothing
+    assert refused.text.startswith("That button was meant for someone else")
+    assert series_of(app, USER) == lee_before and series_of(app, SAM) == sam_before
+    [ended] = await say(app, button=again, who=SAM)
+    assert ended.text.startswith("Ended series 1 (Laser resurfacing session)")
+    assert series_of(app, SAM) == () and series_of(app, USER) == lee_before

@@ -2,7 +2,18 @@ from __future__ import annotations
 
 import pytest
 
-from bot.linking import ALPHABET, CODE_LENGTH, CODE_TTL, LOCKOUT, MAX_FAILURES, LinkCodes, LinkError
+from bot.linking import (
+    ALPHABET,
+    CODE_LENGTH,
+    CODE_TTL,
+    CONFIRM_TTL,
+    FAILURE_MEMORY,
+    LOCKOUT,
+    MAX_FAILURES,
+    MAX_TRACKED,
+    LinkCodes,
+    LinkError,
+)
 
 NOW = 1_800_000_000.0
 
@@ -56,3 +67,53 @@ def test_five_wrong_codes_pause_linking_for_fifteen_minutes() -> None:
     assert other.account_id == "acc"
     fresh = codes.issue("acc", "telegram:1", "telegram", NOW + LOCKOUT + 20)
     assert codes.redeem(fresh.code, "discord:9", "discord", NOW + LOCKOUT + 21).account_id == "acc"
+
+
+# Held links and the failure counter (#11) ----------------------------------------------------------------
+def test_a_held_link_is_taken_once_by_its_redeemer_within_five_minutes() -> None:
+    codes = LinkCodes()
+    pending = codes.redeem(codes.issue("acc", "telegram:1", "telegram", NOW).code, "discord:9", "discord", NOW)
+    held = codes.hold(pending, "discord:9", NOW)
+    with pytest.raises(LinkError):
+        codes.take("discord:8", held.id, NOW + 1)  # somebody else
+    with pytest.raises(LinkError):
+        codes.take("discord:9", "WRONG2", NOW + 1)  # another question's id: this one stays
+    assert codes.take("discord:9", held.id.lower(), NOW + 2).pending.account_id == "acc"
+    with pytest.raises(LinkError):
+        codes.take("discord:9", held.id, NOW + 3)  # once
+    expiring = codes.hold(pending, "discord:9", NOW)
+    with pytest.raises(LinkError, match="expired after 5 minutes"):
+        codes.take("discord:9", expiring.id, NOW + CONFIRM_TTL + 1)
+
+
+def test_failure_counts_are_pruned_once_they_no_longer_matter() -> None:
+    codes = LinkCodes()
+    for n in range(50):
+        with pytest.raises(LinkError):
+            codes.redeem("WRONG234", f"discord:{n}", "discord", NOW + n)
+    for attempt in range(MAX_FAILURES):  # and one identity locked out
+        with pytest.raises(LinkError):
+            codes.redeem("WRONG234", "discord:locked", "discord", NOW + 60 + attempt)
+    assert codes.tracked_failures() == 51
+    codes.issue("acc", "telegram:1", "telegram", NOW + FAILURE_MEMORY + 48)  # the first 49 are old now
+    assert codes.tracked_failures() == 2
+    with pytest.raises(LinkError, match="paused"):  # the lockout is kept for its whole 15 minutes
+        codes.redeem("WRONG234", "discord:locked", "discord", NOW + 60 + LOCKOUT - 1)
+    codes.issue("acc", "telegram:1", "telegram", NOW + 64 + LOCKOUT)
+    assert codes.tracked_failures() == 0
+
+
+def test_wrong_codes_far_apart_are_not_in_a_row() -> None:
+    codes = LinkCodes()
+    for attempt in range(MAX_FAILURES):
+        with pytest.raises(LinkError) as caught:
+            codes.redeem("WRONG234", "discord:9", "discord", NOW + attempt * (FAILURE_MEMORY + 1))
+        assert "paused" not in str(caught.value)
+
+
+def test_the_failure_counter_is_bounded() -> None:
+    codes = LinkCodes()
+    for n in range(MAX_TRACKED + 100):
+        with pytest.raises(LinkError):
+            codes.redeem("WRONG234", f"discord:{n}", "discord", NOW)
+    assert codes.tracked_failures() == MAX_TRACKED

@@ -40,3 +40,33 @@ def test_longest_occurrence_payload_fits_platform_limits() -> None:
 def test_a_plus_in_a_command_survives_the_round_trip() -> None:
     raw = payloads.command("/timezone UTC+02:00")
     assert payloads.parse(raw) == payloads.Payload("cmd", ("/timezone UTC+02:00",))
+
+
+# Bound buttons (#11, item 8) ------------------------------------------------------------------------------
+def test_a_bound_payload_is_yours_only_for_its_subject_and_only_with_its_command() -> None:
+    raw = payloads.bound("acct-a", "/series pause 4 3 7")
+    parsed = payloads.parse(raw)
+    assert parsed is not None and parsed.kind == "b" and parsed.args[2] == "/series pause 4 3 7"
+    assert payloads.check(parsed, "acct-a") is payloads.Binding.YOURS
+    assert payloads.check(parsed, "acct-b") is payloads.Binding.NOT_YOURS
+    assert payloads.check(parsed, payloads.subject(None, "telegram:1")) is payloads.Binding.NOT_YOURS
+    changed = payloads.parse(raw.replace("pause~4", "pause~5"))
+    assert changed is not None and payloads.check(changed, "acct-a") is payloads.Binding.NOT_YOURS
+    assert payloads.bound("acct-a", "/unlink confirm") != payloads.bound("acct-b", "/unlink confirm")
+
+
+def test_a_bound_payload_from_another_process_is_stale(monkeypatch: pytest.MonkeyPatch) -> None:
+    parsed = payloads.parse(payloads.bound("acct-a", "/forget confirm"))
+    assert parsed is not None
+    monkeypatch.setattr(payloads, "_signer", payloads._Signer())  # a restart: a new key, a new key id
+    assert payloads.check(parsed, "acct-a") is payloads.Binding.STALE
+
+
+def test_the_longest_bound_payloads_fit_platform_limits() -> None:
+    import zoneinfo
+
+    longest_zone = max(zoneinfo.available_timezones(), key=len)
+    for text in (f"/timezone {longest_zone}", "/series pause 999999 30 30", "/link confirm ABCDEF", "/forget cancel"):
+        raw = payloads.bound("a" * 40, text)
+        Button("x", raw)  # raises when over 64 bytes
+        assert payloads.parse(raw) is not None, raw  # and matches _SAFE

@@ -13,7 +13,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
+import json
 import logging
+import re
+import secrets
 import time
 import traceback
 import warnings
@@ -22,10 +26,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Itera
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import timedelta
+from http import HTTPStatus
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import httpx
+import tornado.web
 from telegram import Bot, BotCommand, Message, ReplyParameters, Update
 from telegram.error import (
     BadRequest,
@@ -38,6 +44,7 @@ from telegram.error import (
 )
 from telegram.ext import Application, BaseRateLimiter, ContextTypes, TypeHandler
 from telegram.warnings import PTBDeprecationWarning
+from tornado.httpserver import HTTPServer
 
 from adapters.base import APOLOGY, MessageHandler
 from adapters.telegram_render import (
@@ -56,6 +63,7 @@ from bot.delivery import (
 )
 from bot.models import TELEGRAM, Address, IncomingMessage, Reply
 from bot.ratelimit import ArrivalWindow
+from bot.settings import DEFAULT_WEBHOOK_LISTEN, SettingsError, valid_webhook_secret
 
 logger = logging.getLogger(__name__)
 
@@ -88,13 +96,60 @@ class WebhookConfig:
     """Receive updates by webhook instead of long polling.
 
     `url` is the public HTTPS URL Telegram calls (its path is served locally); `listen`/`port` is
-    where the local server binds (usually behind a TLS-terminating reverse proxy).
+    where the local server binds: loopback by default, behind a TLS-terminating reverse proxy.
+    Without `secret_token` a random one is made at each start; either way every delivery must carry it.
     """
 
     url: str
-    listen: str = "0.0.0.0"
+    listen: str = DEFAULT_WEBHOOK_LISTEN
     port: int = 8443
     secret_token: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.secret_token is not None and not valid_webhook_secret(self.secret_token):
+            raise ValueError("a webhook secret is 1-256 characters of A-Z, a-z, 0-9, _ and -")
+
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+WEBHOOK_MAX_BODY = 1 << 20  # an update is a few KB; refuse anything far larger unread
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)  # 43 characters of A-Za-z0-9_-
+
+
+class TokenRejected(SettingsError):
+    """Telegram refused the bot token at start-up (401/404): one line naming the setting, never the token."""
+
+
+class _WebhookApplication(tornado.web.Application):
+    def log_request(self, handler: tornado.web.RequestHandler) -> None:
+        """No access log: anyone can reach the port, and nothing about a request needs keeping."""
+
+
+class _WebhookHandler(tornado.web.RequestHandler):
+    """Accepts Telegram's POSTs: the secret header first (constant time), then the update, into PTB's queue."""
+
+    SUPPORTED_METHODS = ("POST",)
+
+    def initialize(self, app: AnyApplication, secret: bytes) -> None:
+        self._app = app
+        self._secret = secret
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        # hmac.compare_digest takes as long for a nearly right guess as for a wrong one (PTB uses `!=`).
+        if not hmac.compare_digest(given.encode("latin-1", "replace"), self._secret):
+            raise tornado.web.HTTPError(HTTPStatus.FORBIDDEN)
+        try:
+            data = json.loads(self.request.body)
+            update = Update.de_json(data, self._app.bot) if isinstance(data, dict) else None
+        except Exception:  # the body is not logged: it holds message text
+            update = None
+        if update is None:
+            raise tornado.web.HTTPError(HTTPStatus.BAD_REQUEST)
+        self._app.bot.insert_callback_data(update)
+        await self._app.update_queue.put(update)
 
 
 @dataclass(frozen=True, slots=True)
@@ -430,6 +485,7 @@ class TelegramAdapter:
         self._sleep = sleep
         self._locks = KeyedLocks()
         self._app: AnyApplication | None = None
+        self._webhook_server: HTTPServer | None = None
         self._lifecycle = asyncio.Lock()
         self._bot_username = ""
         self._bot_id = 0
@@ -459,6 +515,8 @@ class TelegramAdapter:
         )
         if self._base_url:
             builder = builder.base_url(self._base_url).base_file_url(self._file_base_url(self._base_url))
+        if self._webhook is not None:
+            builder = builder.updater(None)  # updates arrive through our own listener (_start_webhook)
         app: AnyApplication = builder.build()
         app.add_handler(TypeHandler(Update, self._on_update))
         app.add_error_handler(self._on_ptb_error)
@@ -476,38 +534,66 @@ class TelegramAdapter:
                 return
             install_log_hygiene(self._token)  # loggers created by late PTB imports
             app = self._build_application()
+            rejected = False
             try:
-                await app.initialize()
-                self._bot_username = app.bot.username
-                self._bot_id = app.bot.id
-                await self._register_commands(app)
-                await app.start()
-                updater = app.updater
-                if updater is None:  # pragma: no cover - the builder always creates one
-                    raise RuntimeError("PTB application has no updater")
-                if self._webhook is not None:
-                    await updater.start_webhook(
-                        listen=self._webhook.listen,
-                        port=self._webhook.port,
-                        url_path=urlsplit(self._webhook.url).path.lstrip("/"),
-                        webhook_url=self._webhook.url,
-                        secret_token=self._webhook.secret_token,
-                        allowed_updates=list(ALLOWED_UPDATES),
-                        drop_pending_updates=False,
-                    )
+                try:
+                    await app.initialize()
+                except InvalidToken:
+                    # PTB's message quotes the token: it is dropped here, and raised anew outside this block so
+                    # it is not even the new error's __context__.
+                    rejected = True
                 else:
-                    await updater.start_polling(
-                        poll_interval=0.0,
-                        timeout=timedelta(seconds=self._poll_timeout),
-                        allowed_updates=list(ALLOWED_UPDATES),
-                        drop_pending_updates=False,
-                        error_callback=self._on_polling_error,
-                    )
+                    self._bot_username = app.bot.username
+                    self._bot_id = app.bot.id
+                    await self._register_commands(app)
+                    await app.start()
+                    if self._webhook is not None:
+                        await self._start_webhook(app, self._webhook)
+                    else:
+                        await self._start_polling(app)
             except BaseException:
                 await self._teardown(app)
                 raise
+            if rejected:
+                await self._teardown(app)
+                raise TokenRejected(self._rejected_hint())
             self._app = app
             logger.info("telegram adapter started as @%s (%s)", self._bot_username, self._mode)
+
+    def _rejected_hint(self) -> str:
+        hint = "TELEGRAM_TOKEN was rejected by Telegram: copy the token again from @BotFather (/mybots, API Token)"
+        if self._base_url:
+            hint += ", and check TELEGRAM_BASE_URL"
+        return hint + "."
+
+    async def _start_polling(self, app: AnyApplication) -> None:
+        updater = app.updater
+        if updater is None:  # pragma: no cover - the builder creates one unless in webhook mode
+            raise RuntimeError("PTB application has no updater")
+        await updater.start_polling(
+            poll_interval=0.0,
+            timeout=timedelta(seconds=self._poll_timeout),
+            allowed_updates=list(ALLOWED_UPDATES),
+            drop_pending_updates=False,
+            error_callback=self._on_polling_error,
+        )
+
+    async def _start_webhook(self, app: AnyApplication, config: WebhookConfig) -> None:
+        """Our own listener instead of PTB's Updater: PTB compares the secret header with `!=`, which leaks
+        how much of a guess was right. The secret is always set: a fresh random one at each start unless
+        configured, registered with setWebhook so Telegram sends it on every delivery."""
+        secret = config.secret_token or new_webhook_secret()
+        path = urlsplit(config.url).path or "/"
+        routes = [(rf"{re.escape(path.rstrip('/'))}/?", _WebhookHandler, {"app": app, "secret": secret.encode()})]
+        server = HTTPServer(_WebhookApplication(routes), max_body_size=WEBHOOK_MAX_BODY)
+        server.listen(config.port, address=config.listen)  # before setWebhook: Telegram may call at once
+        self._webhook_server = server
+        await app.bot.set_webhook(
+            url=config.url,
+            secret_token=secret,
+            allowed_updates=list(ALLOWED_UPDATES),
+            drop_pending_updates=False,
+        )
 
     @property
     def _mode(self) -> str:
@@ -528,9 +614,12 @@ class TelegramAdapter:
                 await self._teardown(app)
                 logger.info("telegram adapter stopped")
 
-    @staticmethod
-    async def _teardown(app: AnyApplication) -> None:
+    async def _teardown(self, app: AnyApplication) -> None:
+        server, self._webhook_server = self._webhook_server, None
         try:
+            if server is not None:
+                server.stop()
+                await server.close_all_connections()
             if app.updater is not None and app.updater.running:
                 await app.updater.stop()
             if app.running:
@@ -807,6 +896,8 @@ __all__ = [
     "KeyedLocks",
     "TelegramAdapter",
     "TokenRedactingFilter",
+    "TokenRejected",
     "WebhookConfig",
     "install_log_hygiene",
+    "new_webhook_secret",
 ]

@@ -7,6 +7,7 @@ Tokens are kept out of repr() so they can never reach a log by accident.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,13 @@ from dotenv import dotenv_values
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_DB_PATH = "data/clearback.json"
+# Loopback: the webhook listener usually sits behind a TLS-terminating reverse proxy on the same host.
+DEFAULT_WEBHOOK_LISTEN = "127.0.0.1"
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
+
+
+def valid_webhook_secret(secret: str) -> bool:
+    return _WEBHOOK_SECRET.fullmatch(secret) is not None
 
 
 class SettingsError(ValueError):
@@ -32,7 +40,7 @@ class Settings:
     catch_up_grace_hours: float = 12.0
     telegram_base_url: str | None = None
     telegram_webhook_url: str | None = None
-    telegram_webhook_listen: str = "0.0.0.0"
+    telegram_webhook_listen: str = DEFAULT_WEBHOOK_LISTEN
     telegram_webhook_port: int = 8443
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     discord_guild_id: int | None = None
@@ -96,6 +104,13 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     if webhook_url is not None and not webhook_url.startswith("https://"):
         raise SettingsError("TELEGRAM_WEBHOOK_URL must start with https://, e.g. https://bot.example.org/telegram.")
 
+    webhook_secret = text("TELEGRAM_WEBHOOK_SECRET")
+    if webhook_secret is not None and not valid_webhook_secret(webhook_secret):
+        raise SettingsError(
+            "TELEGRAM_WEBHOOK_SECRET may hold only A-Z, a-z, 0-9, _ and - (1 to 256 characters); "
+            "leave it empty to get a random one at each start."
+        )
+
     return Settings(
         telegram_token=telegram_token,
         discord_token=discord_token,
@@ -105,8 +120,8 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         catch_up_grace_hours=number("BOT_CATCH_UP_GRACE_HOURS", 12.0, 0.0, 168.0, "12"),
         telegram_base_url=text("TELEGRAM_BASE_URL"),
         telegram_webhook_url=webhook_url,
-        telegram_webhook_listen=text("TELEGRAM_WEBHOOK_LISTEN") or "0.0.0.0",
+        telegram_webhook_listen=text("TELEGRAM_WEBHOOK_LISTEN") or DEFAULT_WEBHOOK_LISTEN,
         telegram_webhook_port=int(number("TELEGRAM_WEBHOOK_PORT", 8443, 1, 65535, "8443")),
-        telegram_webhook_secret=text("TELEGRAM_WEBHOOK_SECRET"),
+        telegram_webhook_secret=webhook_secret,
         discord_guild_id=int(guild_raw) if guild_raw else None,
     )

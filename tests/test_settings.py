@@ -37,6 +37,8 @@ def test_tokens_never_appear_in_repr() -> None:
         ("DISCORD_GUILD_ID", "my-server", "digits"),
         ("BOT_CATCH_UP_GRACE_HOURS", "soon", "=12"),
         ("TELEGRAM_WEBHOOK_URL", "http://insecure", "https://"),
+        ("TELEGRAM_WEBHOOK_SECRET", "my secret!", "A-Z, a-z, 0-9, _ and -"),
+        ("TELEGRAM_WEBHOOK_SECRET", "x" * 257, "1 to 256"),
     ],
 )
 def test_malformed_setting_names_itself_and_the_fix(name: str, value: str, hint: str) -> None:
@@ -44,3 +46,12 @@ def test_malformed_setting_names_itself_and_the_fix(name: str, value: str, hint:
         load_settings({name: value}, env_file=None)
     message = str(caught.value)
     assert name in message and hint in message and "\n" not in message
+
+
+def test_webhook_listens_on_loopback_by_default_and_keeps_a_valid_secret() -> None:
+    settings = load_settings({"TELEGRAM_WEBHOOK_SECRET": "Abc_123-xyz"}, env_file=None)
+    assert settings.telegram_webhook_listen == "127.0.0.1"
+    assert settings.telegram_webhook_secret == "Abc_123-xyz"
+    assert "Abc_123-xyz" not in repr(settings)
+    assert load_settings({}, env_file=None).telegram_webhook_secret is None  # one is made at each start
+    assert load_settings({"TELEGRAM_WEBHOOK_LISTEN": "0.0.0.0"}, env_file=None).telegram_webhook_listen == "0.0.0.0"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import re
 import socket
 import time
 from collections.abc import AsyncIterator
@@ -572,6 +573,57 @@ async def test_webhook_mode(fake: FakeTelegram, demo: DemoBot) -> None:
         assert demo.texts_seen() == ["/start"]
     finally:
         await tg.stop()
+
+
+def forged_update(user: int, text: str, update_id: int = 1) -> dict[str, Any]:
+    return {
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 0,
+            "chat": {"id": user, "type": "private"},
+            "from": {"id": user, "is_bot": False, "first_name": "M"},
+            "text": text,
+        },
+    }
+
+
+async def test_webhook_without_configured_secret_makes_one_and_refuses_updates_without_it(
+    fake: FakeTelegram, demo: DemoBot
+) -> None:
+    port = _free_port()
+    config = WebhookConfig(url=f"http://127.0.0.1:{port}/telegram/hook", port=port)
+    assert config.listen == "127.0.0.1"  # loopback by default: it sits behind a reverse proxy
+    fake.open_private_chat(USER)
+    tg = make_adapter(fake, demo, webhook=config)
+    await tg.start()
+    try:
+        secret = fake.webhook_secret
+        assert secret is not None and len(secret) >= 32 and re.fullmatch(r"[A-Za-z0-9_-]+", secret)
+        for header in (None, "wrong", secret[:-1], secret + "x", secret.upper() if secret.upper() != secret else "X"):
+            assert await fake.post_to_webhook(forged_update(USER, "/start"), secret=header) == 403, header
+        assert demo.seen == []  # the handler never ran
+        assert fake.bot_messages(USER) == []
+
+        assert await fake.post_to_webhook(forged_update(USER, "/start", 2), secret=secret) == 200
+        (welcome,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+        assert welcome.text == WELCOME and demo.texts_seen() == ["/start"]
+    finally:
+        await tg.stop()
+
+    await tg.start()  # a new secret at each start
+    try:
+        assert fake.webhook_secret is not None and fake.webhook_secret != secret
+        assert await fake.post_to_webhook(forged_update(USER, "/start", 3), secret=secret) == 403
+    finally:
+        await tg.stop()
+
+
+def test_webhook_config_refuses_a_secret_telegram_would_not_take() -> None:
+    for bad in ("", "has space", "ümlaut", "x" * 257, "semi;colon"):
+        with pytest.raises(ValueError, match="A-Z"):
+            WebhookConfig(url="https://bot.example.org/hook", secret_token=bad)
+    assert WebhookConfig(url="https://bot.example.org/hook", secret_token="Ok_-9" * 51).secret_token
 
 
 # ---- building blocks -------------------------------------------------------------------------------

@@ -2,12 +2,20 @@
 
 Buttons are shown as numbered choices: type the number in brackets to press one. Every button also
 has a typed command, so nothing needs them.
+
+A terminal cannot change what it printed, so an edit is printed as a new "(updated)" line, except while a
+line is being answered: then the answer itself says the same (typing /done N edits the reminder message on
+other platforms), and printing both would show it twice. Files (exports, charts) are saved owner-only, and
+deleted when /forget has deleted everything: the console has one user.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import secrets
 import sys
 import threading
 from collections.abc import Iterable
@@ -16,13 +24,15 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.base import APOLOGY, MessageHandler
-from bot.models import CONSOLE, Address, Identity, IncomingMessage, Reply
+from bot.handlers_general import ALL_GONE
+from bot.models import CONSOLE, Address, Attachment, Identity, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)
 
 CONSOLE_USER = "local"
 ADDRESS = Address(CONSOLE, CONSOLE_USER)
 IDENTITY = Identity(CONSOLE, CONSOLE_USER)
+SAVED_PREFIXES = ("clearback-", ".clearback-")  # the core's file names, and this adapter's temporary ones
 
 
 class ConsoleAdapter:
@@ -40,7 +50,11 @@ class ConsoleAdapter:
         self._stdout = stdout or sys.stdout
         self._files_dir = files_dir
         self._buttons: list[tuple[str, str]] = []  # (label, payload) of the latest message with buttons
+        self._buttons_ref: str | None = None  # the ref of that message, so a press names it
         self._refs = 0
+        self._answering = False
+        self._held_edits: list[Reply] = []  # edits arriving while a line is answered
+        self._saved: set[Path] = set()
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
         self.finished = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -70,16 +84,26 @@ class ConsoleAdapter:
             self.finished.set()
 
     async def _handle_line(self, line: str) -> None:
+        self._answering, self._held_edits = True, []
         try:
-            message = self._to_message(line)
-            if message is None:
-                return
-            replies = await self._handler(message)
-        except Exception:
-            log.exception("console message failed")  # the console's own input: no one else's text
-            replies = [Reply(text=APOLOGY)]
-        for reply in replies:
-            self._render(reply, edited=reply.edit)
+            try:
+                message = self._to_message(line)
+                if message is None:
+                    return
+                replies = await self._handler(message)
+            except Exception:
+                log.exception("console message failed")  # the console's own input: no one else's text
+                replies = [Reply(text=APOLOGY)]
+            for reply in replies:
+                self._render(reply, edited=reply.edit)
+            said = {reply.text for reply in replies}
+            for held in self._held_edits:
+                if held.text not in said:
+                    self._render(held, edited=True)
+            if any(reply.text in ALL_GONE for reply in replies):
+                self._delete_saved()
+        finally:
+            self._answering, self._held_edits = False, []
 
     def _to_message(self, line: str) -> IncomingMessage | None:
         stripped = line.strip()
@@ -88,7 +112,7 @@ class ConsoleAdapter:
         if stripped.isdecimal() and len(stripped) <= 3 and self._buttons:
             index = int(stripped) - 1
             if 0 <= index < len(self._buttons):
-                return IncomingMessage(IDENTITY, ADDRESS, button=self._buttons[index][1], message_ref=str(self._refs))
+                return IncomingMessage(IDENTITY, ADDRESS, button=self._buttons[index][1], message_ref=self._buttons_ref)
             self._write(f"There is no choice [{stripped}]; pick 1 to {len(self._buttons)}.")
             return None
         return IncomingMessage(IDENTITY, ADDRESS, text=line)
@@ -101,7 +125,10 @@ class ConsoleAdapter:
         return str(self._refs)
 
     async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
-        self._render(reply, edited=True)
+        if self._answering:
+            self._held_edits.append(reply)
+        else:
+            self._render(reply, edited=True)
 
     # Output -------------------------------------------------------------------------------------------
     def _render(self, reply: Reply, edited: bool = False) -> None:
@@ -109,15 +136,54 @@ class ConsoleAdapter:
         prefix = "(updated) " if edited else ""
         self._write(prefix + reply.text)
         if reply.attachment is not None:
-            self._files_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-            path = self._files_dir / reply.attachment.filename
-            path.write_bytes(reply.attachment.data)
-            path.chmod(0o600)
-            self._write(f"(file saved: {path})")
+            try:
+                self._write(f"(file saved: {self._save(reply.attachment)})")
+            except OSError as exc:
+                log.warning("could not save a console file: %s", type(exc).__name__)
+                self._write(f"(I couldn't save the file in {self._files_dir}: {exc.strerror or type(exc).__name__})")
         if reply.buttons:
             self._buttons = [(b.label, b.payload) for row in reply.buttons for b in row]
+            self._buttons_ref = str(self._refs)
             choices = "  ".join(f"[{i}] {label}" for i, (label, _) in enumerate(self._buttons, start=1))
             self._write(f"{choices}   (type a number to choose)")
+
+    def _save(self, attachment: Attachment) -> Path:
+        """Owner-only from the first byte: a new 0600 file (never an existing one, never through a link) in a
+        0700 directory, then renamed over any earlier file of that name."""
+        self._files_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        os.chmod(self._files_dir, 0o700)  # an existing directory too: it holds personal data
+        path = self._files_dir / Path(attachment.filename).name
+        temporary = self._files_dir / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+        fd = os.open(temporary, flags, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(attachment.data)
+            os.replace(temporary, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                temporary.unlink()
+            raise
+        self._saved.add(path)
+        return path
+
+    def _delete_saved(self) -> None:
+        """After /forget: every file this console saved, in this run or an earlier one."""
+        found = set(self._saved)
+        if self._files_dir.is_dir():
+            found |= {p for p in self._files_dir.iterdir() if p.name.startswith(SAVED_PREFIXES)}
+        deleted = 0
+        for path in sorted(found):
+            try:
+                if path.is_file() or path.is_symlink():
+                    path.unlink()
+                    deleted += 1
+            except OSError as exc:
+                log.warning("could not delete a saved console file: %s", type(exc).__name__)
+                self._write(f"(I couldn't delete {path}: please delete it yourself.)")
+        self._saved.clear()
+        if deleted:
+            self._write(f"(I also deleted the {deleted} file(s) I had saved in {self._files_dir}.)")
 
     def _write(self, text: str) -> None:
         self._stdout.write(text + "\n")

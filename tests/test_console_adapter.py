@@ -137,3 +137,110 @@ async def test_odd_digits_never_stop_the_console(tmp_path: Path) -> None:
     stdin.close_input()
     await asyncio.wait_for(console.finished.wait(), 5)
     stdin.release()
+
+
+class Console:
+    """A console on a fresh App with a fake clock, talking through a pipe."""
+
+    def __init__(self, files_dir: Path) -> None:
+        self.clock = FakeClock(datetime(2026, 11, 25, 12, tzinfo=UTC))
+        self.app = App(MemoryStore(), self.clock)
+        self.stdin, self.stdout = PipeIn(), WatchedOut()
+        self.adapter = ConsoleAdapter(self.app.handle, stdin=self.stdin, stdout=self.stdout, files_dir=files_dir)
+        self.app.hub.register(self.adapter)
+
+    async def say(self, line: str, until: str) -> str:
+        """Send `line` and wait for `until`; returns only what was printed since."""
+        start = len(self.stdout.getvalue())
+        self.stdin.send(line)
+        await wait_for(self.stdout, until)
+        await self.settle()
+        return self.stdout.getvalue()[start:]
+
+    async def settle(self) -> str:
+        """Let the console finish answering: a marker line answered after everything before it."""
+        marker = f"zz{len(self.stdout.getvalue())}"  # an unknown command: its answer has no buttons
+        self.stdin.send(f"/{marker}")
+        await wait_for(self.stdout, f'I don\'t know the command "/{marker}"')
+        return self.stdout.getvalue()
+
+    async def close(self) -> None:
+        self.stdin.close_input()
+        await asyncio.wait_for(self.adapter.finished.wait(), 5)
+        await self.adapter.stop()
+        self.stdin.release()
+
+
+def names(directory: Path) -> list[str]:
+    return sorted(p.name for p in directory.iterdir())
+
+
+async def due_reminder(console: Console) -> None:
+    await console.adapter.start()
+    await console.say("/start", "(type a number to choose)")
+    await console.say("/remind x in 1m", "Reminder 1 set: x")
+    console.clock.advance(60)
+    await console.app.scheduler.tick()
+    await wait_for(console.stdout, "⏰ Reminder 1: x")
+
+
+async def test_a_typed_done_is_answered_once(tmp_path: Path) -> None:
+    console = Console(tmp_path)
+    await due_reminder(console)
+    printed = await console.say("/done 1", "✅ Done today 12:01: x.")
+    assert printed.count("Done today 12:01: x. Nice work!") == 1, printed
+    await console.close()
+
+
+async def test_pressing_done_after_other_messages_is_answered_once(tmp_path: Path) -> None:
+    console = Console(tmp_path)
+    await due_reminder(console)
+    await console.say("/reminders", "Your reminders")  # a later message, without buttons
+    printed = await console.say("1", "✅ Done today 12:01: x.")  # still presses the reminder's Done
+    assert printed.count("Done today 12:01: x. Nice work!") == 1, printed
+    await console.close()
+
+
+async def test_exports_are_owner_only_from_the_start_and_never_written_through_a_link(tmp_path: Path) -> None:
+    files = tmp_path / "exports"
+    files.mkdir(mode=0o755)
+    files.chmod(0o755)  # a directory from before, or made under a lax umask
+    elsewhere = tmp_path / "elsewhere.json"
+    elsewhere.write_text("not yours")
+    (files / "clearback-export.json").symlink_to(elsewhere)  # planted where the export goes
+    console = Console(files)
+    await console.adapter.start()
+    await console.say("/remind apply tretinoin every day at 21:00", "Reminder 1 set")
+    await console.say("/export", "(file saved:")
+    saved = files / "clearback-export.json"
+    assert os.stat(saved, follow_symlinks=False).st_mode & 0o7777 == 0o600  # a new regular file, 0600
+    assert not saved.is_symlink() and "tretinoin" in saved.read_text()
+    assert elsewhere.read_text() == "not yours" and os.stat(files).st_mode & 0o777 == 0o700
+    assert names(files) == ["clearback-export.json"]  # no temporary file left behind
+    await console.close()
+
+
+async def test_forget_in_the_console_deletes_every_file_it_saved(tmp_path: Path) -> None:
+    files = tmp_path / "exports"
+    files.mkdir()
+    (files / "clearback-history.csv").write_text("due,status\n")  # saved by an earlier run
+    console = Console(files)
+    await console.adapter.start()
+    await console.say("/remind apply tretinoin every day at 21:00", "Reminder 1 set")
+    await console.say("/export", "(file saved:")
+    await console.say("/forget", "Are you sure?")
+    printed = await console.say("1", "Done: I deleted all your data.")  # press "Yes, delete everything"
+    assert "(I also deleted the 2 file(s) I had saved in" in printed
+    assert names(files) == []
+    await console.close()
+
+
+async def test_no_keeps_the_files(tmp_path: Path) -> None:
+    console = Console(tmp_path)
+    await console.adapter.start()
+    await console.say("/remind stretch every day at 9:00", "Reminder 1 set")
+    await console.say("/export", "(file saved:")
+    await console.say("/forget", "Are you sure?")
+    await console.say("2", "Okay, I kept everything.")
+    assert names(tmp_path) == ["clearback-export.json"]
+    await console.close()

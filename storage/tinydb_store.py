@@ -287,6 +287,42 @@ def history_path_for(path: str, account_id: str) -> str:
 
 
 _NotLineFormat = NotLineFormat
+_DOC_LINE = re.compile(rb'\s*"\d+":(\{.*\}),?\s*')
+
+
+def salvage_history_lines(path: str) -> dict[str, str]:
+    """Occurrence id -> document JSON for every line of a (damaged) history file that still holds a whole,
+    valid occurrence; the rest is dropped. The files are written one document a line, so one bad byte
+    costs one row."""
+    kept: dict[str, str] = {}
+    with open(path, "rb") as handle:
+        for line in handle:
+            match = _DOC_LINE.fullmatch(line)
+            if match is None:
+                continue
+            try:
+                doc = json.loads(match.group(1))
+                record = _occurrence(doc)
+            except (ValueError, TypeError, KeyError):
+                continue
+            if isinstance(record.id, str) and isinstance(record.due, int | float) and not record.is_open:
+                kept[record.id] = _ENCODE(to_doc(record))
+    return kept
+
+
+def _rows_of(raw: Tables | None) -> dict[str, _Row]:
+    rows: dict[str, _Row] = {}
+    if raw is not None:
+        raw = migrate(raw, schema_version_of(raw))
+        for doc in raw.get(HISTORY, {}).values():
+            row = _row_from_doc(doc)
+            rows[row[0]] = row
+    return rows
+
+
+def _as_tables(texts: Mapping[str, str]) -> Tables:
+    docs = {str(i): json.loads(text) for i, text in enumerate(texts.values(), 1)}
+    return {META: {"1": {"schema_version": SCHEMA_VERSION}}, HISTORY: docs}
 
 
 def _fsync_dir(path: str) -> None:
@@ -484,8 +520,12 @@ class AtomicJSONStorage(Storage):
         sync_dir: bool = True,
         pace: Callable[[int], None] | None = None,
         durable: bool = True,
+        keep_previous: str | None = None,
     ) -> None:
         """Write {table: {doc_id: doc}} atomically; a doc may be a dict or its JSON text already.
+
+        With `keep_previous`, the file being replaced stays at that path (a hard link: no copy), so a
+        snapshot that later turns out damaged can be rebuilt from the one before it and the journals.
 
         With `pace` (background checkpoints) it is told the bytes written every few dozen documents
         (it sleeps to cap the rate and to hand the GIL to the event loop), and the file is fdatasynced
@@ -522,6 +562,12 @@ class AtomicJSONStorage(Storage):
                     pace(written - reported)
                 if durable:
                     os.fsync(handle.fileno())
+            if keep_previous is not None and os.path.exists(self.path):
+                staged = keep_previous + ".tmp"
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(staged)
+                os.link(self.path, staged)
+                os.replace(staged, keep_previous)
             os.replace(tmp, self.path)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -578,7 +624,13 @@ class TinyDBStore(MemoryStore):
         checkpoint_bytes: int = JOURNAL_CHECKPOINT_BYTES,
         history_cache_accounts: int = HISTORY_CACHE_ACCOUNTS,
         freeze_gc: bool = True,
+        salvage: bool = False,
     ) -> None:
+        """Open (or create) the store at `path`.
+
+        salvage=True is for `run_bot.py salvage` only: a damaged snapshot is replaced by the previous one
+        (or by its lines that still parse) and damaged journal lines are skipped instead of refused.
+        """
         super().__init__()
         self.path = os.path.abspath(path)
         self._dir = os.path.dirname(self.path)
@@ -591,6 +643,10 @@ class TinyDBStore(MemoryStore):
         self._journal_fd = -1
         self._generation = 0  # the journal generation commits append to
         self._snapshot_generation = 0  # the snapshot holds every generation before this one
+        self._previous_generation = 0  # the previous snapshot's: journals from it on are kept (0: none kept)
+        self._scrub_requested = False  # someone was forgotten: the next checkpoint keeps no older copy
+        self._salvage = salvage
+        self.salvage_notes: list[str] = []  # salvage mode: what was read from where, what was skipped
         self._journal_size = 0
         self._bad_tail: int | None = None  # a failed append we could not truncate away yet
         self._changed_since_snapshot = False
@@ -694,9 +750,10 @@ class TinyDBStore(MemoryStore):
             self._snapshot_generation = 1
             self._write_snapshot_tables({t: [] for t in SNAPSHOT_TABLES}, 1, None)
             version = SCHEMA_VERSION
-        # Generations below the snapshot's were left by a checkpoint that stopped after its snapshot was
-        # durable: they are folded in already.
-        self._delete_journals_before(self._snapshot_generation)
+        # Generations below the previous snapshot's are folded into both snapshots (a checkpoint that
+        # stopped after its snapshot was durable left them); from it on they are kept to rebuild from it.
+        self._delete_journals_before(self._previous_generation or self._snapshot_generation)
+        self._sweep_temporary_files()
         live = [g for g in generations if g >= self._snapshot_generation]
         expected = list(range(self._snapshot_generation, live[-1] + 1)) if live else []
         if live != expected:
@@ -717,10 +774,40 @@ class TinyDBStore(MemoryStore):
         self.recovery["open_ms"] = int((time.perf_counter() - started) * 1000)
         self._migrated_from = version if version < SCHEMA_VERSION else None
 
+    @property
+    def previous_snapshot_path(self) -> str:
+        return self.path + ".prev"
+
     def _load_snapshot(self) -> int | None:
-        """Load the snapshot into memory; its schema version, or None when there is none."""
+        """Load the snapshot into memory; its schema version, or None when there is none.
+
+        A damaged snapshot stops start-up with the salvage command to run; in salvage mode the previous
+        snapshot is read instead (the journals from its generation on are kept), else what still parses.
+        """
         try:
-            handle = open(self.path, "rb")  # noqa: SIM115 - closed below
+            return self._load_snapshot_file(self.path)
+        except _Damaged as damage:
+            if not self._salvage:
+                raise StorageError(
+                    f"{self.path} is damaged ({damage}). Nothing was changed. To rebuild it from the previous "
+                    f"snapshot and the journals, stop the bot and run: {salvage_command(self.path)}"
+                ) from damage
+            self.salvage_notes.append(f"snapshot damaged ({damage})")
+        self._clear_memory()
+        try:
+            version = self._load_snapshot_file(self.previous_snapshot_path)
+        except _Damaged as damage:
+            self.salvage_notes.append(f"previous snapshot damaged too ({damage})")
+            version = None
+        if version is not None:
+            self.salvage_notes.append(f"read the previous snapshot (generation {self._snapshot_generation})")
+            return version
+        self._clear_memory()
+        return self._load_readable_lines(self.path)
+
+    def _load_snapshot_file(self, path: str) -> int | None:
+        try:
+            handle = open(path, "rb")  # noqa: SIM115 - closed below
         except FileNotFoundError:
             return None
         with handle:
@@ -728,20 +815,63 @@ class TinyDBStore(MemoryStore):
                 return self._load_streaming(handle)
             except _NotLineFormat:
                 pass
+            except (ValueError, KeyError, TypeError, msgspec.DecodeError) as exc:
+                raise _Damaged(f"{type(exc).__name__}: {exc}") from exc
         self._clear_memory()
         try:
-            raw = self._storage.read()
-        except ValueError as exc:
-            raise StorageError(f"{self.path} is damaged: {exc}") from exc
+            raw = AtomicJSONStorage(path).read()
+        except (ValueError, StorageError) as exc:
+            raise _Damaged(f"{type(exc).__name__}: {exc}") from exc
         if raw is None:
             return None
+        try:
+            return self._load_tables(raw)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise _Damaged(f"{type(exc).__name__}: {exc}") from exc
+
+    def _load_readable_lines(self, path: str) -> int:
+        """Salvage: every document line of a damaged snapshot that still parses, table by table."""
+        kept = skipped = 0
+        table: str | None = None
+        raw: Tables = {}
+        with open(path, "rb") as handle:
+            for line in handle:
+                header = re.fullmatch(rb',?\s*"([A-Za-z0-9_]+)":\{\s*', line)
+                if header is not None:
+                    table = header.group(1).decode()
+                    raw.setdefault(table, {})
+                    continue
+                match = _DOC_LINE.fullmatch(line)
+                if match is None or table is None:
+                    skipped += line.strip() not in (b"{", b"}", b"},", b"")
+                    continue
+                try:
+                    raw[table][str(len(raw[table]) + 1)] = json.loads(match.group(1))
+                    kept += 1
+                except ValueError:
+                    skipped += 1
+        self.salvage_notes.append(f"read {kept} records that still parse from the damaged snapshot, skipped {skipped}")
+        version = SCHEMA_VERSION if not raw.get(META) else schema_version_of(raw)
+        if not raw.get(META):
+            generations = self._journal_generations()
+            raw[META] = {"1": {"schema_version": version, "journal_generation": generations[0] if generations else 1}}
+        return self._load_tables(raw, tolerant=True)
+
+    def _load_tables(self, raw: Tables, tolerant: bool = False) -> int:
+        """Load a whole-file dict (older schemas, other layouts, salvage) into memory."""
         version = schema_version_of(raw)
         raw = migrate(raw, version)
         self._snapshot_generation = int(_meta_doc(raw).get("journal_generation", 1))
+        self._previous_generation = int(_meta_doc(raw).get("previous_generation", 0))
         for table in SNAPSHOT_TABLES:
             build = BUILDERS[table]
             for doc in raw.get(table, {}).values():
-                record = build(self._canon.fix(table, doc))
+                try:
+                    record = build(self._canon.fix(table, doc))
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    if not tolerant:
+                        raise
+                    continue
                 self._apply(table, record_key(record), record)
         for table in raw:
             if table not in SNAPSHOT_TABLES and table != META:
@@ -780,6 +910,7 @@ class TinyDBStore(MemoryStore):
         if meta is None or meta.get("schema_version") != SCHEMA_VERSION:
             raise _NotLineFormat
         self._snapshot_generation = int(meta.get("journal_generation", 1))
+        self._previous_generation = int(meta.get("previous_generation", 0))
         return SCHEMA_VERSION
 
     def _clear_memory(self) -> None:
@@ -791,22 +922,22 @@ class TinyDBStore(MemoryStore):
         with open(path, "rb") as handle:
             data = handle.read()
         offset = 0
-        bad: list[int] = []  # offsets of lines that failed their check
+        bad: list[tuple[int, int]] = []  # (line number, byte offset) of lines that failed their check
         first_bad_tail: int | None = None
         applied = 0
+        number = 0
         while offset < len(data):
             end = data.find(b"\n", offset)
             line = data[offset:] if end < 0 else data[offset:end]
             changes = None if end < 0 else _decode_line(line)
+            number += 1
             if changes is None:
-                bad.append(offset)
+                bad.append((number, offset))
                 if first_bad_tail is None:
                     first_bad_tail = offset
             else:
                 if first_bad_tail is not None:  # good lines after bad ones: those were corruption
-                    for at in bad:
-                        log.error("journal %s: corrupt line at byte %d skipped (later lines kept)", path, at)
-                    self.recovery["corrupt_lines"] = self.recovery.get("corrupt_lines", 0) + len(bad)
+                    self._corrupt_lines(path, bad)
                     bad.clear()
                     first_bad_tail = None
                 self._replay_changes(changes, version)
@@ -822,12 +953,24 @@ class TinyDBStore(MemoryStore):
                     os.fsync(handle.fileno())
                 self.recovery["dropped_tail_bytes"] = self.recovery.get("dropped_tail_bytes", 0) + dropped
             else:
-                for at in bad:
-                    log.error("journal %s: corrupt line at byte %d skipped (later generations kept)", path, at)
-                self.recovery["corrupt_lines"] = self.recovery.get("corrupt_lines", 0) + len(bad)
+                self._corrupt_lines(path, bad)
         self.recovery["replayed_lines"] = self.recovery.get("replayed_lines", 0) + applied
         if applied:
             self._changed_since_snapshot = True
+
+    def _corrupt_lines(self, path: str, bad: list[tuple[int, int]]) -> None:
+        """Damaged lines with acknowledged commits after them: refuse to start (skipping them silently would
+        lose those commits' changes without a word), unless salvaging, which skips them and says so."""
+        where = ", ".join(f"line {n} (byte {at})" for n, at in bad)
+        if not self._salvage:
+            raise StorageError(
+                f"journal {path} is damaged at {where}; later commits follow, so nothing was skipped and "
+                f"nothing was changed. To keep everything that still reads, stop the bot and run: "
+                f"{salvage_command(self.path)}"
+            )
+        log.error("journal %s: skipped damaged %s", path, where)
+        self.salvage_notes.append(f"skipped {len(bad)} damaged line(s) of {os.path.basename(path)}: {where}")
+        self.recovery["corrupt_lines"] = self.recovery.get("corrupt_lines", 0) + len(bad)
 
     def _replay_changes(self, changes: list[Any], version: int) -> None:
         for table, key, account_id, raw_doc in changes:
@@ -839,6 +982,8 @@ class TinyDBStore(MemoryStore):
                 self._overlay.setdefault(account_id, {})[key] = record
             elif table in SNAPSHOT_TABLES:
                 self._apply(table, key, None if doc is None else BUILDERS[table](doc))
+                if table == ACCOUNTS and doc is None:  # a /forget the older copies may still hold
+                    self._scrub_requested = True
             else:
                 raise StorageError(f"journal names an unknown table {table!r}: written by a newer version?")
 
@@ -949,15 +1094,11 @@ class TinyDBStore(MemoryStore):
             return rows
         path = self.history_path(account_id)
         try:
-            raw = AtomicJSONStorage(path).read()
-        except (OSError, ValueError) as exc:
+            rows = _rows_of(AtomicJSONStorage(path).read())
+        except OSError as exc:
             raise StorageError(f"cannot read {path}: {exc}") from exc
-        rows = {}
-        if raw is not None:
-            raw = migrate(raw, schema_version_of(raw))
-            for doc in raw.get(HISTORY, {}).values():
-                row = _row_from_doc(doc)
-                rows[row[0]] = row
+        except (ValueError, KeyError, TypeError, StorageError) as exc:
+            rows = _rows_of(_as_tables(self._set_aside_damaged(path, account_id, exc)))
         while len(self._history_cache) >= self._cache_limit:
             self._history_cache.popitem(last=False)
         self._history_cache[account_id] = rows
@@ -1042,6 +1183,8 @@ class TinyDBStore(MemoryStore):
                 inflight, self._overlay = self._overlay, {}
                 self._inflight = inflight
                 self._changed_since_snapshot = False
+                scrub, self._scrub_requested = self._scrub_requested, False
+                kept_generation = self._snapshot_generation  # becomes the previous snapshot's
             try:
                 started = time.perf_counter()
                 dirs: set[str] = set()
@@ -1049,9 +1192,10 @@ class TinyDBStore(MemoryStore):
                     self._write_history_file(account_id, pending, dirs, pace)
                 for directory in sorted(dirs, key=len, reverse=True):
                     _fsync_dir(directory)
-                self._write_snapshot_tables(view, new_generation, pace)
+                self._write_snapshot_tables(view, new_generation, pace, previous=None if scrub else kept_generation)
             except BaseException as exc:
                 with self._lock:
+                    self._scrub_requested = self._scrub_requested or scrub
                     for account_id, pending in self._overlay.items():  # newer changes win
                         inflight.setdefault(account_id, {}).update(pending)
                     self._overlay, self._inflight = inflight, None
@@ -1063,9 +1207,15 @@ class TinyDBStore(MemoryStore):
             with self._lock:
                 self._inflight = None
                 self._snapshot_generation = new_generation
+                self._previous_generation = 0 if scrub else kept_generation
                 self._snapshot_bytes = os.path.getsize(self.path)
                 self._forget_cached(inflight)
-            self._delete_journals_before(new_generation)
+            if scrub:  # nobody's forgotten data may stay in an older copy
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.previous_snapshot_path)
+            # The previous snapshot and the journals from its generation on stay: one bad byte in the new
+            # snapshot is then repaired by `salvage` without losing anything.
+            self._delete_journals_before(self._previous_generation or new_generation)
             log.info(
                 "checkpoint of %s: generation %d, %d history files, %.2fs",
                 self.path,
@@ -1107,13 +1257,21 @@ class TinyDBStore(MemoryStore):
         return generation
 
     def _write_snapshot_tables(
-        self, view: Mapping[str, list[Record]], generation: int, pace: Callable[[int], None] | None
+        self,
+        view: Mapping[str, list[Record]],
+        generation: int,
+        pace: Callable[[int], None] | None,
+        previous: int | None = None,
     ) -> None:
-        meta = {"schema_version": SCHEMA_VERSION, "journal_generation": generation}
+        """Write the snapshot; with `previous` (that snapshot's generation) the one it replaces is kept."""
+        meta: Doc = {"schema_version": SCHEMA_VERSION, "journal_generation": generation}
+        if previous is not None:
+            meta["previous_generation"] = previous
         tables: list[tuple[str, Iterable[tuple[str | int, Mapping[str, Any] | str]]]] = [(META, [(1, meta)])]
         for table in SNAPSHOT_TABLES:
             tables.append((table, ((i, to_doc(r)) for i, r in enumerate(view[table], 1))))
-        self._storage.write_tables(tables, pace=pace)
+        keep = self.previous_snapshot_path if previous is not None else None
+        self._storage.write_tables(tables, pace=pace, keep_previous=keep)
 
     def _write_history_file(
         self,
@@ -1123,7 +1281,7 @@ class TinyDBStore(MemoryStore):
         pace: Callable[[int], None] | None,
     ) -> None:
         path = self.history_path(account_id)
-        by_key = self._history_texts(path)  # merge into the file's lines: old rows are not re-encoded
+        by_key = self._history_texts(path, account_id)  # merge into the file's lines: old rows are not re-encoded
         for key, record in pending.items():
             if record is None:
                 by_key.pop(key, None)
@@ -1143,7 +1301,7 @@ class TinyDBStore(MemoryStore):
         )
         dirs.add(directory)
 
-    def _history_texts(self, path: str) -> dict[str, str]:
+    def _history_texts(self, path: str, account_id: str) -> dict[str, str]:
         """Occurrence id -> document JSON of a history file, in the current schema."""
         by_key: dict[str, str] = {}
         try:
@@ -1162,9 +1320,104 @@ class TinyDBStore(MemoryStore):
             return by_key
         except _NotLineFormat:
             pass
-        raw = AtomicJSONStorage(path).read() or {}
-        raw = migrate(raw, schema_version_of(raw))
-        return {str(doc["id"]): _ENCODE(doc) for doc in raw.get(HISTORY, {}).values()}
+        except ValueError as exc:  # a line that is not JSON (or not text) any more
+            return self._set_aside_damaged(path, account_id, exc)
+        try:
+            raw = AtomicJSONStorage(path).read() or {}
+            raw = migrate(raw, schema_version_of(raw))
+            return {str(doc["id"]): _ENCODE(doc) for doc in raw.get(HISTORY, {}).values()}
+        except OSError:
+            raise
+        except (ValueError, KeyError, TypeError, StorageError) as exc:
+            return self._set_aside_damaged(path, account_id, exc)
+
+    def _set_aside_damaged(self, path: str, account_id: str, error: Exception) -> dict[str, str]:
+        """A history file that no longer parses: move it aside, keep every row that still parses.
+
+        One person's damaged file must not stop their /progress, /export or /forget, nor every checkpoint
+        (which would let the journal grow without bound). The rows kept are written back as a fresh file
+        at once; the damaged copy stays beside it for the operator until the person's /forget.
+        """
+        kept = salvage_history_lines(path)
+        aside = f"{path}.damaged-{int(time.time())}"
+        os.replace(path, aside)
+        meta = {"schema_version": SCHEMA_VERSION, "account_id": account_id}
+        if kept:
+            AtomicJSONStorage(path).write_tables([(META, [(1, meta)]), (HISTORY, enumerate(kept.values(), 1))])
+        else:
+            _fsync_dir(os.path.dirname(path))
+        log.error(
+            "history file %s was damaged (%s): kept %d rows that still parse, set the file aside as %s",
+            path,
+            type(error).__name__,
+            len(kept),
+            os.path.basename(aside),
+        )
+        return kept
+
+    def rewrite_from_memory(self) -> str:
+        """Salvage: move the files that were read into a folder beside the store, then write everything anew
+        from memory (a fresh snapshot, history files, an empty journal). Returns the folder."""
+        aside = f"{self.path}.before-salvage-{time.strftime('%Y%m%d-%H%M%S', time.gmtime())}"
+        os.mkdir(aside, DIR_MODE)
+        with self._lock:
+            generations = self._journal_generations()
+            fresh = max([*generations, self._generation]) + 1
+            os.close(self._journal_fd)
+            self._journal_fd = -1
+            names = [self._name, self._name + ".prev", *(os.path.basename(self._journal_path(g)) for g in generations)]
+            for name in names:
+                with contextlib.suppress(FileNotFoundError):
+                    os.rename(os.path.join(self._dir, name), os.path.join(aside, name))
+            _fsync_dir(aside)
+            self._generation = self._snapshot_generation = fresh
+            self._previous_generation = 0
+            self._write_snapshot_tables({t: list(self._tables[t].values()) for t in SNAPSHOT_TABLES}, fresh, None)
+            self._open_journal(fresh)
+            self._changed_since_snapshot = self._scrub_requested = True
+        self.checkpoint()  # the history replayed from the journals goes into the history files
+        return aside
+
+    # Forgetting ------------------------------------------------------------------------------------
+    def delete_account(self, account_id: str) -> None:
+        """Delete the account; the next maintenance() checkpoints at once and keeps no older copy, so within
+        a minute or two no file of the store holds a byte of it (journals, snapshots, history)."""
+        super().delete_account(account_id)
+        with self._lock:
+            self._scrub_requested = True
+        history = self.history_path(account_id)
+        directory, name = os.path.split(history)
+        with contextlib.suppress(FileNotFoundError):
+            for entry in os.scandir(directory):
+                if entry.name.startswith(name + ".damaged-"):  # a set-aside copy is theirs too
+                    os.unlink(entry.path)
+
+    def maintenance(self) -> None:
+        """Called about once a minute: after a /forget, checkpoint now rather than at 16 MB of journal."""
+        with self._lock:
+            due = self._scrub_requested and not self._closed
+        if due:
+            self.checkpoint_in_background()
+
+    def _sweep_temporary_files(self) -> None:
+        """Temp files of a checkpoint that was interrupted hold copies of people's data: remove them."""
+        swept = 0
+        for directory, names in self._temp_file_candidates():
+            for name in names:
+                if name.endswith(".tmp"):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(os.path.join(directory, name))
+                        swept += 1
+        if swept:
+            log.info("removed %d temporary files left by an interrupted checkpoint", swept)
+
+    def _temp_file_candidates(self) -> Iterator[tuple[str, list[str]]]:
+        yield self._dir, [n for n in os.listdir(self._dir) if n.startswith(self._name + ".")]
+        history_root = self.path + ".history"
+        if os.path.isdir(history_root):
+            for bucket in os.scandir(history_root):
+                if bucket.is_dir():
+                    yield bucket.path, os.listdir(bucket.path)
 
     # Lifecycle --------------------------------------------------------------------------------------
     def close(self, checkpoint: bool = True) -> None:
@@ -1182,8 +1435,9 @@ class TinyDBStore(MemoryStore):
         try:
             if checkpoint:
                 self.checkpoint()
-        except StorageError:
-            log.exception("final checkpoint of %s failed; the journal keeps everything", self.path)
+        except Exception as exc:  # whatever it was, shutdown goes on: every commit is in the journal
+            reason = f"{type(exc).__name__}: {exc}"
+            log.error("final checkpoint of %s failed (%s); the journal keeps everything", self.path, reason)
         with self._lock:
             self._closed = True
             self._release_files()
@@ -1217,12 +1471,40 @@ class TinyDBStore(MemoryStore):
                 journal_generation=self._generation,
                 checkpoint_at_bytes=max(self._checkpoint_bytes, self._snapshot_bytes // SNAPSHOT_TO_JOURNAL),
                 snapshot_generation=self._snapshot_generation,
+                previous_generation=self._previous_generation,
                 history_loaded_accounts=len(self._history_cache),
                 history_loaded_rows=sum(len(rows) for rows in self._history_cache.values()),
                 history_pending_accounts=len(self._overlay),
                 history_pending_rows=sum(len(p) for p in self._overlay.values()),
             )
             return counts
+
+
+class _Damaged(Exception):
+    """A snapshot file that does not parse."""
+
+
+def salvage_command(path: str) -> str:
+    return f"python run_bot.py salvage --db {path}"
+
+
+def salvage(path: str) -> list[str]:
+    """Rebuild a damaged store from what still reads: the snapshot (or the previous one, or the lines of the
+    snapshot that parse) and every journal line that passes its check. Everything read is moved into a
+    folder beside the store first (nothing is deleted); returns what was done, line by line."""
+    store = TinyDBStore(path, salvage=True, freeze_gc=False)
+    try:
+        notes = list(store.salvage_notes) or ["nothing was damaged"]
+        aside = store.rewrite_from_memory()
+        notes.append(f"wrote a fresh snapshot; the files it was rebuilt from are in {aside}")
+        counts = store.stats()
+        notes.append(
+            f"now: {counts['accounts']} accounts, {counts['reminders']} reminders, "
+            f"{counts['occurrences']} open occurrences"
+        )
+    finally:
+        store.close()
+    return notes
 
 
 def _decode_line(line: bytes) -> list[Any] | None:

@@ -265,7 +265,9 @@ async def test_a_failing_occurrence_is_put_aside_too(app: App, clock: FakeClock,
     clock.advance(60)
     await app.scheduler.tick()
     [retry] = app.store.open_occurrences_of(account_id(app))
-    app.store.put_account(replace(app.store.get_account(account_id(app)), timezone="Not/AZone"))  # type: ignore[type-var]
+    stored = app.store.get_account(account_id(app))
+    assert stored is not None
+    app.store.put_account(replace(stored, timezone="Not/AZone"))  # a damaged record
     clock.advance(60)
     for _ in range(3):
         await app.scheduler.tick()

@@ -36,6 +36,7 @@ from storage.tinydb_store import (
     _NotLineFormat,
     _schedule_key,
     iter_doc_batches,
+    salvage,
 )
 from tests.storage.helpers import T0, account, identity, occurrence, reminder, state_of
 
@@ -171,7 +172,7 @@ def test_crc_mismatch_at_the_end_is_dropped(opened: Opener, db_path: str) -> Non
     assert again.recovery["dropped_tail_bytes"] > 0
 
 
-def test_bad_line_in_the_middle_is_skipped_loudly(
+def test_bad_line_in_the_middle_stops_start_up_and_salvage_keeps_the_rest(
     opened: Opener, db_path: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     store = opened()
@@ -182,12 +183,20 @@ def test_bad_line_in_the_middle_is_skipped_loudly(
     lines = journal.read_bytes().splitlines(keepends=True)
     middle = lines[-2]
     lines[-2] = middle[:20] + b"X" + middle[21:]
-    journal.write_bytes(b"".join(lines))
+    damaged = b"".join(lines)
+    journal.write_bytes(damaged)
+    with pytest.raises(StorageError) as refused:
+        opened()
+    message = str(refused.value)
+    assert f"{journal.name} is damaged at line {len(lines) - 1}" in message
+    assert f"run_bot.py salvage --db {db_path}" in message
+    assert journal.read_bytes() == damaged  # nothing was changed by the refusal
     with caplog.at_level(logging.ERROR, logger="storage.tinydb_store"):
-        again = opened()
+        notes = salvage(db_path)
+    assert any("skipped 1 damaged line" in n for n in notes)
+    again = opened()
     assert [again.get_account(n) is not None for n in ("a", "b", "c")] == [True, False, True]
-    assert again.recovery["corrupt_lines"] == 1
-    assert any("corrupt line" in r.message for r in caplog.records)
+    assert any(p.name.startswith("clearback.json.before-salvage-") for p in Path(db_path).parent.iterdir())
 
 
 # Checkpoints and crashes during them --------------------------------------------------------------
@@ -196,8 +205,13 @@ def test_checkpoint_rotates_and_deletes_old_journals(opened: Opener, db_path: st
     ids = fill(store)
     assert journal_files(db_path) == ["clearback.json.journal.1"]
     store.checkpoint()
-    assert journal_files(db_path) == ["clearback.json.journal.2"]
+    # The previous snapshot and the journal since it stay until the next checkpoint succeeds.
+    assert journal_files(db_path) == ["clearback.json.journal.1", "clearback.json.journal.2"]
+    assert Path(db_path + ".prev").exists()
     assert store.stats()["journal_bytes"] == 0 and store.stats()["snapshot_generation"] == 2
+    store.put_account(account("another"))
+    store.checkpoint()
+    assert journal_files(db_path) == ["clearback.json.journal.2", "clearback.json.journal.3"]
     store.put_occurrence(occurrence(reminder("acct2"), due=T0 + 5, status=DONE))
     expected = state_of(store, ids)
     crash(store)
@@ -231,7 +245,7 @@ def test_crash_during_checkpoint_loses_nothing(
     monkeypatch.setattr(os, "unlink", failing_unlink if fail_on == "journal-delete" else real_unlink)
     if fail_on == "journal-delete":
         store.checkpoint()  # the snapshot is durable: the journal left behind is only untidy
-        assert len(journal_files(db_path)) == 2
+        assert len(journal_files(db_path)) == 3
     else:
         with pytest.raises(StorageUnavailable):
             store.checkpoint()
@@ -241,7 +255,8 @@ def test_crash_during_checkpoint_loses_nothing(
     again = opened()
     assert state_of(again, ids) == expected
     if fail_on == "journal-delete":
-        assert journal_files(db_path) == [f"clearback.json.journal.{again.stats()['journal_generation']}"]
+        generation = again.stats()["journal_generation"]
+        assert journal_files(db_path) == [f"clearback.json.journal.{g}" for g in (generation - 1, generation)]
 
 
 def test_failed_checkpoint_then_next_one_works(opened: Opener, db_path: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -260,7 +275,8 @@ def test_failed_checkpoint_then_next_one_works(opened: Opener, db_path: str, mon
     assert store.stats()["history_loaded_accounts"] == 0
     store.put_occurrence(occurrence(reminder("acct1"), due=T0 + 10, status=DONE))
     store.checkpoint()  # must still write the changes the failed one had taken
-    assert len(journal_files(db_path)) == 1
+    kept = range(store.stats()["previous_generation"], store.stats()["journal_generation"] + 1)
+    assert journal_files(db_path) == [f"clearback.json.journal.{g}" for g in kept]
     crash(store)
     again = opened()
     for occ in [*new, occurrence(reminder("acct1"), due=T0 + 10, status=DONE)]:
@@ -295,7 +311,7 @@ def test_files_are_plain_tinydb_json_with_private_modes(opened: Opener, db_path:
     with TinyDB(db_path, access_mode="r") as db:
         assert set(db.tables()) == {"_meta", "accounts", "identities", "reminders", "occurrences", "tallies"}
         meta = db.table("_meta").all()
-        assert meta == [{"schema_version": SCHEMA_VERSION, "journal_generation": 2}]
+        assert meta == [{"schema_version": SCHEMA_VERSION, "journal_generation": 2, "previous_generation": 1}]
         assert sorted(db.table("reminders").all(), key=lambda d: d["id"]) == sorted(reminders, key=lambda d: d["id"])
         assert len(db.table("occurrences").all()) == 2
     with TinyDB(history_file, access_mode="r") as db:
@@ -748,3 +764,159 @@ def test_unshareable_schedules_still_load(opened: Opener) -> None:
     store.put_reminder(odd)
     store.close()
     assert opened().reminders_of("acct1") == [odd]
+
+
+# Damaged history files ------------------------------------------------------------------------------
+def damage_history_file(path: str) -> None:
+    """One bad byte in the middle of a history file, as a bad sector or a stray editor would leave."""
+    lines = Path(path).read_bytes().splitlines(keepends=True)
+    middle = len(lines) // 2
+    lines[middle] = lines[middle][:12] + b"\xff{" + lines[middle][14:]
+    Path(path).write_bytes(b"".join(lines))
+
+
+def test_a_damaged_history_file_is_set_aside_keeping_the_rows_that_parse(
+    opened: Opener, db_path: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = opened()
+    [aid, *_] = fill(store)
+    store.checkpoint()
+    path = store.history_path(aid)
+    store.close()
+    damage_history_file(path)
+    again = opened()
+    with caplog.at_level(logging.ERROR, logger="storage.tinydb_store"):
+        history = again.history_of(aid)
+    assert len(history) == 4  # five rows, one damaged
+    assert any("was damaged" in r.message for r in caplog.records)
+    aside = [p for p in os.listdir(os.path.dirname(path)) if ".damaged-" in p]
+    assert len(aside) == 1
+    again.put_occurrence(occurrence(reminder(aid, 1), due=T0 - 86400 * 9, status=DONE))
+    again.checkpoint()  # folds the new row into the salvaged file: no JSONDecodeError, the journal is rotated
+    assert again.stats()["journal_bytes"] == 0
+    again.close()
+    assert len(opened().history_of(aid)) == 5
+
+
+def test_a_history_file_damaged_before_a_checkpoint_does_not_stop_it(opened: Opener, db_path: str) -> None:
+    store = opened()
+    [aid, *_] = fill(store)
+    store.checkpoint()
+    damage_history_file(store.history_path(aid))
+    store.put_occurrence(occurrence(reminder(aid, 1), due=T0 - 86400 * 9, status=DONE))
+    store.checkpoint()
+    assert store.stats()["snapshot_generation"] == 3
+    assert journal_files(db_path) == ["clearback.json.journal.2", "clearback.json.journal.3"]
+    store.close()
+    assert len(opened().history_of(aid)) == 5
+
+
+def test_close_never_raises_whatever_the_final_checkpoint_hits(
+    opened: Opener, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = opened()
+    fill(store)
+
+    def broken(*_: Any, **__: Any) -> None:
+        raise ValueError("Expecting value: line 3 column 1 (char 20)")
+
+    monkeypatch.setattr(store, "_write_snapshot_tables", broken)
+    with caplog.at_level(logging.ERROR, logger="storage.tinydb_store"):
+        store.close()
+    assert any("final checkpoint" in r.message for r in caplog.records)
+
+
+# One bad byte in the snapshot -----------------------------------------------------------------------
+def flip_a_byte_in_the_middle(path: str) -> None:
+    data = bytearray(Path(path).read_bytes())
+    middle = data.index(b'"reminders":') + 40
+    data[middle : middle + 1] = b"\x00"
+    Path(path).write_bytes(bytes(data))
+
+
+def test_a_damaged_snapshot_is_refused_and_salvage_rebuilds_it_from_the_previous_one(
+    opened: Opener, db_path: str
+) -> None:
+    store = opened()
+    ids = fill(store)
+    store.checkpoint()
+    store.put_occurrence(occurrence(reminder("acct2"), due=T0 + 5, status=DONE))
+    store.put_account(account("late"))
+    store.checkpoint()  # the newest snapshot; the one before and the journals since are kept
+    store.put_account(account("latest"))  # only in the journal
+    expected = state_of(store, [*ids, "late", "latest"])
+    store.close(checkpoint=False)
+    flip_a_byte_in_the_middle(db_path)
+    with pytest.raises(StorageError) as refused:
+        opened()
+    assert "is damaged" in str(refused.value) and f"salvage --db {db_path}" in str(refused.value)
+    notes = salvage(db_path)
+    assert any("previous snapshot" in n for n in notes), notes
+    again = opened()
+    assert state_of(again, [*ids, "late", "latest"]) == expected  # nothing acknowledged was lost
+
+
+def test_salvage_without_a_previous_snapshot_keeps_the_lines_that_parse(opened: Opener, db_path: str) -> None:
+    store = opened()
+    ids = fill(store, accounts=4)
+    store.close()
+    Path(db_path + ".prev").unlink()
+    flip_a_byte_in_the_middle(db_path)
+    notes = salvage(db_path)
+    assert any("still parse from the damaged snapshot" in n for n in notes), notes
+    again = opened()
+    assert sum(len(again.reminders_of(aid)) for aid in ids) == 11  # twelve reminders, one line damaged
+    assert all(again.get_account(aid) is not None for aid in ids)
+
+
+# Forgetting leaves nothing on disk --------------------------------------------------------------------
+def files_containing(directory: Path, needle: bytes) -> list[str]:
+    found = (p for p in directory.rglob("*") if p.is_file() and needle in p.read_bytes())
+    return sorted(str(p.relative_to(directory)) for p in found)
+
+
+def test_after_forget_and_one_maintenance_no_file_holds_a_byte_of_that_person(opened: Opener, db_path: str) -> None:
+    store = opened()
+    fill(store)
+    secret = "Private cream with a unique name 7Q9"
+    store.put_reminder(replace(reminder("acct1", 4), text=secret))
+    store.put_occurrence(occurrence(replace(reminder("acct1", 4), text=secret), due=T0 - 86400, status=DONE))
+    store.checkpoint()
+    store.put_occurrence(occurrence(replace(reminder("acct1", 4), text=secret), due=T0 - 2 * 86400, status=DONE))
+    store.checkpoint()  # now in the snapshot, the previous snapshot, a journal and a history file
+    data = Path(db_path).parent
+    Path(db_path + ".tmp").write_text(secret)  # what an interrupted checkpoint leaves
+    assert files_containing(data, secret.encode())
+    store.delete_account("acct1")
+    assert files_containing(data, secret.encode())  # the commit alone leaves the older copies
+    store.maintenance()
+    thread = store._background
+    assert thread is not None
+    thread.join()
+    store.close()
+    opened().close()  # start-up sweeps what an interrupted checkpoint left
+    assert files_containing(data, secret.encode()) == []
+    assert files_containing(data, b"acct1") == []
+    assert opened().get_account("acct0") is not None
+
+
+def test_maintenance_is_cheap_when_nobody_was_forgotten(opened: Opener, db_path: str) -> None:
+    store = opened()
+    fill(store)
+    generation = store.stats()["journal_generation"]
+    store.maintenance()
+    assert store._background is None and store.stats()["journal_generation"] == generation
+
+
+def test_a_forget_replayed_after_a_crash_still_scrubs_the_older_copies(opened: Opener, db_path: str) -> None:
+    store = opened()
+    fill(store)
+    store.checkpoint()
+    store.delete_account("acct1")
+    crash(store)  # before any maintenance ran
+    again = opened()
+    assert files_containing(Path(db_path).parent, b"acct1")  # the previous snapshot still has them
+    again.maintenance()
+    assert again._background is not None
+    again._background.join()
+    assert files_containing(Path(db_path).parent, b"acct1") == []

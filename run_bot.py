@@ -10,15 +10,17 @@ import asyncio
 import logging
 import signal
 import sys
+from collections.abc import Iterable
 from datetime import timedelta
 from pathlib import Path
+from typing import TextIO, cast
 
 from adapters.base import Adapter
 from adapters.console_adapter import ConsoleAdapter
 from bot.app import App
 from bot.commands import menu
 from bot.ratelimit import DISCORD_LIMITS, UNLIMITED
-from bot.settings import Settings, SettingsError, load_settings
+from bot.settings import Settings, SettingsError, load_settings, secret_forms
 from bot.suggest import Suggester
 from bot.ticker import pin_process_clock_to_utc
 from storage.base import StorageError
@@ -33,6 +35,41 @@ CONNECT_HINT = (
     "Type /start to begin, /help for commands, or ask a question. Type a number in [brackets] to press a "
     "button. Ctrl-D (end of input) quits."
 )
+
+
+class RedactingStream:
+    """Writes through to `inner` with every form of every secret replaced by `<token>`.
+
+    The log filters cover log records only; this also covers tracebacks, warnings and anything a library
+    prints, on stdout and stderr alike. Each write is redacted whole (logging, print and tracebacks write a
+    line or more at a time). Anything else is the inner stream's.
+    """
+
+    def __init__(self, inner: TextIO, secrets: Iterable[str]) -> None:
+        self._inner = inner
+        forms = {form for secret in secrets for form in secret_forms(secret)}
+        self._forms = sorted(forms, key=len, reverse=True)
+
+    def write(self, text: str) -> int:
+        redacted = text
+        for form in self._forms:
+            redacted = redacted.replace(form, "<token>")
+        self._inner.write(redacted)
+        return len(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> object:  # flush, fileno, isatty, encoding, ...
+        return getattr(self._inner, name)
+
+
+def redact_output(secrets: list[str]) -> None:
+    """From here on nothing written to stdout or stderr can contain a secret."""
+    if secrets:
+        sys.stdout = cast(TextIO, RedactingStream(sys.stdout, secrets))
+        sys.stderr = cast(TextIO, RedactingStream(sys.stderr, secrets))
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -95,9 +132,18 @@ async def serve(settings: Settings, console: bool) -> int:
     adapters = build_adapters(app, settings, console)
     runner: asyncio.Task[None] | None = None
     try:
+        started = 0
         for adapter in adapters:
-            await adapter.start()
+            try:
+                await adapter.start()
+            except SettingsError as exc:  # e.g. a token the platform rejects: name the setting, go on without it
+                print(f"Configuration error: {exc}", file=sys.stderr, flush=True)
+                app.hub.unregister(adapter.platform)
+                continue
+            started += 1
             log.info("%s adapter started", adapter.platform)
+        if not started:
+            return 2
         # Only now: start-up notices and late reminders need the adapters to be up.
         runner = asyncio.create_task(app.run())
         if console:
@@ -130,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     if args.db:
         settings = Settings(**{**settings.__dict__, "db_path": args.db})
+    redact_output(settings.secrets)  # before logging is set up, so its handler writes through it too
     logging.basicConfig(
         level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )

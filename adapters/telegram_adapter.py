@@ -63,7 +63,7 @@ from bot.delivery import (
 )
 from bot.models import TELEGRAM, Address, IncomingMessage, Reply
 from bot.ratelimit import ArrivalWindow
-from bot.settings import DEFAULT_WEBHOOK_LISTEN, SettingsError, valid_webhook_secret
+from bot.settings import DEFAULT_WEBHOOK_LISTEN, SettingsError, secret_forms, valid_webhook_secret
 
 logger = logging.getLogger(__name__)
 
@@ -181,19 +181,22 @@ class FloodLimits:
 
 
 class TokenRedactingFilter(logging.Filter):
-    """Replaces every registered bot token in a record's message and traceback with `<token>`."""
+    """Replaces every registered bot token (and its URL-encoded form, and the part after the colon) in a
+    record's message and traceback with `<token>`."""
 
     def __init__(self) -> None:
         super().__init__()
         self._tokens: set[str] = set()
+        self._ordered: list[str] = []
 
     def add_token(self, token: str) -> None:
         if token:
-            self._tokens.add(token)
+            self._tokens.update(secret_forms(token))
+            self._ordered = sorted(self._tokens, key=len, reverse=True)  # whole token before its tail
 
     def redact(self, text: str) -> str:
-        for token in self._tokens:
-            text = text.replace(token, "<token>")
+        for form in self._ordered:
+            text = text.replace(form, "<token>")
         return text
 
     def filter(self, record: logging.LogRecord) -> bool:
@@ -219,7 +222,8 @@ _NOISY_LOGGERS = ("httpx", "httpcore", "telegram")
 
 
 def install_log_hygiene(token: str) -> None:
-    """Quiet PTB/httpx below WARNING (unless configured) and redact the token from their records."""
+    """Quiet PTB/httpx below WARNING (unless configured) and redact the token from their records, and from
+    whatever reaches the root logger's handlers."""
     TOKEN_FILTER.add_token(token)
     for name in _NOISY_LOGGERS:
         noisy = logging.getLogger(name)
@@ -234,6 +238,11 @@ def install_log_hygiene(token: str) -> None:
         target = logging.getLogger(name)
         if TOKEN_FILTER not in target.filters:
             target.addFilter(TOKEN_FILTER)
+    # A logger's filters see only its own records; the root's handlers also see those of child loggers
+    # created later (and of every other library), so they redact too.
+    for handler in logging.getLogger().handlers:
+        if TOKEN_FILTER not in handler.filters:
+            handler.addFilter(TOKEN_FILTER)
 
 
 def _frames_only(exc: BaseException) -> str:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -24,6 +25,17 @@ _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts a
 
 def valid_webhook_secret(secret: str) -> bool:
     return _WEBHOOK_SECRET.fullmatch(secret) is not None
+
+
+def secret_forms(secret: str) -> list[str]:
+    """Every way `secret` may be printed, longest first: as is, URL-encoded (it sits in request URLs), and
+    for a bot token `id:secret` the part after the colon (the id alone is public, and short ones are not
+    worth redacting everywhere)."""
+    forms = {secret, quote(secret, safe=""), quote(secret)}
+    _, colon, tail = secret.partition(":")
+    if colon and len(tail) >= 8:
+        forms.add(tail)
+    return sorted((form for form in forms if form), key=len, reverse=True)
 
 
 class SettingsError(ValueError):
@@ -44,6 +56,12 @@ class Settings:
     telegram_webhook_port: int = 8443
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     discord_guild_id: int | None = None
+
+    @property
+    def secrets(self) -> list[str]:
+        """What nothing the process writes may contain (see secret_forms)."""
+        values = (self.telegram_token, self.discord_token, self.telegram_webhook_secret)
+        return [value for value in values if value]
 
     @property
     def platforms_configured(self) -> list[str]:

@@ -180,6 +180,7 @@ class FakeTelegram:
     answered_callbacks: list[str] = field(default_factory=list)
     webhook_url: str = ""
     webhook_secret: str | None = None
+    unauthorized: list[str] = field(default_factory=list)  # methods called with another token (answered 401)
 
     blocked: set[int] = field(default_factory=set)
     started_users: set[int] = field(default_factory=set)
@@ -470,6 +471,8 @@ class FakeTelegram:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         method = request.match_info["method"]
         if request.match_info["token"] != self.token:
+            self.unauthorized.append(method)
+            await self._notify()
             return _error(401, "Unauthorized")
         params, files = await _read_params(request)
         call = Call(method, params, files, self.clock())

@@ -14,6 +14,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -447,15 +448,29 @@ async def test_token_and_text_never_logged(
         assert caplog.records  # something was logged at all
         assert TOKEN not in caplog.text and SECRET_TEXT not in caplog.text
 
-        # even with httpx explicitly at DEBUG, its request lines carry no token
+        # even with httpx and httpcore explicitly at DEBUG, their request lines carry no token
         caplog.clear()
         caplog.set_level(logging.DEBUG, logger="httpx")
+        caplog.set_level(logging.DEBUG, logger="httpcore")
         fake.open_private_chat(OTHER)
         await tg.send(chat(OTHER), Reply("hi"))
         assert "HTTP Request" in caplog.text and "<token>" in caplog.text
-        assert TOKEN not in caplog.text
+        assert any(record.name.startswith("httpcore.") for record in caplog.records)  # DEBUG was on
+        assert not any(form in caplog.text for form in token_forms())
+
+        # a logger created after the adapter (a late import, another library) is redacted too
+        caplog.clear()
+        late = logging.getLogger("somelib.created.late")
+        late.warning("calling https://api.telegram.org/bot%s/getMe", quote(TOKEN, safe=""))
+        late.warning("secret part %s", TOKEN.partition(":")[2])
+        assert caplog.text.count("<token>") == 2
+        assert not any(form in caplog.text for form in token_forms())
     finally:
         await tg.stop()
+
+
+def token_forms() -> list[str]:
+    return [TOKEN, quote(TOKEN, safe=""), TOKEN.partition(":")[2]]
 
 
 def test_token_filter_redacts_messages_args_and_tracebacks() -> None:
@@ -470,6 +485,12 @@ def test_token_filter_redacts_messages_args_and_tracebacks() -> None:
     assert redactor.filter(record)
     assert record.getMessage() == "GET /bot<token>/x"
     assert record.exc_text is not None and "42:SECRET" not in record.exc_text and "<token>" in record.exc_text
+
+    redactor.add_token(TOKEN)
+    encoded = logging.LogRecord("httpx", logging.DEBUG, __file__, 1, "GET /bot%s/getMe", (quote(TOKEN, safe=""),), None)
+    assert redactor.filter(encoded) and encoded.getMessage() == "GET /bot<token>/getMe"
+    tail = logging.LogRecord("x", logging.DEBUG, __file__, 1, "after the colon: %s", (TOKEN.partition(":")[2],), None)
+    assert redactor.filter(tail) and tail.getMessage() == "after the colon: <token>"
 
 
 async def test_restart_loses_nothing(fake: FakeTelegram, demo: DemoBot) -> None:

@@ -1,6 +1,9 @@
 """Start ClearBack: every adapter whose token is set, or the console chat when none is.
 
     python run_bot.py [--console] [--db PATH]
+
+Exit status: 0 after a clean stop, 2 when a setting is wrong (or every platform rejected its token),
+3 when the database cannot be opened. Nothing written to stdout or stderr ever contains a token.
 """
 
 from __future__ import annotations

@@ -1,8 +1,10 @@
 """Telegram adapter: wires python-telegram-bot to the core.
 
 The pure translation lives in adapters/telegram_render.py; this module owns the PTB Application
-(polling or webhook), routes replies (edits, private replies from groups), paces outgoing messages
-(FloodLimiter), and turns telegram.error exceptions into bot.delivery errors for the scheduler.
+(long polling, or a webhook listener of our own that always requires a secret), routes replies (edits,
+private replies from groups), paces outgoing messages (FloodLimiter), and turns telegram.error exceptions
+into bot.delivery errors for the scheduler. A message is sent again only when its request provably never
+left; anything else that fails may have arrived, so it is never sent twice.
 
 Privacy: nothing here logs message text or the bot token. PTB and httpx log request URLs (which
 contain the token) and, at DEBUG, request parameters (which contain message text): their loggers are

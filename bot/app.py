@@ -14,7 +14,6 @@ from bot.delivery import DeliveryError
 from bot.hub import Hub
 from bot.models import IncomingMessage, Reply
 from bot.regimen import Regimen
-from bot.render import put_aside_notice
 from bot.scheduler import Scheduler
 from bot.ticker import Ticker
 from storage.base import StorageUnavailable, Store
@@ -57,9 +56,8 @@ class App:
         self.scheduler.wake()
         direct = [r for r in replies if r.address is None and r.edit_ref is None]
         account = self.regimen.account_for(message.identity)
-        put_aside = self.scheduler.take_put_aside(account.id) if account is not None else []
-        if put_aside:
-            direct.append(Reply(put_aside_notice(put_aside)))
+        if account is not None:  # what could not reach them when it was written
+            direct.extend(Reply(text) for text in self.scheduler.take_untold(account.id))
         for reply in replies:
             if reply.address is not None or reply.edit_ref is not None:
                 await self._route(message, reply)

@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.linking import LinkCodes
 from bot.models import Address, Identity
 from bot.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
+from bot.render import PUT_ASIDE_REASON
 from bot.series import SeriesPlan, first_stage_after, new_series, next_session_after
 from bot.timezones import zone_from_name
 from storage.base import StorageUnavailable, Store
@@ -207,6 +208,8 @@ class Regimen:
         if nxt is None:
             raise RegimenError("That time has already passed. Try a time in the future, e.g. 'tomorrow at 9am'.")
         updated = replace(reminder, schedule=schedule_to_dict(schedule), next_due=nxt.timestamp())
+        if reminder.pause_reason == PUT_ASIDE_REASON:  # a new time is what the put-aside notice asked for
+            updated = replace(updated, paused=False, pause_reason=None)
         self.store.put_reminder(updated)
         return updated
 

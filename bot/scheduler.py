@@ -30,11 +30,12 @@ from bot.render import (
     SNOOZED_AGAIN,
     missed_summary,
     outcome_message,
+    put_aside_notice,
     reminder_message,
 )
 from bot.series import exfoliation_paused_at, first_stage_after
 from bot.series import stages as series_stages
-from storage.base import DueItem, StorageUnavailable
+from storage.base import DueItem, StorageError, StorageUnavailable
 from storage.records import (
     CANCELLED,
     HELD,
@@ -85,8 +86,12 @@ class Scheduler:
         self.recovered = False  # start-up recovery done (retried by the run loop until it is)
         # Outcomes of sends whose commit failed (a full disk): what really happened, committed on a later pass.
         self._unrecorded: dict[str, _Attempt] = {}
-        # Reminders put aside because their claim failed, per account: the person is told on their next message.
-        self._set_aside: dict[str, list[Reminder]] = defaultdict(list)
+        # Notes that could not be delivered (a reminder put aside, a summary while the platform was down), per
+        # account: the person is told on their next message. In memory: after a restart /reminders still says
+        # why a reminder is paused.
+        self._untold: dict[str, list[str]] = defaultdict(list)
+        # Items that failed to claim and could not even be paused: skipped for the rest of the run.
+        self._unclaimable: set[str] = set()
 
     def wake(self) -> None:
         """Something new may be due sooner than the loop expected."""
@@ -117,19 +122,26 @@ class Scheduler:
         handled = 0
         passed: dict[str, list[Occurrence]] = defaultdict(list)
         notices: dict[str, list[str]] = defaultdict(list)
-        while True:
-            items = self.store.due_items(now, self.batch)
+        failure: Exception | None = None
+        while failure is None:
+            items = [i for i in self.store.due_items(now, self.batch) if _item_key(i) not in self._unclaimable]
             if not items:
                 break
-            claimed, failure = self._claim_batch(items, now, passed, notices)
-            await self._deliver_all(claimed)
-            if failure is not None:
-                raise failure  # what was claimed went out; the run loop backs off and retries the rest
+            claimed: list[_Claim] = []
+            try:
+                claimed = self._claim_batch(items, now, passed, notices)
+            except _PassFailed as failed:
+                claimed, failure = failed.claimed, failed.cause
+            finally:
+                await self._deliver_all(claimed)  # whatever was committed as claimed goes out
             handled += len(items)
+        # Said even when the pass stops early: what was committed as missed or moved on must be told.
         for account_id, missed in passed.items():
             await self._notify(account_id, passed_summary(missed, self.regimen))
         for account_id, texts in notices.items():
             await self._notify(account_id, "\n".join(texts))
+        if failure is not None:
+            raise failure  # the run loop backs off and retries the rest
         return handled
 
     def _claim_batch(
@@ -138,7 +150,7 @@ class Scheduler:
         now: float,
         passed: dict[str, list[Occurrence]],
         notices: dict[str, list[str]],
-    ) -> tuple[list[_Claim], StorageUnavailable | None]:
+    ) -> list[_Claim]:
         """Claim a batch in one durable commit; if one item fails, claim them one at a time instead, so a
         bad item is put aside and never holds back anybody else's reminders."""
         try:
@@ -148,13 +160,13 @@ class Scheduler:
                     claim = self._claim(item, now, batch_passed, batch_notices)
                     if claim is not None:
                         claimed.append(claim)
-        except StorageUnavailable as exc:
-            return [], exc  # rolled back, nothing was claimed
+        except _SYSTEMIC as exc:
+            raise _PassFailed([], exc) from exc  # rolled back, nothing was claimed
         except Exception:
             return self._claim_each(items, now, passed, notices)
         _merge(passed, batch_passed)
         _merge(notices, batch_notices)
-        return claimed, None
+        return claimed
 
     def _claim_each(
         self,
@@ -162,26 +174,29 @@ class Scheduler:
         now: float,
         passed: dict[str, list[Occurrence]],
         notices: dict[str, list[str]],
-    ) -> tuple[list[_Claim], StorageUnavailable | None]:
+    ) -> list[_Claim]:
         claimed: list[_Claim] = []
+        failed: list[tuple[DueItem, Exception]] = []
         for item in items:
             item_passed, item_notices = _grouped(), _grouped()
             try:
                 with self.store.atomic():
                     claim = self._claim(item, now, item_passed, item_notices)
-            except StorageUnavailable as exc:
-                return claimed, exc  # the disk, not this item: deliver what is claimed, retry the rest later
+            except _SYSTEMIC as exc:
+                raise _PassFailed(claimed, exc) from exc  # the disk, not this item: retry the rest later
             except Exception as exc:
-                try:
-                    self._put_aside(item, exc)
-                except StorageUnavailable as unavailable:
-                    return claimed, unavailable
+                failed.append((item, exc))
                 continue
             _merge(passed, item_passed)
             _merge(notices, item_notices)
             if claim is not None:
                 claimed.append(claim)
-        return claimed, None
+        for item, error in failed:
+            try:
+                self._put_aside(item, error)
+            except _SYSTEMIC as unavailable:
+                raise _PassFailed(claimed, unavailable) from unavailable
+        return claimed
 
     def _claim(
         self, item: DueItem, now: float, passed: dict[str, list[Occurrence]], notices: dict[str, list[str]]
@@ -193,24 +208,31 @@ class Scheduler:
 
     def _put_aside(self, item: DueItem, exc: Exception) -> None:
         """A reminder whose claim fails (a damaged record, a bug) is paused, so the batch can go on without it."""
-        if item.reminder is not None:
-            reminder_id = item.reminder.id
-        else:
-            assert item.occurrence is not None
-            reminder_id = item.occurrence.reminder_id
-        reminder = self.store.get_reminder(reminder_id)
+        reminder_id = item.reminder.id if item.reminder is not None else item.occurrence.reminder_id  # type: ignore[union-attr]
         log.error("reminder %s put aside: claiming it failed (%s)", reminder_id, type(exc).__name__)
-        with self.store.atomic():
-            if item.occurrence is not None:
-                self.store.put_occurrence(replace(item.occurrence, status=PAUSED, updated_at=self.regimen.now_ts()))
-            if reminder is not None:
-                self.store.put_reminder(replace(reminder, paused=True, pause_reason=PUT_ASIDE_REASON))
+        reminder = self.store.get_reminder(reminder_id)
+        aside: list[Reminder | Occurrence] = []
         if reminder is not None:
-            self._set_aside[reminder.account_id].append(reminder)
+            aside.append(replace(reminder, paused=True, pause_reason=PUT_ASIDE_REASON))
+        if item.occurrence is not None:
+            aside.append(replace(item.occurrence, status=PAUSED, updated_at=self.regimen.now_ts()))
+        for record in aside:  # each on its own: the occurrence's own data may be what fails
+            try:
+                if isinstance(record, Reminder):
+                    self.store.put_reminder(record)
+                else:
+                    self.store.put_occurrence(record)
+            except _SYSTEMIC:
+                raise
+            except Exception as again:
+                log.error("could not put reminder %s aside (%s): skipped until restart", reminder_id, _kind(again))
+                self._unclaimable.add(_item_key(item))
+        if reminder is not None:
+            self._untold[reminder.account_id].append(put_aside_notice([reminder]))
 
-    def take_put_aside(self, account_id: str) -> list[Reminder]:
-        """Reminders put aside since the person last wrote (each told once)."""
-        return self._set_aside.pop(account_id, [])
+    def take_untold(self, account_id: str) -> list[str]:
+        """Notes the person could not be given when they were written (each told once)."""
+        return self._untold.pop(account_id, [])
 
     def _claim_reminder(
         self,
@@ -306,7 +328,7 @@ class Scheduler:
     def _claim_occurrence(
         self, occurrence: Occurrence, now: float, passed: dict[str, list[Occurrence]]
     ) -> _Claim | None:
-        if now - occurrence.due > self.grace and occurrence.status == RETRY:
+        if now - occurrence.round_start > self.grace and occurrence.status == RETRY and not self._asks(occurrence):
             passed[occurrence.account_id].append(self.regimen.resolve(occurrence, MISSED))
             return None
         account = self.store.get_account(occurrence.account_id)
@@ -317,7 +339,8 @@ class Scheduler:
             self.store.put_occurrence(held)
             return None
         reason = _REASONS.get(occurrence.status)
-        claimed = replace(occurrence, status=SENDING, updated_at=now, nudges=nudges)
+        round_at = occurrence.fire_at if occurrence.status != RETRY else occurrence.round_at  # a retry keeps its round
+        claimed = replace(occurrence, status=SENDING, updated_at=now, nudges=nudges, round_at=round_at)
         self.store.put_occurrence(claimed)
         return claimed, reason
 
@@ -377,18 +400,41 @@ class Scheduler:
         return _Attempt(occurrence, tuple(deliveries), retry_after)
 
     async def _record(self, attempt: _Attempt) -> None:
-        """Commit what the sends did. If the commit fails (a full disk), keep it and commit it on a later pass:
-        an occurrence is never left SENDING for the rest of the run."""
+        """Commit what the sends did; an occurrence is never left SENDING for the rest of the run.
+
+        A commit the disk refuses is kept and committed on a later pass. Any other failure (a damaged record)
+        falls back to the plainest true write: sent if it arrived anywhere, else due for another attempt.
+        """
         try:
             await self._commit_attempt(attempt)
         except StorageUnavailable:
             log.error("storage unavailable while recording delivery of %s; will record it later", attempt.occurrence.id)
             self._unrecorded[attempt.occurrence.id] = attempt
             self.wake()
+            return
+        except Exception as exc:
+            log.error("recording delivery of %s failed (%s); keeping it open", attempt.occurrence.id, _kind(exc))
+            self._record_plainly(attempt)
+        self._unrecorded.pop(attempt.occurrence.id, None)
+
+    def _record_plainly(self, attempt: _Attempt) -> None:
+        current = self.store.get_occurrence(attempt.occurrence.account_id, attempt.occurrence.id)
+        if current is None or current.status != SENDING:
+            return
+        now = self.regimen.now_ts()
+        if attempt.deliveries:
+            plain = replace(current, status=SENT, deliveries=_added(current, attempt.deliveries), updated_at=now)
         else:
-            self._unrecorded.pop(attempt.occurrence.id, None)
+            backoff = BACKOFF[-1]
+            plain = replace(current, status=RETRY, fire_at=now + backoff, attempts=current.attempts + 1, updated_at=now)
+        try:
+            self.store.put_occurrence(plain)  # an open record: no tally or history is touched
+        except Exception as exc:
+            log.error("could not record delivery of %s at all (%s)", current.id, type(exc).__name__)
 
     async def _record_unrecorded(self) -> None:
+        """Outcomes whose commit the disk refused, oldest first; while one still can't be saved, claiming more
+        would only pile up more of them, so the pass stops (the run loop backs off)."""
         for attempt in list(self._unrecorded.values()):
             await self._record(attempt)
             if attempt.occurrence.id in self._unrecorded:
@@ -404,10 +450,11 @@ class Scheduler:
         if current is None:
             return
         if current.status != SENDING:
-            if deliveries:
-                self.store.put_occurrence(replace(current, deliveries=current.deliveries + deliveries))
+            new = tuple(d for d in deliveries if d not in current.deliveries)
+            if new:
+                self.store.put_occurrence(replace(current, deliveries=current.deliveries + new))
                 if not current.is_open:
-                    await self._show_outcome(current, list(deliveries))
+                    await self._show_outcome(current, list(new))
             return
         occurrence = current
         if deliveries:
@@ -419,34 +466,40 @@ class Scheduler:
             updated = replace(
                 occurrence,
                 status=NUDGE if nudge else SENT,
-                deliveries=occurrence.deliveries + deliveries,
+                deliveries=_added(occurrence, deliveries),
                 updated_at=now,
                 fire_at=now + reminder.nudge_minutes * 60 if nudge and reminder is not None else now,
             )
             self.store.put_occurrence(updated)
             self.delivered += 1
-        elif retry_after is not None and now + retry_after - occurrence.due <= self.grace:
+        elif retry_after is not None and (
+            now + retry_after - occurrence.round_start <= self.grace or self._asks(occurrence)
+        ):
             updated = replace(
                 occurrence, status=RETRY, fire_at=now + retry_after, attempts=occurrence.attempts + 1, updated_at=now
             )
             self.store.put_occurrence(updated)
             self.wake()
         elif retry_after is not None:  # the next attempt would come after the grace period: it is missed
-            missed = self.regimen.give_up(replace(occurrence, attempts=occurrence.attempts + 1), MISSED)
-            if not missed.is_open:
-                await self._notify(occurrence.account_id, passed_summary([missed], self.regimen))
+            missed = self.regimen.resolve(replace(occurrence, attempts=occurrence.attempts + 1), MISSED)
+            await self._notify(occurrence.account_id, passed_summary([missed], self.regimen))
         else:
             self.regimen.give_up(occurrence, UNDELIVERABLE)
 
+    def _asks(self, occurrence: Occurrence) -> bool:
+        """A series' "did it happen?" question: about the past, so it is never too late to ask it."""
+        reminder = self.store.get_reminder(occurrence.reminder_id)
+        return reminder is not None and reminder.series is not None
+
     async def _show_outcome(self, occurrence: Occurrence, deliveries: list[Delivery]) -> None:
-        """Answered elsewhere while this copy was on its way: show the answer here too."""
+        """Answered elsewhere while this copy was on its way: show the answer here too (best effort)."""
         account = self.store.get_account(occurrence.account_id)
         text = outcome_message(occurrence, self.regimen.tz(account), self.regimen.now())
         for delivery in deliveries:
             if delivery.message_ref is not None:
                 try:
                     await self.hub.edit(Address(delivery.platform, delivery.chat_id), delivery.message_ref, Reply(text))
-                except DeliveryError as exc:
+                except Exception as exc:
                     log.info("could not mirror an answer to %s: %s", delivery.platform, type(exc).__name__)
 
     def _mark_unreachable(self, account_id: str, address: Address) -> None:
@@ -456,15 +509,22 @@ class Scheduler:
                 log.info("a %s user is unreachable; deliveries paused until they write again", address.platform)
 
     async def _notify(self, account_id: str, text: str) -> None:
-        """Best-effort note to the person (no buttons, not recorded as an occurrence)."""
+        """A note to the person (no buttons, not an occurrence). If it reaches them nowhere, they are told on
+        their next message instead."""
         account = self.store.get_account(account_id)
         if account is None:
             return
+        arrived = False
         for address in self.regimen.delivery_addresses(account, origin=""):
             try:
                 await self.hub.send(address, Reply(text=text))
-            except DeliveryError as exc:
+                arrived = True
+            except DeliveryUncertain:
+                arrived = True
+            except Exception as exc:
                 log.info("notice to %s not delivered: %s", address.platform, type(exc).__name__)
+        if not arrived:
+            self._untold[account_id].append(text)
 
     # The loop ----------------------------------------------------------------------------------------------
     def seconds_until_due(self, cap: float = 1.0) -> float:
@@ -515,6 +575,32 @@ def _grouped() -> dict[str, list[Any]]:
 def _merge(into: dict[str, list[_T]], more: dict[str, list[_T]]) -> None:
     for key, values in more.items():
         into[key].extend(values)
+
+
+class _PassFailed(Exception):
+    """A pass stops early (the disk, a passing fault): what it claimed before still goes out."""
+
+    def __init__(self, claimed: list[_Claim], cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.claimed = claimed
+        self.cause = cause
+
+
+# Failures of the store or the process (a full disk, too many open files) rather than of one record: the pass
+# backs off and tries again, nothing is put aside. Anything else that a claim raises is that item's own.
+_SYSTEMIC = (StorageError, OSError)
+
+
+def _kind(exc: BaseException) -> str:
+    return type(exc).__name__  # never the message: it may quote a reminder's text
+
+
+def _item_key(item: DueItem) -> str:
+    return item.reminder.id if item.reminder is not None else f"o:{item.occurrence.id}"  # type: ignore[union-attr]
+
+
+def _added(occurrence: Occurrence, deliveries: tuple[Delivery, ...]) -> tuple[Delivery, ...]:
+    return occurrence.deliveries + tuple(d for d in deliveries if d not in occurrence.deliveries)
 
 
 class _Attempt(NamedTuple):

@@ -100,6 +100,13 @@ class Occurrence:
     deliveries: tuple[Delivery, ...] = ()
     attempts: int = 0
     nudges: int = 0
+    # When this round of delivery was meant to be shown (the end of a snooze or of quiet hours); 0: at `due`.
+    # Retries stop a grace period after it, so a long snooze plus a network blip is not recorded as missed.
+    round_at: float = 0.0
+
+    @property
+    def round_start(self) -> float:
+        return max(self.due, self.round_at)
 
     @property
     def is_open(self) -> bool:

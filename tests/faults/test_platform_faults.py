@@ -47,8 +47,8 @@ async def test_reminders_survive_every_platform_fault_exactly_once() -> None:
             await fake.wait_for(lambda: all(fake.bot_messages(u) for u in USERS) or None, within=20)
             fake.blocked.add(BLOCKED)
             fake.flood(times=2, retry_after=7)  # longer than the scheduler's budget: parked as RETRY
-            fake.fail(times=4, status=502)
-            fake.drop(times=3)
+            fake.fail(times=4, status=502, after_storing=True)  # accepted, then the answer is lost: never re-sent
+            fake.drop(times=3, after_storing=True)
             fake.stall(1.0, times=1)  # arrives, but the answer is late: uncertain, never re-sent
             clock.advance(60)
             for _ in range(12):  # walk the fake clock through every retry time

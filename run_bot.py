@@ -1,6 +1,7 @@
 """Start ClearBack: every adapter whose token is set, or the console chat when none is.
 
     python run_bot.py [--console] [--db PATH]
+    python run_bot.py salvage [--db PATH]    rebuild a damaged database from what still reads
 
 Exit status: 0 after a clean stop, 2 when a setting is wrong (or every platform rejected its token),
 3 when the database cannot be opened. Nothing written to stdout or stderr ever contains a token.
@@ -77,6 +78,13 @@ def redact_output(secrets: list[str]) -> None:
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Run the ClearBack bot.")
+    parser.add_argument(
+        "command",
+        nargs="?",
+        choices=["salvage"],
+        help="salvage: rebuild a damaged database (the bot must be stopped) from the previous snapshot and "
+        "every journal line that still reads; the files it read are moved into a folder beside it",
+    )
     parser.add_argument("--console", action="store_true", help="use the local console chat even if tokens are set")
     parser.add_argument("--db", metavar="PATH", help="database file (overrides BOT_DB_PATH)")
     return parser.parse_args(argv)
@@ -170,6 +178,20 @@ async def serve(settings: Settings, console: bool) -> int:
     return 0
 
 
+def salvage_database(path: str) -> int:
+    from storage.tinydb_store import salvage
+
+    try:
+        notes = salvage(path)
+    except StorageError as exc:
+        print(f"Salvage failed: {exc}", file=sys.stderr)
+        return 3
+    print(f"Salvaged {path}:")
+    for note in notes:
+        print(f"- {note}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
@@ -187,6 +209,8 @@ def main(argv: list[str] | None = None) -> int:
     for noisy in ("httpx", "httpcore", "telegram", "discord.http"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
     pin_process_clock_to_utc()
+    if args.command == "salvage":
+        return salvage_database(settings.db_path)
     console = args.console or not settings.platforms_configured
     try:
         return asyncio.run(serve(settings, console))

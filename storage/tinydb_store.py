@@ -735,6 +735,8 @@ class TinyDBStore(MemoryStore):
             self._changed_since_snapshot = True
             log.warning("migrated %s from schema %d to %d", self.path, self._migrated_from, SCHEMA_VERSION)
             self.checkpoint()  # from now on every journal line is in the current schema
+        if self._scrub_requested:  # a /forget replayed from the journal: its older copies go now
+            self.checkpoint_in_background()
 
     def _open_files(self) -> None:
         started = time.perf_counter()
@@ -1380,11 +1382,14 @@ class TinyDBStore(MemoryStore):
 
     # Forgetting ------------------------------------------------------------------------------------
     def delete_account(self, account_id: str) -> None:
-        """Delete the account; the next maintenance() checkpoints at once and keeps no older copy, so within
-        a minute or two no file of the store holds a byte of it (journals, snapshots, history)."""
+        """Delete the account, then checkpoint in the background keeping no older copy, so within seconds no
+        file of the store holds a byte of it (journals, snapshots, history). If that checkpoint cannot run
+        now, maintenance() (once a minute) starts it."""
         super().delete_account(account_id)
         with self._lock:
             self._scrub_requested = True
+            if self._depth == 0:  # else the caller's transaction is still open: maintenance() starts it
+                self.checkpoint_in_background()
         history = self.history_path(account_id)
         directory, name = os.path.split(history)
         with contextlib.suppress(FileNotFoundError):

@@ -129,3 +129,42 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_write_and_delivers_noth
         assert all(name in delivered or outcome.get(name) in (UNCONFIRMED, DONE) for name in fired)
     finally:
         store.close()
+
+
+def data_files_containing(directory: Path, needles: set[str]) -> list[str]:
+    found = []
+    for path in directory.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if any(needle.encode() in data for needle in needles):
+                found.append(str(path.relative_to(directory)))
+    return sorted(found)
+
+
+def test_forget_then_sigkill_leaves_no_byte_of_the_person_once_the_bot_runs_again(tmp_path: Path) -> None:
+    db = tmp_path / "data" / "forget.json"
+    names = {f"private-cream-{i}-Z7" for i in range(5)}
+    bot = BotProcess(db)
+    bot.wait_for("Ctrl-D")
+    for name in sorted(names):
+        bot.send(f"/remind {name} every day at 21:00")
+    bot.send("/progress")
+    bot.send("/export")
+    bot.wait_for("file saved")
+    bot.finish()  # a clean stop: the names are now in the snapshot, its previous copy and the journals
+    assert data_files_containing(tmp_path, names)
+
+    bot = BotProcess(db)
+    bot.wait_for("Ctrl-D")
+    bot.send("/forget confirm")
+    bot.wait_for("I deleted all your data")
+    bot.kill()  # before anything else could run
+
+    bot = BotProcess(db)
+    bot.wait_for("Ctrl-D")
+    deadline = time.monotonic() + 20
+    while data_files_containing(tmp_path, names) and time.monotonic() < deadline:
+        time.sleep(0.1)  # the running bot checkpoints in the background: wait for it, bounded
+    left = data_files_containing(tmp_path, names)
+    bot.finish()
+    assert left == []

@@ -875,7 +875,7 @@ def files_containing(directory: Path, needle: bytes) -> list[str]:
     return sorted(str(p.relative_to(directory)) for p in found)
 
 
-def test_after_forget_and_one_maintenance_no_file_holds_a_byte_of_that_person(opened: Opener, db_path: str) -> None:
+def test_after_forget_no_file_holds_a_byte_of_that_person(opened: Opener, db_path: str) -> None:
     store = opened()
     fill(store)
     secret = "Private cream with a unique name 7Q9"
@@ -885,19 +885,32 @@ def test_after_forget_and_one_maintenance_no_file_holds_a_byte_of_that_person(op
     store.put_occurrence(occurrence(replace(reminder("acct1", 4), text=secret), due=T0 - 2 * 86400, status=DONE))
     store.checkpoint()  # now in the snapshot, the previous snapshot, a journal and a history file
     data = Path(db_path).parent
-    Path(db_path + ".tmp").write_text(secret)  # what an interrupted checkpoint leaves
+    leftover = Path(store.history_path("acct0") + ".tmp")
+    leftover.write_text(secret)  # what a checkpoint interrupted while writing a history file leaves
     assert files_containing(data, secret.encode())
-    store.delete_account("acct1")
-    assert files_containing(data, secret.encode())  # the commit alone leaves the older copies
-    store.maintenance()
+    store.delete_account("acct1")  # starts a checkpoint that keeps no older copy
     thread = store._background
     assert thread is not None
     thread.join()
+    assert files_containing(data, secret.encode()) == [str(leftover.relative_to(data))]  # start-up sweeps it
     store.close()
     opened().close()  # start-up sweeps what an interrupted checkpoint left
     assert files_containing(data, secret.encode()) == []
     assert files_containing(data, b"acct1") == []
     assert opened().get_account("acct0") is not None
+
+
+def test_maintenance_starts_the_scrub_a_forget_inside_a_transaction_could_not(opened: Opener, db_path: str) -> None:
+    store = opened()
+    fill(store)
+    store.checkpoint()
+    with store.atomic():  # as when linking merges an account away
+        store.delete_account("acct1")
+    assert store._background is None or not store._background.is_alive()
+    store.maintenance()
+    assert store._background is not None
+    store._background.join()
+    assert files_containing(Path(db_path).parent, b"acct1") == []
 
 
 def test_maintenance_is_cheap_when_nobody_was_forgotten(opened: Opener, db_path: str) -> None:
@@ -908,15 +921,17 @@ def test_maintenance_is_cheap_when_nobody_was_forgotten(opened: Opener, db_path:
     assert store._background is None and store.stats()["journal_generation"] == generation
 
 
-def test_a_forget_replayed_after_a_crash_still_scrubs_the_older_copies(opened: Opener, db_path: str) -> None:
+def test_a_forget_replayed_after_a_crash_still_scrubs_the_older_copies(
+    opened: Opener, db_path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     store = opened()
     fill(store)
     store.checkpoint()
+    monkeypatch.setattr(store, "checkpoint_in_background", lambda: None)  # killed before it could run
     store.delete_account("acct1")
-    crash(store)  # before any maintenance ran
-    again = opened()
+    crash(store)
     assert files_containing(Path(db_path).parent, b"acct1")  # the previous snapshot still has them
-    again.maintenance()
+    again = opened()  # the replayed forget starts the scrubbing checkpoint at once
     assert again._background is not None
     again._background.join()
     assert files_containing(Path(db_path).parent, b"acct1") == []

@@ -140,3 +140,35 @@ def missed_summary(items: list[Occurrence], tz: tzinfo, now: datetime) -> str:
         lines.append(f"• {text}: {shown}{more}")
     lines.append("Your regular schedule carries on from here.")
     return "\n".join(lines)
+
+
+NO_ANSWERS_REASON = "no answers lately"
+
+
+def auto_pause_notice(reminder: Reminder, count: int) -> str:
+    return (
+        f"I paused reminder {reminder.number} ({reminder.text}) because the last {count} went unanswered. "
+        f"Whenever you want it back: /resume {reminder.number}"
+    )
+
+
+def interrupted_notice(items: list[Occurrence]) -> str:
+    """After a crash mid-send: maybe delivered, so never sent again."""
+    names = ", ".join(sorted({o.text for o in items}))
+    return (
+        f"I restarted while sending you a reminder ({names}). It may not have reached you, "
+        "and I won't send it twice. See /reminders."
+    )
+
+
+def session_notice(reminder: Reminder, tz: tzinfo, tomorrow: bool) -> str:
+    """The day-before or hour-before notice of a treatment session."""
+    assert reminder.series is not None
+    series = reminder.series
+    when = local(float(series["session_at"]), tz).strftime("%H:%M")
+    number = f"session {int(series['done']) + 1} of {series['total']}"
+    lead = f"Tomorrow at {when}" if tomorrow else f"In about an hour ({when})"
+    return (
+        f"🗓 {lead}: your {series['treatment']} {number}. Follow your dermatologist's instructions to prepare. "
+        f"Different date? /reschedule {reminder.number} <date> at <time>"
+    )

@@ -12,29 +12,30 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import timedelta
 from typing import Any, NamedTuple, TypeVar
 
+from bot import claim_rules as rules
 from bot.delivery import DeliveryError, DeliveryUncertain, RecipientUnreachable, RetryLater
 from bot.hub import Hub
 from bot.models import Address, Reply
-from bot.quiet import quiet_until
-from bot.recurrence import next_occurrence, schedule_from_dict
 from bot.regimen import Regimen
 from bot.render import (
     FOLLOW_UP,
     HELD_BACK,
     LATE,
+    NO_ANSWERS_REASON,
     NUDGED,
     PUT_ASIDE_REASON,
     SNOOZED_AGAIN,
+    auto_pause_notice,
+    interrupted_notice,
     missed_summary,
     outcome_message,
     put_aside_notice,
     reminder_message,
+    session_notice,
 )
-from bot.series import exfoliation_paused_at, first_stage_after
-from bot.series import stages as series_stages
 from storage.base import DueItem, StorageError, StorageUnavailable
 from storage.records import (
     CANCELLED,
@@ -56,11 +57,9 @@ from storage.records import (
 
 log = logging.getLogger(__name__)
 
-LATE_AFTER = 60.0  # seconds past due before a delivery is labelled late
 # Waits between attempts while a platform is unreachable; the last one repeats until the grace period ends
 # (then the occurrence is recorded missed and the person gets the usual summary).
 BACKOFF = (30.0, 120.0, 600.0, 1800.0, 3600.0)
-AUTO_PAUSE_AFTER = 30  # unanswered in a row
 MAX_NUDGES = 2
 _REASONS = {HELD: HELD_BACK, NUDGE: NUDGED, SNOOZED: SNOOZED_AGAIN}
 _T = TypeVar("_T")
@@ -105,12 +104,7 @@ class Scheduler:
             self.regimen.give_up(occurrence, UNCONFIRMED)
             interrupted[occurrence.account_id].append(occurrence)
         for account_id, items in interrupted.items():
-            names = ", ".join(sorted({o.text for o in items}))
-            await self._notify(
-                account_id,
-                f"I restarted while sending you a reminder ({names}). It may not have reached you, "
-                "and I won't send it twice. See /reminders.",
-            )
+            await self._notify(account_id, interrupted_notice(items))
         self.recovered = True
         return sum(len(v) for v in interrupted.values())
 
@@ -241,108 +235,75 @@ class Scheduler:
         passed: dict[str, list[Occurrence]],
         notices: dict[str, list[str]],
     ) -> _Claim | None:
-        assert reminder.next_due is not None
-        due = reminder.next_due
         for previous in self.regimen.open_occurrences(reminder):
             if previous.status in (SENT, NUDGE):  # never answered before the next one came round
                 self.regimen.resolve(previous, MISSED)
                 reminder = self._count_unanswered(reminder, notices)
         if reminder.paused:
             return None
-        if reminder.series is not None:
-            return self._claim_series(reminder, now, notices)
-        if reminder.kind == "exfoliation" and self._paused_for_treatment(reminder, due):
-            self.regimen.advance(reminder, status=PAUSED, fire_at=due)
-            return None
-        if now - due > self.grace or self._superseded(reminder, due, now):
-            occurrence = self.regimen.advance(reminder, status=MISSED, fire_at=due)
-            passed[reminder.account_id].append(occurrence)
-            return None
         account = self.store.get_account(reminder.account_id)
-        if account is None or not self.regimen.delivery_addresses(account, reminder.origin):
-            self.regimen.advance(reminder, status=UNDELIVERABLE, fire_at=due)  # nobody reachable: don't queue
-            return None
-        held_until = quiet_until(max(due, now), account.quiet_hours, self.regimen.tz(account))
-        if held_until is not None and held_until > now:  # never hold until a time that has passed
-            self.regimen.advance(reminder, status=HELD, fire_at=held_until)
-            return None
-        late = now - due > LATE_AFTER
-        occurrence = self.regimen.advance(reminder, status=SENDING, fire_at=due, late=late)
-        if occurrence.status != SENDING:  # this time already had an outcome
-            return None
-        return occurrence, LATE if late else None
+        reachable = account is not None and bool(self.regimen.delivery_addresses(account, reminder.origin))
+        facts = self._facts(account, reachable)
+        verdict = rules.judge_reminder(reminder, facts, now, self.grace)
+        action, at = verdict.action, verdict.at
+        if action == rules.WAIT:
+            self.store.put_reminder(replace(reminder, next_due=at))
+        elif action == rules.NOTICE:
+            self.store.put_reminder(replace(reminder, next_due=at))
+            if verdict.say:
+                notices[reminder.account_id].append(session_notice(reminder, facts.tz, tomorrow=verdict.tomorrow))
+        elif action == rules.FOLLOW_UP:
+            return self.regimen.series_follow_up(reminder), FOLLOW_UP
+        elif action == rules.TREATMENT_PAUSE:
+            self.regimen.advance(reminder, status=PAUSED, fire_at=reminder.next_due or now)
+        elif action == rules.MISS:
+            passed[reminder.account_id].append(self.regimen.advance(reminder, status=MISSED, fire_at=at or now))
+        elif action == rules.UNREACHABLE:
+            self.regimen.advance(reminder, status=UNDELIVERABLE, fire_at=at or now)
+        elif action == rules.HOLD:
+            self.regimen.advance(reminder, status=HELD, fire_at=at or now)
+        else:
+            occurrence = self.regimen.advance(reminder, status=SENDING, fire_at=at or now, late=verdict.late)
+            if occurrence.status == SENDING:  # else this time already had an outcome
+                return occurrence, LATE if verdict.late else None
+        return None
 
-    def _claim_series(
-        self, reminder: Reminder, now: float, notices: dict[str, list[str]]
-    ) -> _Claim | None:
-        assert reminder.series is not None and reminder.next_due is not None
-        due = reminder.next_due
-        account = self.store.get_account(reminder.account_id)
-        held_until = quiet_until(now, account.quiet_hours, self.regimen.tz(account)) if account else None
-        if held_until is not None and held_until > now:  # notices and follow-ups respect quiet hours too
-            self.store.put_reminder(replace(reminder, next_due=held_until))
-            return None
-        _, hour_before, follow_up = series_stages(float(reminder.series["session_at"]))
-        if due < follow_up:  # a notice: at most once, and not at all when it is long past
-            self.store.put_reminder(
-                replace(reminder, next_due=first_stage_after(float(reminder.series["session_at"]), max(due, now)))
-            )
-            if now - due <= self.grace:
-                notices[reminder.account_id].append(
-                    _session_notice(reminder, self.regimen.tz(account), tomorrow=due < hour_before)
-                )
-            return None
-        return self.regimen.series_follow_up(reminder), FOLLOW_UP
-
-    def _paused_for_treatment(self, reminder: Reminder, due: float) -> bool:
-        tz = self.regimen.tz(self.store.get_account(reminder.account_id))
-        return any(
-            other.series is not None and exfoliation_paused_at(due, other.series, tz)
-            for other in self.store.reminders_of(reminder.account_id)
-        )
+    def _facts(self, account: Account | None, reachable: bool = True) -> rules.Facts:
+        if account is None:
+            return rules.Facts(tz=self.regimen.tz(None), quiet_hours=None, reachable=False)
+        plans = tuple(r.series for r in self.store.reminders_of(account.id) if r.series is not None)
+        return rules.Facts(self.regimen.tz(account), account.quiet_hours, reachable, plans)
 
     def _count_unanswered(self, reminder: Reminder, notices: dict[str, list[str]]) -> Reminder:
         """Someone who stopped answering is not spammed: after many in a row the reminder pauses itself."""
         count = reminder.unanswered + 1
-        if count >= AUTO_PAUSE_AFTER:
-            updated = replace(reminder, unanswered=count, paused=True, pause_reason="no answers lately")
-            notices[reminder.account_id].append(
-                f"I paused reminder {reminder.number} ({reminder.text}) because the last {count} went unanswered. "
-                f"Whenever you want it back: /resume {reminder.number}"
-            )
+        if rules.auto_paused(count):
+            updated = replace(reminder, unanswered=count, paused=True, pause_reason=NO_ANSWERS_REASON)
+            notices[reminder.account_id].append(auto_pause_notice(reminder, count))
         else:
             updated = replace(reminder, unanswered=count)
         self.store.put_reminder(updated)
         return updated
 
-    def _superseded(self, reminder: Reminder, due: float, now: float) -> bool:
-        """A later time of the same reminder has passed too: only the latest is delivered late."""
-        if now - due <= LATE_AFTER:
-            return False
-        account = self.store.get_account(reminder.account_id)
-        following = next_occurrence(
-            schedule_from_dict(reminder.schedule), datetime.fromtimestamp(due, tz=UTC), self.regimen.tz(account)
-        )
-        return following is not None and following.timestamp() <= now
-
     def _claim_occurrence(
         self, occurrence: Occurrence, now: float, passed: dict[str, list[Occurrence]]
     ) -> _Claim | None:
-        if now - occurrence.round_start > self.grace and occurrence.status == RETRY and not self._asks(occurrence):
+        account = self.store.get_account(occurrence.account_id)
+        verdict = rules.judge_occurrence(occurrence, self._facts(account), now, self.grace, self._asks(occurrence))
+        if verdict.action == rules.MISS:
             passed[occurrence.account_id].append(self.regimen.resolve(occurrence, MISSED))
             return None
-        account = self.store.get_account(occurrence.account_id)
-        held_until = quiet_until(now, account.quiet_hours, self.regimen.tz(account)) if account else None
-        nudges = occurrence.nudges + (occurrence.status == NUDGE)  # a held nudge still counts as one
-        if held_until is not None and held_until > now:
-            held = replace(occurrence, status=HELD, fire_at=held_until, updated_at=now, nudges=nudges)
+        nudges = rules.nudges_after(occurrence)
+        if verdict.action == rules.HOLD:
+            assert verdict.at is not None
+            held = replace(occurrence, status=HELD, fire_at=verdict.at, updated_at=now, nudges=nudges)
             self.store.put_occurrence(held)
             return None
-        reason = _REASONS.get(occurrence.status)
-        round_at = occurrence.fire_at if occurrence.status != RETRY else occurrence.round_at  # a retry keeps its round
-        claimed = replace(occurrence, status=SENDING, updated_at=now, nudges=nudges, round_at=round_at)
+        claimed = replace(
+            occurrence, status=SENDING, updated_at=now, nudges=nudges, round_at=rules.round_at(occurrence)
+        )
         self.store.put_occurrence(claimed)
-        return claimed, reason
+        return claimed, _REASONS.get(occurrence.status)
 
     # Sending ---------------------------------------------------------------------------------------------
     async def _deliver_all(self, claimed: list[_Claim]) -> None:
@@ -546,18 +507,6 @@ class Scheduler:
         finally:
             for waiter in waiters:
                 waiter.cancel()
-
-
-def _session_notice(reminder: Reminder, tz: tzinfo, tomorrow: bool) -> str:
-    assert reminder.series is not None
-    series = reminder.series
-    when = datetime.fromtimestamp(float(series["session_at"]), tz=UTC).astimezone(tz).strftime("%H:%M")
-    number = f"session {int(series['done']) + 1} of {series['total']}"
-    lead = f"Tomorrow at {when}" if tomorrow else f"In about an hour ({when})"
-    return (
-        f"🗓 {lead}: your {series['treatment']} {number}. Follow your dermatologist's instructions to prepare. "
-        f"Different date? /reschedule {reminder.number} <date> at <time>"
-    )
 
 
 def passed_summary(items: list[Occurrence], regimen: Regimen) -> str:

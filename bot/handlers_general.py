@@ -189,7 +189,7 @@ def confirm_forget(ctx: Context) -> list[Reply]:
     account = ctx.account()
     if account is None:
         return [Reply(text=NOTHING_LEFT, edit=ctx.msg.button is not None)]
-    ctx.regimen.store.delete_account(account.id)
+    ctx.regimen.forget(account)
     return [Reply(text=FORGOTTEN, edit=ctx.msg.button is not None)]
 
 

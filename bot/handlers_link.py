@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot import payloads
 from bot.context import Context
-from bot.linking import CODE_TTL, LinkError, PendingCode, merge_accounts
+from bot.linking import CODE_TTL, LinkError, PendingCode
 from bot.models import Address, Button, Reply
 from bot.regimen import MAX_REMINDERS, RegimenError
 from storage.records import Account, IdentityRecord
@@ -121,26 +119,14 @@ def _confirm(ctx: Context, held_id: str) -> list[Reply]:
     edit = ctx.msg.button is not None
     lines = [f"Linked! {PLATFORM_NAMES.get(issuer.platform, issuer.platform)} and here now share one regimen."]
     buttons: tuple[tuple[Button, ...], ...] = ()
-    with store.atomic():
-        if mine is not None:
-            renumbered = merge_accounts(store, keep, mine)
-            moved = [f"{old} → {new}" for old, new in renumbered.items() if old != new]
-            if moved:
-                lines.append("Your reminders from here were renumbered: " + ", ".join(moved) + ".")
-            if mine.timezone != keep.timezone:
-                lines.append(f"Time zone: {keep.timezone} stays. Prefer {mine.timezone}? Tap below.")
-                use = payloads.bound(payloads.subject(keep.id, identity.key), f"/timezone {mine.timezone}")
-                buttons = ((Button(f"Use {mine.timezone}", use),),)
-        store.put_identity(
-            IdentityRecord(
-                key=identity.key,
-                account_id=keep.id,
-                platform=identity.platform,
-                user_id=identity.user_id,
-                chat_id=identity.user_id,
-                created_at=ctx.now.timestamp(),
-            )
-        )
+    renumbered = ctx.regimen.join(identity, keep, mine)
+    moved = [f"{old} → {new}" for old, new in renumbered.items() if old != new]
+    if moved:
+        lines.append("Your reminders from here were renumbered: " + ", ".join(moved) + ".")
+    if mine is not None and mine.timezone != keep.timezone:
+        lines.append(f"Time zone: {keep.timezone} stays. Prefer {mine.timezone}? Tap below.")
+        use = payloads.bound(payloads.subject(keep.id, identity.key), f"/timezone {mine.timezone}")
+        buttons = ((Button(f"Use {mine.timezone}", use),),)
     ctx.refresh(store.get_account(keep.id) or keep)
     here = PLATFORM_NAMES.get(identity.platform, identity.platform)
     brought = f" ({_reminders(came)} came from there)" if came else ""
@@ -186,9 +172,7 @@ def unlink(ctx: Context, args: str) -> list[Reply]:
                 ),
             )
         ]
-    with ctx.regimen.store.atomic():
-        for identity in others:
-            ctx.regimen.store.delete_identity(identity.key)
+    ctx.regimen.unlink(others)
     return [Reply(text=f"Unlinked {names}. Everything stays here; {names} starts fresh next time.")]
 
 
@@ -208,7 +192,7 @@ def deliver(ctx: Context, args: str) -> list[Reply]:
     if choice in ("telegram", "discord") and choice not in platforms:
         name = PLATFORM_NAMES[choice]
         raise RegimenError(f"You haven't linked {name} yet. Send /link here, then /link CODE on {name}.")
-    ctx.regimen.store.put_account(replace(account, deliver_to=choice))
+    ctx.regimen.set_delivery(account, choice)
     return [Reply(text=f"Reminders now go to: {_describe(choice)}.")]
 
 

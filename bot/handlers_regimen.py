@@ -86,10 +86,7 @@ def _pause_or_resume(ctx: Context, args: str, paused: bool) -> list[Reply]:
     if args.strip().lower() == "all":
         account = ctx.account()
         items = ctx.regimen.store.reminders_of(account.id) if account else []
-        changed = [r for r in items if r.paused != paused]
-        with ctx.regimen.store.atomic():
-            for reminder in changed:
-                ctx.regimen.set_paused(reminder, paused, "by you" if paused else None)
+        changed = ctx.regimen.set_all_paused(items, paused)
         if not items:
             return [Reply(text="You have no reminders yet. Create one with /remind.")]
         done = "Paused" if paused else "Resumed"

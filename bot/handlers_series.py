@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import timedelta
 
 from bot import payloads
@@ -105,8 +104,7 @@ def _pause_exfoliation(ctx: Context, words: list[str]) -> list[Reply]:
             f"Give days before and after (0-{MAX_PAUSE_DAYS}), for example: /series pause {reminder.number} 3 7, "
             f"or /series pause {reminder.number} off"
         )
-    series_data = {**reminder.series, "pause_before_days": before, "pause_after_days": after}
-    ctx.regimen.store.put_reminder(replace(reminder, series=series_data))
+    ctx.regimen.set_series_pause(reminder, before, after)
     if before == after == 0:
         return [Reply(text=f"Exfoliation reminders carry on as usual around series {reminder.number}.")]
     return [

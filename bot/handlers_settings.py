@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from bot.context import Context
 from bot.models import Reply
 from bot.quiet import parse_quiet
@@ -22,10 +20,10 @@ def quiet(ctx: Context, args: str) -> list[Reply]:
         return [Reply(text=f"{state} Set them with e.g. /quiet 22:00-07:00, or turn them off with /quiet off.")]
     account = ctx.ensure_account()
     if text in ("off", "none", "no"):
-        ctx.regimen.store.put_account(replace(account, quiet_hours=None))
+        ctx.regimen.set_quiet_hours(account, None)
         return [Reply(text="Quiet hours are off: reminders arrive at their time, day and night.")]
     window = parse_quiet(args)
-    ctx.regimen.store.put_account(replace(account, quiet_hours=window))
+    ctx.regimen.set_quiet_hours(account, window)
     return [
         Reply(
             text=f"Quiet hours set to {window} ({ctx.account_timezone_name()}). A reminder that falls due then is "
@@ -43,7 +41,7 @@ def nudge(ctx: Context, args: str) -> list[Reply]:
             f"(or /nudge {reminder.number} 1h 2 for up to two nudges, /nudge {reminder.number} off)"
         )
     if words[0].lower() == "off":
-        ctx.regimen.store.put_reminder(replace(reminder, nudge_minutes=0, nudge_max=0))
+        ctx.regimen.set_nudges(reminder, 0, 0)
         return [Reply(text=f"No more nudges for reminder {reminder.number}.")]
     after = parse_duration(words[0])
     minutes = int(after.total_seconds() // 60)
@@ -54,7 +52,7 @@ def nudge(ctx: Context, args: str) -> list[Reply]:
         if not words[1].isdecimal() or not 1 <= int(words[1]) <= MAX_NUDGES:
             raise RegimenError(f"Nudge at most {MAX_NUDGES} times, for example: /nudge {reminder.number} 1h 2")
         count = int(words[1])
-    ctx.regimen.store.put_reminder(replace(reminder, nudge_minutes=minutes, nudge_max=count))
+    ctx.regimen.set_nudges(reminder, minutes, count)
     times = "once" if count == 1 else "up to twice"
     return [
         Reply(

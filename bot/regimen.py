@@ -13,7 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
 from bot.clock import Clock
-from bot.linking import LinkCodes
+from bot.linking import LinkCodes, merge_accounts
 from bot.models import Address, Identity
 from bot.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
 from bot.render import PUT_ASIDE_REASON
@@ -130,6 +130,44 @@ class Regimen:
                     self.store.put_reminder(replace(reminder, next_due=nxt.timestamp() if nxt else None))
         return updated
 
+    def set_quiet_hours(self, account: Account, window: str | None) -> Account:
+        updated = replace(account, quiet_hours=window)
+        self.store.put_account(updated)
+        return updated
+
+    def set_delivery(self, account: Account, choice: str) -> Account:
+        updated = replace(account, deliver_to=choice)
+        self.store.put_account(updated)
+        return updated
+
+    def forget(self, account: Account) -> None:
+        """Delete the account and everything that belongs to it (the store scrubs its files after)."""
+        self.store.delete_account(account.id)
+
+    # Linking ------------------------------------------------------------------------------------
+    def join(self, identity: Identity, keep: Account, mine: Account | None) -> dict[int, int]:
+        """Point `identity` at `keep`, moving its own account's records over first; one transaction.
+        Returns old -> new numbers of the reminders that moved."""
+        now = self.now_ts()
+        with self.store.atomic():
+            renumbered = merge_accounts(self.store, keep, mine) if mine is not None else {}
+            self.store.put_identity(
+                IdentityRecord(
+                    key=identity.key,
+                    account_id=keep.id,
+                    platform=identity.platform,
+                    user_id=identity.user_id,
+                    chat_id=identity.user_id,
+                    created_at=now,
+                )
+            )
+        return renumbered
+
+    def unlink(self, identities: list[IdentityRecord]) -> None:
+        with self.store.atomic():
+            for identity in identities:
+                self.store.delete_identity(identity.key)
+
     def delivery_addresses(self, account: Account, origin: str) -> list[Address]:
         """Where a reminder goes: its origin platform (default), a chosen platform, or all of them."""
         identities = [i for i in self.store.identities_of(account.id) if i.unreachable_since is None]
@@ -200,6 +238,27 @@ class Regimen:
             updated = replace(reminder, paused=False, pause_reason=None, next_due=nxt.timestamp() if nxt else None)
         else:
             updated = replace(reminder, paused=paused, pause_reason=reason if paused else None)
+        self.store.put_reminder(updated)
+        return updated
+
+    def set_all_paused(self, reminders: list[Reminder], paused: bool) -> list[Reminder]:
+        """Pause or resume several reminders at once; returns the ones that changed."""
+        changed = [r for r in reminders if r.paused != paused]
+        with self.store.atomic():
+            for reminder in changed:
+                self.set_paused(reminder, paused, "by you" if paused else None)
+        return changed
+
+    def set_nudges(self, reminder: Reminder, minutes: int, count: int) -> Reminder:
+        updated = replace(reminder, nudge_minutes=minutes, nudge_max=count)
+        self.store.put_reminder(updated)
+        return updated
+
+    def set_series_pause(self, reminder: Reminder, before_days: int, after_days: int) -> Reminder:
+        """Days around each session of this series when exfoliation reminders hold off."""
+        assert reminder.series is not None
+        series = {**reminder.series, "pause_before_days": before_days, "pause_after_days": after_days}
+        updated = replace(reminder, series=series)
         self.store.put_reminder(updated)
         return updated
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.base import APOLOGY, MessageHandler
-from bot.handlers_general import ALL_GONE
+from bot.handlers.general import ALL_GONE
 from bot.models import CONSOLE, Address, Attachment, Identity, IncomingMessage, Reply
 
 log = logging.getLogger(__name__)

@@ -8,7 +8,6 @@ import logging
 from dataclasses import replace
 from datetime import timedelta
 
-from bot.clock import Clock, SystemClock
 from bot.core import BotCore
 from bot.delivery import DeliveryError
 from bot.hub import Hub
@@ -16,6 +15,7 @@ from bot.models import IncomingMessage, Reply
 from bot.regimen import Regimen
 from bot.scheduler import Scheduler
 from bot.ticker import Ticker
+from bot.timing.clock import Clock, SystemClock
 from storage.base import StorageUnavailable, Store
 
 log = logging.getLogger(__name__)

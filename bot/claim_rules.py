@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
-from bot.quiet import quiet_until
-from bot.recurrence import next_occurrence, schedule_from_dict
 from bot.series import exfoliation_paused_at, first_stage_after
 from bot.series import stages as series_stages
+from bot.timing.quiet import quiet_until
+from bot.timing.recurrence import next_occurrence, schedule_from_dict
 from storage.records import NUDGE, RETRY, Occurrence, Reminder
 
 LATE_AFTER = 60.0  # seconds past due before a delivery is labelled late

@@ -8,24 +8,24 @@ import traceback
 from collections.abc import Callable
 from dataclasses import replace
 
-from bot import handlers_general as general
-from bot import handlers_link as link_handlers
-from bot import handlers_progress as progress_handlers
-from bot import handlers_regimen as regimen_handlers
-from bot import handlers_series as series_handlers
-from bot import handlers_settings as settings_handlers
 from bot import payloads
 from bot.commands import BY_NAME
 from bot.context import Context, clip
 from bot.faq import FaqIndex, default_index
+from bot.handlers import general as general
+from bot.handlers import link as link_handlers
+from bot.handlers import progress as progress_handlers
+from bot.handlers import regimen as regimen_handlers
+from bot.handlers import series as series_handlers
+from bot.handlers import settings as settings_handlers
 from bot.linking import LinkError
 from bot.models import MAX_PAYLOAD_BYTES, Button, IncomingMessage, Reply
-from bot.quiet import QuietHoursError
 from bot.regimen import Regimen, RegimenError
 from bot.series import SeriesError
 from bot.throttle import Throttle
-from bot.timeparse import WhenParseError
-from bot.timezones import ZoneError
+from bot.timing.quiet import QuietHoursError
+from bot.timing.timeparse import WhenParseError
+from bot.timing.timezones import ZoneError
 from storage.base import StorageUnavailable
 
 log = logging.getLogger(__name__)

@@ -34,6 +34,8 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from bot.faq_content import TOPICS, Topic
+
 __all__ = [
     "KEYWORD_WEIGHT",
     "MAX_QUESTION_CHARS",
@@ -48,18 +50,6 @@ __all__ = [
     "stem",
     "tokenize",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class Topic:
-    """One FAQ entry.  ``answer`` is plain text (no markup) ready to send."""
-
-    id: str
-    title: str
-    answer: str
-    aliases: tuple[str, ...]
-    keywords: tuple[str, ...]
-    related: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,6 +345,5 @@ class FaqIndex:
 @functools.cache
 def default_index() -> FaqIndex:
     """The index over :data:`bot.faq_content.TOPICS`, built once per process."""
-    from bot.faq_content import TOPICS  # local import: faq_content imports Topic from here
 
     return FaqIndex(TOPICS)

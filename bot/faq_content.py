@@ -9,11 +9,23 @@ commands such as "/faq laser".
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
-from bot.faq import Topic
+__all__ = ["DISCLAIMER", "ENCOURAGEMENT", "TOPICS", "Topic"]
 
-__all__ = ["DISCLAIMER", "ENCOURAGEMENT", "TOPICS"]
+
+@dataclass(frozen=True, slots=True)
+class Topic:
+    """One FAQ entry.  ``answer`` is plain text (no markup) ready to send."""
+
+    id: str
+    title: str
+    answer: str
+    aliases: tuple[str, ...]
+    keywords: tuple[str, ...]
+    related: tuple[str, ...]
+
 
 DISCLAIMER: Final = (
     "ClearBack shares general, educational information, not medical advice or a diagnosis. "

@@ -12,13 +12,13 @@ from collections import OrderedDict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
-from bot.clock import Clock
 from bot.linking import LinkCodes, merge_accounts
 from bot.models import Address, Identity
-from bot.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
 from bot.render import PUT_ASIDE_REASON
 from bot.series import SeriesPlan, first_stage_after, new_series, next_session_after
-from bot.timezones import zone_from_name
+from bot.timing.clock import Clock
+from bot.timing.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
+from bot.timing.timezones import zone_from_name
 from storage.base import StorageUnavailable, Store
 from storage.records import (
     CANCELLED,

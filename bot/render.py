@@ -8,8 +8,8 @@ from datetime import UTC, datetime, tzinfo
 from bot import payloads
 from bot.faq_content import DISCLAIMER
 from bot.models import Button, Reply
-from bot.recurrence import describe, schedule_from_dict
 from bot.series import describe_series
+from bot.timing.recurrence import describe, schedule_from_dict
 from storage.records import DONE, SKIPPED, Occurrence, Reminder
 
 __all__ = ["DISCLAIMER", "local", "outcome_message", "reminder_line", "reminder_message", "when_text"]

@@ -40,11 +40,11 @@ import psutil
 
 from adapters.base import Adapter
 from bot.app import App
-from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.ratelimit import UNLIMITED
-from bot.recurrence import Schedule
 from bot.throttle import Throttle
+from bot.timing.clock import FakeClock
+from bot.timing.recurrence import Schedule
 from scripts import bench_storage as population
 from storage.memory_store import MemoryStore
 from storage.tinydb_store import TinyDBStore

@@ -62,7 +62,7 @@ class Reminder:
     number: int  # short, per account, stable: what people type in /done 2
     text: str
     kind: str  # "exfoliation", "cream", "checkin", "custom"
-    schedule: dict[str, Any]  # bot.recurrence.schedule_to_dict
+    schedule: dict[str, Any]  # bot.timing.recurrence.schedule_to_dict
     origin: str  # platform it was created on
     created_at: float
     next_due: float | None  # None when a one-off has fired

@@ -440,7 +440,7 @@ def _schedule_key(schedule: dict[str, Any]) -> tuple[Any, ...] | None:
     Types are part of the key: 1, 1.0 and True are equal as dict keys but must not be swapped.
     """
     key: tuple[Any, ...] | None = None
-    if len(schedule) == 6:  # what bot.recurrence.schedule_to_dict writes: the quick way
+    if len(schedule) == 6:  # what bot.timing.recurrence.schedule_to_dict writes: the quick way
         with contextlib.suppress(KeyError, TypeError):
             every = schedule["every"]
             key = (

@@ -11,9 +11,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app import App
-from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.throttle import Throttle
+from bot.timing.clock import FakeClock
 from storage.base import Store
 from storage.memory_store import MemoryStore
 from tests.fakes import RecordingPlatform

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from adapters.console_adapter import ConsoleAdapter
 from bot.app import App
-from bot.clock import FakeClock
 from bot.models import Reply
+from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 
 

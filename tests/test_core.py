@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 
 from bot import payloads
 from bot.app import App
-from bot.clock import FakeClock
 from bot.commands import BY_NAME, COMMANDS
 from bot.core import INTERNAL, MAX_INPUT, SLOW_DOWN, STORAGE_DOWN, WELCOME_BACK
 from bot.delivery import RecipientUnreachable
 from bot.faq import default_index
 from bot.models import Address, Identity, Reply
 from bot.regimen import MAX_TEXT
+from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable
 from storage.memory_store import Change, MemoryStore
 from storage.records import Reminder

@@ -6,8 +6,8 @@ import json
 from pathlib import Path
 
 from bot.app import App
-from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.timing.clock import FakeClock
 from storage.tinydb_store import TinyDBStore
 from tests.conftest import START
 from tests.fakes import RecordingPlatform

@@ -9,7 +9,7 @@ import pytest
 from storage.memory_store import MemoryStore
 from storage.records import DONE, SENT, Outcome, Tally
 from storage.tally import from_outcomes
-from tests.test_handlers_progress import nightly_cream, run_days
+from tests.handlers.test_progress import nightly_cream, run_days
 
 
 async def test_a_tally_rebuilt_off_the_event_loop_misses_no_answer_given_meanwhile(

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import App, _backoff
-from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.render import PUT_ASIDE_REASON
 from bot.scheduler import BACKOFF
+from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable
 from storage.memory_store import Change, MemoryStore
 from storage.records import DONE, MISSED, PAUSED, RETRY, SENDING, SENT, UNCONFIRMED, UNDELIVERABLE, occurrence_id

@@ -9,8 +9,8 @@ import pytest
 
 from bot.app import App
 from bot.claim_rules import AUTO_PAUSE_AFTER
-from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.timing.clock import FakeClock
 from storage.records import DONE, HELD, MISSED
 from tests.fakes import RecordingPlatform
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bot.app import App
-from bot.clock import FakeClock
 from bot.faq import default_index
 from bot.models import Address, Identity, IncomingMessage
 from bot.suggest import Suggester
+from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 
 ALICE = Identity("discord", "1")

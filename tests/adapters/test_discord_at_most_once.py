@@ -22,10 +22,10 @@ import pytest
 from adapters.discord_adapter import DiscordAdapter
 from adapters.discord_render import specs_from_core
 from bot.app import App
-from bot.clock import FakeClock
 from bot.delivery import DeliveryUncertain, TransientDeliveryError
 from bot.models import Address, Button, IncomingMessage, Reply
 from bot.ratelimit import DISCORD_LIMITS
+from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 from storage.records import SENT, Occurrence
 from tests.adapters.fake_discord import FakeDiscord, Json

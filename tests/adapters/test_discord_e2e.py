@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from adapters.discord_adapter import DiscordAdapter
 from adapters.discord_render import specs_from_core
 from bot.app import App
-from bot.clock import FakeClock
 from bot.ratelimit import DISCORD_LIMITS
+from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 from tests.adapters.fake_discord import CHANNEL_MESSAGE, EPHEMERAL, UPDATE_MESSAGE, FakeDiscord, Json
 

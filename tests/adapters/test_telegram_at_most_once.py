@@ -16,10 +16,10 @@ import pytest
 from adapters.base import APOLOGY
 from adapters.telegram_adapter import FloodLimits, TelegramAdapter
 from bot.app import App
-from bot.clock import FakeClock
 from bot.delivery import DeliveryUncertain
 from bot.models import Button, IncomingMessage, Reply
 from bot.ratelimit import TELEGRAM_LIMITS
+from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 from tests.adapters.fake_telegram import TOKEN, FakeTelegram, running_fake
 from tests.adapters.test_telegram_adapter import WELCOME, DemoBot, chat, make_adapter

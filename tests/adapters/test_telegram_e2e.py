@@ -13,10 +13,10 @@ from typing import Any
 
 from adapters.telegram_adapter import FloodLimits, TelegramAdapter, WebhookConfig
 from bot.app import App
-from bot.clock import FakeClock
 from bot.commands import menu
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.ratelimit import TELEGRAM_LIMITS
+from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 from tests.adapters.fake_telegram import TOKEN, StoredMessage, running_fake
 

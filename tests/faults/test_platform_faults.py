@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 
 from adapters.telegram_adapter import FloodLimits, TelegramAdapter
 from bot.app import App
-from bot.clock import FakeClock
 from bot.ratelimit import UNLIMITED
+from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 from storage.records import UNDELIVERABLE
 from tests.adapters.fake_telegram import TOKEN, FakeTelegram, running_fake

@@ -8,14 +8,14 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app import App
-from bot.clock import FakeClock
 from bot.commands import COMMANDS
 from bot.core import NO_DATA_FOR_BUTTON
 from bot.faq import Topic, default_index
 from bot.faq_content import DISCLAIMER
-from bot.handlers_general import ZONE_CHANGE_NOTE
+from bot.handlers.general import ZONE_CHANGE_NOTE
 from bot.models import Identity, Reply
-from bot.timezones import FIXED_OFFSET_WARNING, GMT_WARNING
+from bot.timing.clock import FakeClock
+from bot.timing.timezones import FIXED_OFFSET_WARNING, GMT_WARNING
 from storage.records import DONE, SENT
 from tests.conftest import RecordingSender, account_snapshot, only, say
 

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot import recurrence
-from bot.recurrence import (
+from bot.timing import recurrence
+from bot.timing.recurrence import (
     Schedule,
     describe,
     local_to_utc,

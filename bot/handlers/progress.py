@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING
 from bot.context import Context
 from bot.models import Attachment, Reply
 from bot.progress import ItemProgress, encouragement, item_progress_from_tally
-from bot.recurrence import next_occurrence, schedule_from_dict
 from bot.render import local
+from bot.timing.recurrence import next_occurrence, schedule_from_dict
 from storage.records import DONE, MISSED, OPEN_STATUSES, SKIPPED, Outcome, Reminder
 
 if TYPE_CHECKING:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from bot.context import Context
 from bot.models import Reply
-from bot.quiet import parse_quiet
 from bot.regimen import RegimenError
-from bot.timeparse import parse_duration
+from bot.timing.quiet import parse_quiet
+from bot.timing.timeparse import parse_duration
 
 MAX_NUDGES = 2
 

@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import App
-from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.throttle import Throttle
+from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 from storage.records import DONE
 from tests.fakes import RecordingPlatform

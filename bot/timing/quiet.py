@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
-from bot.recurrence import local_to_utc
-from bot.timeparse import WhenParseError, parse_clock
+from bot.timing.recurrence import local_to_utc
+from bot.timing.timeparse import WhenParseError, parse_clock
 
 
 class QuietHoursError(ValueError):

@@ -11,11 +11,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.app import App
-from bot.clock import FakeClock
 from bot.commands import COMMANDS
 from bot.models import Identity, Reply
 from bot.plans import CHECKIN, CREAM, EXFOLIATION, TEMPLATES
-from bot.recurrence import Schedule, schedule_from_dict, times_per_week
+from bot.timing.clock import FakeClock
+from bot.timing.recurrence import Schedule, schedule_from_dict, times_per_week
 from storage.records import CANCELLED, DONE, SKIPPED, SNOOZED, Occurrence, Reminder
 from tests.conftest import START, RecordingSender, account_snapshot, make_bot_app, only, say
 

@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.recurrence import Schedule, describe, next_occurrence
-from bot.timeparse import (
+from bot.timing.recurrence import Schedule, describe, next_occurrence
+from bot.timing.timeparse import (
     EMPTY_WHAT_MESSAGE,
     WhenParseError,
     parse_clock,

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.app import App
-from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.timing.clock import FakeClock
 from storage.records import DONE, PAUSED
 from tests.fakes import RecordingPlatform
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from bot.app import App
-from bot.clock import FakeClock
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.progress import item_progress, item_progress_from_tally
+from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable
 from storage.memory_store import Change, MemoryStore
 from storage.records import Reminder

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.quiet import QuietHoursError, parse_quiet, quiet_until
+from bot.timing.quiet import QuietHoursError, parse_quiet, quiet_until
 
 BERLIN = ZoneInfo("Europe/Berlin")
 

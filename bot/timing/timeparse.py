@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
-from bot.recurrence import Schedule, format_clock, format_day, local_to_utc, next_occurrence
+from bot.timing.recurrence import Schedule, format_clock, format_day, local_to_utc, next_occurrence
 
 # A date given without a time ("on 2026-12-10", "tomorrow") means this time of day.
 DEFAULT_DATE_TIME = time(9, 0)

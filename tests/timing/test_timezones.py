@@ -5,8 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import timezones
-from bot.timezones import FIXED_OFFSET_WARNING, ZoneChoice, ZoneError, resolve_zone, zone_from_name
+from bot.timing import timezones
+from bot.timing.timezones import FIXED_OFFSET_WARNING, ZoneChoice, ZoneError, resolve_zone, zone_from_name
 
 SUMMER = datetime(2026, 7, 1, 12, tzinfo=UTC)
 WINTER = datetime(2026, 1, 15, 12, tzinfo=UTC)

@@ -9,10 +9,10 @@ from bot.commands import COMMANDS
 from bot.context import Context, clip
 from bot.faq import Topic
 from bot.faq_content import ENCOURAGEMENT
-from bot.handlers_progress import export_csv
+from bot.handlers.progress import export_csv
 from bot.models import Attachment, Button, Reply
 from bot.render import DISCLAIMER, when_text
-from bot.timezones import resolve_zone
+from bot.timing.timezones import resolve_zone
 from storage.records import to_doc
 
 FAQ_COLUMNS = 2

@@ -9,10 +9,10 @@ from bot.context import Context, clip
 from bot.mirror import mirror_answer
 from bot.models import Button, Reply
 from bot.plans import TEMPLATES, PlanTemplate, find_template
-from bot.recurrence import Schedule, describe, times_per_week
 from bot.regimen import RegimenError
 from bot.render import DISCLAIMER, outcome_message, reminder_line, when_text
-from bot.timeparse import WhenParseError, parse_clock, parse_days, parse_duration, parse_when, split_what_when
+from bot.timing.recurrence import Schedule, describe, times_per_week
+from bot.timing.timeparse import WhenParseError, parse_clock, parse_days, parse_duration, parse_when, split_what_when
 from storage.records import Occurrence, Reminder
 
 MAX_SNOOZE = timedelta(days=7)

@@ -34,7 +34,7 @@ from storage.records import (
     Occurrence,
     Reminder,
     Tally,
-    occurrence_id,
+    occurrence_of,
 )
 from storage.tally import empty, from_outcomes
 
@@ -338,18 +338,7 @@ class Regimen:
         schedule = schedule_from_dict(reminder.schedule)
         account = self.store.get_account(reminder.account_id)
         nxt = next_occurrence(schedule, datetime.fromtimestamp(due, tz=UTC), self.tz(account))
-        occurrence = Occurrence(
-            id=occurrence_id(reminder.id, due),
-            account_id=reminder.account_id,
-            reminder_id=reminder.id,
-            number=reminder.number,
-            text=reminder.text,
-            due=due,
-            fire_at=fire_at,
-            status=status,
-            updated_at=self.now_ts(),
-            late=late,
-        )
+        occurrence = occurrence_of(reminder, due, status, at=self.now_ts(), fire_at=fire_at, late=late)
         moved_on = replace(reminder, next_due=nxt.timestamp() if nxt else None)
         existing = self._existing(reminder, occurrence.id, due)
         if existing is not None:
@@ -437,17 +426,9 @@ class Regimen:
         assert reminder.series is not None
         session_at = float(reminder.series["session_at"])
         number = int(reminder.series["done"]) + 1
-        occurrence = Occurrence(
-            id=occurrence_id(reminder.id, session_at),
-            account_id=reminder.account_id,
-            reminder_id=reminder.id,
-            number=reminder.number,
-            text=f"Did your {reminder.series['treatment']} session ({number} of {reminder.series['total']}) happen?",
-            due=session_at,
-            fire_at=self.now_ts(),
-            status=SENDING,
-            updated_at=self.now_ts(),
-        )
+        question = f"Did your {reminder.series['treatment']} session ({number} of {reminder.series['total']}) happen?"
+        now = self.now_ts()
+        occurrence = occurrence_of(reminder, session_at, SENDING, at=now, fire_at=now, text=question)
         with self.store.atomic():
             self.store.put_occurrence(occurrence)
             self.store.put_reminder(replace(reminder, next_due=None))

@@ -47,7 +47,7 @@ from storage.records import (
     Occurrence,
     Reminder,
     Tally,
-    occurrence_id,
+    occurrence_of,
     to_doc,
 )
 from storage.tally import fold, from_outcomes
@@ -135,16 +135,12 @@ def make_open_occurrence(seed: int, i: int) -> Occurrence:
     rem = make_reminder(seed, i, 1)
     due = NOW - DAY + (i % 3600)
     snoozed = i % 5 == 0
-    return Occurrence(
-        id=occurrence_id(rem.id, due),
-        account_id=rem.account_id,
-        reminder_id=rem.id,
-        number=rem.number,
-        text=rem.text,
-        due=due,
+    return occurrence_of(
+        rem,
+        due,
+        SNOOZED if snoozed else SENT,
+        at=due,
         fire_at=NOW + (i % 7200) if snoozed else due,
-        status=SNOOZED if snoozed else SENT,
-        updated_at=due,
         deliveries=(Delivery(rem.origin, str(100_000_000 + i * 7), str(5000 + i)),),
         attempts=1,
     )
@@ -163,18 +159,8 @@ def year_of_history(seed: int, i: int) -> Iterator[Occurrence]:
         for n, due in enumerate(dues):
             roll = (i * 31 + n * 17 + k) % 100
             status = DONE if roll < 85 else SKIPPED if roll < 95 else MISSED
-            yield Occurrence(
-                id=occurrence_id(rem.id, due),
-                account_id=rem.account_id,
-                reminder_id=rem.id,
-                number=rem.number,
-                text=rem.text,
-                due=due,
-                fire_at=due,
-                status=status,
-                updated_at=due + 3600,
-                deliveries=(Delivery(rem.origin, chat, str(n)),),
-                attempts=1,
+            yield occurrence_of(
+                rem, due, status, at=due + 3600, deliveries=(Delivery(rem.origin, chat, str(n)),), attempts=1
             )
 
 
@@ -267,18 +253,7 @@ def _write_journal(path: str, users: int, limit: int, seed: int, templates: list
             rem = make_reminder(seed, i, 1)
             due = NOW + step * 60.0
             step += 1
-            occ = Occurrence(
-                id=occurrence_id(rem.id, due),
-                account_id=rem.account_id,
-                reminder_id=rem.id,
-                number=2,
-                text=rem.text,
-                due=due,
-                fire_at=due,
-                status=SENT,
-                updated_at=due,
-                deliveries=(Delivery("telegram", "1", "2"),),
-            )
+            occ = occurrence_of(replace(rem, number=2), due, SENT, at=due, deliveries=(Delivery("telegram", "1", "2"),))
             commits = [
                 [
                     [OCCURRENCES, occ.id, rem.account_id, to_doc(occ)],
@@ -370,17 +345,7 @@ def measure(path: str, users: int, history_accounts: int, writes: int, seed: int
         store.put_reminder(replace(rem, next_due=rem.next_due + DAY))
         rem_lat.append(time.perf_counter() - t)
         due = NOW + DAY * (2 + n)
-        occ = Occurrence(
-            id=occurrence_id(rem.id, due),
-            account_id=rem.account_id,
-            reminder_id=rem.id,
-            number=rem.number,
-            text=rem.text,
-            due=due,
-            fire_at=due,
-            status=SENT,
-            updated_at=due,
-        )
+        occ = occurrence_of(rem, due, SENT, at=due)
         t = time.perf_counter()
         store.put_occurrence(occ)
         occ_lat.append(time.perf_counter() - t)

@@ -141,6 +141,32 @@ def occurrence_id(reminder_id: str, due: float) -> str:
     return f"{reminder_id}@{int(due)}"
 
 
+def occurrence_of(
+    reminder: Reminder,
+    due: float,
+    status: str,
+    *,
+    at: float,
+    fire_at: float | None = None,
+    text: str | None = None,
+    **more: Any,
+) -> Occurrence:
+    """The one way to build an occurrence of `reminder` at `due` (its id is the claim key); `at` is when it was
+    recorded, `fire_at` when it is (next) to be shown (default: due), `more` any other field (late, deliveries)."""
+    return Occurrence(
+        id=occurrence_id(reminder.id, due),
+        account_id=reminder.account_id,
+        reminder_id=reminder.id,
+        number=reminder.number,
+        text=reminder.text if text is None else text,
+        due=due,
+        fire_at=due if fire_at is None else fire_at,
+        status=status,
+        updated_at=at,
+        **more,
+    )
+
+
 Record = Account | IdentityRecord | Reminder | Occurrence | Tally
 R = TypeVar("R", Account, IdentityRecord, Reminder, Occurrence, Tally)
 

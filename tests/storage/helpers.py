@@ -12,7 +12,7 @@ from storage.records import (
     IdentityRecord,
     Occurrence,
     Reminder,
-    occurrence_id,
+    occurrence_of,
     to_doc,
 )
 
@@ -74,18 +74,7 @@ def occurrence(
     fire_at: float | None = None,
     deliveries: tuple[Delivery, ...] = (),
 ) -> Occurrence:
-    return Occurrence(
-        id=occurrence_id(rem.id, due),
-        account_id=rem.account_id,
-        reminder_id=rem.id,
-        number=rem.number,
-        text=rem.text,
-        due=due,
-        fire_at=due if fire_at is None else fire_at,
-        status=status,
-        updated_at=due,
-        deliveries=deliveries,
-    )
+    return occurrence_of(rem, due, status, at=due, fire_at=fire_at, deliveries=deliveries)
 
 
 def state_of(store: Store, account_ids: list[str], until: float = T0 + 10**8) -> dict[str, Any]:

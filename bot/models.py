@@ -95,6 +95,9 @@ class Reply:
     # Names one delivery (reminder_message: an occurrence's n-th delivery): retries of it share the key, so an
     # adapter can let the platform drop a repeat (Discord's message nonce). None: no such identity.
     dedupe_key: str | None = None
+    # A reminder message names the occurrence it shows (and only a reminder message does): adapters and tests
+    # tell reminders from other messages by this, never by their wording.
+    occurrence_id: str | None = None
 
     def button_payloads(self) -> list[str]:
         return [button.payload for row in self.buttons for button in row]

@@ -94,7 +94,12 @@ def reminder_message(occurrence: Occurrence, tz: tzinfo, now: datetime, reason: 
     )
     # Retries of a failed send see the same recorded deliveries; a snooze or nudge comes after one more.
     key = f"{occurrence.id}#{len(occurrence.deliveries)}"
-    return Reply(text="\n".join(lines), buttons=occurrence_buttons(occurrence, tz, now), dedupe_key=key)
+    return Reply(
+        text="\n".join(lines),
+        buttons=occurrence_buttons(occurrence, tz, now),
+        dedupe_key=key,
+        occurrence_id=occurrence.id,
+    )
 
 
 def outcome_message(occurrence: Occurrence, tz: tzinfo, now: datetime) -> str:

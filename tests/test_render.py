@@ -1,0 +1,75 @@
+"""How the core words things: times in the person's zone, reminder lines and messages, summaries."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from bot import render
+from storage.records import DONE, SKIPPED, SNOOZED, Delivery
+from tests.storage.helpers import occurrence, reminder
+
+BERLIN = ZoneInfo("Europe/Berlin")
+NOW = datetime(2026, 12, 2, 12, 0, tzinfo=BERLIN)
+
+
+def at(day: int, hour: int, minute: int = 0, second: int = 0) -> float:
+    return datetime(2026, 12, day, hour, minute, second, tzinfo=BERLIN).timestamp()
+
+
+def test_when_text_says_today_tomorrow_yesterday_or_the_date_in_the_persons_zone() -> None:
+    assert render.when_text(at(2, 20), BERLIN, NOW) == "today 20:00"
+    assert render.when_text(at(3, 9, 30), BERLIN, NOW) == "tomorrow 09:30"
+    assert render.when_text(at(1, 9), BERLIN, NOW) == "yesterday 09:00"
+    assert render.when_text(at(10, 20), BERLIN, NOW) == "Thu 10 Dec 20:00"
+    assert render.when_text(at(2, 20, 0, 5), BERLIN, NOW) == "today 20:00:05"
+
+
+def test_reminder_line_states_next_time_pause_reason_or_the_end() -> None:
+    nightly = replace(reminder(next_due=at(2, 21)), number=2, text="cream")
+    assert render.reminder_line(nightly, BERLIN, NOW).splitlines()[-1].strip() == "next: today 21:00"
+    paused = replace(nightly, paused=True, pause_reason=render.PUT_ASIDE_REASON)
+    assert f"paused ({render.PUT_ASIDE_REASON}): /resume 2" in render.reminder_line(paused, BERLIN, NOW)
+
+
+def test_a_reminder_message_says_why_it_comes_now_and_carries_its_buttons_and_occurrence() -> None:
+    shown = occurrence(replace(reminder(), number=3, text="exfoliate"), due=at(2, 11))
+    plain = render.reminder_message(shown, BERLIN, NOW)
+    assert plain.text.startswith("⏰ Reminder 3: exfoliate") and plain.occurrence_id == shown.id
+    assert plain.button_payloads()[:2] == [f"o:d:{shown.id}", f"o:k:{shown.id}"]
+    assert "quiet hours" in render.reminder_message(shown, BERLIN, NOW, render.HELD_BACK).text
+    assert "Snoozed from today 11:00" in render.reminder_message(shown, BERLIN, NOW, render.SNOOZED_AGAIN).text
+    assert "while I was offline" in render.reminder_message(shown, BERLIN, NOW, render.LATE).text
+    shown_again = replace(shown, deliveries=(Delivery("console", "x", "1"),))
+    assert render.reminder_message(shown_again, BERLIN, NOW).dedupe_key != plain.dedupe_key  # a new delivery
+
+
+def test_outcome_messages() -> None:
+    shown = occurrence(replace(reminder(), text="cream"), due=at(2, 9))
+    assert render.outcome_message(replace(shown, status=DONE, updated_at=at(2, 9, 5)), BERLIN, NOW).startswith(
+        "✅ Done today 09:05: cream"
+    )
+    assert render.outcome_message(replace(shown, status=SKIPPED), BERLIN, NOW).startswith("⏭ Skipped")
+    snoozed = replace(shown, status=SNOOZED, updated_at=at(2, 9), fire_at=at(2, 10))
+    assert "again today 10:00" in render.outcome_message(snoozed, BERLIN, NOW)
+
+
+def test_the_missed_summary_says_whether_the_bot_was_down_or_could_not_reach_them() -> None:
+    cream = replace(reminder(), text="cream")
+    downtime = [occurrence(cream, due=at(d, 21)) for d in (1, 2)]
+    assert render.missed_summary(downtime, BERLIN, NOW).startswith("While I was offline")
+    unreachable = [replace(o, attempts=5) for o in downtime]
+    summary = render.missed_summary(unreachable, BERLIN, NOW)
+    assert summary.startswith("I couldn't reach you") and "• cream: yesterday 21:00, today 21:00" in summary
+    many = [occurrence(cream, due=at(d, 21)) for d in range(1, 7)]
+    assert "and 3 more" in render.missed_summary(many, BERLIN, NOW)
+
+
+def test_session_notices_name_the_session_and_how_to_move_it() -> None:
+    plan = {"treatment": "chemical peel", "session_at": at(3, 15), "done": 1, "total": 3}
+    series_reminder = replace(reminder(), number=4, series=plan)
+    assert render.session_notice(series_reminder, BERLIN, tomorrow=True).startswith(
+        "🗓 Tomorrow at 15:00: your chemical peel session 2 of 3."
+    )
+    assert "/reschedule 4" in render.session_notice(series_reminder, BERLIN, tomorrow=False)

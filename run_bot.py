@@ -179,7 +179,7 @@ async def serve(settings: Settings, console: bool) -> int:
 
 
 def salvage_database(path: str) -> int:
-    from storage.tinydb_store import salvage
+    from storage.tinydb import salvage
 
     try:
         notes = salvage(path)

@@ -47,7 +47,7 @@ from bot.timing.clock import FakeClock
 from bot.timing.recurrence import Schedule
 from scripts import bench_storage as population
 from storage.memory_store import MemoryStore
-from storage.tinydb_store import TinyDBStore
+from storage.tinydb import TinyDBStore
 
 if TYPE_CHECKING:
     from tests.adapters.fake_process import Arrival

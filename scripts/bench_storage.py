@@ -34,7 +34,7 @@ import psutil
 from tinydb import TinyDB
 
 from storage.base import SCHEMA_VERSION
-from storage.memory_store import ACCOUNTS, HISTORY, IDENTITIES, OCCURRENCES, REMINDERS, TALLIES
+from storage.indexes import ACCOUNTS, HISTORY, IDENTITIES, OCCURRENCES, REMINDERS, TALLIES
 from storage.records import (
     DONE,
     MISSED,
@@ -51,7 +51,7 @@ from storage.records import (
     to_doc,
 )
 from storage.tally import fold, from_outcomes
-from storage.tinydb_store import (
+from storage.tinydb import (
     JOURNAL_CHECKPOINT_BYTES,
     META,
     SNAPSHOT_TO_JOURNAL,

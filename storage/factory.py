@@ -10,6 +10,6 @@ def open_store(path: str | None) -> Store:
     """A TinyDBStore on `path`, or a MemoryStore when no path is given (nothing survives a restart)."""
     if path is None:
         return MemoryStore()
-    from storage.tinydb_store import TinyDBStore  # only the durable store needs tinydb
+    from storage.tinydb import TinyDBStore  # only the durable store needs tinydb
 
     return TinyDBStore(path)

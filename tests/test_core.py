@@ -19,7 +19,8 @@ from bot.models import Address, Identity, Reply
 from bot.regimen import MAX_TEXT
 from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable
-from storage.memory_store import Change, MemoryStore
+from storage.indexes import Change
+from storage.memory_store import MemoryStore
 from storage.records import Reminder
 from tests.conftest import START, RecordingSender, account_snapshot, make_bot_app, only, say
 

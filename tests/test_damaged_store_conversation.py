@@ -8,7 +8,7 @@ from pathlib import Path
 from bot.app import App
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.timing.clock import FakeClock
-from storage.tinydb_store import TinyDBStore
+from storage.tinydb import TinyDBStore
 from tests.conftest import START
 from tests.fakes import RecordingPlatform
 from tests.storage.test_tinydb_store import damage_history_file

@@ -13,7 +13,8 @@ from bot.render import PUT_ASIDE_REASON
 from bot.scheduler import BACKOFF
 from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable
-from storage.memory_store import Change, MemoryStore
+from storage.indexes import Change
+from storage.memory_store import MemoryStore
 from storage.records import DONE, MISSED, PAUSED, RETRY, SENDING, SENT, UNCONFIRMED, UNDELIVERABLE, occurrence_id
 from tests.fakes import RecordingPlatform
 

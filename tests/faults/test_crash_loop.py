@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from storage.records import DONE, UNCONFIRMED
-from storage.tinydb_store import TinyDBStore
+from storage.tinydb import TinyDBStore
 
 ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = int(os.environ.get("CLEARBACK_CRASH_ROUNDS", "50"))

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from storage.tinydb_store import TinyDBStore
+from storage.tinydb import TinyDBStore
 from tests.storage.helpers import account
 
 ROOT = Path(__file__).resolve().parents[2]

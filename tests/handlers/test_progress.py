@@ -13,10 +13,11 @@ from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.progress import item_progress, item_progress_from_tally
 from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable
-from storage.memory_store import Change, MemoryStore
+from storage.indexes import Change
+from storage.memory_store import MemoryStore
 from storage.records import Reminder
 from storage.tally import from_outcomes
-from storage.tinydb_store import TinyDBStore
+from storage.tinydb import TinyDBStore
 from tests.fakes import RecordingPlatform
 
 USER = Identity("console", "pat")
@@ -40,7 +41,7 @@ async def run_days(app: App, clock: FakeClock, platform: RecordingPlatform, answ
             await say(app, button=payload)
 
 
-async def nightly_cream(store: MemoryStore) -> tuple[App, FakeClock, RecordingPlatform, Reminder]:
+async def nightly_cream(store: MemoryStore | TinyDBStore) -> tuple[App, FakeClock, RecordingPlatform, Reminder]:
     """Pat's app on `store` with one reminder, cream every evening at 21:30, from 1 November 2026."""
     clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
     app = App(store, clock)

@@ -9,15 +9,17 @@ from pathlib import Path
 import pytest
 
 from storage.base import StorageUnavailable, Store
-from storage.memory_store import Change, MemoryStore
+from storage.indexed_store import IndexedStore
+from storage.indexes import Change
+from storage.memory_store import MemoryStore
 from storage.records import CANCELLED, DONE, HELD, MISSED, RETRY, SENDING, SENT, SKIPPED, SNOOZED, Delivery, Outcome
 from storage.tally import empty, from_outcomes, recent_outcomes
-from storage.tinydb_store import TinyDBStore
+from storage.tinydb import TinyDBStore
 from tests.storage.helpers import T0, account, identity, occurrence, reminder, state_of
 
 
 @pytest.fixture(params=["memory", "tinydb"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[MemoryStore]:
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IndexedStore]:
     if request.param == "memory":
         yield MemoryStore()
         return
@@ -173,7 +175,7 @@ def test_stale_due_entries_never_show(store: Store) -> None:
 
 
 # Tallies ------------------------------------------------------------------------------------------
-def test_outcomes_fold_into_the_tally_in_the_same_commit(store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_outcomes_fold_into_the_tally_in_the_same_commit(store: IndexedStore, monkeypatch: pytest.MonkeyPatch) -> None:
     rem = reminder()
     store.put_reminder(rem)
     store.put_tally(empty(rem.id, rem.account_id))
@@ -219,7 +221,7 @@ def test_tallies_go_with_their_reminder_and_account(store: Store) -> None:
 
 
 # Transactions -------------------------------------------------------------------------------------
-def _count_persists(store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> list[list[Change]]:
+def _count_persists(store: IndexedStore, monkeypatch: pytest.MonkeyPatch) -> list[list[Change]]:
     calls: list[list[Change]] = []
     original = store._persist
 
@@ -231,7 +233,7 @@ def _count_persists(store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> list
     return calls
 
 
-def test_nested_atomic_commits_once(store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nested_atomic_commits_once(store: IndexedStore, monkeypatch: pytest.MonkeyPatch) -> None:
     calls = _count_persists(store, monkeypatch)
     rem = reminder()
     with store.atomic():
@@ -292,7 +294,7 @@ def test_exception_rolls_everything_back(store: Store) -> None:
     assert store.next_due_at() == T0 + 50
 
 
-def test_failed_persist_rolls_everything_back(store: MemoryStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failed_persist_rolls_everything_back(store: IndexedStore, monkeypatch: pytest.MonkeyPatch) -> None:
     _populate(store)
     before = state_of(store, ["acct1", "acct2"])
 

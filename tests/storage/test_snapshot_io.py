@@ -1,4 +1,4 @@
-"""Loading the snapshot fast (storage.snapshot_io and TinyDBStore's use of it): same records, same files."""
+"""Loading the snapshot fast (storage.tinydb.layout, .loaders, .snapshot): same records, same files."""
 
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from hypothesis import strategies as st
 
 from storage.base import SCHEMA_VERSION
 from storage.records import DONE, SKIPPED, SNOOZED, Delivery, Occurrence, Reminder, Tally, to_doc
-from storage.snapshot_io import Interned, NotLineFormat, TableLoader, decode_docs, iter_table_regions
-from storage.tinydb_store import BUILDERS, META, AtomicJSONStorage, TinyDBStore
+from storage.tinydb import BUILDERS, META, AtomicJSONStorage, TinyDBStore
+from storage.tinydb.interning import Interned
+from storage.tinydb.layout import NotLineFormat, decode_docs, iter_table_regions
+from storage.tinydb.loaders import TableLoader
 from tests.storage.helpers import T0, account, identity, occurrence, reminder, state_of
 
 if TYPE_CHECKING:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import gc
+import io
 import json
 import logging
 import os
@@ -26,18 +27,15 @@ from tinydb import TinyDB
 
 from storage.base import SCHEMA_VERSION, StorageError, StorageLocked, StorageUnavailable
 from storage.factory import open_store
+from storage.indexed_store import IndexedStore
 from storage.memory_store import MemoryStore
 from storage.records import DONE, MISSED, RETRY, SENT, SKIPPED, SNOOZED, Delivery, Occurrence, Record, from_doc, to_doc
 from storage.tally import empty
-from storage.tinydb_store import (
-    BUILDERS,
-    AtomicJSONStorage,
-    TinyDBStore,
-    _NotLineFormat,
-    _schedule_key,
-    iter_doc_batches,
-    salvage,
-)
+from storage.tinydb import BUILDERS, AtomicJSONStorage, TinyDBStore, salvage
+from storage.tinydb.history import HistoryFiles
+from storage.tinydb.interning import schedule_key
+from storage.tinydb.journal import Journal
+from storage.tinydb.layout import NotLineFormat, iter_doc_texts
 from tests.storage.helpers import T0, account, identity, occurrence, reminder, state_of
 
 REPO = Path(__file__).resolve().parents[2]
@@ -128,7 +126,7 @@ def test_second_open_is_refused(opened: Opener, db_path: str) -> None:
     with pytest.raises(StorageLocked, match="already open"):
         TinyDBStore(db_path)
     child = subprocess.run(
-        [sys.executable, "-c", f"from storage.tinydb_store import TinyDBStore; TinyDBStore({db_path!r})"],
+        [sys.executable, "-c", f"from storage.tinydb import TinyDBStore; TinyDBStore({db_path!r})"],
         cwd=REPO,
         capture_output=True,
         text=True,
@@ -191,7 +189,7 @@ def test_bad_line_in_the_middle_stops_start_up_and_salvage_keeps_the_rest(
     assert f"{journal.name} is damaged at line {len(lines) - 1}" in message
     assert f"run_bot.py salvage --db {db_path}" in message
     assert journal.read_bytes() == damaged  # nothing was changed by the refusal
-    with caplog.at_level(logging.ERROR, logger="storage.tinydb_store"):
+    with caplog.at_level(logging.ERROR, logger="storage.tinydb"):
         notes = salvage(db_path)
     assert any("skipped 1 damaged line" in n for n in notes)
     again = opened()
@@ -468,7 +466,7 @@ def test_rollback_after_loading_inside_the_transaction(opened: Opener) -> None:
     store.close()
     store = opened()
     before = state_of(store, ids)
-    store._history_cache.clear()
+    store._history_files.cache.clear()
     with pytest.raises(RuntimeError), store.atomic():
         store.put_occurrence(occurrence(reminder("acct0"), due=T0 + 1, status=DONE))  # into the overlay
         assert len(store.history_of("acct0")) == 6  # loads the file under the uncommitted change
@@ -511,7 +509,7 @@ def test_random_operations_match_memory_store(opened: Opener) -> None:
     durable = opened(history_cache_accounts=2, checkpoint_bytes=6000)
     statuses = [SENT, SNOOZED, RETRY, DONE, SKIPPED, MISSED]
 
-    def step(store: MemoryStore, choice: int, aid: str, number: int, due: float, status: str) -> None:
+    def step(store: IndexedStore, choice: int, aid: str, number: int, due: float, status: str) -> None:
         rem = reminder(aid, number, next_due=due)
         if choice == 0:
             new = store.get_reminder(rem.id) is None
@@ -566,7 +564,7 @@ CHILD = textwrap.dedent(
     """
     import sys
     from storage.records import DONE, SENT, Occurrence, Reminder
-    from storage.tinydb_store import TinyDBStore
+    from storage.tinydb import TinyDBStore
 
     store = TinyDBStore(sys.argv[1], checkpoint_bytes=30_000, history_cache_accounts=3)
     start = int(sys.argv[2])
@@ -671,6 +669,9 @@ def test_pretty_printed_file_is_read_whole(db_path: str, opened: Opener) -> None
 
 
 def test_line_format_parser_rejects_other_layouts() -> None:
+    def iter_doc_batches(lines: list[str]) -> Iterator[tuple[str, list[str]]]:  # the one reader, fed these lines
+        return iter_doc_texts(io.BytesIO("".join(lines).encode()))
+
     good = ["{\n", '"t":{\n', '"1":{"a":1},\n', '"2":{"a":2}\n', "}\n", "}\n"]
     assert list(iter_doc_batches(good)) == [("t", ['{"a":1}', '{"a":2}'])]
     for bad in (
@@ -679,7 +680,7 @@ def test_line_format_parser_rejects_other_layouts() -> None:
         ["{\n", '"t":{\n', '"x":{"a":1}\n', "}\n", "}\n"],
         ["{\n", '"t":{\n', '"1":{"a":1}\n', "}\n"],
     ):
-        with pytest.raises(_NotLineFormat):
+        with pytest.raises(NotLineFormat):
             list(iter_doc_batches(bad))
 
 
@@ -690,7 +691,7 @@ def test_history_cache_holds_no_objects_the_collector_walks(opened: Opener) -> N
     rows = store.history_of("acct0")
     assert len(rows) == 5
     gc.collect()
-    cached = store._history_cache["acct0"]
+    cached = store._history_files.cache["acct0"]
     assert cached and not any(gc.is_tracked(row) for row in cached.values())
     assert not gc.is_tracked(cached)
     assert store.history_of("acct0") == rows  # and reads rebuild the same records
@@ -703,14 +704,14 @@ def test_reads_and_writes_while_a_checkpoint_is_half_done(opened: Opener, monkey
     occ = occurrence(reminder("acct0"), due=T0 + 50, status=SKIPPED)
     store.put_occurrence(occ)  # goes into the checkpoint below
     started, release = threading.Event(), threading.Event()
-    real = TinyDBStore._write_history_file
+    real = HistoryFiles.write_file
 
-    def held(self: TinyDBStore, *args: Any) -> None:
+    def held(self: HistoryFiles, *args: Any) -> None:
         started.set()
         assert release.wait(10)
         real(self, *args)
 
-    monkeypatch.setattr(TinyDBStore, "_write_history_file", held)
+    monkeypatch.setattr(HistoryFiles, "write_file", held)
     thread = store.checkpoint_in_background()
     assert started.wait(10)
     assert store.get_occurrence("acct0", occ.id) == occ  # from the checkpoint's changes
@@ -733,11 +734,11 @@ def test_failing_background_checkpoint_is_not_retried_on_every_commit(
     store = opened(checkpoint_bytes=1)
     started: list[int] = []
 
-    def refuse(self: TinyDBStore) -> int:
+    def refuse(self: Journal) -> int:
         started.append(1)
         raise OSError(errno.EACCES, "Permission denied")
 
-    monkeypatch.setattr(TinyDBStore, "_rotate", refuse)
+    monkeypatch.setattr(Journal, "rotate", refuse)
     store.put_account(account("a"))  # over the limit: starts a background checkpoint, which fails
     assert store._background is not None
     store._background.join(10)
@@ -750,12 +751,12 @@ def test_failing_background_checkpoint_is_not_retried_on_every_commit(
 
 def test_schedule_sharing_keeps_value_types() -> None:
     base = {"kind": "daily", "at": "21:00", "weekdays": [1, 2], "every": 1, "anchor": None, "once_utc": None}
-    assert _schedule_key(base) != _schedule_key({**base, "every": 1.0})
-    assert _schedule_key(base) != _schedule_key({**base, "every": True})
-    assert _schedule_key(base) == _schedule_key(json.loads(json.dumps(base)))
+    assert schedule_key(base) != schedule_key({**base, "every": 1.0})
+    assert schedule_key(base) != schedule_key({**base, "every": True})
+    assert schedule_key(base) == schedule_key(json.loads(json.dumps(base)))
     odd = {"kind": "daily", "n": 1}
-    assert _schedule_key(odd) != _schedule_key({"kind": "daily", "n": True})
-    assert _schedule_key({"kind": "x", "nested": {"a": 1}}) is None
+    assert schedule_key(odd) != schedule_key({"kind": "daily", "n": True})
+    assert schedule_key({"kind": "x", "nested": {"a": 1}}) is None
 
 
 def test_unshareable_schedules_still_load(opened: Opener) -> None:
@@ -785,7 +786,7 @@ def test_a_damaged_history_file_is_set_aside_keeping_the_rows_that_parse(
     store.close()
     damage_history_file(path)
     again = opened()
-    with caplog.at_level(logging.ERROR, logger="storage.tinydb_store"):
+    with caplog.at_level(logging.ERROR, logger="storage.tinydb"):
         history = again.history_of(aid)
     assert len(history) == 4  # five rows, one damaged
     assert any("was damaged" in r.message for r in caplog.records)
@@ -820,8 +821,8 @@ def test_close_never_raises_whatever_the_final_checkpoint_hits(
     def broken(*_: Any, **__: Any) -> None:
         raise ValueError("Expecting value: line 3 column 1 (char 20)")
 
-    monkeypatch.setattr(store, "_write_snapshot_tables", broken)
-    with caplog.at_level(logging.ERROR, logger="storage.tinydb_store"):
+    monkeypatch.setattr(store, "_write_snapshot", broken)
+    with caplog.at_level(logging.ERROR, logger="storage.tinydb"):
         store.close()
     assert any("final checkpoint" in r.message for r in caplog.records)
 

@@ -14,18 +14,17 @@ import asyncio
 import logging
 import signal
 import sys
-from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
-from typing import TextIO, cast
 
 from adapters.base import Adapter
 from adapters.console_adapter import ConsoleAdapter
+from adapters.log_hygiene import install_log_hygiene, redact_output
+from adapters.settings import PlatformSettings, load_platform_settings
+from adapters.wiring import build_console_adapter, build_platform_adapters
 from bot.app import App
-from bot.commands import menu
-from bot.ratelimit import DISCORD_LIMITS, UNLIMITED
-from bot.settings import Settings, SettingsError, load_settings, secret_forms
-from bot.suggest import Suggester
+from bot.settings import Settings, SettingsError, load_settings
 from bot.ticker import pin_process_clock_to_utc
 from storage.base import StorageError
 from storage.factory import open_store
@@ -41,39 +40,16 @@ CONNECT_HINT = (
 )
 
 
-class RedactingStream:
-    """Writes through to `inner` with every form of every secret replaced by `<token>`.
+@dataclass(frozen=True)
+class RunSettings:
+    """What the process runs with: the core's settings and the platforms', read from the same environment."""
 
-    The log filters cover log records only; this also covers tracebacks, warnings and anything a library
-    prints, on stdout and stderr alike. Each write is redacted whole (logging, print and tracebacks write a
-    line or more at a time). Anything else is the inner stream's.
-    """
-
-    def __init__(self, inner: TextIO, secrets: Iterable[str]) -> None:
-        self._inner = inner
-        forms = {form for secret in secrets for form in secret_forms(secret)}
-        self._forms = sorted(forms, key=len, reverse=True)
-
-    def write(self, text: str) -> int:
-        redacted = text
-        for form in self._forms:
-            redacted = redacted.replace(form, "<token>")
-        self._inner.write(redacted)
-        return len(text)
-
-    def writelines(self, lines: Iterable[str]) -> None:
-        for line in lines:
-            self.write(line)
-
-    def __getattr__(self, name: str) -> object:  # flush, fileno, isatty, encoding, ...
-        return getattr(self._inner, name)
+    core: Settings
+    platforms: PlatformSettings
 
 
-def redact_output(secrets: list[str]) -> None:
-    """From here on nothing written to stdout or stderr can contain a secret."""
-    if secrets:
-        sys.stdout = cast(TextIO, RedactingStream(sys.stdout, secrets))
-        sys.stderr = cast(TextIO, RedactingStream(sys.stderr, secrets))
+def load_run_settings() -> RunSettings:
+    return RunSettings(load_settings(), load_platform_settings())
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -90,53 +66,16 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build_adapters(app: App, settings: Settings, console: bool) -> list[Adapter]:
-    adapters: list[Adapter] = []
+def build_adapters(app: App, settings: RunSettings, console: bool) -> list[Adapter]:
     if console:
-        adapter = ConsoleAdapter(app.handle, files_dir=Path(settings.db_path).parent / "exports")
-        app.hub.register(adapter, UNLIMITED)
-        return [adapter]
-    if settings.telegram_token:
-        from adapters.telegram_adapter import TelegramAdapter, WebhookConfig
-
-        webhook = (
-            WebhookConfig(
-                url=settings.telegram_webhook_url,
-                listen=settings.telegram_webhook_listen,
-                port=settings.telegram_webhook_port,
-                secret_token=settings.telegram_webhook_secret,
-            )
-            if settings.telegram_webhook_url
-            else None
-        )
-        telegram = TelegramAdapter(
-            app.handle,
-            settings.telegram_token,
-            base_url=settings.telegram_base_url,
-            commands=menu(),
-            webhook=webhook,
-        )
-        app.hub.register(telegram, UNLIMITED)  # the adapter paces itself (global, per chat, groups)
-        adapters.append(telegram)
-    if settings.discord_token:
-        from adapters.discord_adapter import DiscordAdapter
-        from adapters.discord_render import specs_from_core
-
-        discord = DiscordAdapter(
-            app.handle,
-            settings.discord_token,
-            guild_id=settings.discord_guild_id,
-            commands=specs_from_core(),
-            autocomplete=Suggester(app.regimen, app.core.faq),
-        )
-        app.hub.register(discord, DISCORD_LIMITS)
-        adapters.append(discord)
-    return adapters
+        return [build_console_adapter(app, files_dir=Path(settings.core.db_path).parent / "exports")]
+    return build_platform_adapters(app, settings.platforms)
 
 
-async def serve(settings: Settings, console: bool) -> int:
-    store = open_store(settings.db_path)
-    app = App(store, default_timezone=settings.default_timezone, grace=timedelta(hours=settings.catch_up_grace_hours))
+async def serve(settings: RunSettings, console: bool) -> int:
+    core = settings.core
+    store = open_store(core.db_path)
+    app = App(store, default_timezone=core.default_timezone, grace=timedelta(hours=core.catch_up_grace_hours))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, app.stop)
@@ -195,23 +134,22 @@ def salvage_database(path: str) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     try:
-        settings = load_settings()
+        settings = load_run_settings()
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
     if args.db:
-        settings = Settings(**{**settings.__dict__, "db_path": args.db})
-    redact_output(settings.secrets)  # before logging is set up, so its handler writes through it too
+        settings = replace(settings, core=replace(settings.core, db_path=args.db))
+    secrets = settings.platforms.secrets
+    redact_output(secrets)  # before logging is set up, so its handler writes through it too
     logging.basicConfig(
-        level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+        level=settings.core.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
-    # Libraries that log request URLs would otherwise print the bot token.
-    for noisy in ("httpx", "httpcore", "telegram", "discord.http"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+    install_log_hygiene(*secrets)  # libraries that log request URLs would otherwise print the bot token
     pin_process_clock_to_utc()
     if args.command == "salvage":
-        return salvage_database(settings.db_path)
-    console = args.console or not settings.platforms_configured
+        return salvage_database(settings.core.db_path)
+    console = args.console or not settings.platforms.platforms_configured
     try:
         return asyncio.run(serve(settings, console))
     except StorageError as exc:

@@ -13,13 +13,15 @@ it), so no privileged intent is requested and none has to be enabled in the deve
 Addresses: in a DM, `Address.chat_id` is the *user* id (as on Telegram, where a private chat's id is the
 user's id), which is also what `send()` expects for reminders; in a server channel it is the channel id.
 
-Rate limits: discord.py keeps per-route buckets, waits out 429s of up to 30 s by itself and holds every
-request while a global 429 lasts. On top of that, the REST requests this adapter makes outside
-interaction replies (opening DMs, sending, editing) are spaced at 48 requests/s, and every request made
+Rate limits (adapters.pacing.DISCORD_LIMITS): discord.py keeps per-route buckets, waits out 429s of up to
+30 s by itself and holds every request while a global 429 lasts. On top of that, the REST requests this
+adapter makes outside interaction replies (opening DMs, sending, editing) pass its FloodGate, spaced at
+48 requests/s (and, for sends through the hub, a quarter second apart per channel), and every request made
 with the bot token (also discord.py's own: log-in, command sync, retries) passes an arrival window just
 before it leaves, which keeps what Discord receives within its global limit of 50 in any second however
 the requests bunch on the way. Interaction responses and follow-ups do not count against the global limit
-and pass freely. A 429 asking for more than 30 s surfaces as `RetryLater`.
+and pass freely. A 429 asking for more than 30 s surfaces as `RetryLater`, and holds the later sends
+through the hub that long.
 
 At most once: every message posted to a channel carries a nonce with `enforce_nonce`, so Discord answers a
 repeat within a few minutes with the message it already created. discord.py re-sends by itself after a
@@ -60,6 +62,8 @@ from adapters.discord_render import (
     message_nonce,
     split_text,
 )
+from adapters.log_hygiene import install_log_hygiene
+from adapters.pacing import DISCORD_LIMITS, ArrivalWindow, FloodGate, FloodLimits, Pacer
 from bot.delivery import (
     DeliveryError,
     DeliveryUncertain,
@@ -68,7 +72,6 @@ from bot.delivery import (
     TransientDeliveryError,
 )
 from bot.models import DISCORD, Address, Attachment, Identity, IncomingMessage, Reply
-from bot.ratelimit import ArrivalWindow, Pacer, RateLimits
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +87,6 @@ DM_CLOSED = (
 SENT_BY_DM = "I've sent you a direct message."
 ACKNOWLEDGED = "Done."
 
-GLOBAL_LIMIT = 50  # Discord's global limit: requests a bot may make in any second
-# Spacing a little below it. The arrival window allows about GLOBAL_LIMIT / (1 + round trip) a second, so it
-# sets the pace instead once a round trip exceeds ~40 ms (about 45/s at 100 ms).
-REQUESTS_PER_SECOND = 48.0
 MAX_RATELIMIT_WAIT = 30.0  # 429s asking for longer become RetryLater (discord.py's minimum is 30)
 AUTOCOMPLETE_TIMEOUT = 2.5  # Discord drops autocomplete answers after 3 s
 DEFER_AFTER = 2.0  # interactions must be acknowledged within 3 s; slower handlers get a deferral
@@ -191,10 +190,11 @@ class DiscordAdapter:
         start_timeout: float = 60.0,
         guild_ready_timeout: float = 2.0,
         defer_after: float = DEFER_AFTER,
-        requests_per_second: float = REQUESTS_PER_SECOND,
+        limits: FloodLimits = DISCORD_LIMITS,
         request_pacer: Pacer | None = None,
         request_window: ArrivalWindow | None = None,
     ) -> None:
+        """`request_pacer`/`request_window` replace the ones `limits` would make (tests observe them)."""
         names = [spec.name for spec in commands]
         if len(set(names)) != len(names):
             raise ValueError("slash command names must be unique")
@@ -208,8 +208,9 @@ class DiscordAdapter:
         self._start_timeout = start_timeout
         self._guild_ready_timeout = guild_ready_timeout
         self._defer_after = defer_after
-        self._pacer = request_pacer or Pacer(RateLimits(per_second=requests_per_second, per_chat_interval=0.0))
-        self._window = request_window or ArrivalWindow(GLOBAL_LIMIT)
+        # The arrival window sits in the HTTP session (global_limit_trace), so that it counts every request.
+        self._gate = FloodGate(limits, count_arrivals=False, pacer=request_pacer)
+        self._window = request_window or ArrivalWindow(limits.overall_limit)
         self._client: ClearBackClient | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
@@ -232,9 +233,7 @@ class DiscordAdapter:
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
         # discord.py's DEBUG records contain request bodies and gateway events, i.e. what people wrote.
-        library_log = logging.getLogger("discord")
-        if library_log.getEffectiveLevel() < logging.INFO:
-            library_log.setLevel(logging.INFO)
+        install_log_hygiene(self._token)
         client = ClearBackClient(
             self,
             intents=self._intents,
@@ -449,7 +448,7 @@ class DiscordAdapter:
                 if reply.edit_ref is not None:
                     await self.edit(target, reply.edit_ref, reply)
                 else:
-                    await self._post(target, reply, reply.dedupe_key or f"dm:{message.id}:{index}")
+                    await self._post(target, reply, reply.dedupe_key or f"dm:{message.id}:{index}", background=False)
         except Exception as exc:
             logger.exception("Discord DM message failed (%s)", type(exc).__name__)
             try:
@@ -517,7 +516,9 @@ class DiscordAdapter:
                     if reply.edit_ref is not None:
                         await self.edit(target, reply.edit_ref, reply)
                     else:
-                        await self._post(target, reply, reply.dedupe_key or f"interaction:{interaction.id}:{index}")
+                        await self._post(
+                            target, reply, reply.dedupe_key or f"interaction:{interaction.id}:{index}", background=False
+                        )
                         sent_by_dm = sent_by_dm or not is_dm
                 except RecipientUnreachable:
                     if not elsewhere:
@@ -597,16 +598,21 @@ class DiscordAdapter:
 
     async def send(self, address: Address, reply: Reply) -> str | None:
         """Send to a user's DM (chat_id = user id) or a channel; the id of the message with the buttons."""
-        return await self._post(address, reply, reply.dedupe_key)
+        return await self._post(address, reply, reply.dedupe_key, background=True)
 
-    async def _post(self, address: Address, reply: Reply, key: str | None) -> str | None:
-        """send(), with the key that names this delivery for its nonces (None: a fresh nonce per call)."""
-        async with self._delivery_errors("send"):
-            channel, owner = await self._resolve(address)
+    async def _post(self, address: Address, reply: Reply, key: str | None, *, background: bool) -> str | None:
+        """send(), with the key that names this delivery for its nonces (None: a fresh nonce per call);
+        `background`: a send through the hub (paced per channel too), not a reply in the chat that asked."""
+        async with self._delivery_errors("send", background):
+            channel, owner = await self._resolve(address, background)
             chunks = split_text(escape_text(reply.text))
             nonces = [message_nonce(address.chat_id, key, index) for index in range(len(chunks))] if key else None
+            chat = address.chat_id if background else None
             try:
-                return await self._send_chunks(channel, chunks, self._view(reply, owner), reply.attachment, nonces)
+                view = self._view(reply, owner)
+                return await self._send_chunks(
+                    channel, chunks, view, reply.attachment, nonces, chat=chat, background=background
+                )
             except aiohttp.ClientConnectorError:
                 raise  # never connected, nothing sent: transient
             except _ANSWER_LOST as exc:
@@ -620,19 +626,21 @@ class DiscordAdapter:
 
     async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
         """Replace an earlier message's text and buttons (text beyond 2000 characters follows as new messages)."""
-        async with self._delivery_errors("edit"):
-            channel, owner = await self._resolve(address)
+        async with self._delivery_errors("edit", background=True):
+            channel, owner = await self._resolve(address, background=True)
             chunks = split_text(escape_text(reply.text))
             view = self._view(reply, owner) if len(chunks) == 1 else None
             files = [_file(reply.attachment)] if reply.attachment is not None and len(chunks) == 1 else []
             message = channel.get_partial_message(int(message_ref))
-            async with self._paced():
+            async with self._paced(address.chat_id, background=True):
                 await message.edit(
                     content=chunks[0], view=view, attachments=files, allowed_mentions=discord.AllowedMentions.none()
                 )
             if len(chunks) > 1:
                 rest = "\n".join(chunks[1:])  # already escaped: send as-is, re-split
-                await self._send_chunks(channel, split_text(rest), self._view(reply, owner), reply.attachment)
+                more = split_text(rest)
+                view = self._view(reply, owner)
+                await self._send_chunks(channel, more, view, reply.attachment, chat=address.chat_id, background=True)
 
     async def _send_chunks(
         self,
@@ -641,15 +649,18 @@ class DiscordAdapter:
         view: discord.ui.View | None,
         attachment: Attachment | None,
         nonces: Sequence[str] | None = None,
+        *,
+        chat: str | None,
+        background: bool,
     ) -> str | None:
         """Post the chunks in order; `nonces` one per chunk, else a random one per message (as discord.py
-        would pick), which still covers discord.py's own re-sends of it."""
+        would pick), which still covers discord.py's own re-sends of it. Paced per `chat` unless None."""
         if len(chunks) == 1 and not chunks[0] and view is None and attachment is None:
             return None  # Discord refuses empty messages
         message_id: str | None = None
         for index, chunk in enumerate(chunks):
             last = index == len(chunks) - 1
-            async with self._paced():
+            async with self._paced(chat, background):
                 message = await channel.send(
                     chunk or None,
                     view=view if last and view is not None else MISSING,
@@ -660,7 +671,7 @@ class DiscordAdapter:
             message_id = str(message.id)
         return message_id
 
-    async def _resolve(self, address: Address) -> tuple[Target, str | None]:
+    async def _resolve(self, address: Address, background: bool) -> tuple[Target, str | None]:
         """A channel to post to, and the owner to put into button custom_ids (the DM's user)."""
         if address.platform != DISCORD:
             raise DeliveryError(f"not a Discord address: {address.platform}")
@@ -678,7 +689,7 @@ class DiscordAdapter:
         if guild_id is not None:
             return client.get_partial_messageable(chat_id, guild_id=guild_id), None
         try:
-            async with self._paced():
+            async with self._paced(None, background):
                 dm = await client.create_dm(discord.Object(id=chat_id))
         except discord.HTTPException as exc:
             if exc.status in (400, 404) and exc.code in (INVALID_RECIPIENT, UNKNOWN_USER):
@@ -689,19 +700,26 @@ class DiscordAdapter:
         return dm, str(chat_id)
 
     @contextlib.asynccontextmanager
-    async def _paced(self) -> AsyncIterator[None]:
-        """One REST request, spaced by the pacer (the arrival window is passed in the HTTP session)."""
-        await self._pacer.wait(DISCORD)
-        yield
+    async def _paced(self, chat: str | None = None, background: bool = False) -> AsyncIterator[None]:
+        """One REST request through the FloodGate (the arrival window is passed in the HTTP session)."""
+        async with self._gate.sending(chat, background=background):
+            yield
 
     @contextlib.asynccontextmanager
-    async def _delivery_errors(self, action: str) -> AsyncIterator[None]:
-        """discord.py's errors → bot.delivery's (messages carry status and code, never content)."""
+    async def _delivery_errors(self, action: str, background: bool) -> AsyncIterator[None]:
+        """discord.py's errors → bot.delivery's (messages carry status and code, never content). A RetryLater
+        on a send through the hub holds the later ones that long."""
         try:
             yield
+        except RetryLater as exc:
+            if background:
+                self._gate.hold_background(exc.retry_after)
+            raise
         except DeliveryError:
             raise
         except discord.RateLimited as exc:
+            if background:
+                self._gate.hold_background(exc.retry_after)
             raise RetryLater(exc.retry_after) from exc
         except discord.Forbidden as exc:  # 50007: DMs closed or bot blocked; 50001/50013: no access
             raise RecipientUnreachable(f"Discord {action}: forbidden (code {exc.code})") from exc
@@ -713,6 +731,8 @@ class DiscordAdapter:
             raise TransientDeliveryError(f"Discord {action}: server error {exc.status}") from exc
         except discord.HTTPException as exc:
             if exc.status == 429:
+                if background:
+                    self._gate.hold_background(_retry_after(exc))
                 raise RetryLater(_retry_after(exc)) from exc
             raise DeliveryError(f"Discord {action}: HTTP {exc.status} (code {exc.code})") from exc
         except (aiohttp.ClientError, OSError, TimeoutError) as exc:

@@ -39,9 +39,10 @@ from typing import TYPE_CHECKING
 import psutil
 
 from adapters.base import Adapter
+from adapters.settings import PlatformSettings
+from adapters.wiring import Connection, build_platform_adapters
 from bot.app import App
 from bot.models import Address, Identity, IncomingMessage, Reply
-from bot.ratelimit import UNLIMITED
 from bot.throttle import Throttle
 from bot.timing.clock import FakeClock
 from bot.timing.recurrence import Schedule
@@ -229,9 +230,14 @@ def _figures(
     }
 
 
+def _wired(app: App, settings: PlatformSettings, connection: Connection) -> Adapter:
+    """The one adapter `settings` names, wired as run_bot.py wires it (its production limits and retries)."""
+    [adapter] = build_platform_adapters(app, settings, connection=connection)
+    return adapter
+
+
 async def _deliver_through(app: App, adapter: Adapter, count: int) -> None:
     """Run the bot with `adapter` until it has delivered `count` reminders, then stop both."""
-    app.hub.register(adapter, UNLIMITED)
     try:
         await adapter.start()
         loop = asyncio.create_task(app.run())
@@ -256,15 +262,13 @@ async def _until_delivered(app: App, count: int) -> None:
 async def deliver_telegram(count: int) -> dict[str, float]:
     """`count` reminders due at once, through the real adapter, to a fake Bot API in its own process that
     enforces 30 messages within any second and 1 a second per chat; figures as the fake saw them."""
-    from adapters.telegram_adapter import TelegramAdapter
     from tests.adapters.fake_process import running_in_child
 
     app = App(MemoryStore(), ShiftedClock(NOW - 1))
     users = await _populate_due(app, "telegram", count, NOW)
     async with running_in_child("telegram", "--enforce", "--users", users[0], str(count)) as fake:
-        await _deliver_through(
-            app, TelegramAdapter(app.handle, fake.token, base_url=fake.base_url, poll_timeout=1), count
-        )
+        settings = PlatformSettings(telegram_token=fake.token, telegram_base_url=fake.base_url)
+        await _deliver_through(app, _wired(app, settings, Connection(telegram_poll_timeout=1)), count)
         arrivals = await fake.stop()
     sends = [a for a in arrivals if a.method == "sendMessage"]
     ok = [a for a in sends if a.status == 200]
@@ -279,8 +283,6 @@ async def deliver_discord(count: int) -> dict[str, float]:
     import pytest
     import yarl
 
-    from adapters.discord_adapter import DiscordAdapter
-    from adapters.discord_render import specs_from_core
     from tests.adapters.fake_process import running_in_child
 
     app = App(MemoryStore(), ShiftedClock(NOW - 1))
@@ -290,7 +292,7 @@ async def deliver_discord(count: int) -> dict[str, float]:
         patch.setattr(discord.http.Route, "BASE", fake.base_url)
         patch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(str(fake.info["gateway_url"])))
         try:
-            adapter = DiscordAdapter(app.handle, fake.token, commands=specs_from_core(), sync_commands=False)
+            adapter = _wired(app, PlatformSettings(discord_token=fake.token), Connection(discord_sync_commands=False))
             await _deliver_through(app, adapter, count)
         finally:
             patch.undo()

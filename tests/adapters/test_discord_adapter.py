@@ -16,9 +16,9 @@ import pytest
 from adapters.base import APOLOGY
 from adapters.discord_adapter import FOREIGN_BUTTONS, SENT_BY_DM, DiscordAdapter
 from adapters.discord_render import CommandSpec, OptionSpec
+from adapters.pacing import Pacer
 from bot.delivery import DeliveryUncertain, RecipientUnreachable, RetryLater, TransientDeliveryError
 from bot.models import Address, Attachment, Button, Identity, IncomingMessage, Reply
-from bot.ratelimit import Pacer, RateLimits
 from tests.adapters.fake_discord import (
     APPLICATION_COMMAND,
     AUTOCOMPLETE_RESULT,
@@ -418,7 +418,7 @@ async def test_rest_requests_are_paced_below_the_global_limit(fake: FakeDiscord,
     async def record(delay: float) -> None:  # instead of sleeping: note how long the pacer asked for
         waits.append(delay)
 
-    pacer = Pacer(RateLimits(per_second=45.0, per_chat_interval=0.0), monotonic=lambda: 1000.0, sleep=record)
+    pacer = Pacer(45.0, monotonic=lambda: 1000.0, sleep=record)
     adapter = make_adapter(fake, core, request_pacer=pacer)
     await adapter.start()
     try:

@@ -19,16 +19,17 @@ import aiohttp
 import discord.http
 import pytest
 
+from adapters.base import Adapter
 from adapters.discord_adapter import DiscordAdapter
-from adapters.discord_render import specs_from_core
+from adapters.settings import PlatformSettings
 from bot.app import App
 from bot.delivery import DeliveryUncertain, TransientDeliveryError
 from bot.models import Address, Button, IncomingMessage, Reply
-from bot.ratelimit import DISCORD_LIMITS
 from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 from storage.records import SENT, Occurrence
 from tests.adapters.fake_discord import FakeDiscord, Json
+from tests.adapters.wired import wired
 
 GUILD_ID = 333_333_333_333_333_333
 MESSAGES = r"/channels/\d+/messages"
@@ -217,13 +218,10 @@ async def test_a_redelivered_dm_event_posts_its_answer_once(
 # ---------------------------------------------------------------- through the real scheduler
 
 
-async def _app_with_adapter(fake: FakeDiscord) -> tuple[App, FakeClock, DiscordAdapter]:
+async def _app_with_adapter(fake: FakeDiscord) -> tuple[App, FakeClock, Adapter]:
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     app = App(store=MemoryStore(), clock=clock)
-    adapter = DiscordAdapter(
-        app.handle, fake.token, guild_id=GUILD_ID, commands=specs_from_core(), guild_ready_timeout=0.0
-    )
-    app.hub.register(adapter, DISCORD_LIMITS)
+    adapter = wired(app, PlatformSettings(discord_token=fake.token, discord_guild_id=GUILD_ID))
     await adapter.start()
     return app, clock, adapter
 

@@ -1,4 +1,5 @@
-"""End to end on Discord: the real App (core, hub, scheduler) behind the real discord.py client, offline.
+"""End to end on Discord: the real App (core, hub, scheduler) behind the real discord.py client, offline,
+wired by adapters.wiring as run_bot.py wires it.
 
 /timezone and /remind as slash commands in a server → the reminder is delivered by DM with buttons →
 Done is pressed → the reminder message is edited. The clock is a FakeClock moved past the due time, so
@@ -10,13 +11,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
-from adapters.discord_adapter import DiscordAdapter
-from adapters.discord_render import specs_from_core
+from adapters.settings import PlatformSettings
 from bot.app import App
-from bot.ratelimit import DISCORD_LIMITS
 from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 from tests.adapters.fake_discord import CHANNEL_MESSAGE, EPHEMERAL, UPDATE_MESSAGE, FakeDiscord, Json
+from tests.adapters.wired import wired
 
 GUILD_ID = 222_222_222_222_222_222
 CALLBACK = r"/interactions/\d+/[^/]+/callback"
@@ -29,10 +29,7 @@ def buttons(message: Json) -> list[tuple[str, str]]:
 async def test_remind_by_slash_command_delivered_by_dm_then_done(fake: FakeDiscord) -> None:
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     app = App(store=MemoryStore(), clock=clock)
-    adapter = DiscordAdapter(
-        app.handle, fake.token, guild_id=GUILD_ID, commands=specs_from_core(), guild_ready_timeout=0.0
-    )
-    app.hub.register(adapter, DISCORD_LIMITS)
+    adapter = wired(app, PlatformSettings(discord_token=fake.token, discord_guild_id=GUILD_ID))
     await adapter.start()
     try:
         user = fake.user()

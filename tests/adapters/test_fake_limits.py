@@ -6,6 +6,7 @@ Their clocks are manual here: requests "arrive at the same instant" however fast
 from __future__ import annotations
 
 import asyncio
+import math
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
@@ -14,8 +15,8 @@ import aiohttp
 import pytest
 
 from adapters.discord_adapter import DiscordAdapter
+from adapters.pacing import ArrivalWindow, Pacer
 from bot.models import Address, Reply
-from bot.ratelimit import UNLIMITED, ArrivalWindow, Pacer
 from tests.adapters.fake_discord import FakeDiscord
 from tests.adapters.fake_process import running_in_child
 from tests.adapters.fake_telegram import TOKEN, running_fake
@@ -113,7 +114,7 @@ def _unpaced_adapter(fake: FakeDiscord, window: ArrivalWindow) -> DiscordAdapter
         fake.token,
         sync_commands=False,
         guild_ready_timeout=0.0,
-        request_pacer=Pacer(UNLIMITED),
+        request_pacer=Pacer(math.inf),
         request_window=window,
     )
 

@@ -1,15 +1,17 @@
-"""The Telegram adapter's FloodLimiter in virtual time: what reaches Telegram stays within its limits
-however the requests bunch on the way, and the rate stays close to them."""
+"""The Telegram adapter's FloodLimiter (over adapters.pacing.FloodGate) in virtual time: what reaches Telegram
+stays within its limits however the requests bunch on the way, and the rate stays close to them."""
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from adapters.telegram_adapter import SCHEDULED_LOOKAHEAD, FloodLimiter, FloodLimits, sending_kind
-from tests.test_ratelimit import busiest_window
+from adapters.pacing import SCHEDULED_LOOKAHEAD, TELEGRAM_LIMITS
+from adapters.telegram_calls import FloodLimiter, sending_kind
+from tests.adapters.test_pacing import busiest_window
 from tests.virtual_time import VirtualTime
 
 
@@ -19,7 +21,7 @@ async def _send_all(
     """One sendMessage per entry of `chats` through the limiter; each arrives somewhere between leaving and
     its answer (placement 0: as it leaves, 1: as the answer comes back). Returns (chat, left, arrived)."""
     time = VirtualTime()
-    limiter = FloodLimiter(FloodLimits(), clock=time, sleep=time.sleep)
+    limiter = FloodLimiter(TELEGRAM_LIMITS, clock=time, sleep=time.sleep)
     arrivals: list[tuple[str, float, float]] = []
 
     async def send(n: int) -> dict[str, Any]:
@@ -59,7 +61,7 @@ async def test_with_a_short_round_trip_the_limiter_runs_close_to_the_limit() -> 
 
 async def test_a_reply_during_a_burst_of_reminders_goes_out_within_the_lookahead() -> None:
     time = VirtualTime()
-    limiter = FloodLimiter(FloodLimits(), clock=time, sleep=time.sleep)
+    limiter = FloodLimiter(TELEGRAM_LIMITS, clock=time, sleep=time.sleep)
     left: dict[str, float] = {}
 
     async def send(chat: str) -> dict[str, Any]:
@@ -83,5 +85,5 @@ async def test_a_reply_during_a_burst_of_reminders_goes_out_within_the_lookahead
 
 def test_spacing_above_the_window_is_refused_with_the_fix() -> None:
     with pytest.raises(ValueError, match="raise both"):
-        FloodLimits(overall_per_second=200)
-    assert FloodLimits(overall_per_second=200, overall_limit=200).overall_limit == 200
+        replace(TELEGRAM_LIMITS, overall_per_second=200)
+    assert replace(TELEGRAM_LIMITS, overall_per_second=200, overall_limit=200).overall_limit == 200

@@ -13,22 +13,18 @@ import re
 import socket
 import time
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
 import pytest
 
 from adapters.base import APOLOGY
-from adapters.telegram_adapter import (
-    OPEN_PRIVATE_CHAT,
-    PRIVATE_NOTE,
-    FloodLimiter,
-    FloodLimits,
-    KeyedLocks,
-    TelegramAdapter,
-    TokenRedactingFilter,
-    WebhookConfig,
-)
+from adapters.log_hygiene import TokenRedactingFilter
+from adapters.pacing import TELEGRAM_LIMITS, FloodLimits
+from adapters.telegram_adapter import OPEN_PRIVATE_CHAT, PRIVATE_NOTE, KeyedLocks, TelegramAdapter
+from adapters.telegram_calls import FloodLimiter
+from adapters.telegram_webhook import WebhookConfig
 from bot.delivery import DeliveryError, DeliveryUncertain, RecipientUnreachable, RetryLater, TransientDeliveryError
 from bot.models import Address, Attachment, Button, IncomingMessage, Reply
 from tests.adapters.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, StoredMessage, running_fake
@@ -82,8 +78,8 @@ class DemoBot:
 
 # Pacing as in production would make every exchange in one chat take a second; the tests that are
 # about pacing use the real limits (REAL_LIMITS), the others a quick version of the same limiter.
-QUICK_LIMITS = FloodLimits(overall_per_second=30, private_interval=0.05, group_interval=0.05)
-REAL_LIMITS = FloodLimits()
+QUICK_LIMITS = replace(TELEGRAM_LIMITS, overall_per_second=30, private_interval=0.05, group_interval=0.05)
+REAL_LIMITS = TELEGRAM_LIMITS
 
 
 def make_adapter(
@@ -660,7 +656,8 @@ class ManualClock:
 
 def test_flood_limiter_spaces_messages_per_chat_and_overall() -> None:
     clock = ManualClock()
-    limiter = FloodLimiter(FloodLimits(overall_per_second=30, private_interval=1.0, group_interval=3.0), clock)
+    limits = replace(TELEGRAM_LIMITS, overall_per_second=30, private_interval=1.0, group_interval=3.0)
+    limiter = FloodLimiter(limits, clock)
     assert [limiter.reserve("1") - clock.now for _ in range(3)] == [0.0, 1.0, 2.0]
     assert limiter.reserve("-100") - clock.now == pytest.approx(1 / 30)  # global spacing
     assert limiter.reserve("-100") - clock.now == pytest.approx(3 + 1 / 30)  # groups: 20/min

@@ -14,15 +14,16 @@ from datetime import UTC, datetime
 import pytest
 
 from adapters.base import APOLOGY
-from adapters.telegram_adapter import FloodLimits, TelegramAdapter
+from adapters.settings import PlatformSettings
+from adapters.telegram_adapter import TelegramAdapter
 from bot.app import App
 from bot.delivery import DeliveryUncertain
 from bot.models import Button, IncomingMessage, Reply
-from bot.ratelimit import TELEGRAM_LIMITS
 from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 from tests.adapters.fake_telegram import TOKEN, FakeTelegram, running_fake
 from tests.adapters.test_telegram_adapter import WELCOME, DemoBot, chat, make_adapter
+from tests.adapters.wired import wired
 
 USER = 4242
 
@@ -170,15 +171,7 @@ async def test_scheduler_delivers_a_reminder_once_when_the_answer_is_lost() -> N
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     app = App(store=MemoryStore(), clock=clock)
     async with running_fake() as fake:
-        tg = TelegramAdapter(
-            app.handle,
-            TOKEN,
-            base_url=fake.base_url,
-            poll_timeout=1,
-            limits=FloodLimits(private_interval=0.05, group_interval=0.05),
-        )
-        tg.transient_retry_delays = (0.05, 0.1)
-        app.hub.register(tg, TELEGRAM_LIMITS)
+        tg = wired(app, PlatformSettings(telegram_token=TOKEN, telegram_base_url=fake.base_url))
         await tg.start()
         try:
             fake.inject_message(USER, "/remind stretch in 2s")

@@ -1,4 +1,5 @@
-"""End to end on Telegram: the real App (core, hub, scheduler) behind the real python-telegram-bot stack.
+"""End to end on Telegram: the real App (core, hub, scheduler) behind the real python-telegram-bot stack,
+wired by adapters.wiring as run_bot.py wires it.
 
 /start, /timezone and /remind in a private chat -> the scheduler delivers the reminder through the
 adapter with Done / Snooze / Skip buttons -> Done is pressed -> the reminder message is edited and its
@@ -11,14 +12,13 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from adapters.telegram_adapter import FloodLimits, TelegramAdapter, WebhookConfig
+from adapters.settings import PlatformSettings
 from bot.app import App
-from bot.commands import menu
 from bot.models import Address, Identity, IncomingMessage, Reply
-from bot.ratelimit import TELEGRAM_LIMITS
 from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 from tests.adapters.fake_telegram import TOKEN, StoredMessage, running_fake
+from tests.adapters.wired import wired
 
 USER = 4242
 
@@ -31,15 +31,7 @@ async def test_remind_then_done_over_telegram() -> None:
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     app = App(store=MemoryStore(), clock=clock)
     async with running_fake() as fake:
-        adapter = TelegramAdapter(
-            app.handle,
-            TOKEN,
-            base_url=fake.base_url,
-            commands=menu(),
-            poll_timeout=1,
-            limits=FloodLimits(private_interval=0.05, group_interval=0.05),
-        )
-        app.hub.register(adapter, TELEGRAM_LIMITS)
+        adapter = wired(app, PlatformSettings(telegram_token=TOKEN, telegram_base_url=fake.base_url))
         await adapter.start()
         try:
             assert {entry["command"] for entry in fake.commands} >= {"start", "timezone", "remind"}
@@ -99,14 +91,13 @@ async def test_forged_webhook_updates_do_nothing_over_telegram(unused_tcp_port: 
 
     async with running_fake() as fake:
         port = unused_tcp_port
-        adapter = TelegramAdapter(
-            handler,
-            TOKEN,
-            base_url=fake.base_url,
-            webhook=WebhookConfig(url=f"http://127.0.0.1:{port}/hook", port=port),
-            limits=FloodLimits(private_interval=0.05, group_interval=0.05),
+        settings = PlatformSettings(
+            telegram_token=TOKEN,
+            telegram_base_url=fake.base_url,
+            telegram_webhook_url=f"http://127.0.0.1:{port}/hook",
+            telegram_webhook_port=port,
         )
-        app.hub.register(adapter, TELEGRAM_LIMITS)
+        adapter = wired(app, settings, handler=handler)
         await adapter.start()
         try:
             secret = fake.webhook_secret

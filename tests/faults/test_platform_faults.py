@@ -8,15 +8,19 @@ serving.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from adapters.telegram_adapter import FloodLimits, TelegramAdapter
+from adapters.base import RetryPolicy
+from adapters.pacing import TELEGRAM_LIMITS, PlatformLimits
+from adapters.settings import PlatformSettings
+from adapters.wiring import Connection
 from bot.app import App
-from bot.ratelimit import UNLIMITED
 from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 from storage.records import UNDELIVERABLE
 from tests.adapters.fake_telegram import TOKEN, FakeTelegram, running_fake
+from tests.adapters.wired import wired
 
 USERS = list(range(5001, 5013))
 BLOCKED = USERS[-1]
@@ -30,16 +34,16 @@ async def test_reminders_survive_every_platform_fault_exactly_once() -> None:
     clock = FakeClock(datetime(2026, 11, 25, 12, tzinfo=UTC))
     app = App(store=MemoryStore(), clock=clock)
     async with running_fake() as fake:
-        adapter = TelegramAdapter(
-            app.handle,
-            TOKEN,
-            base_url=fake.base_url,
-            poll_timeout=1,
-            request_timeout=0.5,
-            limits=FloodLimits(overall_per_second=200, overall_limit=200, private_interval=0.01, group_interval=0.01),
+        quick = replace(
+            TELEGRAM_LIMITS, overall_per_second=200, overall_limit=200, private_interval=0.01, group_interval=0.01
         )
-        adapter.transient_retry_delays = (0.05,)
-        app.hub.register(adapter, UNLIMITED)
+        adapter = wired(
+            app,
+            PlatformSettings(telegram_token=TOKEN, telegram_base_url=fake.base_url),
+            limits=PlatformLimits(telegram=quick),
+            retry=RetryPolicy(never_left_delays=(0.05,)),
+            connection=Connection(telegram_poll_timeout=1, telegram_request_timeout=0.5),
+        )
         await adapter.start()
         try:
             for user in USERS:

@@ -64,7 +64,7 @@ def test_what_bypasses_logging_is_redacted_too() -> None:
     import io
     import traceback
 
-    from run_bot import RedactingStream
+    from adapters.log_hygiene import RedactingStream
 
     inner = io.StringIO()
     stream = RedactingStream(inner, [CANARY])

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import random
 
-from bot.ratelimit import ArrivalWindow, Pacer, RateLimits
+from adapters.pacing import ArrivalWindow, Pacer
 from tests.virtual_time import VirtualTime
 
 
@@ -16,7 +16,7 @@ class ManualTime:
 
 def test_global_rate_spaces_sends_across_chats() -> None:
     clock = ManualTime()
-    pacer = Pacer(RateLimits(per_second=30, per_chat_interval=1.0), monotonic=clock)
+    pacer = Pacer(30, 1.0, monotonic=clock)
     waits = [pacer.reserve(f"chat{i}") for i in range(60)]
     assert waits[0] == 0
     assert abs(waits[-1] - 59 / 30) < 1e-9  # 60 messages take two seconds at 30 a second
@@ -24,7 +24,7 @@ def test_global_rate_spaces_sends_across_chats() -> None:
 
 def test_per_chat_gap_is_kept_while_other_chats_go_ahead() -> None:
     clock = ManualTime()
-    pacer = Pacer(RateLimits(per_second=30, per_chat_interval=1.0), monotonic=clock)
+    pacer = Pacer(30, 1.0, monotonic=clock)
     assert pacer.reserve("alice") == 0
     assert abs(pacer.reserve("alice") - 1.0) < 1e-9
     bob = pacer.reserve("bob")
@@ -33,7 +33,7 @@ def test_per_chat_gap_is_kept_while_other_chats_go_ahead() -> None:
 
 def test_push_back_holds_every_send_for_retry_after() -> None:
     clock = ManualTime()
-    pacer = Pacer(RateLimits(per_second=30, per_chat_interval=0.0), monotonic=clock)
+    pacer = Pacer(30, 0.0, monotonic=clock)
     pacer.push_back(5.0)
     assert pacer.reserve("x") == 5.0
     clock.now += 10
@@ -72,7 +72,7 @@ async def _paced_requests(limit: int, count: int, latencies: list[float], placem
     """`count` requests spaced at 29/s through a window of `limit`; each arrives somewhere between leaving
     and its answer (placement 0 = as it leaves, 1 = as its answer comes back). Returns the arrival times."""
     time = VirtualTime()
-    pacer = Pacer(RateLimits(per_second=29, per_chat_interval=0.0), monotonic=time, sleep=time.sleep)
+    pacer = Pacer(29, 0.0, monotonic=time, sleep=time.sleep)
     window = ArrivalWindow(limit, 1.0, monotonic=time, sleep=time.sleep)
     arrivals: list[float] = []
 
@@ -99,7 +99,7 @@ async def test_arrivals_stay_within_the_limit_however_the_network_bunches_them()
 
 async def test_with_a_short_round_trip_the_window_costs_next_to_no_rate() -> None:
     time = VirtualTime()
-    pacer = Pacer(RateLimits(per_second=29, per_chat_interval=0.0), monotonic=time, sleep=time.sleep)
+    pacer = Pacer(29, 0.0, monotonic=time, sleep=time.sleep)
     window = ArrivalWindow(30, 1.0, monotonic=time, sleep=time.sleep)
 
     async def request() -> None:

@@ -1,0 +1,104 @@
+"""Builds the adapters and registers them with the app's hub: the one wiring for run_bot.py, the benchmark
+and the end-to-end tests (which may pass quicker limits, retries or time-outs, but through here)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from adapters.base import RETRY_POLICY, Adapter, MessageHandler, RetryPolicy
+from adapters.console_adapter import ConsoleAdapter
+from adapters.pacing import PLATFORM_LIMITS, PlatformLimits
+from adapters.settings import PlatformSettings
+from bot.app import App
+from bot.commands import menu
+from bot.suggest import Suggester
+
+
+@dataclass(frozen=True, slots=True)
+class Connection:
+    """How long the adapters wait on their platforms; production's unless a test needs quicker ones."""
+
+    telegram_request_timeout: float = 10.0
+    telegram_poll_timeout: float = 25.0
+    discord_guild_ready_timeout: float = 2.0
+    discord_sync_commands: bool = True
+
+
+CONNECTION = Connection()
+
+
+def build_platform_adapters(
+    app: App,
+    settings: PlatformSettings,
+    *,
+    limits: PlatformLimits = PLATFORM_LIMITS,
+    retry: RetryPolicy = RETRY_POLICY,
+    connection: Connection = CONNECTION,
+    handler: MessageHandler | None = None,
+) -> list[Adapter]:
+    """An adapter for every platform whose token is set (Telegram first), each registered with `app.hub`.
+
+    Each adapter paces itself with its platform's `limits` and retries as `retry` says (the contract in
+    adapters/base.py); it hands every incoming message to `handler` (App.handle unless given, e.g. to watch
+    what reaches the core). Nothing is started: run_bot.py starts them (and unregisters one that fails).
+    """
+    handle = handler or app.handle
+    adapters: list[Adapter] = []
+    if settings.telegram_token:
+        from adapters.telegram_adapter import TelegramAdapter
+        from adapters.telegram_webhook import WebhookConfig
+
+        webhook = (
+            WebhookConfig(
+                url=settings.telegram_webhook_url,
+                listen=settings.telegram_webhook_listen,
+                port=settings.telegram_webhook_port,
+                secret_token=settings.telegram_webhook_secret,
+            )
+            if settings.telegram_webhook_url
+            else None
+        )
+        adapters.append(
+            TelegramAdapter(
+                handle,
+                settings.telegram_token,
+                base_url=settings.telegram_base_url,
+                commands=menu(),
+                webhook=webhook,
+                request_timeout=connection.telegram_request_timeout,
+                poll_timeout=connection.telegram_poll_timeout,
+                limits=limits.telegram,
+                retry=retry,
+            )
+        )
+    if settings.discord_token:
+        from adapters.discord_adapter import DiscordAdapter
+        from adapters.discord_render import specs_from_core
+
+        adapters.append(
+            DiscordAdapter(
+                handle,
+                settings.discord_token,
+                guild_id=settings.discord_guild_id,
+                commands=specs_from_core(),
+                autocomplete=Suggester(app.regimen, app.core.faq),
+                sync_commands=connection.discord_sync_commands,
+                guild_ready_timeout=connection.discord_guild_ready_timeout,
+                limits=limits.discord,
+            )
+        )
+    for adapter in adapters:
+        app.hub.register(adapter)
+    return adapters
+
+
+def build_console_adapter(
+    app: App, files_dir: Path, stdin: Iterable[str] | None = None, stdout: TextIO | None = None
+) -> ConsoleAdapter:
+    """The local console chat (no limits to keep), registered with `app.hub`."""
+    console = ConsoleAdapter(app.handle, stdin=stdin, stdout=stdout, files_dir=files_dir)
+    app.hub.register(console)
+    return console

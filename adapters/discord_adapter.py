@@ -80,11 +80,6 @@ Interaction = discord.Interaction[Any]
 Target = discord.DMChannel | discord.PartialMessageable  # where send/edit post
 
 FOREIGN_BUTTONS = "These buttons belong to someone else."
-DM_CLOSED = (
-    "I couldn't send you a direct message. Please allow direct messages from this server's members "
-    "(Privacy Settings) and try again."
-)
-SENT_BY_DM = "I've sent you a direct message."
 ACKNOWLEDGED = "Done."
 
 MAX_RATELIMIT_WAIT = 30.0  # 429s asking for longer become RetryLater (discord.py's minimum is 30)
@@ -443,12 +438,8 @@ class DiscordAdapter:
         )
         try:
             replies = await self._handler(incoming)
-            for index, reply in enumerate(replies):
-                target = reply.address or address
-                if reply.edit_ref is not None:
-                    await self.edit(target, reply.edit_ref, reply)
-                else:
-                    await self._post(target, reply, reply.dedupe_key or f"dm:{message.id}:{index}", background=False)
+            for index, reply in enumerate(replies):  # App.handle routed any meant for elsewhere
+                await self._post(address, reply, reply.dedupe_key or f"dm:{message.id}:{index}", background=False)
         except Exception as exc:
             logger.exception("Discord DM message failed (%s)", type(exc).__name__)
             try:
@@ -505,27 +496,10 @@ class DiscordAdapter:
     async def _answer(
         self, interaction: Interaction, incoming: IncomingMessage, replies: list[Reply], is_dm: bool
     ) -> None:
+        """The replies as the interaction's answer and follow-ups (App.handle routed any meant for elsewhere);
+        with nothing to show, a press is acknowledged silently and a command with "Done."."""
         answered = False
-        sent_by_dm = False
-        for index, reply in enumerate(replies):
-            elsewhere = reply.address is not None and reply.address != incoming.address
-            if elsewhere or reply.edit_ref is not None:
-                await self._defer(interaction, is_dm)  # the REST calls below may outlast the 3 s
-                target = reply.address or incoming.address
-                try:
-                    if reply.edit_ref is not None:
-                        await self.edit(target, reply.edit_ref, reply)
-                    else:
-                        await self._post(
-                            target, reply, reply.dedupe_key or f"interaction:{interaction.id}:{index}", background=False
-                        )
-                        sent_by_dm = sent_by_dm or not is_dm
-                except RecipientUnreachable:
-                    if not elsewhere:
-                        raise
-                    await self._respond(interaction, Reply(DM_CLOSED), is_dm)
-                    answered = True
-                continue
+        for reply in replies:
             answered = await self._respond(interaction, reply, is_dm) or answered
         if answered:
             return
@@ -533,7 +507,7 @@ class DiscordAdapter:
             if not interaction.response.is_done():
                 await interaction.response.defer()
             return
-        await self._respond(interaction, Reply(SENT_BY_DM if sent_by_dm else ACKNOWLEDGED), is_dm)
+        await self._respond(interaction, Reply(ACKNOWLEDGED), is_dm)
 
     async def _respond(self, interaction: Interaction, reply: Reply, is_dm: bool) -> bool:
         """Show a reply as the interaction's answer (or a follow-up); False if there was nothing to show."""

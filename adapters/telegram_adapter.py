@@ -338,19 +338,12 @@ class TelegramAdapter:
                         await self._send(incoming.address, Reply(APOLOGY, private=False), interactive=True)
 
     async def _deliver(self, incoming: IncomingMessage, replies: list[Reply], source_message_id: int | None) -> None:
+        """The replies to an update, in its chat (App.handle routed any meant for elsewhere); a private one from a
+        group goes to the person's private chat, with a note in the group."""
         private_chat = Address(TELEGRAM, incoming.identity.user_id)
         noted = False  # the group was told where the private reply went
         private_closed = False  # the user has no private chat with us: stop trying this update
         for reply in replies:
-            if reply.address is not None and reply.address.platform != TELEGRAM:
-                logger.warning("skipping a reply addressed to %s: route it through the hub", reply.address.platform)
-                continue
-            if reply.edit_ref is not None:
-                await self._edit_or_send(reply.address or incoming.address, reply.edit_ref, reply, interactive=True)
-                continue
-            if reply.address is not None:
-                await self._send(reply.address, reply, interactive=True)
-                continue
             if reply.private and not incoming.is_private:
                 if private_closed:
                     continue
@@ -388,10 +381,7 @@ class TelegramAdapter:
     # ---- outbound (Sender) ----------------------------------------------------------------------
 
     async def send(self, address: Address, reply: Reply) -> str | None:
-        """Send for the scheduler/hub; returns the id of the message carrying the buttons."""
-        if reply.edit_ref is not None:
-            await self.edit(address, reply.edit_ref, reply)
-            return reply.edit_ref
+        """Send for the hub; returns the id of the message carrying the buttons."""
         with self._held_on_flood():
             return await self._send(address, reply, interactive=False)
 

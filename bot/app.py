@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import replace
 from datetime import timedelta
 
 from bot.core import BotCore
@@ -66,10 +65,7 @@ class App:
     async def _route(self, message: IncomingMessage, reply: Reply) -> None:
         address = reply.address or message.address
         try:
-            if reply.edit_ref is not None:
-                await self.hub.edit(address, reply.edit_ref, replace(reply, address=None, edit_ref=None))
-            else:
-                await self.hub.send(address, replace(reply, address=None))
+            await self.hub.send(address, reply)  # an edit_ref: the hub edits that message
         except DeliveryError as exc:  # best effort: the answer itself is already recorded
             log.info("a routed message to %s was not delivered: %s", address.platform, type(exc).__name__)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from bot.delivery import DeliveryError, Sender
 from bot.models import Address, Reply
 
@@ -28,7 +30,13 @@ class Hub:
         return platform in self._senders
 
     async def send(self, address: Address, reply: Reply) -> str | None:
-        return await self._route(address).send(address, reply)
+        """Send `reply` to `address`; one with `edit_ref` replaces that earlier message instead (its ref is
+        returned). The adapter's id of the message, if it has one."""
+        sender = self._route(address)
+        if reply.edit_ref is not None:
+            await sender.edit(address, reply.edit_ref, replace(reply, address=None, edit_ref=None))
+            return reply.edit_ref
+        return await sender.send(address, replace(reply, address=None))
 
     async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
         await self._route(address).edit(address, message_ref, reply)

@@ -20,6 +20,7 @@ class RecordingPlatform:
     uncertain: int = 0  # the next N sends arrive, but the answer is lost (a read timeout)
     crashes: int = 0  # the next N sends fail with an error no adapter maps (a bug), before anything left
     after_send: Callable[[], None] | None = None  # runs once a message has arrived (e.g. fill the disk)
+    edit_failures: int = 0  # the next N edits fail with an error no adapter maps (a bug)
 
     async def send(self, address: Address, reply: Reply) -> str | None:
         if address.chat_id in self.blocked:
@@ -41,6 +42,9 @@ class RecordingPlatform:
         return f"m{len(self.sent)}"
 
     async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
+        if self.edit_failures > 0:
+            self.edit_failures -= 1
+            raise RuntimeError("unexpected")
         self.edits.append((address, message_ref, reply))
 
     def texts(self) -> list[str]:

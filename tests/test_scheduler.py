@@ -10,7 +10,6 @@ import pytest
 from bot.app import App, _backoff
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.render import PUT_ASIDE_REASON
-from bot.scheduler import BACKOFF
 from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable
 from storage.indexes import Change
@@ -198,9 +197,13 @@ async def test_network_outage_retries_through_the_grace_period_then_records_miss
     # It kept trying for the whole grace period (12 h), backing off to an hour, not giving up after ~1.7 h.
     assert occurrence.updated_at - due > 11 * 3600 and occurrence.attempts > 12
     assert platform.reminders() == []
+    assert not [t for t in platform.texts() if "recorded as missed" in t]  # the summary went into the outage ...
     platform.outages = 0
-    await say(app, "/reminders")  # the summary was attempted while the platform was down; nothing else queued
-    assert not [t for t in platform.texts() if t.startswith("⏰")]
+    replies = await say(app, "/reminders")
+    [summary] = [r.text for r in replies if "recorded as missed" in r.text]  # ... so it is told once they write
+    assert summary.startswith("I couldn't reach you") and "stretch" in summary
+    assert not [r for r in await say(app, "/reminders") if "recorded as missed" in r.text]  # once
+    assert not [t for t in platform.texts() if t.startswith("⏰")]  # and the missed reminder is not sent late
 
 
 async def test_outage_of_three_hours_within_grace_delivers_once_when_the_platform_returns(
@@ -231,9 +234,13 @@ async def test_retry_that_would_fall_after_the_grace_period_is_missed_with_the_u
     await app.scheduler.tick()
     [occurrence] = app.store.history_of(account_id(app))
     assert occurrence.status == MISSED
+    assert occurrence.attempts == 1  # the one failed attempt: no retry was queued past the grace period
     [summary] = [t for t in platform.texts() if "recorded as missed" in t]
     assert summary.startswith("I couldn't reach you") and "stretch" in summary
-    assert BACKOFF[0] > 10  # the first back-off alone already passes the end of the grace period
+    assert app.store.next_due_at() is None
+    clock.advance(timedelta(hours=1))  # the platform is back: the missed reminder is not sent after all
+    await app.scheduler.tick()
+    assert platform.reminders() == []
 
 
 async def test_a_claim_that_fails_puts_that_reminder_aside_and_everybody_elses_go_on(
@@ -274,6 +281,13 @@ async def test_a_failing_occurrence_is_put_aside_too(app: App, clock: FakeClock,
         await app.scheduler.tick()
     assert [r for r in platform.reminders() if "stretch" in r.text]
     assert app.store.get_occurrence(retry.account_id, retry.id).status == PAUSED  # type: ignore[union-attr]
+    [aside] = app.store.reminders_of(account_id(app))
+    assert aside.paused and aside.pause_reason == PUT_ASIDE_REASON
+    assert not [r for r in platform.reminders() if "cream" in r.text]  # never sent with the damaged record
+    replies = await say(app, "/help")
+    [told] = [r.text for r in replies if "paused it to keep your other reminders coming" in r.text]
+    assert "cream" in told and "/edit 1" in told
+    assert not [r for r in await say(app, "/help") if "paused it" in r.text]  # told once
 
 
 async def test_an_unexpected_error_while_sending_is_retried_not_left_sending(

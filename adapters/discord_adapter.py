@@ -60,7 +60,7 @@ from adapters.discord_render import (
     dropped_buttons,
     escape_text,
     message_nonce,
-    split_text,
+    split_content,
 )
 from adapters.log_hygiene import install_log_hygiene
 from adapters.pacing import DISCORD_LIMITS, ArrivalWindow, FloodGate, FloodLimits, Pacer
@@ -512,7 +512,7 @@ class DiscordAdapter:
     async def _respond(self, interaction: Interaction, reply: Reply, is_dm: bool) -> bool:
         """Show a reply as the interaction's answer (or a follow-up); False if there was nothing to show."""
         ephemeral = reply.private and not is_dm
-        chunks = split_text(escape_text(reply.text))
+        chunks = split_content(escape_text(reply.text))
         view = self._view(reply, str(interaction.user.id))
         attachment = reply.attachment
         if not chunks[-1] and len(chunks) == 1 and view is None and attachment is None:
@@ -579,7 +579,7 @@ class DiscordAdapter:
         `background`: a send through the hub (paced per channel too), not a reply in the chat that asked."""
         async with self._delivery_errors("send", background):
             channel, owner = await self._resolve(address, background)
-            chunks = split_text(escape_text(reply.text))
+            chunks = split_content(escape_text(reply.text))
             nonces = [message_nonce(address.chat_id, key, index) for index in range(len(chunks))] if key else None
             chat = address.chat_id if background else None
             try:
@@ -602,7 +602,7 @@ class DiscordAdapter:
         """Replace an earlier message's text and buttons (text beyond 2000 characters follows as new messages)."""
         async with self._delivery_errors("edit", background=True):
             channel, owner = await self._resolve(address, background=True)
-            chunks = split_text(escape_text(reply.text))
+            chunks = split_content(escape_text(reply.text))
             view = self._view(reply, owner) if len(chunks) == 1 else None
             files = [_file(reply.attachment)] if reply.attachment is not None and len(chunks) == 1 else []
             message = channel.get_partial_message(int(message_ref))
@@ -612,7 +612,7 @@ class DiscordAdapter:
                 )
             if len(chunks) > 1:
                 rest = "\n".join(chunks[1:])  # already escaped: send as-is, re-split
-                more = split_text(rest)
+                more = split_content(rest)
                 view = self._view(reply, owner)
                 await self._send_chunks(channel, more, view, reply.attachment, chat=address.chat_id, background=True)
 

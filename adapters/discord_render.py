@@ -3,7 +3,7 @@
 - `CommandSpec`/`OptionSpec` describe a core command; `command_text` turns slash-command option values
   back into the core's typed text "/name arg1 arg2".
 - `escape_text` makes plain text display literally on Discord (markdown and mention markup escaped).
-- `split_text` cuts text into messages of at most 2000 characters, on line boundaries when possible.
+- `split_content` cuts escaped text into messages of at most 2000 characters (adapters.text.split_text).
 - `encode_custom_id`/`decode_custom_id` carry a button payload and the id of the only user allowed to
   press it inside Discord's 100-character custom_id, so presses work after a restart with nothing stored.
 - `button_grid` lays Reply.buttons out within Discord's limits (5 rows of 5, labels of 80).
@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from discord.utils import escape_markdown
 
+from adapters.text import split_text
 from bot import commands as core_commands
 from bot.models import MAX_PAYLOAD_BYTES, Button, Reply
 
@@ -151,57 +152,10 @@ def escape_text(text: str) -> str:
     return _ANGLE_MARKUP_RE.sub(r"\\<", escaped)
 
 
-def discord_length(text: str) -> int:
-    """Length as Discord counts it, conservatively: UTF-16 code units (never fewer than code points)."""
-    return len(text.encode("utf-16-le")) // 2
-
-
-def split_text(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
-    """Cut (already escaped) text into chunks of at most `limit`, preferring line boundaries.
-
-    A line longer than the limit is cut between words if it can be, else anywhere, but never between
-    a backslash and the character it escapes. Empty text gives one empty chunk.
-    """
-    if limit < 2:
-        raise ValueError("limit must be at least 2")
-    if discord_length(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        candidate = line if not current else f"{current}\n{line}"
-        if discord_length(candidate) <= limit:
-            current = candidate
-            continue
-        if current:
-            chunks.append(current)
-            current = ""
-        while discord_length(line) > limit:
-            head, line = _cut_line(line, limit)
-            chunks.append(head)
-        current = line
-    if current or not chunks:
-        chunks.append(current)
-    return chunks
-
-
-def _cut_line(line: str, limit: int) -> tuple[str, str]:
-    """Split one over-long line into a head that fits and the rest."""
-    end = 0
-    used = 0
-    for index, char in enumerate(line):  # the longest prefix within the limit
-        used += 2 if ord(char) > 0xFFFF else 1
-        if used > limit:
-            break
-        end = index + 1
-    space = line.rfind(" ", 0, end)
-    if space > end // 2:  # a word boundary not too far back
-        return line[:space], line[space + 1 :]
-    # Never separate an escaping backslash from its character: count the backslashes before the cut.
-    backslashes = len(line[:end]) - len(line[:end].rstrip("\\"))
-    if backslashes % 2 == 1:
-        end -= 1
-    return line[:end], line[end:]
+def split_content(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """Already escaped text as Discord messages (adapters.text.split_text): a cut at a space drops it, and
+    never separates an escaping backslash from the character it escapes."""
+    return split_text(text, limit, keep_space=False, escape="\\")
 
 
 def message_nonce(chat_id: str, key: str, chunk: int) -> str:

@@ -17,6 +17,7 @@ from typing import Any, Literal, TypedDict
 from telegram import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.constants import ChatType, ParseMode
 
+from adapters.text import split_text, utf16_len
 from bot.models import TELEGRAM, Address, Button, Identity, IncomingMessage, Reply
 
 # Telegram's limits, counted in UTF-16 code units of the text after entity parsing.
@@ -158,56 +159,10 @@ def escape(text: str) -> str:
     return html.escape(text, quote=False)
 
 
-def utf16_len(text: str) -> int:
-    return len(text.encode("utf-16-le")) // 2
-
-
-def _hard_split(line: str, limit: int) -> list[str]:
-    """Split one over-long line, preferring the last space that fits; never splits a character."""
-    pieces: list[str] = []
-    while utf16_len(line) > limit:
-        width = 0
-        cut = 0
-        for index, char in enumerate(line):
-            width += 2 if ord(char) > 0xFFFF else 1
-            if width > limit:
-                cut = index
-                break
-        space = line.rfind(" ", 0, cut)
-        if space > 0:
-            cut = space + 1  # the space stays at the end of the piece
-        cut = max(cut, 1)
-        pieces.append(line[:cut])
-        line = line[cut:]
-    pieces.append(line)
-    return pieces
-
-
-def split_text(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
-    """Split text into chunks of at most `limit` UTF-16 units, on line boundaries where possible.
-
-    A newline where the text is split is dropped (each chunk is its own message). Lines longer than
-    the limit are split at a space if there is one. Whitespace-only chunks are dropped (Telegram
-    rejects empty messages), unless the whole text is one.
-    """
-    if utf16_len(text) <= limit:
-        return [text]
-    chunks: list[str] = []
-    current: str | None = None
-    for line in text.split("\n"):
-        pieces = _hard_split(line, limit) if utf16_len(line) > limit else [line]
-        for piece in pieces:
-            if current is None:
-                current = piece
-            elif utf16_len(current) + 1 + utf16_len(piece) <= limit:
-                current = f"{current}\n{piece}"
-            else:
-                chunks.append(current)
-                current = piece
-    if current is not None:
-        chunks.append(current)
-    kept = [chunk for chunk in chunks if chunk.strip()]
-    return kept or [chunks[0]]
+def split_message(text: str, limit: int = MAX_MESSAGE_LENGTH) -> list[str]:
+    """Plain text as Telegram messages (adapters.text.split_text): a cut at a space keeps the space, and the
+    text is escaped after cutting, since the limit counts the text after entity parsing."""
+    return split_text(text, limit)
 
 
 def render_keyboard(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -221,7 +176,7 @@ def render_keyboard(buttons: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMa
 
 def render_text(text: str, buttons: tuple[tuple[Button, ...], ...] = ()) -> list[TextKwargs]:
     """Plain text (+ buttons) -> one kwargs dict per message; only the last carries the keyboard."""
-    chunks = split_text(text)
+    chunks = split_message(text)
     keyboard = render_keyboard(buttons)
     return [
         TextKwargs(

@@ -13,13 +13,13 @@ from adapters.discord_render import (
     choices,
     command_text,
     decode_custom_id,
-    discord_length,
     dropped_buttons,
     encode_custom_id,
     escape_text,
     specs_from_core,
-    split_text,
+    split_content,
 )
+from adapters.text import utf16_len
 from bot.commands import COMMANDS
 from bot.models import MAX_PAYLOAD_BYTES, Button, Reply
 
@@ -62,37 +62,37 @@ def test_escape_keeps_lines() -> None:
 
 
 def test_short_text_is_one_chunk() -> None:
-    assert split_text("hello") == ["hello"]
-    assert split_text("") == [""]
+    assert split_content("hello") == ["hello"]
+    assert split_content("") == [""]
 
 
 def test_split_on_line_boundaries() -> None:
     lines = [f"line {i:04d} " + "x" * 80 for i in range(60)]
     text = "\n".join(lines)
-    chunks = split_text(text)
+    chunks = split_content(text)
     assert len(chunks) > 1
-    assert all(discord_length(chunk) <= MAX_MESSAGE_CHARS for chunk in chunks)
+    assert all(utf16_len(chunk) <= MAX_MESSAGE_CHARS for chunk in chunks)
     assert "\n".join(chunks) == text  # nothing lost, cut only where lines end
     assert all(chunk.startswith("line ") for chunk in chunks)
 
 
 def test_exactly_the_limit_is_one_chunk() -> None:
-    assert split_text("a" * MAX_MESSAGE_CHARS) == ["a" * MAX_MESSAGE_CHARS]
-    assert len(split_text("a" * (MAX_MESSAGE_CHARS + 1))) == 2
+    assert split_content("a" * MAX_MESSAGE_CHARS) == ["a" * MAX_MESSAGE_CHARS]
+    assert len(split_content("a" * (MAX_MESSAGE_CHARS + 1))) == 2
 
 
 def test_long_line_cut_between_words() -> None:
     text = " ".join(["word"] * 1000)  # 4999 characters on one line
-    chunks = split_text(text)
-    assert all(discord_length(chunk) <= MAX_MESSAGE_CHARS for chunk in chunks)
+    chunks = split_content(text)
+    assert all(utf16_len(chunk) <= MAX_MESSAGE_CHARS for chunk in chunks)
     assert all(not chunk.startswith(" ") and not chunk.endswith(" ") for chunk in chunks)
     assert " ".join(chunks) == text
 
 
 def test_long_line_never_separates_an_escape() -> None:
     text = escape_text("*" * 3000)  # "\*" pairs, 6000 characters, no spaces
-    chunks = split_text(text)
-    assert all(discord_length(chunk) <= MAX_MESSAGE_CHARS for chunk in chunks)
+    chunks = split_content(text)
+    assert all(utf16_len(chunk) <= MAX_MESSAGE_CHARS for chunk in chunks)
     assert "".join(chunks) == text
     for chunk in chunks:
         assert chunk.startswith("\\*") and chunk.endswith("\\*")
@@ -100,9 +100,9 @@ def test_long_line_never_separates_an_escape() -> None:
 
 def test_split_counts_emoji_as_two() -> None:
     text = "🙂" * 1500  # 1500 code points but 3000 UTF-16 units
-    chunks = split_text(text)
+    chunks = split_content(text)
     assert len(chunks) == 2
-    assert all(discord_length(chunk) <= MAX_MESSAGE_CHARS for chunk in chunks)
+    assert all(utf16_len(chunk) <= MAX_MESSAGE_CHARS for chunk in chunks)
     assert "".join(chunks) == text
 
 

@@ -19,10 +19,10 @@ from adapters.telegram_render import (
     render_attachment,
     render_keyboard,
     render_reply,
-    split_text,
+    split_message,
     strip_bot_mention,
-    utf16_len,
 )
+from adapters.text import utf16_len
 from bot.models import Address, Attachment, Button, Identity, IncomingMessage, Reply
 
 BOT_ID = 7_123_456_789
@@ -294,12 +294,12 @@ def test_split_counts_escaped_text_by_visible_length() -> None:
 
 def test_split_long_line_prefers_spaces_and_keeps_surrogate_pairs() -> None:
     words = " ".join(["word"] * 2000)  # one 9999-character line
-    chunks = split_text(words)
+    chunks = split_message(words)
     assert all(utf16_len(chunk) <= MAX_MESSAGE_LENGTH for chunk in chunks)
     assert all(chunk.endswith(" ") for chunk in chunks[:-1])
     assert "".join(chunks) == words
     emoji = "😀" * 3000  # 6000 UTF-16 units, no spaces
-    chunks = split_text(emoji)
+    chunks = split_message(emoji)
     assert [utf16_len(chunk) for chunk in chunks] == [4096, 1904]
     assert "".join(chunks) == emoji
 
@@ -310,7 +310,7 @@ def _no_space(text: str) -> str:
 
 @given(st.text(alphabet="ab <&\n😀", max_size=400), st.integers(min_value=2, max_value=60))
 def test_split_property_nothing_lost_and_all_chunks_fit(text: str, limit: int) -> None:
-    chunks = split_text(text, limit)
+    chunks = split_message(text, limit)
     assert chunks
     assert all(utf16_len(chunk) <= limit for chunk in chunks) or chunks == [text]
     assert _no_space("".join(chunks)) == _no_space(text)
@@ -319,7 +319,7 @@ def test_split_property_nothing_lost_and_all_chunks_fit(text: str, limit: int) -
 @given(st.lists(st.text(alphabet="abc&<😀", min_size=1, max_size=20), max_size=40), st.integers(40, 80))
 def test_split_property_short_lines_split_only_at_newlines(lines: list[str], limit: int) -> None:
     text = "\n".join(lines)
-    assert "\n".join(split_text(text, limit)) == text
+    assert "\n".join(split_message(text, limit)) == text
 
 
 def test_photo_attachment_with_short_caption() -> None:

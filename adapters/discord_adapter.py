@@ -1,7 +1,8 @@
-"""Discord adapter: wires discord.py (gateway, slash commands, buttons) to the platform-neutral core.
+"""Discord adapter: discord.py's client (gateway, slash commands, buttons, DMs) connected to the core.
 
-Translation lives in adapters.discord_render; this module only connects events to the handler and
-the replies back to Discord.
+Translation lives in adapters.discord_render, the commands and buttons as discord.py objects in
+adapters.discord_commands, one REST request's window and errors in adapters.discord_calls; this module
+connects events to the handler, answers them, and offers send/edit to the hub.
 
 Intents: `Intents.none()` plus `guilds` and `dm_messages`, neither privileged. Slash commands,
 autocomplete and button presses arrive as interactions, which need no intent at all; `dm_messages`
@@ -28,21 +29,20 @@ repeat within a few minutes with the message it already created. discord.py re-s
 500/502/504/524 with the same nonce; for a reminder (`Reply.dedupe_key`) and each of its chunks the nonce is
 derived from the delivery, and for replies to a DM or an interaction from that message's id and the reply's
 place, so a re-send by the scheduler is dropped as well. Interaction answers and follow-ups take no nonce
-(Discord's API has none for them); an interaction can be answered only once anyway.
+(Discord's API has none for them); an interaction can be answered only once anyway. What fails after a post
+may have done its work is transient when its nonce names the delivery, else uncertain (adapters/base.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import io
 import logging
-import re
 import secrets
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Any, Self
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from typing import Any
 
 import aiohttp
 import discord
@@ -50,27 +50,27 @@ from discord import app_commands
 from discord.utils import MISSING
 
 from adapters.base import APOLOGY, MessageHandler
+from adapters.discord_calls import (
+    INVALID_RECIPIENT,
+    MAX_RATELIMIT_WAIT,
+    UNKNOWN_USER,
+    delivery_errors,
+    global_limit_trace,
+    posting,
+)
+from adapters.discord_commands import PayloadButton, reply_view, slash_command
 from adapters.discord_render import (
-    CUSTOM_ID_TEMPLATE,
     CommandSpec,
-    button_grid,
     choices,
     command_text,
     decode_custom_id,
-    dropped_buttons,
     escape_text,
     message_nonce,
     split_content,
 )
 from adapters.log_hygiene import install_log_hygiene
 from adapters.pacing import DISCORD_LIMITS, ArrivalWindow, FloodGate, FloodLimits, Pacer
-from bot.delivery import (
-    DeliveryError,
-    DeliveryUncertain,
-    RecipientUnreachable,
-    RetryLater,
-    TransientDeliveryError,
-)
+from bot.delivery import DeliveryError, RecipientUnreachable, TransientDeliveryError
 from bot.models import DISCORD, Address, Attachment, Identity, IncomingMessage, Reply
 
 logger = logging.getLogger(__name__)
@@ -82,21 +82,9 @@ Target = discord.DMChannel | discord.PartialMessageable  # where send/edit post
 FOREIGN_BUTTONS = "These buttons belong to someone else."
 ACKNOWLEDGED = "Done."
 
-MAX_RATELIMIT_WAIT = 30.0  # 429s asking for longer become RetryLater (discord.py's minimum is 30)
 AUTOCOMPLETE_TIMEOUT = 2.5  # Discord drops autocomplete answers after 3 s
 DEFER_AFTER = 2.0  # interactions must be acknowledged within 3 s; slower handlers get a deferral
 _MAX_REMEMBERED_CHANNELS = 10_000
-
-# The request left and may have been carried out, but no answer came back. ClientConnectorError (a subclass
-# of ClientOSError) is not among them: without a connection nothing was sent.
-_ANSWER_LOST = (TimeoutError, aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError, aiohttp.ClientOSError)
-
-# Discord JSON error codes
-UNKNOWN_CHANNEL = 10003
-UNKNOWN_MESSAGE = 10008
-UNKNOWN_USER = 10013
-CANNOT_MESSAGE_USER = 50007
-INVALID_RECIPIENT = 50033
 
 
 def default_intents() -> discord.Intents:
@@ -105,32 +93,6 @@ def default_intents() -> discord.Intents:
     intents.guilds = True
     intents.dm_messages = True
     return intents
-
-
-class PayloadButton(discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]], template=CUSTOM_ID_TEMPLATE):
-    """A button whose custom_id carries its owner and payload ("cb:<owner>:<payload>").
-
-    Registered once per client with `add_dynamic_items`, so a press on any message ever sent — also
-    before a restart — is dispatched here from the custom_id alone.
-    """
-
-    def __init__(self, custom_id: str, label: str = "…", *, row: int | None = None) -> None:
-        super().__init__(
-            discord.ui.Button(label=label, custom_id=custom_id, style=discord.ButtonStyle.secondary),
-            row=row,
-        )
-
-    @classmethod
-    async def from_custom_id(
-        cls, interaction: Interaction, item: discord.ui.Item[Any], match: re.Match[str], /
-    ) -> Self:
-        label = item.label if isinstance(item, discord.ui.Button) and item.label else "…"
-        return cls(match.string, label)
-
-    async def callback(self, interaction: Interaction) -> None:
-        client = interaction.client
-        if isinstance(client, ClearBackClient):
-            await client.adapter._on_button(interaction, self.custom_id)
 
 
 class ClearBackClient(discord.Client):
@@ -165,6 +127,9 @@ class ClearBackClient(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter._on_message(message)
+
+    async def button_pressed(self, interaction: Interaction, custom_id: str) -> None:
+        await self.adapter._on_button(interaction, custom_id)
 
 
 class DiscordAdapter:
@@ -236,7 +201,8 @@ class DiscordAdapter:
             http_trace=global_limit_trace(self._window),
         )
         for spec in self.commands:
-            client.tree.add_command(self._make_command(spec))
+            autocomplete = self._make_autocomplete if self._autocomplete is not None else None
+            client.tree.add_command(slash_command(spec, self._on_command, autocomplete))
         client.add_dynamic_items(PayloadButton)
         self._client = client
         return client
@@ -315,58 +281,9 @@ class DiscordAdapter:
 
     # ------------------------------------------------------------------ slash commands
 
-    def _make_command(self, spec: CommandSpec) -> app_commands.Command[Any, ..., None]:
-        """A slash command with one typed string parameter per option (o0, o1, … renamed to the spec's)."""
-        keys = [f"o{index}" for index in range(len(spec.options))]
-
-        async def callback(interaction: Interaction, **values: str | None) -> None:
-            named = {option.name: values.get(key) for key, option in zip(keys, spec.options, strict=True)}
-            await self._on_command(interaction, spec, named)
-
-        parameters = [
-            inspect.Parameter("interaction", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=discord.Interaction)
-        ]
-        for key, option in zip(keys, spec.options, strict=True):
-            parameters.append(
-                inspect.Parameter(
-                    key,
-                    inspect.Parameter.KEYWORD_ONLY,
-                    annotation=str if option.required else str | None,
-                    default=inspect.Parameter.empty if option.required else None,
-                )
-            )
-        setattr(callback, "__signature__", inspect.Signature(parameters))  # noqa: B010
-        setattr(  # noqa: B010
-            callback,
-            "__discord_app_commands_param_description__",
-            {key: option.description for key, option in zip(keys, spec.options, strict=True)},
-        )
-        setattr(  # noqa: B010
-            callback,
-            "__discord_app_commands_param_rename__",
-            {key: option.name for key, option in zip(keys, spec.options, strict=True)},
-        )
-        if self._autocomplete is not None:
-            setattr(  # noqa: B010
-                callback,
-                "__discord_app_commands_param_autocomplete__",
-                {
-                    key: self._make_autocomplete(spec.name, option.name)
-                    for key, option in zip(keys, spec.options, strict=True)
-                    if option.autocomplete
-                },
-            )
-        return app_commands.Command(
-            name=spec.name,
-            description=spec.description,
-            callback=callback,
-            allowed_contexts=app_commands.AppCommandContext(guild=True, dm_channel=True),
-            allowed_installs=app_commands.AppInstallationType(guild=True),
-        )
-
     def _make_autocomplete(
         self, command: str, option: str
-    ) -> Callable[[Interaction, str], Awaitable[list[app_commands.Choice[str]]]]:
+    ) -> Callable[[Interaction, str], Coroutine[Any, Any, list[app_commands.Choice[str]]]]:
         async def autocomplete(interaction: Interaction, current: str) -> list[app_commands.Choice[str]]:
             return await self._on_autocomplete(interaction, command, option, current)
 
@@ -513,7 +430,7 @@ class DiscordAdapter:
         """Show a reply as the interaction's answer (or a follow-up); False if there was nothing to show."""
         ephemeral = reply.private and not is_dm
         chunks = split_content(escape_text(reply.text))
-        view = self._view(reply, str(interaction.user.id))
+        view = reply_view(reply, str(interaction.user.id))
         attachment = reply.attachment
         if not chunks[-1] and len(chunks) == 1 and view is None and attachment is None:
             return False
@@ -577,33 +494,23 @@ class DiscordAdapter:
     async def _post(self, address: Address, reply: Reply, key: str | None, *, background: bool) -> str | None:
         """send(), with the key that names this delivery for its nonces (None: a fresh nonce per call);
         `background`: a send through the hub (paced per channel too), not a reply in the chat that asked."""
-        async with self._delivery_errors("send", background):
+        with delivery_errors("send", self._gate.hold_background if background else None):
             channel, owner = await self._resolve(address, background)
             chunks = split_content(escape_text(reply.text))
             nonces = [message_nonce(address.chat_id, key, index) for index in range(len(chunks))] if key else None
             chat = address.chat_id if background else None
-            try:
-                view = self._view(reply, owner)
+            with posting(key):
+                view = reply_view(reply, owner)
                 return await self._send_chunks(
                     channel, chunks, view, reply.attachment, nonces, chat=chat, background=background
                 )
-            except aiohttp.ClientConnectorError:
-                raise  # never connected, nothing sent: transient
-            except _ANSWER_LOST as exc:
-                # A reset connection (ECONNRESET), a close or a timeout after the request left: the message may
-                # have been posted. With a nonce that names the delivery, sending again is safe (Discord returns
-                # the message it has), so it is transient and the scheduler's re-send gets the real message id.
-                # Without one a re-send could post it twice: uncertain, recorded as sent (at most once).
-                if key is not None:
-                    raise TransientDeliveryError(f"Discord send: {type(exc).__name__}, safe to resend") from exc
-                raise DeliveryUncertain(f"Discord send: {type(exc).__name__}") from exc
 
     async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
         """Replace an earlier message's text and buttons (text beyond 2000 characters follows as new messages)."""
-        async with self._delivery_errors("edit", background=True):
+        with delivery_errors("edit", self._gate.hold_background):
             channel, owner = await self._resolve(address, background=True)
             chunks = split_content(escape_text(reply.text))
-            view = self._view(reply, owner) if len(chunks) == 1 else None
+            view = reply_view(reply, owner) if len(chunks) == 1 else None
             files = [_file(reply.attachment)] if reply.attachment is not None and len(chunks) == 1 else []
             message = channel.get_partial_message(int(message_ref))
             async with self._paced(address.chat_id, background=True):
@@ -613,7 +520,7 @@ class DiscordAdapter:
             if len(chunks) > 1:
                 rest = "\n".join(chunks[1:])  # already escaped: send as-is, re-split
                 more = split_content(rest)
-                view = self._view(reply, owner)
+                view = reply_view(reply, owner)
                 await self._send_chunks(channel, more, view, reply.attachment, chat=address.chat_id, background=True)
 
     async def _send_chunks(
@@ -679,56 +586,6 @@ class DiscordAdapter:
         async with self._gate.sending(chat, background=background):
             yield
 
-    @contextlib.asynccontextmanager
-    async def _delivery_errors(self, action: str, background: bool) -> AsyncIterator[None]:
-        """discord.py's errors → bot.delivery's (messages carry status and code, never content). A RetryLater
-        on a send through the hub holds the later ones that long."""
-        try:
-            yield
-        except RetryLater as exc:
-            if background:
-                self._gate.hold_background(exc.retry_after)
-            raise
-        except DeliveryError:
-            raise
-        except discord.RateLimited as exc:
-            if background:
-                self._gate.hold_background(exc.retry_after)
-            raise RetryLater(exc.retry_after) from exc
-        except discord.Forbidden as exc:  # 50007: DMs closed or bot blocked; 50001/50013: no access
-            raise RecipientUnreachable(f"Discord {action}: forbidden (code {exc.code})") from exc
-        except discord.NotFound as exc:
-            if exc.code == UNKNOWN_MESSAGE:
-                raise DeliveryError(f"Discord {action}: the message no longer exists") from exc
-            raise RecipientUnreachable(f"Discord {action}: unknown channel or user (code {exc.code})") from exc
-        except discord.DiscordServerError as exc:
-            raise TransientDeliveryError(f"Discord {action}: server error {exc.status}") from exc
-        except discord.HTTPException as exc:
-            if exc.status == 429:
-                if background:
-                    self._gate.hold_background(_retry_after(exc))
-                raise RetryLater(_retry_after(exc)) from exc
-            raise DeliveryError(f"Discord {action}: HTTP {exc.status} (code {exc.code})") from exc
-        except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-            raise TransientDeliveryError(f"Discord {action}: {type(exc).__name__}") from exc
-
-    # ------------------------------------------------------------------ helpers
-
-    def _view(self, reply: Reply, owner: str | None) -> discord.ui.View | None:
-        """Reply.buttons as a View. It is only a rendering: presses are dispatched by PayloadButton's
-        template, so the view is stopped at once and discord.py neither stores nor times it out."""
-        specs = button_grid(reply, owner)
-        if not specs:
-            return None
-        dropped = dropped_buttons(reply)
-        if dropped:
-            logger.warning("Discord: %d buttons do not fit a message and were left out", dropped)
-        view = discord.ui.View(timeout=None)
-        for spec in specs:
-            view.add_item(PayloadButton(spec.custom_id, spec.label, row=spec.row))
-        view.stop()
-        return view
-
     @staticmethod
     def _remember(cache: OrderedDict[int, Any], key: int, value: Any) -> None:
         cache[key] = value
@@ -737,40 +594,5 @@ class DiscordAdapter:
             cache.popitem(last=False)
 
 
-def global_limit_trace(window: ArrivalWindow) -> aiohttp.TraceConfig:
-    """aiohttp hooks that hold each request made with the bot token in `window` until it may leave, and
-    count it until its answer is back; interaction responses and follow-ups (token in the URL) are exempt.
-
-    In the HTTP session rather than around the adapter's calls, so that every such request counts: discord.py's
-    log-in and command sync, its retries after a 429 or 5xx, and the moment of leaving is the real one.
-    """
-
-    async def start(session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams) -> None:
-        path = params.url.path
-        exempt = "/interactions/" in path or "/webhooks/" in path
-        if params.headers.get("Authorization", "").startswith("Bot ") and not exempt:
-            await window.enter()  # cancelled while waiting: not counted, and aiohttp sends no end signal
-            context.counted = True
-
-    async def end(session: aiohttp.ClientSession, context: Any, params: object) -> None:
-        if getattr(context, "counted", False):
-            context.counted = False
-            window.leave()
-
-    trace = aiohttp.TraceConfig()
-    trace.on_request_start.append(start)
-    trace.on_request_end.append(end)
-    trace.on_request_exception.append(end)
-    return trace
-
-
 def _file(attachment: Attachment) -> discord.File:
     return discord.File(io.BytesIO(attachment.data), filename=attachment.filename)
-
-
-def _retry_after(exc: discord.HTTPException) -> float:
-    header = exc.response.headers.get("Retry-After") if exc.response is not None else None
-    try:
-        return max(float(header), 0.0) if header is not None else 1.0
-    except ValueError:
-        return 1.0

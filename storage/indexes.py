@@ -76,7 +76,7 @@ class Indexes:
         self.lock = threading.RLock()
         self.history = history
         self._persist = persist
-        self._tables: dict[str, dict[str, Record]] = {}
+        self._tables: dict[str, dict[str, Record]] = {name: {} for name in INDEXED_TABLES}
         self._reminders_by_account: dict[str, dict[str, Reminder]] = {}
         self._open_by_account: dict[str, dict[str, Occurrence]] = {}
         self._identities_by_account: dict[str, dict[str, IdentityRecord]] = {}
@@ -87,7 +87,6 @@ class Indexes:
         self._depth = 0
         self._changes: list[Change] = []
         self._undo: list[tuple[str, str, Record | None]] = []
-        self.clear()
 
     def clear(self) -> None:
         """Every table and index back to empty (forgetting a partly loaded snapshot)."""

@@ -48,6 +48,8 @@ class MemoryHistory:
 
 
 class MemoryStore(IndexedStore):
+    """Nothing survives a restart; commits cost only the indexes' work."""
+
     def __init__(self) -> None:
         super().__init__(MemoryHistory())
 

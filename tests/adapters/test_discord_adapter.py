@@ -17,7 +17,7 @@ from adapters.base import APOLOGY
 from adapters.discord_adapter import ACKNOWLEDGED, FOREIGN_BUTTONS, DiscordAdapter
 from adapters.discord_render import CommandSpec, OptionSpec
 from adapters.pacing import Pacer
-from bot.delivery import DeliveryUncertain, RecipientUnreachable, RetryLater, TransientDeliveryError
+from bot.delivery import TransientDeliveryError
 from bot.hub import Hub
 from bot.models import Address, Attachment, Button, Identity, IncomingMessage, Reply
 from tests.adapters.fake_discord import (
@@ -372,54 +372,6 @@ async def test_attachment_is_uploaded(fake: FakeDiscord, adapter: DiscordAdapter
     call = fake.find("POST", r"/channels/\d+/messages")[-1]
     assert call.files == [("clearback-export.json", b'{"reminders": []}')]
     assert fake.message_by_id(ref or "0")["attachments"][0]["filename"] == "clearback-export.json"
-
-
-async def test_closed_dms_are_unreachable(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
-    user = fake.user()
-    fake.closed_dms.add(int(user["id"]))
-    with pytest.raises(RecipientUnreachable):
-        await adapter.send(Address("discord", user["id"]), REMINDER)
-    call = fake.find("POST", r"/channels/\d+/messages")[-1]
-    assert call.status == 403
-
-
-async def test_a_reminder_whose_answer_was_lost_is_uncertain_and_never_sent_twice(
-    fake: FakeDiscord, adapter: DiscordAdapter
-) -> None:
-    user = fake.user()
-    fake.sever_after_processing("POST", r"/channels/\d+/messages")
-    with pytest.raises(DeliveryUncertain):
-        await adapter.send(Address("discord", user["id"]), REMINDER)
-    assert len(fake.find("POST", r"/channels/\d+/messages")) == 1  # it arrived once; no retry
-
-
-async def test_long_rate_limit_becomes_retry_later(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
-    user = fake.user()
-    fake.rate_limit("POST", r"/channels/\d+/messages", retry_after=60.0)
-    with pytest.raises(RetryLater) as caught:
-        await adapter.send(Address("discord", user["id"]), REMINDER)
-    assert caught.value.retry_after == 60.0
-
-
-async def test_short_rate_limit_is_retried_by_discord_py(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
-    user = fake.user()
-    fake.rate_limit("POST", r"/channels/\d+/messages", retry_after=0.01)
-    ref = await adapter.send(Address("discord", user["id"]), REMINDER)
-    assert ref is not None
-    statuses = [call.status for call in fake.find("POST", r"/channels/\d+/messages")]
-    assert statuses == [429, 200]
-
-
-async def test_server_errors_and_lost_connections_are_transient(
-    fake: FakeDiscord, adapter: DiscordAdapter, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    user = fake.user()
-    fake.fail("POST", r"/channels/\d+/messages", 503, {"message": "Service Unavailable", "code": 0})
-    with pytest.raises(TransientDeliveryError):
-        await adapter.send(Address("discord", user["id"]), REMINDER)
-    monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")  # nothing listens there
-    with pytest.raises(TransientDeliveryError):
-        await adapter.send(Address("discord", user["id"]), REMINDER)
 
 
 async def test_rest_requests_are_paced_below_the_global_limit(fake: FakeDiscord, core: Core) -> None:

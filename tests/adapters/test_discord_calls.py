@@ -1,16 +1,31 @@
-"""Discord's errors as the retry contract (adapters/base.py) names them, for a post with and without a key."""
+"""Discord's errors as the retry contract (adapters/base.py) names them: straight from discord_calls for a post
+with and without a key, and through the real adapter against the fake Discord."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from types import SimpleNamespace
 from typing import Any
 
 import aiohttp
 import discord
+import discord.http
 import pytest
 
+from adapters.discord_adapter import DiscordAdapter
 from adapters.discord_calls import delivery_errors, posting
-from bot.delivery import DeliveryUncertain, RetryLater, TransientDeliveryError
+from bot.delivery import DeliveryUncertain, RecipientUnreachable, RetryLater, TransientDeliveryError
+from bot.models import Address
+from tests.adapters.fake_discord import FakeDiscord
+from tests.adapters.test_discord_adapter import REMINDER, Core, make_adapter
+
+
+@pytest.fixture
+async def adapter(fake: FakeDiscord) -> AsyncIterator[DiscordAdapter]:
+    running = make_adapter(fake, Core())
+    await running.start()
+    yield running
+    await running.stop()
 
 
 def server_error(status: int) -> discord.DiscordServerError:
@@ -49,3 +64,54 @@ def test_a_long_rate_limit_is_handed_on_and_heard() -> None:
     raised = translated(discord.RateLimited(60.0), "k", holds)
     assert isinstance(raised, RetryLater) and raised.retry_after == 60.0
     assert holds == [60.0]
+
+
+# ---------------------------------------------------------------- through the adapter
+
+
+async def test_closed_dms_are_unreachable(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
+    user = fake.user()
+    fake.closed_dms.add(int(user["id"]))
+    with pytest.raises(RecipientUnreachable):
+        await adapter.send(Address("discord", user["id"]), REMINDER)
+    call = fake.find("POST", r"/channels/\d+/messages")[-1]
+    assert call.status == 403
+
+
+async def test_a_reminder_whose_answer_was_lost_is_uncertain_and_never_sent_twice(
+    fake: FakeDiscord, adapter: DiscordAdapter
+) -> None:
+    user = fake.user()
+    fake.sever_after_processing("POST", r"/channels/\d+/messages")
+    with pytest.raises(DeliveryUncertain):
+        await adapter.send(Address("discord", user["id"]), REMINDER)
+    assert len(fake.find("POST", r"/channels/\d+/messages")) == 1  # it arrived once; no retry
+
+
+async def test_long_rate_limit_becomes_retry_later(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
+    user = fake.user()
+    fake.rate_limit("POST", r"/channels/\d+/messages", retry_after=60.0)
+    with pytest.raises(RetryLater) as caught:
+        await adapter.send(Address("discord", user["id"]), REMINDER)
+    assert caught.value.retry_after == 60.0
+
+
+async def test_short_rate_limit_is_retried_by_discord_py(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
+    user = fake.user()
+    fake.rate_limit("POST", r"/channels/\d+/messages", retry_after=0.01)
+    ref = await adapter.send(Address("discord", user["id"]), REMINDER)
+    assert ref is not None
+    statuses = [call.status for call in fake.find("POST", r"/channels/\d+/messages")]
+    assert statuses == [429, 200]
+
+
+async def test_server_errors_and_lost_connections_are_transient(
+    fake: FakeDiscord, adapter: DiscordAdapter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user = fake.user()
+    fake.fail("POST", r"/channels/\d+/messages", 503, {"message": "Service Unavailable", "code": 0})
+    with pytest.raises(TransientDeliveryError):
+        await adapter.send(Address("discord", user["id"]), REMINDER)
+    monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")  # nothing listens there
+    with pytest.raises(TransientDeliveryError):
+        await adapter.send(Address("discord", user["id"]), REMINDER)

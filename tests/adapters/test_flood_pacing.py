@@ -3,6 +3,7 @@ stays within its limits however the requests bunch on the way, and the rate stay
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import replace
 from typing import Any
@@ -87,3 +88,26 @@ def test_spacing_above_the_window_is_refused_with_the_fix() -> None:
     with pytest.raises(ValueError, match="raise both"):
         replace(TELEGRAM_LIMITS, overall_per_second=200)
     assert replace(TELEGRAM_LIMITS, overall_per_second=200, overall_limit=200).overall_limit == 200
+
+
+class ManualClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_flood_limiter_spaces_messages_per_chat_and_overall() -> None:
+    clock = ManualClock()
+    limits = replace(TELEGRAM_LIMITS, overall_per_second=30, private_interval=1.0, group_interval=3.0)
+    limiter = FloodLimiter(limits, clock)
+    assert [limiter.reserve("1") - clock.now for _ in range(3)] == [0.0, 1.0, 2.0]
+    assert limiter.reserve("-100") - clock.now == pytest.approx(1 / 30)  # global spacing
+    assert limiter.reserve("-100") - clock.now == pytest.approx(3 + 1 / 30)  # groups: 20/min
+    slots = sorted(limiter.reserve(str(chat_id)) for chat_id in range(2, 92))
+    assert all(b - a >= 1 / 30 - 1e-9 for a, b in itertools.pairwise(slots))
+    window = [slot for slot in slots if slots[0] <= slot < slots[0] + 1.0]
+    assert len(window) <= 30
+    limiter.block("7", 5.0)
+    assert limiter.reserve("7") - clock.now >= 5.0

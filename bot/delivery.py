@@ -1,7 +1,8 @@
 """Platform-neutral delivery contract between the core (scheduler, hub) and the adapters.
 
 Adapters translate their library's errors into these, so the scheduler can decide between retrying,
-waiting and parking a reminder without knowing any platform.
+waiting and parking a reminder without knowing any platform. Which errors an adapter retries itself, which
+it raises, and what the scheduler does with each: the retry contract in adapters/base.py.
 """
 
 from __future__ import annotations

@@ -94,14 +94,16 @@ class ConsoleAdapter:
             except Exception:
                 log.exception("console message failed")  # the console's own input: no one else's text
                 replies = [Reply(text=APOLOGY)]
+            # Files go before the answer shows: a process killed right after "I deleted all your data" keeps none.
+            deleted = self._delete_saved() if any(reply.text in ALL_GONE for reply in replies) else []
             for reply in replies:
                 self._render(reply, edited=reply.edit)
             said = {reply.text for reply in replies}
             for held in self._held_edits:
                 if held.text not in said:
                     self._render(held, edited=True)
-            if any(reply.text in ALL_GONE for reply in replies):
-                self._delete_saved()
+            for line in deleted:
+                self._write(line)
         finally:
             self._answering, self._held_edits = False, []
 
@@ -167,12 +169,13 @@ class ConsoleAdapter:
         self._saved.add(path)
         return path
 
-    def _delete_saved(self) -> None:
-        """After /forget: every file this console saved, in this run or an earlier one."""
+    def _delete_saved(self) -> list[str]:
+        """After /forget: every file this console saved, in this run or an earlier one; what to tell about it."""
         found = set(self._saved)
         if self._files_dir.is_dir():
             found |= {p for p in self._files_dir.iterdir() if p.name.startswith(SAVED_PREFIXES)}
         deleted = 0
+        told: list[str] = []
         for path in sorted(found):
             try:
                 if path.is_file() or path.is_symlink():
@@ -180,10 +183,11 @@ class ConsoleAdapter:
                     deleted += 1
             except OSError as exc:
                 log.warning("could not delete a saved console file: %s", type(exc).__name__)
-                self._write(f"(I couldn't delete {path}: please delete it yourself.)")
+                told.append(f"(I couldn't delete {path}: please delete it yourself.)")
         self._saved.clear()
         if deleted:
-            self._write(f"(I also deleted the {deleted} file(s) I had saved in {self._files_dir}.)")
+            told.append(f"(I also deleted the {deleted} file(s) I had saved in {self._files_dir}.)")
+        return told
 
     def _write(self, text: str) -> None:
         self._stdout.write(text + "\n")

@@ -145,9 +145,12 @@ def region_doc_texts(region: bytes) -> list[str]:
     text = region.decode("utf-8")  # once for the region: per line it costs more than the rest together
     if not text.startswith("{\n"):
         raise NotLineFormat
+    lines = text[2:-1].split(",\n")
+    if text.count("\n") != len(lines):  # a line end without its comma: not this layout
+        raise NotLineFormat
     texts: list[str] = []
     append = texts.append
-    for line in text[2:-1].split(",\n"):
+    for line in lines:
         colon = line.find('":')
         if colon < 2 or line[0] != '"' or not line[1:colon].isdigit():
             raise NotLineFormat

@@ -679,6 +679,7 @@ def test_line_format_parser_rejects_other_layouts() -> None:
         ["{\n", '  "t": {\n'],
         ["{\n", '"t":{\n', '"x":{"a":1}\n', "}\n", "}\n"],
         ["{\n", '"t":{\n', '"1":{"a":1}\n', "}\n"],
+        ["{\n", '"t":{\n', '"1":{"a":1}\n', '"2":{"a":2}\n', "}\n", "}\n"],  # a line end without its comma
     ):
         with pytest.raises(NotLineFormat):
             list(iter_doc_batches(bad))

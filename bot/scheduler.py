@@ -489,10 +489,15 @@ class Scheduler:
 
     # The loop ----------------------------------------------------------------------------------------------
     def seconds_until_due(self, cap: float = 1.0) -> float:
+        now = self.regimen.now_ts()
         nxt = self.store.next_due_at()
+        if nxt is not None and self._unclaimable and nxt <= now + cap:
+            # Items skipped for the run stay due in the store: look past them, or the loop would spin.
+            ahead = self.store.due_items(now + cap, len(self._unclaimable) + 1)
+            nxt = next((item.at for item in ahead if _item_key(item) not in self._unclaimable), None)
         if nxt is None:
             return cap
-        return max(0.0, min(cap, nxt - self.regimen.now_ts()))
+        return max(0.0, min(cap, nxt - now))
 
     async def wait_for_work(self, stop: asyncio.Event, cap: float = 1.0) -> None:
         """Sleep until the next due time (at most `cap`), a wake-up, or stop."""

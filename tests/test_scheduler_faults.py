@@ -378,3 +378,20 @@ async def test_editing_a_put_aside_reminder_as_the_notice_says_makes_it_fire_at_
     clock.set(datetime(2026, 11, 26, 20, 0, 5, tzinfo=UTC))
     await app.scheduler.tick()
     assert len(platform.reminders()) == 2  # and every day after
+
+
+async def test_an_item_skipped_for_the_run_does_not_make_the_loop_think_work_is_due(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    await say(app, "/remind cream in 1m")
+    platform.retry_after.append(30.0)
+    clock.advance(60)
+    await app.scheduler.tick()
+    retry = only_occurrence(app)
+    app.store.put_occurrence(replace(retry, due="garbage"))  # type: ignore[arg-type]  # claim and pause both fail
+    clock.advance(60)
+    await app.scheduler.tick()
+    assert app.scheduler._unclaimable
+    assert app.scheduler.seconds_until_due(cap=60) == 60  # the loop sleeps instead of spinning on it
+    await say(app, "/remind stretch in 30s", Identity("console", "bob"))
+    assert app.scheduler.seconds_until_due(cap=60) == 30  # and still wakes for everybody else

@@ -93,16 +93,7 @@ class Regimen:
         account = Account(id=new_id(12), timezone=self.default_timezone, created_at=now)
         with self.store.atomic():
             self.store.put_account(account)
-            self.store.put_identity(
-                IdentityRecord(
-                    key=identity.key,
-                    account_id=account.id,
-                    platform=identity.platform,
-                    user_id=identity.user_id,
-                    chat_id=identity.user_id,
-                    created_at=now,
-                )
-            )
+            self.store.put_identity(_identity_record(identity, account.id, now))
         return account
 
     def mark_reachable(self, identity: Identity) -> bool:
@@ -151,16 +142,7 @@ class Regimen:
         now = self.now_ts()
         with self.store.atomic():
             renumbered = merge_accounts(self.store, keep, mine) if mine is not None else {}
-            self.store.put_identity(
-                IdentityRecord(
-                    key=identity.key,
-                    account_id=keep.id,
-                    platform=identity.platform,
-                    user_id=identity.user_id,
-                    chat_id=identity.user_id,
-                    created_at=now,
-                )
-            )
+            self.store.put_identity(_identity_record(identity, keep.id, now))
         return renumbered
 
     def unlink(self, identities: list[IdentityRecord]) -> None:
@@ -464,6 +446,18 @@ class Regimen:
 
     def mark_skipped(self, occurrence: Occurrence) -> Occurrence:
         return self.resolve(occurrence, SKIPPED)
+
+
+def _identity_record(identity: Identity, account_id: str, now: float) -> IdentityRecord:
+    """A platform identity pointing at `account_id`; its private chat is the user's own id."""
+    return IdentityRecord(
+        key=identity.key,
+        account_id=account_id,
+        platform=identity.platform,
+        user_id=identity.user_id,
+        chat_id=identity.user_id,
+        created_at=now,
+    )
 
 
 def clean_text(text: str) -> str:

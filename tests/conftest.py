@@ -22,36 +22,15 @@ START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday, 12:00 UTC
 PLATFORM = "console"
 
 
-class RecordingSender:
-    """A platform that delivers everything and remembers it (what the scheduler sends, what it edits)."""
-
-    def __init__(self, platform: str = PLATFORM) -> None:
-        self.platform = platform
-        self.sent: list[tuple[Address, Reply]] = []
-        self.edits: list[tuple[Address, str, Reply]] = []
-
-    async def send(self, address: Address, reply: Reply) -> str:
-        self.sent.append((address, reply))
-        return f"msg-{len(self.sent)}"
-
-    async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
-        self.edits.append((address, message_ref, reply))
-
-    def take(self) -> list[tuple[Address, Reply]]:
-        """What was sent since the last take()."""
-        taken, self.sent = self.sent, []
-        return taken
-
-
-def make_bot_app(clock: FakeClock, store: Store | None = None) -> tuple[App, RecordingSender]:
-    """An App on `store` (a fresh MemoryStore by default) with a RecordingSender registered.
+def make_bot_app(clock: FakeClock, store: Store | None = None) -> tuple[App, RecordingPlatform]:
+    """An App on `store` (a fresh MemoryStore by default) with a RecordingPlatform registered.
 
     The flood throttle reads the fake clock instead of the host's monotonic clock, so it is
     deterministic: 20 messages at one instant are fine, the 21st is throttled until the clock moves.
     """
     app = App(store if store is not None else MemoryStore(), clock)
     app.core.throttle = Throttle(monotonic=lambda: clock.now().timestamp())
-    sender = RecordingSender()
+    sender = RecordingPlatform(platform=PLATFORM)
     app.hub.register(sender)
     return app, sender
 
@@ -75,17 +54,17 @@ def fake_clock() -> FakeClock:
 
 
 @pytest.fixture
-def bot_app_and_sender(fake_clock: FakeClock) -> tuple[App, RecordingSender]:
+def bot_app_and_sender(fake_clock: FakeClock) -> tuple[App, RecordingPlatform]:
     return make_bot_app(fake_clock)
 
 
 @pytest.fixture
-def bot_app(bot_app_and_sender: tuple[App, RecordingSender]) -> App:
+def bot_app(bot_app_and_sender: tuple[App, RecordingPlatform]) -> App:
     return bot_app_and_sender[0]
 
 
 @pytest.fixture
-def recording_sender(bot_app_and_sender: tuple[App, RecordingSender]) -> RecordingSender:
+def recording_sender(bot_app_and_sender: tuple[App, RecordingPlatform]) -> RecordingPlatform:
     return bot_app_and_sender[1]
 
 

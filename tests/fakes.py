@@ -47,8 +47,13 @@ class RecordingPlatform:
             raise RuntimeError("unexpected")
         self.edits.append((address, message_ref, reply))
 
+    def take(self) -> list[tuple[Address, Reply]]:
+        """What was sent since the last take()."""
+        taken, self.sent = self.sent, []
+        return taken
+
     def texts(self) -> list[str]:
         return [reply.text for _, reply in self.sent]
 
     def reminders(self) -> list[Reply]:
-        return [reply for _, reply in self.sent if reply.text.startswith("⏰")]
+        return [reply for _, reply in self.sent if reply.occurrence_id is not None]

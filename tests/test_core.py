@@ -13,16 +13,16 @@ from bot import payloads
 from bot.app import App
 from bot.commands import BY_NAME, COMMANDS
 from bot.core import INTERNAL, MAX_INPUT, SLOW_DOWN, STORAGE_DOWN, WELCOME_BACK
-from bot.delivery import RecipientUnreachable
 from bot.faq import default_index
-from bot.models import Address, Identity, Reply
+from bot.models import Identity, Reply
 from bot.regimen import MAX_TEXT
 from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable
 from storage.indexes import Change
 from storage.memory_store import MemoryStore
 from storage.records import Reminder
-from tests.conftest import START, RecordingSender, account_snapshot, make_bot_app, only, say
+from tests.conftest import START, account_snapshot, make_bot_app, only, say
+from tests.fakes import RecordingPlatform
 
 HELP_HEAD = "Here's everything I understand"
 WELCOME_HEAD = "Hi, I'm ClearBack"
@@ -427,20 +427,9 @@ async def test_storage_unavailable_says_so_and_changes_nothing(fake_clock: FakeC
     assert only(await say(app, "/done 1")).text.startswith("✅ Done today 12:31: cream.")
 
 
-class BlockingSender(RecordingSender):
-    def __init__(self) -> None:
-        super().__init__()
-        self.blocked: set[str] = set()
-
-    async def send(self, address: Address, reply: Reply) -> str:
-        if address.chat_id in self.blocked:
-            raise RecipientUnreachable("blocked")
-        return await super().send(address, reply)
-
-
 async def test_writing_again_after_blocking_the_bot_is_welcomed_back(fake_clock: FakeClock) -> None:
     app, _ = make_bot_app(fake_clock)
-    sender = BlockingSender()
+    sender = RecordingPlatform()  # can be blocked like a platform
     app.hub.register(sender)
     await say(app, "/remind stretch in 10m")
     sender.blocked.add("u1")

@@ -17,7 +17,8 @@ from bot.models import Identity, Reply
 from bot.timing.clock import FakeClock
 from bot.timing.timezones import FIXED_OFFSET_WARNING, GMT_WARNING
 from storage.records import DONE, SENT
-from tests.conftest import RecordingSender, account_snapshot, only, say
+from tests.conftest import account_snapshot, only, say
+from tests.fakes import RecordingPlatform
 
 INDEX = default_index()
 ALL_TOPIC_PAYLOADS = [f"faq:{t.id}" for t in INDEX.topics()]
@@ -154,7 +155,7 @@ async def test_unknown_timezone_gets_suggestions_and_changes_nothing(
 
 
 async def test_setting_a_zone_keeps_reminders_at_the_same_local_time(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     await say(bot_app, "/remind cream every day at 20:00")
     await say(bot_app, "/remind exfoliate every mon,thu at 20:00")
@@ -261,7 +262,7 @@ async def test_faq_only_users_get_no_account(bot_app: App) -> None:
 
 # /export ---------------------------------------------------------------------------------------------------
 async def test_export_is_json_with_my_reminders_and_history_and_nothing_of_anyone_else(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     await say(bot_app, "/timezone Europe/Berlin")
     await say(bot_app, "/remind cream every day at 13:30")
@@ -343,7 +344,7 @@ async def test_forget_asks_first_and_no_keeps_everything(bot_app: App, fake_cloc
 
 @pytest.mark.parametrize("how", ["button", "typed"])
 async def test_forget_yes_deletes_that_account_only(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock, how: str
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock, how: str
 ) -> None:
     await two_people_with_history(bot_app, fake_clock)
     other_before = account_snapshot(bot_app, "u2")

@@ -17,7 +17,8 @@ from bot.plans import CHECKIN, CREAM, EXFOLIATION, TEMPLATES
 from bot.timing.clock import FakeClock
 from bot.timing.recurrence import Schedule, schedule_from_dict, times_per_week
 from storage.records import CANCELLED, DONE, SKIPPED, SNOOZED, Occurrence, Reminder
-from tests.conftest import START, RecordingSender, account_snapshot, make_bot_app, only, say
+from tests.conftest import START, account_snapshot, make_bot_app, only, say
+from tests.fakes import RecordingPlatform
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -49,7 +50,7 @@ def history(app: App, user: str = "u1") -> list[Occurrence]:
     return app.store.history_of(account.id)
 
 
-async def deliver_at(app: App, sender: RecordingSender, clock: FakeClock, when: float) -> list[Reply]:
+async def deliver_at(app: App, sender: RecordingPlatform, clock: FakeClock, when: float) -> list[Reply]:
     """Move the clock to `when`, run the scheduler, and return what it sent."""
     clock.set(datetime.fromtimestamp(when, tz=UTC))
     await app.scheduler.tick()
@@ -185,7 +186,7 @@ async def test_reminders_lists_number_what_schedule_next_time_in_zone_and_paused
 
 
 async def test_reminders_shows_a_fired_one_off_as_finished(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     await say(bot_app, "/remind stretch in 10m")
     await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 12, 10))
@@ -230,7 +231,7 @@ async def test_reminder_numbers_in_other_spellings(bot_app: App, number: str) ->
 
 
 async def test_delete_removes_one_and_numbers_are_never_reused(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     await say(bot_app, "/remind cream every day at 12:30")
     await say(bot_app, "/remind exfoliate every mon,thu at 20:00")
@@ -255,7 +256,7 @@ async def test_delete_removes_one_and_numbers_are_never_reused(
 
 
 async def test_pause_and_resume_one_and_all(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     await say(bot_app, "/remind cream every day at 12:30")
     await say(bot_app, "/remind exfoliate every mon,thu at 20:00")
@@ -282,7 +283,7 @@ async def test_pause_and_resume_one_and_all(
 
 
 async def test_edit_changes_when_and_rename_changes_what(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     await say(bot_app, "/remind cream every day at 21:30")
     reply = only(await say(bot_app, "/edit 1 every tue,fri at 19:00"))
@@ -301,7 +302,7 @@ async def test_edit_changes_when_and_rename_changes_what(
 
 # Answering: typed ----------------------------------------------------------------------------------------
 async def test_done_skip_snooze_answer_the_delivered_occurrence(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     await say(bot_app, "/remind cream every day at 12:30")
     await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 12, 30))
@@ -338,7 +339,7 @@ async def test_done_skip_snooze_answer_the_delivered_occurrence(
     ],
 )
 async def test_snooze_durations_out_of_range_or_unreadable_are_refused(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock, duration: str, error: str
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock, duration: str, error: str
 ) -> None:
     await say(bot_app, "/remind cream every day at 12:30")
     await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 12, 30))
@@ -348,7 +349,7 @@ async def test_snooze_durations_out_of_range_or_unreadable_are_refused(
 
 
 async def test_early_done_within_12_hours_counts_for_the_upcoming_time(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     await say(bot_app, "/remind exfoliate every mon,thu at 20:00")  # next: Thu 26 Nov 20:00, 32 h away
     assert only(await say(bot_app, "/done 1")).text == (
@@ -378,7 +379,7 @@ async def test_early_skip_works_too(bot_app: App, fake_clock: FakeClock) -> None
 
 
 # Answering: buttons --------------------------------------------------------------------------------------
-async def delivered_cream_in_berlin(app: App, sender: RecordingSender, clock: FakeClock, at: str = "13:30") -> Reply:
+async def delivered_cream_in_berlin(app: App, sender: RecordingPlatform, clock: FakeClock, at: str = "13:30") -> Reply:
     await say(app, "/timezone Europe/Berlin")
     await say(app, f"/remind cream every day at {at}")
     hour, minute = (int(part) for part in at.split(":"))
@@ -387,7 +388,7 @@ async def delivered_cream_in_berlin(app: App, sender: RecordingSender, clock: Fa
 
 
 async def test_delivered_reminder_has_done_skip_and_snooze_buttons(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     message = await delivered_cream_in_berlin(bot_app, recording_sender, fake_clock)
     assert message.text == "⏰ Reminder 1: cream\nTap a button, or type /done 1, /skip 1 or /snooze 1 1h."
@@ -426,7 +427,7 @@ async def test_delivered_reminder_has_done_skip_and_snooze_buttons(
 )
 async def test_buttons_edit_the_message_and_record_the_outcome(
     bot_app: App,
-    recording_sender: RecordingSender,
+    recording_sender: RecordingPlatform,
     fake_clock: FakeClock,
     label: str,
     text: str,
@@ -448,7 +449,7 @@ async def test_buttons_edit_the_message_and_record_the_outcome(
 
 
 async def test_morning_button_and_evening_pressed_late_mean_tomorrow_8(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     late = await delivered_cream_in_berlin(bot_app, recording_sender, fake_clock, at="18:30")
     reply = only(await say(bot_app, button=payload_for(late, "Tomorrow 8:00")))
@@ -464,7 +465,7 @@ async def test_morning_button_and_evening_pressed_late_mean_tomorrow_8(
 
 
 async def test_pressing_an_answered_button_shows_the_outcome_without_changing_it(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     message = await delivered_cream_in_berlin(bot_app, recording_sender, fake_clock)
     assert only(await say(bot_app, button=payload_for(message, "✅ Done"))).edit
@@ -478,7 +479,7 @@ async def test_pressing_an_answered_button_shows_the_outcome_without_changing_it
 
 
 async def test_each_occurrence_keeps_its_own_outcome_and_time(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     await say(bot_app, "/remind cream every day at 12:30")
     [day1] = await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 12, 30))
@@ -501,7 +502,7 @@ async def test_each_occurrence_keeps_its_own_outcome_and_time(
 
 
 async def test_snoozed_occurrence_fires_again_at_the_snooze_time_only(
-    bot_app: App, recording_sender: RecordingSender, fake_clock: FakeClock
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:
     message = await delivered_cream_in_berlin(bot_app, recording_sender, fake_clock)
     next_due = reminder(bot_app, 1).next_due

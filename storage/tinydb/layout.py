@@ -25,6 +25,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from itertools import islice
 from typing import IO, Any, Final, NamedTuple
 
 import msgspec
@@ -42,6 +43,9 @@ REGION_BYTES: Final = 32 << 10
 # While a background checkpoint writes, fdatasync every this many bytes (see write_tables).
 SYNC_EVERY: Final = 1 << 20
 _HEADER = re.compile(rb'"([A-Za-z0-9_]+)":\{')
+# bytes.find with a 2-byte needle compares a byte at a time (~1 GB/s on the 2-core machine); re finds the
+# literal by memchr on the newline, ~3x faster, and this scan covers every byte of every file read.
+_TABLE_END = re.compile(rb"\n\}")
 _decode_any = msgspec.json.Decoder().decode
 encode_json: Final = json.JSONEncoder(separators=(",", ":")).encode  # ASCII-only: one line per document
 
@@ -87,7 +91,7 @@ def iter_table_regions(
         pos = match.end()
         first = False
         # Documents up to the table's closing `\n}`, a region of whole lines at a time.
-        end = buf.find(b"\n}", pos)
+        end = _table_end(buf, pos)
         while True:
             # Without the table's end in the buffer, a newline in its last byte may yet be the one in
             # `\n}` (the last document line has no comma): only look at newlines with a byte after them.
@@ -110,7 +114,7 @@ def iter_table_regions(
                     raise NotLineFormat
                 more = handle.read(chunk)
                 buf, pos, eof = buf[pos:] + more, 0, not more
-                end = buf.find(b"\n}", pos)
+                end = _table_end(buf, pos)
                 continue
             if cut > pos:  # one copy (`+` makes three, and big ones each take fresh pages)
                 yield table, b"".join((b"{", memoryview(buf)[pos:cut], b"}"))
@@ -120,6 +124,12 @@ def iter_table_regions(
                 pos = end + 2
                 break
             pos = cut + 1  # the next region starts at `\n"<doc_id>"`
+
+
+def _table_end(buf: bytes, pos: int) -> int:
+    """Where the table open at `pos` closes (its `\\n}`); -1 when that is not in the buffer yet."""
+    match = _TABLE_END.search(buf, pos)
+    return -1 if match is None else match.start()
 
 
 def decode_docs(region: bytes) -> list[Doc]:
@@ -142,30 +152,28 @@ def region_doc_texts(region: bytes) -> list[str]:
 
     A region is `{` + lines `\\n"<doc_id>":<json>` joined by `,` + `}`; raises NotLineFormat otherwise.
     """
-    text = region.decode("utf-8")  # once for the region: per line it costs more than the rest together
-    if not text.startswith("{\n"):
+    lines = region.decode("utf-8").split("\n")  # decoded once, split on one character: both cost least
+    if lines[0] != "{" or len(lines) < 2:
         raise NotLineFormat
-    lines = text[2:-1].split(",\n")
-    if text.count("\n") != len(lines):  # a line end without its comma: not this layout
-        raise NotLineFormat
+    last = lines.pop()[:-1]  # without the region's closing brace
     texts: list[str] = []
     append = texts.append
-    for line in lines:
+    for line in islice(lines, 1, None):  # every line but the last ends with the comma before the next
         colon = line.find('":')
-        if colon < 2 or line[0] != '"' or not line[1:colon].isdigit():
+        if colon < 2 or line[0] != '"' or line[-1] != "," or not line[1:colon].isdigit():
             raise NotLineFormat
-        append(line[colon + 2 :])
+        append(line[colon + 2 : -1])
+    colon = last.find('":')
+    if colon < 2 or last[0] != '"' or not last[1:colon].isdigit():
+        raise NotLineFormat
+    append(last[colon + 2 :])
     return texts
 
 
-def iter_doc_texts(handle: IO[bytes], region: int = CHUNK_BYTES) -> Iterator[tuple[str, list[str]]]:
-    """(table, [document JSON, ...]) in batches, from a binary file in write_tables' layout.
-
-    Regions as big as a read (the files read this way, history files, are a few hundred KB): fewer,
-    bigger batches cost less, and nothing is decoded into records here to keep in the CPU cache.
-    """
-    for table, text in iter_table_regions(handle, region=region):
-        yield table, region_doc_texts(text)
+def iter_doc_texts(handle: IO[bytes]) -> Iterator[tuple[str, list[str]]]:
+    """(table, [document JSON, ...]) a region at a time, from a binary file in write_tables' layout."""
+    for table, region in iter_table_regions(handle):
+        yield table, region_doc_texts(region)
 
 
 class SalvagedLine(NamedTuple):

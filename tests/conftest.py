@@ -1,5 +1,6 @@
-"""Shared helpers for the conversation tests: a fake clock, an App on a MemoryStore, a recording sender,
-and `say()` to talk to the bot as one person.
+"""Shared helpers for the conversation tests: a fake clock, an App on a MemoryStore, a recording sender.
+`say()` to talk to the bot as one person lives in tests/talk.py (re-exported here for the modules that import it
+from conftest).
 
 Fixture names are specific (fake_clock, bot_app, recording_sender) so modules may keep their own.
 """
@@ -11,15 +12,16 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.app import App
-from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.models import Identity, Reply
 from bot.throttle import Throttle
 from bot.timing.clock import FakeClock
 from storage.base import Store
 from storage.memory_store import MemoryStore
 from tests.fakes import RecordingPlatform
+from tests.talk import PLATFORM
+from tests.talk import say as say
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday, 12:00 UTC
-PLATFORM = "console"
 
 
 def make_bot_app(clock: FakeClock, store: Store | None = None) -> tuple[App, RecordingPlatform]:
@@ -66,22 +68,6 @@ def bot_app(bot_app_and_sender: tuple[App, RecordingPlatform]) -> App:
 @pytest.fixture
 def recording_sender(bot_app_and_sender: tuple[App, RecordingPlatform]) -> RecordingPlatform:
     return bot_app_and_sender[1]
-
-
-async def say(
-    app: App,
-    text: str = "",
-    *,
-    user: str = "u1",
-    button: str | None = None,
-    platform: str = PLATFORM,
-    private: bool = True,
-) -> list[Reply]:
-    """What `user` gets back for typing `text` (or pressing the button with payload `button`)."""
-    message = IncomingMessage(
-        Identity(platform, user), Address(platform, user), text=text, button=button, is_private=private
-    )
-    return await app.handle(message)
 
 
 def only(replies: list[Reply]) -> Reply:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 from pathlib import Path
 
 from bot.app import App
-from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.models import Identity
 from bot.timing.clock import FakeClock
 from storage.tinydb import TinyDBStore
+from tests import talk
 from tests.conftest import START
 from tests.fakes import RecordingPlatform
 from tests.storage.test_tinydb_store import damage_history_file
@@ -16,8 +18,7 @@ from tests.storage.test_tinydb_store import damage_history_file
 USER = Identity("console", "alice")
 
 
-async def say(app: App, text: str) -> list[Reply]:
-    return await app.handle(IncomingMessage(USER, Address("console", "alice"), text=text))
+say = partial(talk.say, who=USER)
 
 
 async def test_progress_export_and_forget_work_with_a_damaged_history_file(tmp_path: Path) -> None:

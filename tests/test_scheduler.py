@@ -3,18 +3,20 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.app import App, _backoff
-from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.models import Address, Identity, IncomingMessage
 from bot.render import PUT_ASIDE_REASON
 from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable
 from storage.indexes import Change
 from storage.memory_store import MemoryStore
 from storage.records import DONE, MISSED, PAUSED, RETRY, SENDING, SENT, UNCONFIRMED, UNDELIVERABLE, occurrence_id
+from tests import talk
 from tests.fakes import RecordingPlatform
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
@@ -27,18 +29,8 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
-async def say(app: App, text: str, who: Identity = USER) -> list[Reply]:
-    return await app.handle(IncomingMessage(who, Address(who.platform, who.user_id), text=text))
-
-
-async def press(app: App, payload: str, who: Identity = USER) -> list[Reply]:
-    return await app.handle(IncomingMessage(who, Address(who.platform, who.user_id), button=payload))
-
-
-def account_id(app: App, who: Identity = USER) -> str:
-    account = app.regimen.account_for(who)
-    assert account is not None
-    return account.id
+say = partial(talk.say, who=USER)
+account_id = partial(talk.account_id, who=USER)
 
 
 async def test_reminder_fires_at_its_time_once_with_buttons(
@@ -327,7 +319,7 @@ async def test_snoozed_occurrence_fires_again_and_schedule_is_unchanged(
     await app.scheduler.tick()
     [reminder_before] = app.store.reminders_of(account_id(app))
     snooze = next(p for p in platform.reminders()[0].button_payloads() if p.startswith("o:s15:"))
-    [edited] = await press(app, snooze)
+    [edited] = await say(app, button=snooze)
     assert edited.edit and "Snoozed" in edited.text
     clock.advance(timedelta(minutes=14))
     await app.scheduler.tick()

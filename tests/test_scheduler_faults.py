@@ -10,18 +10,20 @@ import errno
 import logging
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import pytest
 
 from bot import claim_rules as rules
 from bot.app import App
-from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.models import Identity
 from bot.render import PUT_ASIDE_REASON
 from bot.timing.clock import FakeClock
 from storage.base import StorageError, StorageUnavailable
 from storage.memory_store import MemoryStore
 from storage.records import CANCELLED, DONE, MISSED, RETRY, SENDING, SENT, Account, Occurrence
+from tests import talk
 from tests.fakes import RecordingPlatform
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
@@ -36,14 +38,8 @@ def clock() -> FakeClock:
     return FakeClock(START)
 
 
-async def say(app: App, text: str, who: Identity = USER) -> list[Reply]:
-    return await app.handle(IncomingMessage(who, Address(who.platform, who.user_id), text=text))
-
-
-def account_id(app: App, who: Identity = USER) -> str:
-    account = app.regimen.account_for(who)
-    assert account is not None
-    return account.id
+say = partial(talk.say, who=USER)
+account_id = partial(talk.account_id, who=USER)
 
 
 def texts_to(platform: RecordingPlatform, who: Identity) -> list[str]:
@@ -52,7 +48,8 @@ def texts_to(platform: RecordingPlatform, who: Identity) -> list[str]:
 
 def only_occurrence(app: App, who: Identity = USER) -> Occurrence:
     """The one occurrence the person has, open or in history."""
-    [occurrence] = app.store.open_occurrences_of(account_id(app, who)) + app.store.history_of(account_id(app, who))
+    account = account_id(app, who=who)
+    [occurrence] = app.store.open_occurrences_of(account) + app.store.history_of(account)
     return occurrence
 
 
@@ -136,7 +133,7 @@ async def twenty_due(app: App, clock: FakeClock) -> list[Identity]:
 
 
 def nobody_paused(app: App, people: list[Identity]) -> bool:
-    return not [r for who in people for r in app.store.reminders_of(account_id(app, who)) if r.paused]
+    return not [r for who in people for r in app.store.reminders_of(account_id(app, who=who)) if r.paused]
 
 
 async def test_too_many_open_files_backs_off_puts_nothing_aside_and_delivers_everything_once_it_clears(
@@ -186,9 +183,9 @@ async def test_a_pass_stopped_by_a_full_disk_still_sends_the_summary_of_what_it_
     await say(app, "/remind cream every day at 12:01")
     await say(app, "/remind broken every day at 12:02", who=BOB)
     await say(app, "/remind water every day at 12:03", who=CAROL)
-    [bad] = store.reminders_of(account_id(app, BOB))
+    [bad] = store.reminders_of(account_id(app, who=BOB))
     store.put_reminder(replace(bad, schedule={**bad.schedule, "at": "25:00"}))  # one by one from here on
-    [carol] = store.reminders_of(account_id(app, CAROL))
+    [carol] = store.reminders_of(account_id(app, who=CAROL))
     store.key = carol.id  # the disk fills just as Carol's is committed
     clock.advance(timedelta(hours=13, minutes=5))  # the bot was down: all three passed beyond the grace period
     with pytest.raises(StorageUnavailable):
@@ -393,5 +390,5 @@ async def test_an_item_skipped_for_the_run_does_not_make_the_loop_think_work_is_
     await app.scheduler.tick()
     assert app.scheduler._unclaimable
     assert app.scheduler.seconds_until_due(cap=60) == 60  # the loop sleeps instead of spinning on it
-    await say(app, "/remind stretch in 30s", Identity("console", "bob"))
+    await say(app, "/remind stretch in 30s", who=Identity("console", "bob"))
     assert app.scheduler.seconds_until_due(cap=60) == 30  # and still wakes for everybody else

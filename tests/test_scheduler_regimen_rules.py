@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.app import App
 from bot.claim_rules import AUTO_PAUSE_AFTER
-from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.models import Identity
 from bot.timing.clock import FakeClock
 from storage.records import DONE, HELD, MISSED
+from tests import talk
 from tests.fakes import RecordingPlatform
 
 USER = Identity("console", "sam")
@@ -23,8 +25,7 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 10, 23, 12, tzinfo=UTC))
 
 
-async def say(app: App, text: str = "", button: str | None = None) -> list[Reply]:
-    return await app.handle(IncomingMessage(USER, Address("console", "sam"), text=text, button=button))
+say = partial(talk.say, who=USER)
 
 
 async def step_to_next_due(app: App, clock: FakeClock) -> datetime:

@@ -4,12 +4,13 @@ import csv
 import io
 import threading
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bot.app import App
-from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.models import Identity
 from bot.progress import item_progress, item_progress_from_tally
 from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable
@@ -18,13 +19,13 @@ from storage.memory_store import MemoryStore
 from storage.records import Reminder
 from storage.tally import from_outcomes
 from storage.tinydb import TinyDBStore
+from tests import talk
 from tests.fakes import RecordingPlatform
 
 USER = Identity("console", "pat")
 
 
-async def say(app: App, text: str = "", button: str | None = None) -> list[Reply]:
-    return await app.handle(IncomingMessage(USER, Address("console", "pat"), text=text, button=button))
+say = partial(talk.say, who=USER)
 
 
 async def run_days(app: App, clock: FakeClock, platform: RecordingPlatform, answers: list[str]) -> None:

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.app import App
-from bot.models import Address, Identity, IncomingMessage, Reply
+from bot.models import Identity
 from bot.timing.clock import FakeClock
 from storage.records import DONE, PAUSED
+from tests import talk
 from tests.fakes import RecordingPlatform
 
 USER = Identity("console", "lee")
@@ -22,8 +24,7 @@ def clock() -> FakeClock:
     return FakeClock(datetime(2026, 11, 2, 9, tzinfo=UTC))  # a Monday
 
 
-async def say(app: App, text: str = "", button: str | None = None, who: Identity = USER) -> list[Reply]:
-    return await app.handle(IncomingMessage(who, Address(who.platform, who.user_id), text=text, button=button))
+say = partial(talk.say, who=USER)
 
 
 def series_of(app: App, who: Identity) -> tuple[object, ...]:
@@ -126,9 +127,9 @@ async def test_a_follow_up_interrupted_by_a_crash_stays_answerable(
     restarted = App(app.store, clock)
     restarted.hub.register(platform)
     await restarted.scheduler.recover()
-    [reply] = await restarted.handle(IncomingMessage(USER, Address("console", "lee"), text="/done 1"))
+    [reply] = await say(restarted, "/done 1")
     assert "Done" in reply.text
-    [listing] = await restarted.handle(IncomingMessage(USER, Address("console", "lee"), text="/reminders"))
+    [listing] = await say(restarted, "/reminders")
     assert "1 of 2 sessions done" in listing.text
 
 

@@ -84,8 +84,8 @@ def make_adapter(fake: FakeDiscord, core: Core, **options: Any) -> DiscordAdapte
 
 
 @pytest.fixture
-async def adapter(fake: FakeDiscord, core: Core) -> AsyncIterator[DiscordAdapter]:
-    running = make_adapter(fake, core)
+async def adapter(discord_fake: FakeDiscord, core: Core) -> AsyncIterator[DiscordAdapter]:
+    running = make_adapter(discord_fake, core)
     await running.start()
     yield running
     await running.stop()
@@ -95,15 +95,15 @@ async def adapter(fake: FakeDiscord, core: Core) -> AsyncIterator[DiscordAdapter
 
 
 async def test_start_connects_with_minimal_intents_and_syncs_commands_to_the_guild(
-    fake: FakeDiscord, adapter: DiscordAdapter
+    discord_fake: FakeDiscord, adapter: DiscordAdapter
 ) -> None:
-    (identify,) = fake.identifies
+    (identify,) = discord_fake.identifies
     expected = discord.Intents.none()
     expected.guilds = True
     expected.dm_messages = True
     assert identify["intents"] == expected.value
     assert not discord.Intents._from_value(identify["intents"]).message_content  # no privileged intent
-    sync = await fake.wait_for("PUT", rf"/applications/\d+/guilds/{GUILD_ID}/commands")
+    sync = await discord_fake.wait_for("PUT", rf"/applications/\d+/guilds/{GUILD_ID}/commands")
     by_name = {command["name"]: command for command in sync.json}
     assert set(by_name) == {"timezone", "remind", "done"}
     remind = by_name["remind"]
@@ -114,20 +114,20 @@ async def test_start_connects_with_minimal_intents_and_syncs_commands_to_the_gui
     ]
     assert "autocomplete" not in by_name["timezone"]["options"][0]  # no hook given: no suggestions offered
     assert remind["contexts"] == [0, 1]  # servers and the bot's DMs
-    assert not fake.find("PUT", r"/applications/\d+/commands")  # nothing global
+    assert not discord_fake.find("PUT", r"/applications/\d+/commands")  # nothing global
 
 
-async def test_without_guild_commands_are_synced_globally(fake: FakeDiscord, core: Core) -> None:
-    adapter = make_adapter(fake, core, guild_id=None)
+async def test_without_guild_commands_are_synced_globally(discord_fake: FakeDiscord, core: Core) -> None:
+    adapter = make_adapter(discord_fake, core, guild_id=None)
     await adapter.start()
     try:
-        sync = await fake.wait_for("PUT", r"/applications/\d+/commands")
+        sync = await discord_fake.wait_for("PUT", r"/applications/\d+/commands")
         assert {command["name"] for command in sync.json} == {"timezone", "remind", "done"}
     finally:
         await adapter.stop()
 
 
-async def test_bad_token_fails_start_and_stop_is_idempotent(fake: FakeDiscord, core: Core) -> None:
+async def test_bad_token_fails_start_and_stop_is_idempotent(discord_fake: FakeDiscord, core: Core) -> None:
     adapter = DiscordAdapter(core, "not-the-right-token-at-all", guild_ready_timeout=0.0)
     with pytest.raises(discord.LoginFailure):
         await adapter.start()
@@ -137,8 +137,8 @@ async def test_bad_token_fails_start_and_stop_is_idempotent(fake: FakeDiscord, c
     assert "not-the-right-token-at-all" not in repr(adapter)
 
 
-async def test_stop_twice_and_restart(fake: FakeDiscord, core: Core) -> None:
-    adapter = make_adapter(fake, core)
+async def test_stop_twice_and_restart(discord_fake: FakeDiscord, core: Core) -> None:
+    adapter = make_adapter(discord_fake, core)
     await adapter.start()
     await adapter.stop()
     await adapter.stop()
@@ -147,8 +147,8 @@ async def test_stop_twice_and_restart(fake: FakeDiscord, core: Core) -> None:
     await adapter.stop()
 
 
-async def test_send_before_start_is_transient(fake: FakeDiscord, core: Core) -> None:
-    adapter = make_adapter(fake, core)
+async def test_send_before_start_is_transient(discord_fake: FakeDiscord, core: Core) -> None:
+    adapter = make_adapter(discord_fake, core)
     with pytest.raises(TransientDeliveryError):
         await adapter.send(Address("discord", "123"), Reply("hi"))
 
@@ -157,13 +157,15 @@ async def test_send_before_start_is_transient(fake: FakeDiscord, core: Core) -> 
 
 
 async def test_slash_command_in_a_server_is_handed_to_the_core_and_answered_ephemerally(
-    fake: FakeDiscord, adapter: DiscordAdapter, core: Core
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core
 ) -> None:
-    user = fake.user()
-    channel = fake.guild_channel(GUILD_ID)
+    user = discord_fake.user()
+    channel = discord_fake.guild_channel(GUILD_ID)
     core.responder = lambda message: _reply("Saved *stretch* <@everyone>")
-    await fake.interact(
-        fake.slash_command("remind", user, {"what": "stretch", "when": "in 2s"}, guild_id=GUILD_ID, channel=channel)
+    await discord_fake.interact(
+        discord_fake.slash_command(
+            "remind", user, {"what": "stretch", "when": "in 2s"}, guild_id=GUILD_ID, channel=channel
+        )
     )
     message = await core.next()
     assert message == IncomingMessage(
@@ -172,7 +174,7 @@ async def test_slash_command_in_a_server_is_handed_to_the_core_and_answered_ephe
         text="/remind stretch in 2s",
         is_private=False,
     )
-    call = await fake.wait_for("POST", callback_pattern())
+    call = await discord_fake.wait_for("POST", callback_pattern())
     assert call.json["type"] == CHANNEL_MESSAGE
     assert call.json["data"]["flags"] & EPHEMERAL
     assert call.json["data"]["content"] == r"Saved \*stretch\* \<@everyone>"
@@ -180,49 +182,51 @@ async def test_slash_command_in_a_server_is_handed_to_the_core_and_answered_ephe
 
 
 async def test_reply_marked_public_is_visible_in_the_server(
-    fake: FakeDiscord, adapter: DiscordAdapter, core: Core
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core
 ) -> None:
     core.responder = lambda message: _reply("Exfoliate at most twice a week.", private=False)
-    await fake.interact(fake.slash_command("timezone", fake.user(), guild_id=GUILD_ID))
-    call = await fake.wait_for("POST", callback_pattern())
+    await discord_fake.interact(discord_fake.slash_command("timezone", discord_fake.user(), guild_id=GUILD_ID))
+    call = await discord_fake.wait_for("POST", callback_pattern())
     assert not call.json["data"].get("flags", 0) & EPHEMERAL
 
 
 async def test_slash_command_in_a_dm_uses_the_user_as_address_and_is_not_ephemeral(
-    fake: FakeDiscord, adapter: DiscordAdapter, core: Core
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core
 ) -> None:
-    user = fake.user()
-    await fake.interact(fake.slash_command("timezone", user, {"zone": "Europe/Berlin"}))
+    user = discord_fake.user()
+    await discord_fake.interact(discord_fake.slash_command("timezone", user, {"zone": "Europe/Berlin"}))
     message = await core.next()
     assert message.address == Address("discord", user["id"])
     assert message.is_private and message.text == "/timezone Europe/Berlin"
-    call = await fake.wait_for("POST", callback_pattern())
+    call = await discord_fake.wait_for("POST", callback_pattern())
     assert call.json["data"]["content"] == "got /timezone Europe/Berlin"
     assert not call.json["data"].get("flags", 0) & EPHEMERAL
 
 
-async def test_optional_option_left_out(fake: FakeDiscord, adapter: DiscordAdapter, core: Core) -> None:
-    await fake.interact(fake.slash_command("timezone", fake.user(), guild_id=GUILD_ID))
+async def test_optional_option_left_out(discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core) -> None:
+    await discord_fake.interact(discord_fake.slash_command("timezone", discord_fake.user(), guild_id=GUILD_ID))
     assert (await core.next()).text == "/timezone"
 
 
-async def test_autocomplete_asks_the_hook(fake: FakeDiscord, core: Core) -> None:
+async def test_autocomplete_asks_the_hook(discord_fake: FakeDiscord, core: Core) -> None:
     asked: list[tuple[Identity, str, str, str]] = []
 
     async def suggest(identity: Identity, command: str, option: str, current: str) -> list[tuple[str, str]]:
         asked.append((identity, command, option, current))
         return [("Europe/Berlin (UTC+1)", "Europe/Berlin"), ("Europe/Bern", "Europe/Bern")]
 
-    adapter = make_adapter(fake, core, autocomplete=suggest)
+    adapter = make_adapter(discord_fake, core, autocomplete=suggest)
     await adapter.start()
     try:
-        sync = await fake.wait_for("PUT", rf"/applications/\d+/guilds/{GUILD_ID}/commands")
+        sync = await discord_fake.wait_for("PUT", rf"/applications/\d+/guilds/{GUILD_ID}/commands")
         options = {c["name"]: c.get("options", []) for c in sync.json}
         assert options["timezone"][0]["autocomplete"] is True
         assert "autocomplete" not in options["remind"][0]
-        user = fake.user()
-        await fake.interact(fake.slash_command("timezone", user, {"zone": "Eur"}, guild_id=GUILD_ID, focused="zone"))
-        call = await fake.wait_for("POST", callback_pattern())
+        user = discord_fake.user()
+        await discord_fake.interact(
+            discord_fake.slash_command("timezone", user, {"zone": "Eur"}, guild_id=GUILD_ID, focused="zone")
+        )
+        call = await discord_fake.wait_for("POST", callback_pattern())
         assert call.json == {
             "type": AUTOCOMPLETE_RESULT,
             "data": {
@@ -239,17 +243,17 @@ async def test_autocomplete_asks_the_hook(fake: FakeDiscord, core: Core) -> None
 
 
 async def test_long_reply_is_split_with_buttons_on_the_last_part(
-    fake: FakeDiscord, adapter: DiscordAdapter, core: Core
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core
 ) -> None:
     text = "\n".join(f"{i}) reminder number {i}" + " ." * 40 for i in range(100))
     core.responder = lambda message: _reply(text, buttons=((Button("More", "cmd:/reminders"),),))
-    await fake.interact(fake.slash_command("timezone", fake.user(), guild_id=GUILD_ID))
-    first = await fake.wait_for("POST", callback_pattern())
+    await discord_fake.interact(discord_fake.slash_command("timezone", discord_fake.user(), guild_id=GUILD_ID))
+    first = await discord_fake.wait_for("POST", callback_pattern())
     followups: list[Call] = []
     since = 0
     while not followups or not followups[-1].json.get("components"):
-        call = await fake.wait_for("POST", r"/webhooks/\d+/[^/]+", since=since)
-        since = fake.calls.index(call) + 1
+        call = await discord_fake.wait_for("POST", r"/webhooks/\d+/[^/]+", since=since)
+        since = discord_fake.calls.index(call) + 1
         followups.append(call)
     parts = [first.json["data"]["content"]] + [call.json["content"] for call in followups]
     assert all(len(part) <= 2000 for part in parts)
@@ -258,7 +262,7 @@ async def test_long_reply_is_split_with_buttons_on_the_last_part(
     assert all(call.json["flags"] & EPHEMERAL for call in followups)
 
 
-async def test_slow_handler_is_deferred_then_followed_up(fake: FakeDiscord, core: Core) -> None:
+async def test_slow_handler_is_deferred_then_followed_up(discord_fake: FakeDiscord, core: Core) -> None:
     release = asyncio.Event()
 
     async def slow(message: IncomingMessage) -> list[Reply]:
@@ -266,26 +270,26 @@ async def test_slow_handler_is_deferred_then_followed_up(fake: FakeDiscord, core
         return [Reply("finally")]
 
     core.responder = slow
-    adapter = make_adapter(fake, core, defer_after=0.01)
+    adapter = make_adapter(discord_fake, core, defer_after=0.01)
     await adapter.start()
     try:
-        await fake.interact(fake.slash_command("timezone", fake.user(), guild_id=GUILD_ID))
-        deferral = await fake.wait_for("POST", callback_pattern())
+        await discord_fake.interact(discord_fake.slash_command("timezone", discord_fake.user(), guild_id=GUILD_ID))
+        deferral = await discord_fake.wait_for("POST", callback_pattern())
         assert deferral.json["type"] == DEFERRED_CHANNEL_MESSAGE
         assert deferral.json["data"]["flags"] & EPHEMERAL
         release.set()
-        followup = await fake.wait_for("POST", r"/webhooks/\d+/[^/]+")
+        followup = await discord_fake.wait_for("POST", r"/webhooks/\d+/[^/]+")
         assert followup.json["content"] == "finally"
     finally:
         await adapter.stop()
 
 
 async def test_reply_sent_to_the_dm_from_a_server_command(
-    fake: FakeDiscord, adapter: DiscordAdapter, core: Core
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core
 ) -> None:
     """Routed once, as App.handle routes it: through the hub to the adapter's send; the adapter is handed only
     the replies for the interaction (none here), so it acknowledges the command."""
-    user = fake.user()
+    user = discord_fake.user()
     hub = Hub()
     hub.register(adapter)
 
@@ -294,11 +298,11 @@ async def test_reply_sent_to_the_dm_from_a_server_command(
         return []
 
     core.responder = routed
-    await fake.interact(fake.slash_command("timezone", user, guild_id=GUILD_ID))
-    dm = fake.dm_channel(user)
-    sent = await fake.wait_for("POST", rf"/channels/{dm['id']}/messages")
+    await discord_fake.interact(discord_fake.slash_command("timezone", user, guild_id=GUILD_ID))
+    dm = discord_fake.dm_channel(user)
+    sent = await discord_fake.wait_for("POST", rf"/channels/{dm['id']}/messages")
     assert sent.json["content"] == "Your export"
-    note = await fake.wait_for("POST", callback_pattern())
+    note = await discord_fake.wait_for("POST", callback_pattern())
     assert note.json["data"]["content"] == ACKNOWLEDGED
     assert note.json["data"]["flags"] & EPHEMERAL
 
@@ -307,85 +311,85 @@ async def test_reply_sent_to_the_dm_from_a_server_command(
 
 
 async def test_plain_dm_text_goes_to_the_core_and_the_reply_to_the_dm(
-    fake: FakeDiscord, adapter: DiscordAdapter, core: Core
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core
 ) -> None:
-    user = fake.user()
-    await fake.dispatch("MESSAGE_CREATE", fake.dm_text(user, "  /done 2 "))
+    user = discord_fake.user()
+    await discord_fake.dispatch("MESSAGE_CREATE", discord_fake.dm_text(user, "  /done 2 "))
     message = await core.next()
     assert message == IncomingMessage(
         identity=Identity("discord", user["id"]), address=Address("discord", user["id"]), text="/done 2"
     )
-    sent = await fake.wait_for("POST", rf"/channels/{fake.dm_channel(user)['id']}/messages")
+    sent = await discord_fake.wait_for("POST", rf"/channels/{discord_fake.dm_channel(user)['id']}/messages")
     assert sent.json["content"] == "got /done 2"
-    assert not fake.find("POST", r"/users/@me/channels")  # the DM channel came with the message
+    assert not discord_fake.find("POST", r"/users/@me/channels")  # the DM channel came with the message
 
 
-async def test_messages_from_bots_are_ignored(fake: FakeDiscord, adapter: DiscordAdapter, core: Core) -> None:
-    bot = {**fake.user("otherbot"), "bot": True}
-    await fake.dispatch("MESSAGE_CREATE", fake.dm_text(bot, "hello"))
-    human = fake.user()
-    await fake.dispatch("MESSAGE_CREATE", fake.dm_text(human, "hello"))
+async def test_messages_from_bots_are_ignored(discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core) -> None:
+    bot = {**discord_fake.user("otherbot"), "bot": True}
+    await discord_fake.dispatch("MESSAGE_CREATE", discord_fake.dm_text(bot, "hello"))
+    human = discord_fake.user()
+    await discord_fake.dispatch("MESSAGE_CREATE", discord_fake.dm_text(human, "hello"))
     assert (await core.next()).identity.user_id == human["id"]  # events are handled in order
 
 
 # ---------------------------------------------------------------- send / edit (the scheduler's side)
 
 
-async def test_reminder_goes_by_dm_with_buttons(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
-    user = fake.user()
+async def test_reminder_goes_by_dm_with_buttons(discord_fake: FakeDiscord, adapter: DiscordAdapter) -> None:
+    user = discord_fake.user()
     ref = await adapter.send(Address("discord", user["id"]), REMINDER)
-    opened = await fake.wait_for("POST", r"/users/@me/channels")
+    opened = await discord_fake.wait_for("POST", r"/users/@me/channels")
     assert str(opened.json["recipient_id"]) == user["id"]
-    dm = fake.dm_channel(user)
-    message = fake.message_by_id(ref or "0")
+    dm = discord_fake.dm_channel(user)
+    message = discord_fake.message_by_id(ref or "0")
     assert message["channel_id"] == dm["id"]
     assert message["content"] == r"Time to \*stretch\*"
     assert custom_ids(message) == [f"cb:{user['id']}:{DONE}", f"cb:{user['id']}:{SNOOZE}"]
     assert [item["label"] for item in message["components"][0]["components"]] == ["Done", "Snooze 15m"]
     await adapter.send(Address("discord", user["id"]), Reply("again"))
-    assert len(fake.find("POST", r"/users/@me/channels")) == 1  # the DM channel is cached
+    assert len(discord_fake.find("POST", r"/users/@me/channels")) == 1  # the DM channel is cached
 
 
-async def test_send_to_a_server_channel(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
-    channel_id = str(fake.snowflake())  # not a user: opening a DM fails, so it is a channel
+async def test_send_to_a_server_channel(discord_fake: FakeDiscord, adapter: DiscordAdapter) -> None:
+    channel_id = str(discord_fake.snowflake())  # not a user: opening a DM fails, so it is a channel
     ref = await adapter.send(Address("discord", channel_id), REMINDER)
-    message = fake.message_by_id(ref or "0")
+    message = discord_fake.message_by_id(ref or "0")
     assert message["channel_id"] == channel_id
     assert custom_ids(message) == [f"cb::{DONE}", f"cb::{SNOOZE}"]  # no owner known
 
 
-async def test_edit_replaces_text_and_removes_buttons(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
-    user = fake.user()
+async def test_edit_replaces_text_and_removes_buttons(discord_fake: FakeDiscord, adapter: DiscordAdapter) -> None:
+    user = discord_fake.user()
     address = Address("discord", user["id"])
     ref = await adapter.send(address, REMINDER)
     assert ref is not None
     await adapter.edit(address, ref, Reply("Missed: stretch"))
-    message = fake.message_by_id(ref)
+    message = discord_fake.message_by_id(ref)
     assert message["content"] == "Missed: stretch"
     assert message["components"] == []
 
 
-async def test_attachment_is_uploaded(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
-    user = fake.user()
+async def test_attachment_is_uploaded(discord_fake: FakeDiscord, adapter: DiscordAdapter) -> None:
+    user = discord_fake.user()
     export = Attachment("clearback-export.json", b'{"reminders": []}', "application/json")
     ref = await adapter.send(Address("discord", user["id"]), Reply("Your data", attachment=export))
-    call = fake.find("POST", r"/channels/\d+/messages")[-1]
+    call = discord_fake.find("POST", r"/channels/\d+/messages")[-1]
     assert call.files == [("clearback-export.json", b'{"reminders": []}')]
-    assert fake.message_by_id(ref or "0")["attachments"][0]["filename"] == "clearback-export.json"
+    assert discord_fake.message_by_id(ref or "0")["attachments"][0]["filename"] == "clearback-export.json"
 
 
-async def test_rest_requests_are_paced_below_the_global_limit(fake: FakeDiscord, core: Core) -> None:
+async def test_rest_requests_are_paced_below_the_global_limit(discord_fake: FakeDiscord, core: Core) -> None:
     waits: list[float] = []
 
     async def record(delay: float) -> None:  # instead of sleeping: note how long the pacer asked for
         waits.append(delay)
 
     pacer = Pacer(45.0, monotonic=lambda: 1000.0, sleep=record)
-    adapter = make_adapter(fake, core, request_pacer=pacer)
+    adapter = make_adapter(discord_fake, core, request_pacer=pacer)
     await adapter.start()
     try:
         for _ in range(2):  # each: open the DM, then send
-            await adapter.send(Address("discord", fake.user()["id"]), Reply("hi"))
+            await adapter.send(Address("discord", discord_fake.user()["id"]), Reply("hi"))
     finally:
         await adapter.stop()
     assert waits == pytest.approx([1 / 45, 2 / 45, 3 / 45])  # four requests, one slot of 1/45 s each
@@ -395,13 +399,13 @@ async def test_rest_requests_are_paced_below_the_global_limit(fake: FakeDiscord,
 
 
 async def test_button_press_reaches_the_core_and_edits_the_message(
-    fake: FakeDiscord, adapter: DiscordAdapter, core: Core
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core
 ) -> None:
-    user = fake.user()
+    user = discord_fake.user()
     ref = await adapter.send(Address("discord", user["id"]), REMINDER)
-    message = fake.message_by_id(ref or "0")
+    message = discord_fake.message_by_id(ref or "0")
     core.responder = lambda incoming: _reply("Done: stretch ✓", edit=True)
-    await fake.interact(fake.button_press(message, custom_ids(message)[0], user))
+    await discord_fake.interact(discord_fake.button_press(message, custom_ids(message)[0], user))
     incoming = await core.next()
     assert incoming == IncomingMessage(
         identity=Identity("discord", user["id"]),
@@ -410,14 +414,14 @@ async def test_button_press_reaches_the_core_and_edits_the_message(
         is_private=True,
         message_ref=ref,
     )
-    call = await fake.wait_for("POST", callback_pattern())
+    call = await discord_fake.wait_for("POST", callback_pattern())
     assert call.json["type"] == UPDATE_MESSAGE
     assert call.json["data"]["components"] == []
     assert message["content"] == "Done: stretch ✓"
     assert message["components"] == []
 
 
-async def test_slow_button_handler_defers_then_edits_the_original(fake: FakeDiscord, core: Core) -> None:
+async def test_slow_button_handler_defers_then_edits_the_original(discord_fake: FakeDiscord, core: Core) -> None:
     release = asyncio.Event()
 
     async def slow(incoming: IncomingMessage) -> list[Reply]:
@@ -425,39 +429,39 @@ async def test_slow_button_handler_defers_then_edits_the_original(fake: FakeDisc
         return [Reply("Skipped this time.", edit=True)]
 
     core.responder = slow
-    adapter = make_adapter(fake, core, defer_after=0.01)
+    adapter = make_adapter(discord_fake, core, defer_after=0.01)
     await adapter.start()
     try:
-        user = fake.user()
+        user = discord_fake.user()
         ref = await adapter.send(Address("discord", user["id"]), REMINDER)
-        message = fake.message_by_id(ref or "0")
-        await fake.interact(fake.button_press(message, custom_ids(message)[0], user))
-        deferral = await fake.wait_for("POST", callback_pattern())
+        message = discord_fake.message_by_id(ref or "0")
+        await discord_fake.interact(discord_fake.button_press(message, custom_ids(message)[0], user))
+        deferral = await discord_fake.wait_for("POST", callback_pattern())
         assert deferral.json["type"] == DEFERRED_UPDATE_MESSAGE
         release.set()
-        await fake.wait_for("PATCH", r"/webhooks/\d+/[^/]+/messages/@original")
+        await discord_fake.wait_for("PATCH", r"/webhooks/\d+/[^/]+/messages/@original")
         assert message["content"] == "Skipped this time."
         assert message["components"] == []
     finally:
         await adapter.stop()
 
 
-async def test_button_works_after_a_restart(fake: FakeDiscord, core: Core) -> None:
-    user = fake.user()
-    old = make_adapter(fake, core)
+async def test_button_works_after_a_restart(discord_fake: FakeDiscord, core: Core) -> None:
+    user = discord_fake.user()
+    old = make_adapter(discord_fake, core)
     await old.start()
     ref = await old.send(Address("discord", user["id"]), REMINDER)
     await old.stop()
 
-    new = make_adapter(fake, core)  # a brand-new client: nothing of the old one survives
+    new = make_adapter(discord_fake, core)  # a brand-new client: nothing of the old one survives
     await new.start()
     try:
         assert new.client is not None and new.client is not old.client
-        message = fake.message_by_id(ref or "0")
+        message = discord_fake.message_by_id(ref or "0")
         core.responder = lambda incoming: _reply("Snoozed for 15 minutes.", edit=True)
-        await fake.interact(fake.button_press(message, custom_ids(message)[1], user))
+        await discord_fake.interact(discord_fake.button_press(message, custom_ids(message)[1], user))
         assert (await core.next()).button == SNOOZE
-        call = await fake.wait_for("POST", callback_pattern())
+        call = await discord_fake.wait_for("POST", callback_pattern())
         assert call.json["type"] == UPDATE_MESSAGE
         assert message["content"] == "Snoozed for 15 minutes."
     finally:
@@ -465,31 +469,31 @@ async def test_button_works_after_a_restart(fake: FakeDiscord, core: Core) -> No
 
 
 async def test_somebody_else_pressing_is_refused_politely(
-    fake: FakeDiscord, adapter: DiscordAdapter, core: Core
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core
 ) -> None:
-    owner, other = fake.user("owner"), fake.user("other")
-    channel = fake.guild_channel(GUILD_ID)
+    owner, other = discord_fake.user("owner"), discord_fake.user("other")
+    channel = discord_fake.guild_channel(GUILD_ID)
     core.responder = lambda incoming: _reply("Your reminders", buttons=((Button("Done", DONE),),), private=False)
-    await fake.interact(fake.slash_command("timezone", owner, guild_id=GUILD_ID, channel=channel))
+    await discord_fake.interact(discord_fake.slash_command("timezone", owner, guild_id=GUILD_ID, channel=channel))
     await core.next()
-    await fake.wait_for("POST", callback_pattern())
-    message = next(m for m in fake.messages.values() if m["channel_id"] == channel["id"])
+    await discord_fake.wait_for("POST", callback_pattern())
+    message = next(m for m in discord_fake.messages.values() if m["channel_id"] == channel["id"])
     assert custom_ids(message) == [f"cb:{owner['id']}:{DONE}"]
 
-    since = fake.mark()
-    await fake.interact(fake.button_press(message, custom_ids(message)[0], other, guild_id=GUILD_ID))
-    refusal = await fake.wait_for("POST", callback_pattern(), since=since)
+    since = discord_fake.mark()
+    await discord_fake.interact(discord_fake.button_press(message, custom_ids(message)[0], other, guild_id=GUILD_ID))
+    refusal = await discord_fake.wait_for("POST", callback_pattern(), since=since)
     assert refusal.json["type"] == CHANNEL_MESSAGE
     assert refusal.json["data"]["content"] == FOREIGN_BUTTONS
     assert refusal.json["data"]["flags"] & EPHEMERAL
     assert core.received.empty()
     assert message["components"]  # untouched
 
-    since = fake.mark()
+    since = discord_fake.mark()
     core.responder = lambda incoming: _reply("Done ✓", edit=True)
-    await fake.interact(fake.button_press(message, custom_ids(message)[0], owner, guild_id=GUILD_ID))
+    await discord_fake.interact(discord_fake.button_press(message, custom_ids(message)[0], owner, guild_id=GUILD_ID))
     assert (await core.next()).identity.user_id == owner["id"]
-    await fake.wait_for("POST", callback_pattern(), since=since)
+    await discord_fake.wait_for("POST", callback_pattern(), since=since)
     assert message["content"] == "Done ✓"
 
 
@@ -497,7 +501,7 @@ async def test_somebody_else_pressing_is_refused_politely(
 
 
 async def test_handler_error_is_logged_without_text_and_answered_with_apology(
-    fake: FakeDiscord, adapter: DiscordAdapter, core: Core, caplog: pytest.LogCaptureFixture
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core, caplog: pytest.LogCaptureFixture
 ) -> None:
     secret = "my back is itchy and red"
 
@@ -506,8 +510,10 @@ async def test_handler_error_is_logged_without_text_and_answered_with_apology(
 
     core.responder = broken
     caplog.set_level(logging.DEBUG, logger="adapters")
-    await fake.interact(fake.slash_command("remind", fake.user(), {"what": secret, "when": "in 2s"}, guild_id=GUILD_ID))
-    apology = await fake.wait_for("POST", callback_pattern())
+    await discord_fake.interact(
+        discord_fake.slash_command("remind", discord_fake.user(), {"what": secret, "when": "in 2s"}, guild_id=GUILD_ID)
+    )
+    apology = await discord_fake.wait_for("POST", callback_pattern())
     assert apology.json["data"]["content"] == APOLOGY
     assert apology.json["data"]["flags"] & EPHEMERAL
     failures = [r for r in caplog.records if r.name == "adapters.discord_adapter" and r.levelno >= logging.ERROR]
@@ -515,39 +521,41 @@ async def test_handler_error_is_logged_without_text_and_answered_with_apology(
     assert "a server channel" in failures[0].getMessage()
     for record in caplog.records:
         assert secret not in record.getMessage()
-        assert fake.token not in record.getMessage()
+        assert discord_fake.token not in record.getMessage()
 
     core.responder = core.echo  # the next interaction works as usual
-    since = fake.mark()
-    await fake.interact(fake.slash_command("timezone", fake.user(), guild_id=GUILD_ID))
-    call = await fake.wait_for("POST", callback_pattern(), since=since)
+    since = discord_fake.mark()
+    await discord_fake.interact(discord_fake.slash_command("timezone", discord_fake.user(), guild_id=GUILD_ID))
+    call = await discord_fake.wait_for("POST", callback_pattern(), since=since)
     assert call.json["data"]["content"] == "got /timezone"
 
 
 async def test_handler_error_on_a_dm_message_is_answered_with_apology(
-    fake: FakeDiscord, adapter: DiscordAdapter, core: Core
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core
 ) -> None:
     async def broken(message: IncomingMessage) -> list[Reply]:
         raise ValueError("nope")
 
     core.responder = broken
-    user = fake.user()
-    await fake.dispatch("MESSAGE_CREATE", fake.dm_text(user, "how often should I exfoliate?"))
-    sent = await fake.wait_for("POST", rf"/channels/{fake.dm_channel(user)['id']}/messages")
+    user = discord_fake.user()
+    await discord_fake.dispatch("MESSAGE_CREATE", discord_fake.dm_text(user, "how often should I exfoliate?"))
+    sent = await discord_fake.wait_for("POST", rf"/channels/{discord_fake.dm_channel(user)['id']}/messages")
     assert sent.json["content"] == APOLOGY
 
 
-async def test_button_handler_error_gets_an_apology(fake: FakeDiscord, adapter: DiscordAdapter, core: Core) -> None:
-    user = fake.user()
+async def test_button_handler_error_gets_an_apology(
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core
+) -> None:
+    user = discord_fake.user()
     ref = await adapter.send(Address("discord", user["id"]), REMINDER)
-    message = fake.message_by_id(ref or "0")
+    message = discord_fake.message_by_id(ref or "0")
 
     async def broken(incoming: IncomingMessage) -> list[Reply]:
         raise KeyError("x")
 
     core.responder = broken
-    await fake.interact(fake.button_press(message, custom_ids(message)[0], user))
-    call = await fake.wait_for("POST", callback_pattern())
+    await discord_fake.interact(discord_fake.button_press(message, custom_ids(message)[0], user))
+    call = await discord_fake.wait_for("POST", callback_pattern())
     assert call.json["data"]["content"] == APOLOGY
     assert message["components"]  # still pressable
 

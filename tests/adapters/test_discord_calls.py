@@ -21,8 +21,8 @@ from tests.adapters.test_discord_adapter import REMINDER, Core, make_adapter
 
 
 @pytest.fixture
-async def adapter(fake: FakeDiscord) -> AsyncIterator[DiscordAdapter]:
-    running = make_adapter(fake, Core())
+async def adapter(discord_fake: FakeDiscord) -> AsyncIterator[DiscordAdapter]:
+    running = make_adapter(discord_fake, Core())
     await running.start()
     yield running
     await running.stop()
@@ -69,47 +69,47 @@ def test_a_long_rate_limit_is_handed_on_and_heard() -> None:
 # ---------------------------------------------------------------- through the adapter
 
 
-async def test_closed_dms_are_unreachable(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
-    user = fake.user()
-    fake.closed_dms.add(int(user["id"]))
+async def test_closed_dms_are_unreachable(discord_fake: FakeDiscord, adapter: DiscordAdapter) -> None:
+    user = discord_fake.user()
+    discord_fake.closed_dms.add(int(user["id"]))
     with pytest.raises(RecipientUnreachable):
         await adapter.send(Address("discord", user["id"]), REMINDER)
-    call = fake.find("POST", r"/channels/\d+/messages")[-1]
+    call = discord_fake.find("POST", r"/channels/\d+/messages")[-1]
     assert call.status == 403
 
 
 async def test_a_reminder_whose_answer_was_lost_is_uncertain_and_never_sent_twice(
-    fake: FakeDiscord, adapter: DiscordAdapter
+    discord_fake: FakeDiscord, adapter: DiscordAdapter
 ) -> None:
-    user = fake.user()
-    fake.sever_after_processing("POST", r"/channels/\d+/messages")
+    user = discord_fake.user()
+    discord_fake.sever_after_processing("POST", r"/channels/\d+/messages")
     with pytest.raises(DeliveryUncertain):
         await adapter.send(Address("discord", user["id"]), REMINDER)
-    assert len(fake.find("POST", r"/channels/\d+/messages")) == 1  # it arrived once; no retry
+    assert len(discord_fake.find("POST", r"/channels/\d+/messages")) == 1  # it arrived once; no retry
 
 
-async def test_long_rate_limit_becomes_retry_later(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
-    user = fake.user()
-    fake.rate_limit("POST", r"/channels/\d+/messages", retry_after=60.0)
+async def test_long_rate_limit_becomes_retry_later(discord_fake: FakeDiscord, adapter: DiscordAdapter) -> None:
+    user = discord_fake.user()
+    discord_fake.rate_limit("POST", r"/channels/\d+/messages", retry_after=60.0)
     with pytest.raises(RetryLater) as caught:
         await adapter.send(Address("discord", user["id"]), REMINDER)
     assert caught.value.retry_after == 60.0
 
 
-async def test_short_rate_limit_is_retried_by_discord_py(fake: FakeDiscord, adapter: DiscordAdapter) -> None:
-    user = fake.user()
-    fake.rate_limit("POST", r"/channels/\d+/messages", retry_after=0.01)
+async def test_short_rate_limit_is_retried_by_discord_py(discord_fake: FakeDiscord, adapter: DiscordAdapter) -> None:
+    user = discord_fake.user()
+    discord_fake.rate_limit("POST", r"/channels/\d+/messages", retry_after=0.01)
     ref = await adapter.send(Address("discord", user["id"]), REMINDER)
     assert ref is not None
-    statuses = [call.status for call in fake.find("POST", r"/channels/\d+/messages")]
+    statuses = [call.status for call in discord_fake.find("POST", r"/channels/\d+/messages")]
     assert statuses == [429, 200]
 
 
 async def test_server_errors_and_lost_connections_are_transient(
-    fake: FakeDiscord, adapter: DiscordAdapter, monkeypatch: pytest.MonkeyPatch
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    user = fake.user()
-    fake.fail("POST", r"/channels/\d+/messages", 503, {"message": "Service Unavailable", "code": 0})
+    user = discord_fake.user()
+    discord_fake.fail("POST", r"/channels/\d+/messages", 503, {"message": "Service Unavailable", "code": 0})
     with pytest.raises(TransientDeliveryError):
         await adapter.send(Address("discord", user["id"]), REMINDER)
     monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")  # nothing listens there

@@ -26,40 +26,42 @@ def buttons(message: Json) -> list[tuple[str, str]]:
     return [(item["label"], item["custom_id"]) for row in message["components"] for item in row["components"]]
 
 
-async def test_remind_by_slash_command_delivered_by_dm_then_done(fake: FakeDiscord) -> None:
+async def test_remind_by_slash_command_delivered_by_dm_then_done(discord_fake: FakeDiscord) -> None:
     clock = FakeClock(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
     app = App(store=MemoryStore(), clock=clock)
-    adapter = wired(app, PlatformSettings(discord_token=fake.token, discord_guild_id=GUILD_ID))
+    adapter = wired(app, PlatformSettings(discord_token=discord_fake.token, discord_guild_id=GUILD_ID))
     await adapter.start()
     try:
-        user = fake.user()
-        channel = fake.guild_channel(GUILD_ID)
+        user = discord_fake.user()
+        channel = discord_fake.guild_channel(GUILD_ID)
 
-        since = fake.mark()
-        await fake.interact(
-            fake.slash_command("timezone", user, {"zone": "Europe/Berlin"}, guild_id=GUILD_ID, channel=channel)
+        since = discord_fake.mark()
+        await discord_fake.interact(
+            discord_fake.slash_command("timezone", user, {"zone": "Europe/Berlin"}, guild_id=GUILD_ID, channel=channel)
         )
-        answer = await fake.wait_for("POST", CALLBACK, since=since)
+        answer = await discord_fake.wait_for("POST", CALLBACK, since=since)
         assert answer.json["type"] == CHANNEL_MESSAGE
         assert answer.json["data"]["flags"] & EPHEMERAL  # personal data stays out of the channel
         assert "Europe/Berlin" in answer.json["data"]["content"]
 
-        since = fake.mark()
-        await fake.interact(
-            fake.slash_command("remind", user, {"what": "stretch", "when": "in 2s"}, guild_id=GUILD_ID, channel=channel)
+        since = discord_fake.mark()
+        await discord_fake.interact(
+            discord_fake.slash_command(
+                "remind", user, {"what": "stretch", "when": "in 2s"}, guild_id=GUILD_ID, channel=channel
+            )
         )
-        answer = await fake.wait_for("POST", CALLBACK, since=since)
+        answer = await discord_fake.wait_for("POST", CALLBACK, since=since)
         assert answer.json["data"]["flags"] & EPHEMERAL
         assert "stretch" in answer.json["data"]["content"]
 
         clock.advance(3)
-        since = fake.mark()
+        since = discord_fake.mark()
         await app.scheduler.tick()
-        opened = await fake.wait_for("POST", r"/users/@me/channels", since=since)
+        opened = await discord_fake.wait_for("POST", r"/users/@me/channels", since=since)
         assert str(opened.json["recipient_id"]) == user["id"]
-        dm = fake.dm_channel(user)
-        delivered = await fake.wait_for("POST", rf"/channels/{dm['id']}/messages", since=since)
-        message = next(m for m in reversed(fake.messages.values()) if m["channel_id"] == dm["id"])
+        dm = discord_fake.dm_channel(user)
+        delivered = await discord_fake.wait_for("POST", rf"/channels/{dm['id']}/messages", since=since)
+        message = next(m for m in reversed(discord_fake.messages.values()) if m["channel_id"] == dm["id"])
         assert "stretch" in message["content"]
         labels = dict(buttons(message))
         assert delivered.json["components"]
@@ -67,9 +69,9 @@ async def test_remind_by_slash_command_delivered_by_dm_then_done(fake: FakeDisco
         assert re.fullmatch(rf"cb:{user['id']}:o:d:.+", done_id)
         assert all(len(custom_id) <= 100 for custom_id in labels.values())
 
-        since = fake.mark()
-        await fake.interact(fake.button_press(message, done_id, user))
-        pressed = await fake.wait_for("POST", CALLBACK, since=since)
+        since = discord_fake.mark()
+        await discord_fake.interact(discord_fake.button_press(message, done_id, user))
+        pressed = await discord_fake.wait_for("POST", CALLBACK, since=since)
         assert pressed.json["type"] == UPDATE_MESSAGE
         assert message["edited_timestamp"] is not None
         assert "stretch" in message["content"]

@@ -1,6 +1,7 @@
 """End-to-end tests: the real python-telegram-bot stack, over real HTTP, against tests/adapters/fake_telegram.
 
-The handler here is a tiny demo of our own (not the core): it proves the adapter's mechanics.
+The handler here is a tiny demo of our own (not the core): it proves the adapter's mechanics. The fixtures built
+from it (telegram_fake, telegram_demo, telegram_adapter) are in tests/adapters/conftest.py.
 Every wait is event-driven (FakeTelegram.wait_for wakes on each request) with a deadline.
 """
 
@@ -9,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
@@ -22,7 +22,7 @@ from adapters.telegram_adapter import OPEN_PRIVATE_CHAT, PRIVATE_NOTE, KeyedLock
 from bot.delivery import DeliveryError, DeliveryUncertain, RecipientUnreachable, RetryLater, TransientDeliveryError
 from bot.hub import Hub
 from bot.models import Address, Attachment, Button, IncomingMessage, Reply
-from tests.adapters.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, StoredMessage, running_fake
+from tests.adapters.fake_telegram import BOT_USERNAME, TOKEN, FakeTelegram, StoredMessage
 
 USER = 4242
 OTHER = 5353
@@ -87,320 +87,309 @@ def make_adapter(
     return adapter
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with running_fake() as server:
-        yield server
-
-
-@pytest.fixture
-def demo(fake: FakeTelegram) -> DemoBot:
-    return DemoBot(fake)
-
-
-@pytest.fixture
-async def adapter(fake: FakeTelegram, demo: DemoBot) -> AsyncIterator[TelegramAdapter]:
-    tg = make_adapter(fake, demo)
-    await tg.start()
-    try:
-        yield tg
-    finally:
-        await tg.stop()
-
-
 # ---- conversation --------------------------------------------------------------------------------
 
 
 async def test_start_registers_menu_and_answers_with_buttons(
-    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+    telegram_fake: FakeTelegram, telegram_demo: DemoBot, telegram_adapter: TelegramAdapter
 ) -> None:
-    assert fake.commands == [{"command": name, "description": text} for name, text in COMMANDS]
-    assert adapter.bot_username == BOT_USERNAME
+    assert telegram_fake.commands == [{"command": name, "description": text} for name, text in COMMANDS]
+    assert telegram_adapter.bot_username == BOT_USERNAME
 
-    fake.inject_message(USER, "/start")
-    (welcome,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+    telegram_fake.inject_message(USER, "/start")
+    (welcome,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
 
     assert welcome.text == WELCOME
     assert welcome.html == "Welcome to ClearBack &lt;3 &amp; *you*"
     assert welcome.buttons == [[("Done", "demo:done"), ("Snooze", "demo:snooze")], [("Skip", "demo:skip")]]
-    (msg,) = demo.seen
+    (msg,) = telegram_demo.seen
     assert msg.identity.key == f"telegram:{USER}"
     assert msg.address == chat(USER)
     assert msg.text == "/start" and msg.is_private and msg.button is None
 
 
 async def test_button_press_answers_callback_first_then_edits_and_removes_keyboard(
-    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+    telegram_fake: FakeTelegram, telegram_demo: DemoBot, telegram_adapter: TelegramAdapter
 ) -> None:
-    fake.inject_message(USER, "/start")
-    (welcome,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+    telegram_fake.inject_message(USER, "/start")
+    (welcome,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
 
-    query_id = fake.press_button(USER, USER, welcome.message_id, "demo:snooze")
-    await fake.wait_for(lambda: welcome.edits)
+    query_id = telegram_fake.press_button(USER, USER, welcome.message_id, "demo:snooze")
+    await telegram_fake.wait_for(lambda: welcome.edits)
 
-    assert fake.answered_callbacks == [query_id]
-    assert demo.answered_at_press == [1]  # the spinner stopped before the handler ran
-    press = demo.seen[-1]
+    assert telegram_fake.answered_callbacks == [query_id]
+    assert telegram_demo.answered_at_press == [1]  # the spinner stopped before the handler ran
+    press = telegram_demo.seen[-1]
     assert press.button == "demo:snooze" and press.message_ref == str(welcome.message_id)
     assert welcome.text == "Marked as snooze."
     assert welcome.buttons == []
-    assert len(fake.bot_messages(USER)) == 1  # edited in place, nothing new sent
+    assert len(telegram_fake.bot_messages(USER)) == 1  # edited in place, nothing new sent
 
 
 async def test_button_on_vanished_message_sends_a_new_message(
-    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+    telegram_fake: FakeTelegram, telegram_demo: DemoBot, telegram_adapter: TelegramAdapter
 ) -> None:
-    fake.inject_message(USER, "/start")
-    (welcome,) = await fake.wait_for(lambda: fake.bot_messages(USER))
-    fake.press_button(USER, USER, welcome.message_id, "demo:done")
-    del fake.messages[(USER, welcome.message_id)]  # deleted before the edit arrives
+    telegram_fake.inject_message(USER, "/start")
+    (welcome,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
+    telegram_fake.press_button(USER, USER, welcome.message_id, "demo:done")
+    del telegram_fake.messages[(USER, welcome.message_id)]  # deleted before the edit arrives
 
-    (replacement,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+    (replacement,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
     assert replacement.text == "Marked as done." and replacement.message_id != welcome.message_id
 
 
 async def test_group_command_posts_note_and_replies_privately(
-    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+    telegram_fake: FakeTelegram, telegram_demo: DemoBot, telegram_adapter: TelegramAdapter
 ) -> None:
-    fake.group(GROUP)
-    fake.open_private_chat(USER)
-    fake.inject_message(USER, "hello everyone", chat_id=GROUP)
-    fake.inject_message(USER, "/stats", chat_id=GROUP)
-    fake.inject_message(USER, "/stats@SomeOtherBot", chat_id=GROUP)
-    command_id = fake.inject_message(USER, f"/stats@{BOT_USERNAME} please", chat_id=GROUP)
+    telegram_fake.group(GROUP)
+    telegram_fake.open_private_chat(USER)
+    telegram_fake.inject_message(USER, "hello everyone", chat_id=GROUP)
+    telegram_fake.inject_message(USER, "/stats", chat_id=GROUP)
+    telegram_fake.inject_message(USER, "/stats@SomeOtherBot", chat_id=GROUP)
+    command_id = telegram_fake.inject_message(USER, f"/stats@{BOT_USERNAME} please", chat_id=GROUP)
 
-    (note,) = await fake.wait_for(lambda: fake.bot_messages(GROUP))
-    (private,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+    (note,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(GROUP))
+    (private,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
 
     assert note.text == PRIVATE_NOTE
     assert private.text == "Your stats: 3 sessions this week"
-    assert demo.texts_seen() == ["/stats please"]
-    (msg,) = demo.seen
+    assert telegram_demo.texts_seen() == ["/stats please"]
+    (msg,) = telegram_demo.seen
     assert not msg.is_private and msg.address == chat(GROUP) and msg.identity.user_id == str(USER)
-    (note_call,) = fake.calls_to("sendMessage", GROUP)
-    group_message_id = fake.messages[(GROUP, note.message_id)]
+    (note_call,) = telegram_fake.calls_to("sendMessage", GROUP)
+    group_message_id = telegram_fake.messages[(GROUP, note.message_id)]
     assert group_message_id is note
     assert note_call.params["reply_parameters"]["message_id"] < note.message_id
     assert command_id > 0
 
 
 async def test_group_private_reply_to_user_without_private_chat_asks_to_open_one(
-    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+    telegram_fake: FakeTelegram, telegram_demo: DemoBot, telegram_adapter: TelegramAdapter
 ) -> None:
-    fake.group(GROUP)
-    fake.private_chat(OTHER)  # known user, but never pressed Start: Telegram answers 403
-    fake.inject_message(OTHER, f"/stats@{BOT_USERNAME}", chat_id=GROUP)
+    telegram_fake.group(GROUP)
+    telegram_fake.private_chat(OTHER)  # known user, but never pressed Start: Telegram answers 403
+    telegram_fake.inject_message(OTHER, f"/stats@{BOT_USERNAME}", chat_id=GROUP)
 
-    (note,) = await fake.wait_for(lambda: fake.bot_messages(GROUP))
+    (note,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(GROUP))
     assert note.text == OPEN_PRIVATE_CHAT.format(username=BOT_USERNAME)
     assert note.text == f"Please open a private chat with me first: https://t.me/{BOT_USERNAME}"
-    assert fake.bot_messages(OTHER) == []
-    assert [call.status for call in fake.calls_to("sendMessage", OTHER, ok_only=False)] == [403]
+    assert telegram_fake.bot_messages(OTHER) == []
+    assert [call.status for call in telegram_fake.calls_to("sendMessage", OTHER, ok_only=False)] == [403]
 
 
 async def test_group_public_reply_and_reply_to_bot(
-    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+    telegram_fake: FakeTelegram, telegram_demo: DemoBot, telegram_adapter: TelegramAdapter
 ) -> None:
-    fake.group(GROUP)
-    fake.inject_message(USER, f"/public@{BOT_USERNAME}", chat_id=GROUP)
-    (tip,) = await fake.wait_for(lambda: fake.bot_messages(GROUP))
+    telegram_fake.group(GROUP)
+    telegram_fake.inject_message(USER, f"/public@{BOT_USERNAME}", chat_id=GROUP)
+    (tip,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(GROUP))
     assert tip.text == "Tip for everyone: moisturise"
 
-    fake.inject_message(USER, "thanks!", chat_id=GROUP, reply_to_message_id=tip.message_id)
-    messages = await fake.wait_for(lambda: at_least(fake.bot_messages(GROUP), 2))
+    telegram_fake.inject_message(USER, "thanks!", chat_id=GROUP, reply_to_message_id=tip.message_id)
+    messages = await telegram_fake.wait_for(lambda: at_least(telegram_fake.bot_messages(GROUP), 2))
     assert messages[1].text == "echo: thanks!"
-    assert [m.is_private for m in demo.seen] == [False, False]
+    assert [m.is_private for m in telegram_demo.seen] == [False, False]
 
 
 # ---- sending for the scheduler ---------------------------------------------------------------------
 
 
-async def test_send_returns_message_ref_usable_for_edit(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
-    fake.open_private_chat(USER)
+async def test_send_returns_message_ref_usable_for_edit(
+    telegram_fake: FakeTelegram, telegram_adapter: TelegramAdapter
+) -> None:
+    telegram_fake.open_private_chat(USER)
     reminder = Reply("Time for: stretch", buttons=((Button("Done", "r:done:1"),),))
-    ref = await adapter.send(chat(USER), reminder)
+    ref = await telegram_adapter.send(chat(USER), reminder)
     assert ref is not None
-    stored = fake.messages[(USER, int(ref))]
+    stored = telegram_fake.messages[(USER, int(ref))]
     assert stored.buttons == [[("Done", "r:done:1")]]
 
-    await adapter.edit(chat(USER), ref, Reply("Time for: stretch (missed)"))
+    await telegram_adapter.edit(chat(USER), ref, Reply("Time for: stretch (missed)"))
     assert stored.text == "Time for: stretch (missed)" and stored.buttons == []
-    await adapter.edit(chat(USER), ref, Reply("Time for: stretch (missed)"))  # "not modified": ignored
+    await telegram_adapter.edit(chat(USER), ref, Reply("Time for: stretch (missed)"))  # "not modified": ignored
     assert stored.edits == 1
 
     hub = Hub()  # a reply with edit_ref is routed as an edit once, by the hub (App.handle sends through it)
-    hub.register(adapter)
+    hub.register(telegram_adapter)
     assert await hub.send(chat(USER), Reply("Time for: stretch (done)", edit_ref=ref)) == ref
     assert stored.text == "Time for: stretch (done)"
 
     with pytest.raises(DeliveryError) as missing:
-        await adapter.edit(chat(USER), "999999", Reply("nope"))
+        await telegram_adapter.edit(chat(USER), "999999", Reply("nope"))
     assert not isinstance(missing.value, TransientDeliveryError | RecipientUnreachable)
 
 
 async def test_send_to_blocked_or_unknown_chat_raises_recipient_unreachable(
-    fake: FakeTelegram, adapter: TelegramAdapter
+    telegram_fake: FakeTelegram, telegram_adapter: TelegramAdapter
 ) -> None:
-    fake.open_private_chat(USER)
-    fake.blocked.add(USER)
+    telegram_fake.open_private_chat(USER)
+    telegram_fake.blocked.add(USER)
     with pytest.raises(RecipientUnreachable, match="blocked"):
-        await adapter.send(chat(USER), Reply("Time for: stretch"))
+        await telegram_adapter.send(chat(USER), Reply("Time for: stretch"))
     with pytest.raises(RecipientUnreachable, match=r"(?i)chat not found"):
-        await adapter.send(chat(777), Reply("hello?"))
-    fake.private_chat(OTHER)
+        await telegram_adapter.send(chat(777), Reply("hello?"))
+    telegram_fake.private_chat(OTHER)
     with pytest.raises(RecipientUnreachable):
-        await adapter.send(chat(OTHER), Reply("hello?"))
-    assert [call.status for call in fake.calls_to("sendMessage", ok_only=False)] == [403, 400, 403]
+        await telegram_adapter.send(chat(OTHER), Reply("hello?"))
+    assert [call.status for call in telegram_fake.calls_to("sendMessage", ok_only=False)] == [403, 400, 403]
 
 
 async def test_send_flood_control_is_waited_out_and_delivered_once(
-    fake: FakeTelegram, adapter: TelegramAdapter
+    telegram_fake: FakeTelegram, telegram_adapter: TelegramAdapter
 ) -> None:
-    fake.open_private_chat(USER)
-    fake.flood(times=1, retry_after=1)
+    telegram_fake.open_private_chat(USER)
+    telegram_fake.flood(times=1, retry_after=1)
     started = time.monotonic()
-    ref = await adapter.send(chat(USER), Reply("Time for: stretch"))
+    ref = await telegram_adapter.send(chat(USER), Reply("Time for: stretch"))
     assert time.monotonic() - started >= 1.0
-    assert [m.text for m in fake.bot_messages(USER)] == ["Time for: stretch"]
-    assert ref == str(fake.bot_messages(USER)[0].message_id)
-    assert [call.status for call in fake.calls_to("sendMessage", ok_only=False)] == [429, 200]
+    assert [m.text for m in telegram_fake.bot_messages(USER)] == ["Time for: stretch"]
+    assert ref == str(telegram_fake.bot_messages(USER)[0].message_id)
+    assert [call.status for call in telegram_fake.calls_to("sendMessage", ok_only=False)] == [429, 200]
 
 
-async def test_send_long_flood_wait_is_handed_to_the_scheduler(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
-    fake.open_private_chat(USER)
-    fake.flood(times=1, retry_after=30)
+async def test_send_long_flood_wait_is_handed_to_the_scheduler(
+    telegram_fake: FakeTelegram, telegram_adapter: TelegramAdapter
+) -> None:
+    telegram_fake.open_private_chat(USER)
+    telegram_fake.flood(times=1, retry_after=30)
     started = time.monotonic()
     with pytest.raises(RetryLater) as raised:
-        await adapter.send(chat(USER), Reply("Time for: stretch"))
+        await telegram_adapter.send(chat(USER), Reply("Time for: stretch"))
     assert raised.value.retry_after == 30
     assert time.monotonic() - started < 1.0
-    assert fake.bot_messages(USER) == []
+    assert telegram_fake.bot_messages(USER) == []
 
 
-async def test_interactive_reply_waits_out_flood_control(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
-    fake.flood(times=1, retry_after=1)
-    fake.inject_message(USER, "/start")
-    await fake.wait_for(lambda: fake.bot_messages(USER))
+async def test_interactive_reply_waits_out_flood_control(
+    telegram_fake: FakeTelegram, telegram_adapter: TelegramAdapter
+) -> None:
+    telegram_fake.flood(times=1, retry_after=1)
+    telegram_fake.inject_message(USER, "/start")
+    await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
     await asyncio.sleep(0)  # nothing else may follow
-    assert [m.text for m in fake.bot_messages(USER)] == [WELCOME]
-    assert [call.status for call in fake.calls_to("sendMessage", USER, ok_only=False)] == [429, 200]
+    assert [m.text for m in telegram_fake.bot_messages(USER)] == [WELCOME]
+    assert [call.status for call in telegram_fake.calls_to("sendMessage", USER, ok_only=False)] == [429, 200]
 
 
 async def test_persistent_connect_failures_raise_transient_delivery_error(
-    fake: FakeTelegram, demo: DemoBot
+    telegram_fake: FakeTelegram, telegram_demo: DemoBot
 ) -> None:
     backoffs: list[float] = []
 
     async def still_down(delay: float) -> None:
         backoffs.append(delay)
 
-    tg = make_adapter(fake, demo, sleep=still_down)
+    tg = make_adapter(telegram_fake, telegram_demo, sleep=still_down)
     await tg.start()
     try:
-        fake.open_private_chat(USER)
-        await fake.refuse_connections()
+        telegram_fake.open_private_chat(USER)
+        await telegram_fake.refuse_connections()
         with pytest.raises(TransientDeliveryError, match="ConnectError"):
             await tg.send(chat(USER), Reply("Time for: stretch"))
         assert backoffs == list(tg.transient_retry_delays)  # the adapter's own attempts, then the scheduler's turn
-        assert fake.calls_to("sendMessage", ok_only=False) == []  # nothing reached the server
+        assert telegram_fake.calls_to("sendMessage", ok_only=False) == []  # nothing reached the server
 
         # the adapter is still alive: the next update is served once the outage is over
-        await fake.accept_connections()
-        fake.inject_message(USER, "/start")
-        await fake.wait_for(lambda: fake.bot_messages(USER))
+        await telegram_fake.accept_connections()
+        telegram_fake.inject_message(USER, "/start")
+        await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
     finally:
         await tg.stop()
 
 
 async def test_reminder_whose_request_timed_out_is_uncertain_and_never_sent_twice(
-    fake: FakeTelegram, demo: DemoBot
+    telegram_fake: FakeTelegram, telegram_demo: DemoBot
 ) -> None:
-    tg = make_adapter(fake, demo, request_timeout=0.5)
+    tg = make_adapter(telegram_fake, telegram_demo, request_timeout=0.5)
     await tg.start()
     try:
-        fake.open_private_chat(USER)
-        fake.stall(1.5)
+        telegram_fake.open_private_chat(USER)
+        telegram_fake.stall(1.5)
         with pytest.raises(DeliveryUncertain):
             await tg.send(chat(USER), Reply("Time for: stretch"))
-        assert [m.text for m in fake.bot_messages(USER)] == ["Time for: stretch"]
-        assert len(fake.calls_to("sendMessage", ok_only=False)) == 1  # no retry: it had arrived
+        assert [m.text for m in telegram_fake.bot_messages(USER)] == ["Time for: stretch"]
+        assert len(telegram_fake.calls_to("sendMessage", ok_only=False)) == 1  # no retry: it had arrived
     finally:
         await tg.stop()
 
 
 async def test_polling_survives_server_errors_and_dropped_connections(
-    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter
+    telegram_fake: FakeTelegram, telegram_demo: DemoBot, telegram_adapter: TelegramAdapter
 ) -> None:
-    fake.fail(1, status=500, methods={"getUpdates"})
-    fake.drop(1, methods={"getUpdates"})
-    fake.inject_message(USER, "/start")
-    await fake.wait_for(lambda: fake.bot_messages(USER))
-    assert demo.texts_seen() == ["/start"]
-    assert [call.status for call in fake.calls if call.method == "getUpdates"][:2] == [500, 0]
+    telegram_fake.fail(1, status=500, methods={"getUpdates"})
+    telegram_fake.drop(1, methods={"getUpdates"})
+    telegram_fake.inject_message(USER, "/start")
+    await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
+    assert telegram_demo.texts_seen() == ["/start"]
+    assert [call.status for call in telegram_fake.calls if call.method == "getUpdates"][:2] == [500, 0]
 
 
-async def test_one_persons_updates_are_handled_in_order_others_run_alongside(fake: FakeTelegram) -> None:
+async def test_one_persons_updates_are_handled_in_order_others_run_alongside(telegram_fake: FakeTelegram) -> None:
     events: list[str] = []
     slow_started = asyncio.Event()
     release = asyncio.Event()
 
     async def handler(msg: IncomingMessage) -> list[Reply]:
         events.append(f"{msg.identity.user_id}:{msg.text}")
-        fake.poke()
+        telegram_fake.poke()
         if msg.text == "slow":
             slow_started.set()
             await release.wait()
         return []
 
-    tg = make_adapter(fake, handler)
+    tg = make_adapter(telegram_fake, handler)
     await tg.start()
     try:
-        fake.inject_message(USER, "slow")
+        telegram_fake.inject_message(USER, "slow")
         await asyncio.wait_for(slow_started.wait(), 5)
         for text in ("a", "b", "c"):
-            fake.inject_message(USER, text)
-        fake.inject_message(OTHER, "meanwhile")
-        await fake.wait_for(lambda: f"{OTHER}:meanwhile" in events)
+            telegram_fake.inject_message(USER, text)
+        telegram_fake.inject_message(OTHER, "meanwhile")
+        await telegram_fake.wait_for(lambda: f"{OTHER}:meanwhile" in events)
         assert events == [f"{USER}:slow", f"{OTHER}:meanwhile"]  # USER's next ones wait their turn
         release.set()
-        await fake.wait_for(lambda: len(events) == 5)
+        await telegram_fake.wait_for(lambda: len(events) == 5)
         assert events[2:] == [f"{USER}:a", f"{USER}:b", f"{USER}:c"]
     finally:
         release.set()
         await tg.stop()
 
 
-async def test_send_when_not_running_is_transient(fake: FakeTelegram, demo: DemoBot) -> None:
-    tg = make_adapter(fake, demo)
+async def test_send_when_not_running_is_transient(telegram_fake: FakeTelegram, telegram_demo: DemoBot) -> None:
+    tg = make_adapter(telegram_fake, telegram_demo)
     with pytest.raises(TransientDeliveryError):
         await tg.send(chat(USER), Reply("x"))
     await tg.stop()  # stop before start: nothing to do
 
 
-async def test_attachments(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
-    fake.open_private_chat(USER)
+async def test_attachments(telegram_fake: FakeTelegram, telegram_adapter: TelegramAdapter) -> None:
+    telegram_fake.open_private_chat(USER)
     chart = Attachment("progress.png", b"\x89PNG\r\n\x1a\nfake", "image/png")
-    ref = await adapter.send(chat(USER), Reply("Week 3 <progress>", attachment=chart, buttons=((Button("OK", "ok"),),)))
-    photo = fake.messages[(USER, int(ref or 0))]
+    ref = await telegram_adapter.send(
+        chat(USER), Reply("Week 3 <progress>", attachment=chart, buttons=((Button("OK", "ok"),),))
+    )
+    photo = telegram_fake.messages[(USER, int(ref or 0))]
     assert photo.kind == "photo" and photo.text == "Week 3 <progress>"
     assert photo.file is not None and photo.file.data == chart.data and photo.file.filename == "progress.png"
     assert photo.buttons == [[("OK", "ok")]]
 
     export = Attachment("regimen.csv", b"date,step\n2024-11-25,retinoid\n", "text/csv")
     long_text = "Your export:\n" + "row\n" * 400
-    ref = await adapter.send(chat(USER), Reply(long_text, attachment=export))
-    *_, text_message, document = fake.bot_messages(USER)
+    ref = await telegram_adapter.send(chat(USER), Reply(long_text, attachment=export))
+    *_, text_message, document = telegram_fake.bot_messages(USER)
     assert document.message_id == int(ref or 0)
     assert document.kind == "document" and document.text == ""
     assert document.file is not None and document.file.data == export.data
     assert text_message.text == long_text
 
 
-async def test_long_reply_is_split_and_keyboard_goes_last(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
-    fake.open_private_chat(USER)
+async def test_long_reply_is_split_and_keyboard_goes_last(
+    telegram_fake: FakeTelegram, telegram_adapter: TelegramAdapter
+) -> None:
+    telegram_fake.open_private_chat(USER)
     text = "\n".join(f"{n:04d} " + "-" * 95 for n in range(60))  # 6000 characters
-    ref = await adapter.send(chat(USER), Reply(text, buttons=((Button("More", "more"),),)))
-    first, second = fake.bot_messages(USER)
+    ref = await telegram_adapter.send(chat(USER), Reply(text, buttons=((Button("More", "more"),),)))
+    first, second = telegram_fake.bot_messages(USER)
     assert (first.buttons, second.buttons) == ([], [[("More", "more")]])
     assert ref == str(second.message_id)
     assert f"{first.text}\n{second.text}" == text
@@ -410,16 +399,19 @@ async def test_long_reply_is_split_and_keyboard_goes_last(fake: FakeTelegram, ad
 
 
 async def test_handler_exception_sends_apology_logs_no_text_and_keeps_serving(
-    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter, caplog: pytest.LogCaptureFixture
+    telegram_fake: FakeTelegram,
+    telegram_demo: DemoBot,
+    telegram_adapter: TelegramAdapter,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    boom_id = fake.inject_message(USER, f"/boom {SECRET_TEXT}")
-    (apology,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+    boom_id = telegram_fake.inject_message(USER, f"/boom {SECRET_TEXT}")
+    (apology,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
     assert apology.text == APOLOGY
 
-    fake.inject_message(USER, "/start")
-    await fake.wait_for(lambda: len(fake.bot_messages(USER)) == 2)
-    assert fake.bot_messages(USER)[1].text == WELCOME
+    telegram_fake.inject_message(USER, "/start")
+    await telegram_fake.wait_for(lambda: len(telegram_fake.bot_messages(USER)) == 2)
+    assert telegram_fake.bot_messages(USER)[1].text == WELCOME
 
     failures = [r for r in caplog.records if r.name == "adapters.telegram_adapter" and r.levelno >= logging.ERROR]
     assert len(failures) == 1
@@ -430,14 +422,14 @@ async def test_handler_exception_sends_apology_logs_no_text_and_keeps_serving(
 
 
 async def test_token_and_text_never_logged(
-    fake: FakeTelegram, demo: DemoBot, caplog: pytest.LogCaptureFixture
+    telegram_fake: FakeTelegram, telegram_demo: DemoBot, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    tg = make_adapter(fake, demo)
+    tg = make_adapter(telegram_fake, telegram_demo)
     await tg.start()
     try:
-        fake.inject_message(USER, f"/echo {SECRET_TEXT}")
-        await fake.wait_for(lambda: fake.bot_messages(USER))
+        telegram_fake.inject_message(USER, f"/echo {SECRET_TEXT}")
+        await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
         assert caplog.records  # something was logged at all
         assert TOKEN not in caplog.text and SECRET_TEXT not in caplog.text
 
@@ -445,7 +437,7 @@ async def test_token_and_text_never_logged(
         caplog.clear()
         caplog.set_level(logging.DEBUG, logger="httpx")
         caplog.set_level(logging.DEBUG, logger="httpcore")
-        fake.open_private_chat(OTHER)
+        telegram_fake.open_private_chat(OTHER)
         await tg.send(chat(OTHER), Reply("hi"))
         assert "HTTP Request" in caplog.text and "<token>" in caplog.text
         assert any(record.name.startswith("httpcore.") for record in caplog.records)  # DEBUG was on
@@ -466,36 +458,38 @@ def token_forms() -> list[str]:
     return [TOKEN, quote(TOKEN, safe=""), TOKEN.partition(":")[2]]
 
 
-async def test_restart_loses_nothing(fake: FakeTelegram, demo: DemoBot) -> None:
-    tg = make_adapter(fake, demo)
+async def test_restart_loses_nothing(telegram_fake: FakeTelegram, telegram_demo: DemoBot) -> None:
+    tg = make_adapter(telegram_fake, telegram_demo)
     await tg.start()
-    fake.inject_message(USER, "first")
-    await fake.wait_for(lambda: fake.bot_messages(USER))
+    telegram_fake.inject_message(USER, "first")
+    await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
     await tg.stop()
     await tg.stop()  # idempotent
-    assert fake.pending_updates == []  # what was handled is confirmed to the server
+    assert telegram_fake.pending_updates == []  # what was handled is confirmed to the server
 
-    fake.inject_message(USER, "while down 1")
-    fake.inject_message(OTHER, "while down 2")
+    telegram_fake.inject_message(USER, "while down 1")
+    telegram_fake.inject_message(OTHER, "while down 2")
     await tg.start()
     await tg.start()  # idempotent
     try:
-        await fake.wait_for(lambda: fake.bot_messages(OTHER) and len(fake.bot_messages(USER)) == 2)
-        assert fake.texts(USER) == ["echo: first", "echo: while down 1"]
-        assert fake.texts(OTHER) == ["echo: while down 2"]
-        assert sorted(demo.texts_seen()) == ["first", "while down 1", "while down 2"]
+        await telegram_fake.wait_for(
+            lambda: telegram_fake.bot_messages(OTHER) and len(telegram_fake.bot_messages(USER)) == 2
+        )
+        assert telegram_fake.texts(USER) == ["echo: first", "echo: while down 1"]
+        assert telegram_fake.texts(OTHER) == ["echo: while down 2"]
+        assert sorted(telegram_demo.texts_seen()) == ["first", "while down 1", "while down 2"]
     finally:
         await tg.stop()
 
 
-async def test_flood_limits_are_respected(fake: FakeTelegram, demo: DemoBot) -> None:
-    adapter = make_adapter(fake, demo, limits=REAL_LIMITS)
+async def test_flood_limits_are_respected(telegram_fake: FakeTelegram, telegram_demo: DemoBot) -> None:
+    adapter = make_adapter(telegram_fake, telegram_demo, limits=REAL_LIMITS)
     await adapter.start()
     try:
-        fake.enforce_limits = True
+        telegram_fake.enforce_limits = True
         users = range(100, 140)
         for user in [USER, *users]:
-            fake.open_private_chat(user)
+            telegram_fake.open_private_chat(user)
         long_text = "\n".join(["x" * 99] * 100)  # three messages to one chat
 
         started = time.monotonic()
@@ -505,31 +499,31 @@ async def test_flood_limits_are_respected(fake: FakeTelegram, demo: DemoBot) -> 
         )
         elapsed = time.monotonic() - started
 
-        assert fake.violations == []
+        assert telegram_fake.violations == []
         assert all(refs)
-        assert len(fake.bot_messages(USER)) == 3
-        assert all(fake.texts(user) == [f"reminder {user}"] for user in users)
+        assert len(telegram_fake.bot_messages(USER)) == 3
+        assert all(telegram_fake.texts(user) == [f"reminder {user}"] for user in users)
         assert elapsed >= 2.0  # 3 messages to one chat need at least 2 s
-        sends = sorted(call.at for call in fake.calls_to("sendMessage"))
+        sends = sorted(call.at for call in telegram_fake.calls_to("sendMessage"))
         assert sends[-1] - sends[0] >= 40 / REAL_LIMITS.overall_per_second - 0.1  # 42 messages, paced
 
         # interactive replies are paced too: /start and the edit after a press are a second apart
-        fake.inject_message(USER, "/start")
-        welcome = (await fake.wait_for(lambda: at_least(fake.bot_messages(USER), 4)))[-1]
-        fake.press_button(USER, USER, welcome.message_id, "demo:done")
-        await fake.wait_for(lambda: welcome.edits)
-        assert fake.violations == []
+        telegram_fake.inject_message(USER, "/start")
+        welcome = (await telegram_fake.wait_for(lambda: at_least(telegram_fake.bot_messages(USER), 4)))[-1]
+        telegram_fake.press_button(USER, USER, welcome.message_id, "demo:done")
+        await telegram_fake.wait_for(lambda: welcome.edits)
+        assert telegram_fake.violations == []
     finally:
         await adapter.stop()
 
 
-async def test_command_menu_failure_does_not_stop_the_bot(fake: FakeTelegram, demo: DemoBot) -> None:
-    fake.fail(1, methods={"setMyCommands"})
-    tg = make_adapter(fake, demo)
+async def test_command_menu_failure_does_not_stop_the_bot(telegram_fake: FakeTelegram, telegram_demo: DemoBot) -> None:
+    telegram_fake.fail(1, methods={"setMyCommands"})
+    tg = make_adapter(telegram_fake, telegram_demo)
     await tg.start()
     try:
-        fake.inject_message(USER, "/start")
-        await fake.wait_for(lambda: fake.bot_messages(USER))
+        telegram_fake.inject_message(USER, "/start")
+        await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
     finally:
         await tg.stop()
 

@@ -8,7 +8,6 @@ that provably never left (the connection was refused) is retried in place.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -22,10 +21,8 @@ from bot.models import Button, IncomingMessage, Reply
 from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
 from tests.adapters.fake_telegram import TOKEN, FakeTelegram, running_fake
-from tests.adapters.test_telegram_adapter import WELCOME, DemoBot, chat, make_adapter
+from tests.adapters.test_telegram_adapter import USER, WELCOME, DemoBot, chat, make_adapter
 from tests.adapters.wired import wired
-
-USER = 4242
 
 # (kind, status, after_storing): what the fake does to the next sendMessage.
 MAY_HAVE_ARRIVED = [
@@ -46,121 +43,110 @@ def arm(fake: FakeTelegram, kind: str, status: int, after_storing: bool) -> None
         fake.fail(1, status=status, methods={"sendMessage"}, after_storing=after_storing)
 
 
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with running_fake() as server:
-        yield server
-
-
-@pytest.fixture
-def demo(fake: FakeTelegram) -> DemoBot:
-    return DemoBot(fake)
-
-
-@pytest.fixture
-async def adapter(fake: FakeTelegram, demo: DemoBot) -> AsyncIterator[TelegramAdapter]:
-    tg = make_adapter(fake, demo)
-    await tg.start()
-    try:
-        yield tg
-    finally:
-        await tg.stop()
-
-
 @pytest.mark.parametrize(("kind", "status", "after_storing"), MAY_HAVE_ARRIVED)
 async def test_reminder_that_may_have_arrived_is_uncertain_and_appears_once(
-    fake: FakeTelegram, adapter: TelegramAdapter, kind: str, status: int, after_storing: bool
+    telegram_fake: FakeTelegram, telegram_adapter: TelegramAdapter, kind: str, status: int, after_storing: bool
 ) -> None:
-    fake.open_private_chat(USER)
-    arm(fake, kind, status, after_storing)
+    telegram_fake.open_private_chat(USER)
+    arm(telegram_fake, kind, status, after_storing)
     with pytest.raises(DeliveryUncertain):
-        await adapter.send(chat(USER), Reply("Time for: stretch", buttons=((Button("Done", "r:done:1"),),)))
-    assert fake.texts(USER) == ["Time for: stretch"]
-    assert len(fake.calls_to("sendMessage", ok_only=False)) == 1
+        await telegram_adapter.send(chat(USER), Reply("Time for: stretch", buttons=((Button("Done", "r:done:1"),),)))
+    assert telegram_fake.texts(USER) == ["Time for: stretch"]
+    assert len(telegram_fake.calls_to("sendMessage", ok_only=False)) == 1
 
 
 @pytest.mark.parametrize(("kind", "status", "after_storing"), LOOKS_THE_SAME)
 async def test_reminder_failing_after_it_left_is_uncertain_even_if_nothing_arrived(
-    fake: FakeTelegram, adapter: TelegramAdapter, kind: str, status: int, after_storing: bool
+    telegram_fake: FakeTelegram, telegram_adapter: TelegramAdapter, kind: str, status: int, after_storing: bool
 ) -> None:
-    fake.open_private_chat(USER)
-    arm(fake, kind, status, after_storing)
+    telegram_fake.open_private_chat(USER)
+    arm(telegram_fake, kind, status, after_storing)
     with pytest.raises(DeliveryUncertain):
-        await adapter.send(chat(USER), Reply("Time for: stretch"))
-    assert fake.texts(USER) == []
-    assert len(fake.calls_to("sendMessage", ok_only=False)) == 1  # no second attempt
+        await telegram_adapter.send(chat(USER), Reply("Time for: stretch"))
+    assert telegram_fake.texts(USER) == []
+    assert len(telegram_fake.calls_to("sendMessage", ok_only=False)) == 1  # no second attempt
 
 
 @pytest.mark.parametrize(("kind", "status", "after_storing"), MAY_HAVE_ARRIVED)
 async def test_interactive_reply_that_may_have_arrived_is_not_sent_again(
-    fake: FakeTelegram, demo: DemoBot, adapter: TelegramAdapter, kind: str, status: int, after_storing: bool
+    telegram_fake: FakeTelegram,
+    telegram_demo: DemoBot,
+    telegram_adapter: TelegramAdapter,
+    kind: str,
+    status: int,
+    after_storing: bool,
 ) -> None:
-    arm(fake, kind, status, after_storing)
-    fake.inject_message(USER, "/start")
+    arm(telegram_fake, kind, status, after_storing)
+    telegram_fake.inject_message(USER, "/start")
     # One person's updates are handled in order: once the echo is there, /start's delivery is over.
-    fake.inject_message(USER, "after")
-    await fake.wait_for(lambda: "echo: after" in fake.texts(USER))
-    assert fake.texts(USER) == [WELCOME, "echo: after"]  # no second welcome, and no apology
-    assert APOLOGY not in fake.texts(USER)
-    assert len(fake.calls_to("sendMessage", USER, ok_only=False)) == 2
+    telegram_fake.inject_message(USER, "after")
+    await telegram_fake.wait_for(lambda: "echo: after" in telegram_fake.texts(USER))
+    assert telegram_fake.texts(USER) == [WELCOME, "echo: after"]  # no second welcome, and no apology
+    assert APOLOGY not in telegram_fake.texts(USER)
+    assert len(telegram_fake.calls_to("sendMessage", USER, ok_only=False)) == 2
 
 
-async def test_edit_that_may_have_arrived_is_retried(fake: FakeTelegram, adapter: TelegramAdapter) -> None:
+async def test_edit_that_may_have_arrived_is_retried(
+    telegram_fake: FakeTelegram, telegram_adapter: TelegramAdapter
+) -> None:
     """An edit applied twice changes nothing, so it may still be retried in place (kept behaviour)."""
-    fake.open_private_chat(USER)
-    ref = await adapter.send(chat(USER), Reply("Time for: stretch", buttons=((Button("Done", "r:done:1"),),)))
+    telegram_fake.open_private_chat(USER)
+    ref = await telegram_adapter.send(chat(USER), Reply("Time for: stretch", buttons=((Button("Done", "r:done:1"),),)))
     assert ref is not None
-    fake.fail(1, status=502, methods={"editMessageText"}, after_storing=True)
-    await adapter.edit(chat(USER), ref, Reply("Time for: stretch (done)"))
-    (stored,) = fake.bot_messages(USER)
+    telegram_fake.fail(1, status=502, methods={"editMessageText"}, after_storing=True)
+    await telegram_adapter.edit(chat(USER), ref, Reply("Time for: stretch (done)"))
+    (stored,) = telegram_fake.bot_messages(USER)
     assert stored.text == "Time for: stretch (done)" and stored.buttons == [] and stored.edits == 1
-    assert [call.status for call in fake.calls_to("editMessageText", ok_only=False)] == [502, 400]  # "not modified"
+    assert [call.status for call in telegram_fake.calls_to("editMessageText", ok_only=False)] == [
+        502,
+        400,
+    ]  # "not modified"
 
 
 async def test_reminder_whose_connection_was_refused_is_retried_and_delivered_once(
-    fake: FakeTelegram, demo: DemoBot
+    telegram_fake: FakeTelegram, telegram_demo: DemoBot
 ) -> None:
     backoffs: list[float] = []
 
     async def back_online(delay: float) -> None:  # the server comes back during the back-off
         backoffs.append(delay)
-        await fake.accept_connections()
+        await telegram_fake.accept_connections()
 
-    tg = make_adapter(fake, demo, sleep=back_online)
+    tg = make_adapter(telegram_fake, telegram_demo, sleep=back_online)
     await tg.start()
     try:
-        fake.open_private_chat(USER)
-        await fake.refuse_connections()
+        telegram_fake.open_private_chat(USER)
+        await telegram_fake.refuse_connections()
         ref = await tg.send(chat(USER), Reply("Time for: stretch"))
         assert backoffs == [tg.transient_retry_delays[0]]  # it was refused once, then retried
-        assert fake.texts(USER) == ["Time for: stretch"]
-        assert ref == str(fake.bot_messages(USER)[0].message_id)
-        assert len(fake.calls_to("sendMessage", ok_only=False)) == 1  # the refused attempt reached nothing
+        assert telegram_fake.texts(USER) == ["Time for: stretch"]
+        assert ref == str(telegram_fake.bot_messages(USER)[0].message_id)
+        assert len(telegram_fake.calls_to("sendMessage", ok_only=False)) == 1  # the refused attempt reached nothing
     finally:
         await tg.stop()
 
 
 async def test_interactive_reply_whose_connection_was_refused_is_retried_and_delivered_once(
-    fake: FakeTelegram,
+    telegram_fake: FakeTelegram,
 ) -> None:
     backoffs: list[float] = []
 
     async def back_online(delay: float) -> None:
         backoffs.append(delay)
-        await fake.accept_connections()
+        await telegram_fake.accept_connections()
 
     async def handler(msg: IncomingMessage) -> list[Reply]:
-        await fake.refuse_connections()  # the network goes away between receiving and answering
+        await telegram_fake.refuse_connections()  # the network goes away between receiving and answering
         return [Reply(f"echo: {msg.text}", private=False)]
 
-    tg = make_adapter(fake, handler, sleep=back_online)
+    tg = make_adapter(telegram_fake, handler, sleep=back_online)
     await tg.start()
     try:
-        fake.inject_message(USER, "/remind stretch in 1h")
-        await fake.wait_for(lambda: fake.texts(USER))
+        telegram_fake.inject_message(USER, "/remind stretch in 1h")
+        await telegram_fake.wait_for(lambda: telegram_fake.texts(USER))
         assert backoffs == [tg.transient_retry_delays[0]]
-        assert fake.texts(USER) == ["echo: /remind stretch in 1h"]
-        assert len(fake.calls_to("sendMessage", USER, ok_only=False)) == 1
+        assert telegram_fake.texts(USER) == ["echo: /remind stretch in 1h"]
+        assert len(telegram_fake.calls_to("sendMessage", USER, ok_only=False)) == 1
     finally:
         await tg.stop()
 

@@ -5,25 +5,13 @@ from __future__ import annotations
 
 import re
 import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
 from adapters.telegram_webhook import WebhookConfig
-from tests.adapters.fake_telegram import FakeTelegram, running_fake
+from tests.adapters.fake_telegram import FakeTelegram
 from tests.adapters.test_telegram_adapter import USER, WELCOME, DemoBot, make_adapter
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeTelegram]:
-    async with running_fake() as server:
-        yield server
-
-
-@pytest.fixture
-def demo(fake: FakeTelegram) -> DemoBot:
-    return DemoBot(fake)
 
 
 def _free_port() -> int:
@@ -33,15 +21,15 @@ def _free_port() -> int:
         return port
 
 
-async def test_webhook_mode(fake: FakeTelegram, demo: DemoBot) -> None:
+async def test_webhook_mode(telegram_fake: FakeTelegram, telegram_demo: DemoBot) -> None:
     port = _free_port()
     config = WebhookConfig(
         url=f"http://127.0.0.1:{port}/telegram/hook", listen="127.0.0.1", port=port, secret_token="s3cret-Token"
     )
-    tg = make_adapter(fake, demo, webhook=config)
+    tg = make_adapter(telegram_fake, telegram_demo, webhook=config)
     await tg.start()
     try:
-        assert fake.webhook_url == config.url and fake.webhook_secret == "s3cret-Token"
+        assert telegram_fake.webhook_url == config.url and telegram_fake.webhook_secret == "s3cret-Token"
         forged = {
             "update_id": 1,
             "message": {
@@ -52,11 +40,11 @@ async def test_webhook_mode(fake: FakeTelegram, demo: DemoBot) -> None:
                 "text": "/start",
             },
         }
-        assert await fake.post_to_webhook(forged, secret="wrong") == 403
-        fake.inject_message(USER, "/start")  # delivered by POST with the right secret
-        (welcome,) = await fake.wait_for(lambda: fake.bot_messages(USER))
+        assert await telegram_fake.post_to_webhook(forged, secret="wrong") == 403
+        telegram_fake.inject_message(USER, "/start")  # delivered by POST with the right secret
+        (welcome,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
         assert welcome.text == WELCOME
-        assert demo.texts_seen() == ["/start"]
+        assert telegram_demo.texts_seen() == ["/start"]
     finally:
         await tg.stop()
 
@@ -75,32 +63,32 @@ def forged_update(user: int, text: str, update_id: int = 1) -> dict[str, Any]:
 
 
 async def test_webhook_without_configured_secret_makes_one_and_refuses_updates_without_it(
-    fake: FakeTelegram, demo: DemoBot
+    telegram_fake: FakeTelegram, telegram_demo: DemoBot
 ) -> None:
     port = _free_port()
     config = WebhookConfig(url=f"http://127.0.0.1:{port}/telegram/hook", port=port)
     assert config.listen == "127.0.0.1"  # loopback by default: it sits behind a reverse proxy
-    fake.open_private_chat(USER)
-    tg = make_adapter(fake, demo, webhook=config)
+    telegram_fake.open_private_chat(USER)
+    tg = make_adapter(telegram_fake, telegram_demo, webhook=config)
     await tg.start()
     try:
-        secret = fake.webhook_secret
+        secret = telegram_fake.webhook_secret
         assert secret is not None and len(secret) >= 32 and re.fullmatch(r"[A-Za-z0-9_-]+", secret)
         for header in (None, "wrong", secret[:-1], secret + "x", secret.upper() if secret.upper() != secret else "X"):
-            assert await fake.post_to_webhook(forged_update(USER, "/start"), secret=header) == 403, header
-        assert demo.seen == []  # the handler never ran
-        assert fake.bot_messages(USER) == []
+            assert await telegram_fake.post_to_webhook(forged_update(USER, "/start"), secret=header) == 403, header
+        assert telegram_demo.seen == []  # the handler never ran
+        assert telegram_fake.bot_messages(USER) == []
 
-        assert await fake.post_to_webhook(forged_update(USER, "/start", 2), secret=secret) == 200
-        (welcome,) = await fake.wait_for(lambda: fake.bot_messages(USER))
-        assert welcome.text == WELCOME and demo.texts_seen() == ["/start"]
+        assert await telegram_fake.post_to_webhook(forged_update(USER, "/start", 2), secret=secret) == 200
+        (welcome,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
+        assert welcome.text == WELCOME and telegram_demo.texts_seen() == ["/start"]
     finally:
         await tg.stop()
 
     await tg.start()  # a new secret at each start
     try:
-        assert fake.webhook_secret is not None and fake.webhook_secret != secret
-        assert await fake.post_to_webhook(forged_update(USER, "/start", 3), secret=secret) == 403
+        assert telegram_fake.webhook_secret is not None and telegram_fake.webhook_secret != secret
+        assert await telegram_fake.post_to_webhook(forged_update(USER, "/start", 3), secret=secret) == 403
     finally:
         await tg.stop()
 

@@ -81,6 +81,12 @@ COMMANDS: tuple[CommandSpec, ...] = (
         (_NUMBER, Option("when", "e.g. every tue,fri at 19:00", required=True)),
     ),
     CommandSpec(
+        "undo",
+        "Undo your last new or changed reminder",
+        "/undo",
+        ("/undo",),
+    ),
+    CommandSpec(
         "rename",
         "Rename a reminder",
         "/rename <number> <what>",

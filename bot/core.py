@@ -12,6 +12,7 @@ from bot import payloads
 from bot.commands import BY_NAME
 from bot.context import Context, clip
 from bot.faq import FaqIndex, default_index
+from bot.handlers import choosing
 from bot.handlers import general as general
 from bot.handlers import link as link_handlers
 from bot.handlers import progress as progress_handlers
@@ -44,6 +45,7 @@ HANDLERS: dict[str, Handler] = {
     "skip": regimen_handlers.skip,
     "snooze": regimen_handlers.snooze,
     "edit": regimen_handlers.edit,
+    "undo": choosing.undo,
     "rename": regimen_handlers.rename,
     "pause": regimen_handlers.pause,
     "resume": regimen_handlers.resume,
@@ -168,6 +170,8 @@ class BotCore:
         head, *rest = text[1:].split(maxsplit=1) or [""]
         args = rest[0] if rest else ""
         name = head.split("@", 1)[0].lower()
+        if name == choosing.PICK:  # what a choice button runs; not a command anybody types
+            return choosing.pick(ctx, args.strip())
         spec = BY_NAME.get(name)
         if spec is None:
             return [Reply(text=f'I don\'t know the command "/{clip(name, 20)}". See /help for everything I can do.')]
@@ -221,6 +225,8 @@ class BotCore:
             asked = link_handlers.unlink(ctx, "")
         elif name == "link":
             return [Reply(text=LINK_EXPIRED)]
+        elif text.startswith(f"/{choosing.PICK} "):
+            return [Reply(text=choosing.EXPIRED)]  # offers live in memory: one from before a restart is gone
         else:
             account = ctx.account()
             if account is None:

@@ -12,6 +12,7 @@ from collections import OrderedDict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 
+from bot.choices import Choices
 from bot.linking import LinkCodes, merge_accounts
 from bot.models import Address, Identity
 from bot.render import PUT_ASIDE_REASON
@@ -60,6 +61,7 @@ class Regimen:
         self.clock = clock
         self.default_timezone = default_timezone
         self.links = LinkCodes()
+        self.choices = Choices(self.now_ts)  # open questions with buttons: "did you mean...", "undo"
         self._last_chart: OrderedDict[str, float] = OrderedDict()
 
     def chart_allowed(self, account_id: str, cooldown: float = 10.0) -> bool:

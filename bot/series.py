@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from bot.timing.readings import parse_when
 from bot.timing.recurrence import local_to_utc
-from bot.timing.timeparse import WhenParseError, parse_when
+from bot.timing.timeparse import WhenParseError
 
 DAY_BEFORE = timedelta(days=1)
 HOUR_BEFORE = timedelta(hours=1)

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot import payloads
+from bot.choices import Option
+from bot.confirmations import ask_lines, confirmation_lines, folded_label
 from bot.context import Context, clip
+from bot.handlers.choosing import offer
 from bot.mirror import mirror_answer
 from bot.models import Button, Reply
 from bot.plans import TEMPLATES, PlanTemplate, find_template
 from bot.regimen import RegimenError
 from bot.render import DISCLAIMER, outcome_message, reminder_line, when_text
-from bot.timing.recurrence import Schedule, describe, times_per_week
-from bot.timing.timeparse import WhenParseError, parse_clock, parse_days, parse_duration, parse_when, split_what_when
+from bot.timing.readings import SMALL_HOURS_END, Reading, read_when
+from bot.timing.recurrence import Schedule, describe, schedule_from_dict, times_per_week
+from bot.timing.remind_split import RemindRequest, split_what_when
+from bot.timing.timeparse import WhenParseError, parse_clock, parse_days, parse_duration
 from storage.records import Occurrence, Reminder
 
 MAX_SNOOZE = timedelta(days=7)
@@ -26,28 +32,130 @@ def remind(ctx: Context, args: str) -> list[Reply]:
             "Tell me what and when, for example:\n"
             "/remind exfoliate every mon,thu at 20:00\n/remind apply cream every day at 21:30\n/remind stretch in 10m"
         )
-    what, schedule = split_what_when(args, ctx.now, ctx.tz)
+    request = split_what_when(args, ctx.now, ctx.tz)
+    ctx.ensure_account()  # only once there is something to keep; the buttons below are bound to it
+    if request.needs_asking:
+        return [_ask(ctx, request)]
+    return _create(ctx, request.what, request.reading)
+
+
+def _create(ctx: Context, what: str, reading: Reading) -> list[Reply]:
     kind = "exfoliation" if "exfoliat" in what.lower() or "scrub" in what.lower() else "custom"
-    account = ctx.ensure_account()  # only once there is something to keep
-    reminder = ctx.regimen.create_reminder(account, what, schedule, kind, ctx.msg.identity.platform)
-    return [_created(ctx, reminder, schedule)]
+    account = ctx.ensure_account()
+    reminder = ctx.regimen.create_reminder(account, what, reading.schedule, kind, ctx.msg.identity.platform)
+    return [_created(ctx, reminder, reading.schedule, reading, undo=_undo_create(reminder.id))]
 
 
-def _created(ctx: Context, reminder: Reminder, schedule: Schedule) -> Reply:
-    assert reminder.next_due is not None
-    lines = [
-        f"Reminder {reminder.number} set: {reminder.text}",
-        f"When: {describe(schedule, ctx.tz)}",
-        f"Next: {when_text(reminder.next_due, ctx.tz, ctx.now)} ({ctx.account_timezone_name()})",
+def _ask(ctx: Context, request: RemindRequest) -> Reply:
+    """Words about time were left in the name: offer each reading as a button, and set nothing yet."""
+    options = [
+        Option(folded_label(f.reading.schedule, ctx.now, ctx.tz), _creator(f.what, f.reading)) for f in request.folded
     ]
+    options.append(Option(f'Keep "{clip(request.what, 24)}"', _creator(request.what, request.reading)))
+    options.append(Option("Neither", _nothing_set))
+    return Reply(text="\n".join(ask_lines(request, ctx.now, ctx.tz)), buttons=offer(ctx, options))
+
+
+def _creator(what: str, reading: Reading) -> Callable[[Context], list[Reply]]:
+    return lambda ctx: _create(ctx, what, reading)
+
+
+def _nothing_set(ctx: Context) -> list[Reply]:
+    return [
+        Reply(
+            text="Nothing set. Say it again with the time at the end and the name without it, for example: "
+            "/remind book peel appointment next friday at 6pm"
+        )
+    ]
+
+
+def _mine(ctx: Context, reminder_id: str) -> Reminder | None:
+    account = ctx.account()
+    reminder = ctx.regimen.store.get_reminder(reminder_id)
+    return reminder if reminder is not None and account is not None and reminder.account_id == account.id else None
+
+
+def _undo_create(reminder_id: str) -> Option:
+    def act(ctx: Context) -> list[Reply]:
+        reminder = _mine(ctx, reminder_id)
+        if reminder is None:
+            return [Reply(text="That reminder is already gone.")]
+        ctx.regimen.delete_reminder(reminder)
+        return [Reply(text=f"Undone: reminder {reminder.number} ({reminder.text}) is removed.")]
+
+    return Option("Undo", act)
+
+
+def _undo_schedule(reminder_id: str, previous: Schedule) -> Option:
+    def act(ctx: Context) -> list[Reply]:
+        reminder = _mine(ctx, reminder_id)
+        if reminder is None:
+            return [Reply(text="That reminder is gone, so there's nothing to undo.")]
+        try:
+            updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, previous)
+        except RegimenError:
+            return [
+                Reply(text=f"I can't go back: the old time has passed. Set a new one: /edit {reminder.number} <when>")
+            ]
+        return [
+            _created(
+                ctx,
+                updated,
+                previous,
+                None,
+                heading=f"Undone: reminder {updated.number} is back as it was: {updated.text}",
+            )
+        ]
+
+    return Option("Undo", act)
+
+
+def _switcher(reminder_id: str, schedule: Schedule) -> Callable[[Context], list[Reply]]:
+    """The other reading of a time ("21:00 tonight" instead of "09:00 tomorrow"), applied to the reminder."""
+
+    def act(ctx: Context) -> list[Reply]:
+        reminder = _mine(ctx, reminder_id)
+        if reminder is None:
+            return [Reply(text="That reminder is gone. See your reminders with /reminders.")]
+        previous = schedule_from_dict(reminder.schedule)
+        updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, schedule)
+        return [
+            _created(
+                ctx,
+                updated,
+                schedule,
+                None,
+                undo=_undo_schedule(reminder_id, previous),
+                heading=f"Changed reminder {updated.number}: {updated.text}",
+            )
+        ]
+
+    return act
+
+
+def _created(
+    ctx: Context,
+    reminder: Reminder,
+    schedule: Schedule,
+    reading: Reading | None = None,
+    undo: Option | None = None,
+    heading: str | None = None,
+) -> Reply:
+    assert reminder.next_due is not None
+    heading = heading or f"Reminder {reminder.number} set: {reminder.text}"
+    lines = confirmation_lines(heading, schedule, reading, ctx.now, ctx.tz, ctx.account_timezone_name())
     if reminder.kind == "exfoliation" and times_per_week(schedule) > EXFOLIATION_WEEKLY_LIMIT:
         lines.append(
             "Heads-up: exfoliating more than 2-3 times a week can irritate the skin. "
             f"To go gentler: /edit {reminder.number} every mon,thu at 20:00"
         )
+    alternatives = (
+        [Option(f"{a.label}", _switcher(reminder.id, a.schedule)) for a in reading.alternatives] if reading else []
+    )
+    rows = offer(ctx, alternatives, undo) if (alternatives or undo) else ()
     return Reply(
         text="\n".join(lines),
-        buttons=((Button("My reminders", payloads.command("/reminders")),),),
+        buttons=(*rows, (Button("My reminders", payloads.command("/reminders")),)),
     )
 
 
@@ -115,9 +223,19 @@ def edit(ctx: Context, args: str) -> list[Reply]:
     if not rest:
         raise RegimenError(f"When should it fire? For example: /edit {reminder.number} every tue,fri at 19:00")
     account = ctx.ensure_account()
-    schedule = parse_when(rest, ctx.now, ctx.tz)
-    updated = ctx.regimen.reschedule(account, reminder, schedule)
-    return [_created(ctx, updated, schedule)]
+    reading = read_when(rest, ctx.now, ctx.tz)
+    previous = _readable_schedule(reminder)
+    updated = ctx.regimen.reschedule(account, reminder, reading.schedule)
+    undo = _undo_schedule(reminder.id, previous) if previous is not None else None
+    return [_created(ctx, updated, reading.schedule, reading, undo=undo)]
+
+
+def _readable_schedule(reminder: Reminder) -> Schedule | None:
+    """The stored schedule, or None when it is damaged (then there is nothing sound to go back to)."""
+    try:
+        return schedule_from_dict(reminder.schedule)
+    except ValueError:
+        return None
 
 
 def rename(ctx: Context, args: str) -> list[Reply]:
@@ -150,17 +268,30 @@ def _answer_typed(ctx: Context, args: str, verb: str) -> list[Reply]:
         return [Reply(text=f"Reminder {reminder.number} has nothing waiting for an answer.{nxt}")]
     if verb == "snooze":
         words = args.strip().split(maxsplit=1)
-        duration = parse_duration(words[1]) if len(words) > 1 else timedelta(hours=1)
-        return _snooze(ctx, occurrence, ctx.now + _bounded(duration))
+        until = _snooze_until(ctx, words[1]) if len(words) > 1 else ctx.now + timedelta(hours=1)
+        return _snooze(ctx, occurrence, until)
     updated = ctx.regimen.mark_done(occurrence) if verb == "done" else ctx.regimen.mark_skipped(occurrence)
     text = outcome_message(updated, ctx.tz, ctx.now)
     return [Reply(text=text), *mirror_answer(ctx.msg, updated, text)]
 
 
-def _bounded(duration: timedelta) -> timedelta:
-    if duration < MIN_SNOOZE or duration > MAX_SNOOZE:
+def _snooze_until(ctx: Context, text: str) -> datetime:
+    """ "/snooze 1 45m", "/snooze 1 tomorrow", "/snooze 1 at 9pm": a length of time or a one-off time."""
+    try:
+        until = ctx.now + parse_duration(text)
+    except WhenParseError as duration_error:
+        try:
+            schedule = read_when(text, ctx.now, ctx.tz).schedule
+        except WhenParseError:
+            raise RegimenError(
+                f"{duration_error.message} Or give a time, for example: /snooze 1 tonight, /snooze 1 tomorrow at 8am"
+            ) from duration_error
+        if schedule.once_utc is None:
+            raise RegimenError("A snooze is one time, not a repeat, for example: /snooze 1 tomorrow at 8am") from None
+        until = schedule.once_utc
+    if until - ctx.now < MIN_SNOOZE or until - ctx.now > MAX_SNOOZE:
         raise RegimenError("Snooze for between 1 minute and 7 days, for example: /snooze 1 1h")
-    return duration
+    return until
 
 
 def _snooze(ctx: Context, occurrence: Occurrence, until: datetime, edit: bool = False) -> list[Reply]:
@@ -195,6 +326,9 @@ def _snooze_target(ctx: Context, action: str) -> datetime:
     local_now = ctx.now.astimezone(ctx.tz)
     if action == payloads.SNOOZE_EVENING and local_now.hour < 19:
         target = datetime.combine(local_now.date(), time(19, 0), tzinfo=ctx.tz)
+    elif action == payloads.SNOOZE_MORNING and local_now.hour < SMALL_HOURS_END:
+        # "Tomorrow 8:00" pressed at 01:00 means the morning after the night, a few hours from now.
+        target = datetime.combine(local_now.date(), time(8, 0), tzinfo=ctx.tz)
     else:  # tomorrow morning (also when "this evening" is pressed after 19:00)
         target = datetime.combine(local_now.date() + timedelta(days=1), time(8, 0), tzinfo=ctx.tz)
     return max(target, ctx.now + timedelta(minutes=15))

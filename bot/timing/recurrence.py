@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any, Literal, cast
 
-Kind = Literal["once", "daily", "weekly", "interval"]
-KINDS: tuple[Kind, ...] = ("once", "daily", "weekly", "interval")
+Kind = Literal["once", "daily", "weekly", "interval", "monthly"]
+KINDS: tuple[Kind, ...] = ("once", "daily", "weekly", "interval", "monthly")
+LAST = -1  # monthday / month_week: the month's last day, or its last such weekday
 
 DAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -23,6 +24,8 @@ _ALL_DAYS = (0, 1, 2, 3, 4, 5, 6)
 # Candidate days examined per call. Normally 2-3 suffice (yesterday, today, the next match); the slack
 # covers zones that once skipped a whole calendar day (e.g. Pacific/Apia, 2011-12-30).
 _MAX_STEPS = 12
+_WEEK_WORDS = ("first", "second", "third", "fourth")
+END_OF_DAY = time(23, 59, 59)  # an end given as a date ("until 2027-03-01") includes that whole day
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +36,15 @@ class Schedule:
     every: int = 1  # every N days (interval) or every N weeks (weekly)
     anchor: date | None = None  # local date the series counts from (interval; weekly with every>1)
     once_utc: datetime | None = None  # for kind == "once": the exact instant, aware UTC
+    also_at: tuple[time, ...] = ()  # further times of day after `at` (sorted): "every day at 8:00 and 20:00"
+    monthday: int = 0  # monthly: day 1..31 (a month without it fires on its last day) or LAST; 0 with month_week
+    month_week: int = 0  # monthly: 1..4 or LAST, with weekdays=(d,): "every first monday of the month"
+    ends: datetime | None = None  # naive local wall time: a repeat fires nothing after it ("for 6 weeks", "10 times")
+
+    @property
+    def times(self) -> tuple[time, ...]:
+        """Every time of day this schedule fires at, in order (empty for a once schedule)."""
+        return () if self.at is None else (self.at, *self.also_at)
 
     def __post_init__(self) -> None:
         # Validate here so a corrupt stored schedule fails loudly on load, not at fire time.
@@ -51,6 +63,14 @@ class Schedule:
             raise ValueError(f"a {self.kind} schedule needs a time of day")
         if self.at.tzinfo is not None:
             raise ValueError("at must be a naive wall-clock time; the zone is passed separately")
+        if list(self.times) != sorted(set(self.times)) or any(t.tzinfo is not None for t in self.also_at):
+            raise ValueError(f"times of day must be naive, unique and sorted, got {self.times!r}")
+        if self.ends is not None and self.ends.tzinfo is not None:
+            raise ValueError("ends must be a naive local wall time")
+        if self.kind == "monthly":
+            self._check_monthly()
+        elif self.monthday or self.month_week:
+            raise ValueError("monthday and month_week belong to monthly schedules")
         if self.kind == "weekly":
             wd = self.weekdays
             if not wd or any(d not in _ALL_DAYS for d in wd) or list(wd) != sorted(set(wd)):
@@ -59,6 +79,17 @@ class Schedule:
                 raise ValueError("a weekly schedule with every > 1 needs an anchor date")
         elif self.kind == "interval" and self.anchor is None:
             raise ValueError("an interval schedule needs an anchor date")
+
+    def _check_monthly(self) -> None:
+        if self.month_week:
+            if self.month_week not in (1, 2, 3, 4, LAST) or self.monthday or len(self.weekdays) != 1:
+                raise ValueError("a monthly weekday schedule needs month_week 1-4 or LAST and exactly one weekday")
+            if self.weekdays[0] not in _ALL_DAYS:
+                raise ValueError(f"weekday must be in 0..6, got {self.weekdays!r}")
+        elif not (1 <= self.monthday <= 31 or self.monthday == LAST) or self.weekdays:
+            raise ValueError(f"a monthly schedule needs a day 1..31 or LAST, got {self.monthday!r}")
+        if self.every > 1 and self.anchor is None:
+            raise ValueError("a monthly schedule with every > 1 needs an anchor date")
 
 
 def local_to_utc(day: date, at: time, tz: tzinfo) -> datetime:
@@ -78,10 +109,44 @@ def _monday(d: date) -> date:
     return d - timedelta(days=d.weekday())
 
 
+def _month_end(year: int, month: int) -> int:
+    following = date(year + month // 12, month % 12 + 1, 1)
+    return (following - timedelta(days=1)).day
+
+
+def monthly_day(s: Schedule, year: int, month: int) -> date:
+    """The day a monthly schedule fires in one month (a 31st in a 30-day month: the 30th)."""
+    end = _month_end(year, month)
+    if s.month_week == 0:
+        return date(year, month, end if s.monthday == LAST else min(s.monthday, end))
+    weekday = s.weekdays[0]
+    if s.month_week == LAST:
+        last = date(year, month, end)
+        return last - timedelta(days=(last.weekday() - weekday) % 7)
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (s.month_week - 1))
+
+
+def _first_monthly_day(s: Schedule, start: date) -> date:
+    if s.anchor is not None and start < s.anchor:
+        start = s.anchor
+    year, month = start.year, start.month
+    for _ in range(2 * s.every + 1):
+        months_from_anchor = 0 if s.anchor is None else (year - s.anchor.year) * 12 + month - s.anchor.month
+        if months_from_anchor % s.every == 0:
+            day = monthly_day(s, year, month)
+            if day >= start:
+                return day
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    raise AssertionError("unreachable: a firing month comes within 2 * every months")
+
+
 def _first_matching_day(s: Schedule, start: date) -> date:
     """The first local date >= start on which `s` is scheduled, in O(1) date arithmetic."""
     if s.kind == "daily":
         return start
+    if s.kind == "monthly":
+        return _first_monthly_day(s, start)
     assert s.anchor is not None or s.kind == "weekly"
     if s.kind == "interval":
         assert s.anchor is not None
@@ -124,9 +189,12 @@ def next_occurrence(schedule: Schedule, after: datetime, tz: tzinfo) -> datetime
         day = after.astimezone(tz).date() - timedelta(days=1)
         for _ in range(_MAX_STEPS):
             day = _first_matching_day(schedule, day)
-            instant = local_to_utc(day, schedule.at, tz)
-            if instant > after:
-                return instant
+            for at in schedule.times:
+                if schedule.ends is not None and datetime.combine(day, at) > schedule.ends:
+                    return None  # the repeat has ended
+                instant = local_to_utc(day, at, tz)
+                if instant > after:
+                    return instant
             day += timedelta(days=1)
     except OverflowError:
         return None  # beyond year 9999: no representable occurrence
@@ -134,6 +202,21 @@ def next_occurrence(schedule: Schedule, after: datetime, tz: tzinfo) -> datetime
 
 
 # --- describing ------------------------------------------------------------------------------------
+
+
+def upcoming(schedule: Schedule, after: datetime, tz: tzinfo, count: int) -> list[datetime]:
+    """The next `count` occurrences after `after` (fewer when the schedule ends sooner)."""
+    found: list[datetime] = []
+    cursor = after
+    while len(found) < count and (nxt := next_occurrence(schedule, cursor, tz)) is not None:
+        found.append(nxt)
+        cursor = nxt
+    return found
+
+
+def is_last(schedule: Schedule, due: datetime, tz: tzinfo) -> bool:
+    """Whether the occurrence at `due` is a repeat's last one (an ending repeat, or a one-off)."""
+    return next_occurrence(schedule, due, tz) is None
 
 
 def format_clock(t: time) -> str:
@@ -151,6 +234,23 @@ def _join_days(days: tuple[int, ...]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
+def ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _monthly_words(s: Schedule) -> str:
+    months = "every month" if s.every == 1 else f"every {s.every} months"
+    if s.month_week:
+        which = "last" if s.month_week == LAST else _WEEK_WORDS[s.month_week - 1]
+        return f"{months} on the {which} {DAY_ABBR[s.weekdays[0]]}"
+    return f"{months} on the {'last day' if s.monthday == LAST else ordinal(s.monthday)}"
+
+
 def describe(schedule: Schedule, tz: tzinfo) -> str:
     """English description, e.g. "every Mon and Thu at 20:00" or "once on Thu 10 Dec 2026 at 09:00"."""
     s = schedule
@@ -158,8 +258,18 @@ def describe(schedule: Schedule, tz: tzinfo) -> str:
         assert s.once_utc is not None
         loc = s.once_utc.astimezone(tz)
         return f"once on {format_day(loc.date())} at {format_clock(loc.time())}"
+    text = _describe_repeat(s)
+    if s.ends is not None:
+        clock = "" if s.ends.time() == END_OF_DAY else f" {format_clock(s.ends.time())}"
+        text += f" until {format_day(s.ends.date())}{clock}"
+    return text
+
+
+def _describe_repeat(s: Schedule) -> str:
     assert s.at is not None
-    at = format_clock(s.at)
+    at = _join([format_clock(t) for t in s.times])
+    if s.kind == "monthly":
+        return f"{_monthly_words(s)} at {at}"
     if s.kind == "daily" or (s.kind == "interval" and s.every == 1):
         return f"every day at {at}"
     if s.kind == "interval":
@@ -175,13 +285,16 @@ def describe(schedule: Schedule, tz: tzinfo) -> str:
 
 def times_per_week(schedule: Schedule) -> float:
     """Average firings per week (a once schedule counts as 0)."""
+    per_day = len(schedule.times)
     if schedule.kind == "once":
         return 0.0
     if schedule.kind == "daily":
-        return 7.0
+        return 7.0 * per_day
     if schedule.kind == "interval":
-        return 7.0 / schedule.every
-    return len(schedule.weekdays) / schedule.every
+        return 7.0 * per_day / schedule.every
+    if schedule.kind == "monthly":
+        return per_day * 12 / 52.1775 / schedule.every
+    return len(schedule.weekdays) * per_day / schedule.every
 
 
 # --- serialisation ---------------------------------------------------------------------------------
@@ -194,7 +307,7 @@ def _time_to_str(t: time) -> str:
 
 def schedule_to_dict(s: Schedule) -> dict[str, Any]:
     """A JSON-safe dict (strings, ints, lists, None) that `schedule_from_dict` turns back into `s`."""
-    return {
+    stored: dict[str, Any] = {
         "kind": s.kind,
         "at": None if s.at is None else _time_to_str(s.at),
         "weekdays": list(s.weekdays),
@@ -202,6 +315,16 @@ def schedule_to_dict(s: Schedule) -> dict[str, Any]:
         "anchor": None if s.anchor is None else s.anchor.isoformat(),
         "once_utc": None if s.once_utc is None else s.once_utc.isoformat(),
     }
+    # Newer fields only when set, so every schedule written before them reads and writes back unchanged.
+    if s.also_at:
+        stored["also_at"] = [_time_to_str(t) for t in s.also_at]
+    if s.monthday:
+        stored["monthday"] = s.monthday
+    if s.month_week:
+        stored["month_week"] = s.month_week
+    if s.ends is not None:
+        stored["ends"] = s.ends.isoformat()
+    return stored
 
 
 def _parse_once(value: object) -> datetime | None:
@@ -237,6 +360,15 @@ def schedule_from_dict(d: dict[str, Any]) -> Schedule:
         raise ValueError(f"at must be a string like '20:00', got {at!r}")
     if anchor is not None and not isinstance(anchor, str):
         raise ValueError(f"anchor must be an ISO date string, got {anchor!r}")
+    also_at = d.get("also_at") or ()
+    if not isinstance(also_at, list | tuple) or not all(isinstance(x, str) for x in also_at):
+        raise ValueError(f"also_at must be a list of times like '20:00', got {also_at!r}")
+    ends = d.get("ends")
+    if ends is not None and not isinstance(ends, str):
+        raise ValueError(f"ends must be an ISO date-time string, got {ends!r}")
+    monthday, month_week = d.get("monthday", 0), d.get("month_week", 0)
+    if not all(isinstance(x, int) and not isinstance(x, bool) for x in (monthday, month_week)):
+        raise ValueError(f"monthday and month_week must be ints, got {monthday!r}, {month_week!r}")
     return Schedule(
         kind=cast(Kind, kind),
         at=None if at is None else time.fromisoformat(at),
@@ -244,4 +376,8 @@ def schedule_from_dict(d: dict[str, Any]) -> Schedule:
         every=every,
         anchor=None if anchor is None else date.fromisoformat(anchor),
         once_utc=_parse_once(d.get("once_utc")),
+        also_at=tuple(time.fromisoformat(t) for t in also_at),
+        monthday=monthday,
+        month_week=month_week,
+        ends=None if ends is None else datetime.fromisoformat(ends),
     )

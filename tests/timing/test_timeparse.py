@@ -5,16 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.timing.readings import parse_when
 from bot.timing.recurrence import Schedule, describe, next_occurrence
-from bot.timing.timeparse import (
-    EMPTY_WHAT_MESSAGE,
-    WhenParseError,
-    parse_clock,
-    parse_days,
-    parse_duration,
-    parse_when,
-    split_what_when,
-)
+from bot.timing.timeparse import WhenParseError, parse_clock, parse_days, parse_duration
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
@@ -150,7 +143,8 @@ def test_in_duration(text: str, expected: datetime) -> None:
     ("text", "expected_local"),
     [
         ("at 21:30", datetime(2026, 3, 25, 21, 30)),  # still ahead today
-        ("at 9", datetime(2026, 3, 26, 9, 0)),  # already passed today: tomorrow
+        ("at 9", datetime(2026, 3, 25, 21, 0)),  # a lone hour: the sooner of 09:00 and 21:00 (09:00 is offered)
+        ("at 9:00", datetime(2026, 3, 26, 9, 0)),  # with minutes it is a 24-hour time: passed today, so tomorrow
         ("at 13:00", datetime(2026, 3, 26, 13, 0)),  # exactly now is not "ahead"
         ("at 13:01", datetime(2026, 3, 25, 13, 1)),
         ("today at 18:00", datetime(2026, 3, 25, 18, 0)),
@@ -324,56 +318,3 @@ def test_empty_phrase() -> None:
 def test_naive_now_is_a_programming_error() -> None:
     with pytest.raises(ValueError, match="aware"):
         parse_when("in 10m", datetime(2026, 1, 1), BERLIN)
-
-
-# --- split_what_when ------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "what", "when"),
-    [
-        ("exfoliate back every mon,thu at 20:00", "exfoliate back", "every mon,thu at 20:00"),
-        ("stretch in 10m", "stretch", "in 10m"),
-        ("Apply   Cream at 9pm", "Apply Cream", "at 9pm"),
-        ("put cream on back at 20:00", "put cream on back", "at 20:00"),
-        ("exfoliate in the shower every day at 21:30", "exfoliate in the shower", "every day at 21:30"),
-        ("check scars on 10 dec", "check scars", "on 10 dec"),
-        ("call derm, tomorrow at 9am", "call derm", "tomorrow at 9am"),
-    ],
-)
-def test_split_what_when(text: str, what: str, when: str) -> None:
-    got_what, schedule = split_what_when(text, NOW, BERLIN)
-    assert got_what == what
-    assert schedule == parse_when(when, NOW, BERLIN)
-
-
-@pytest.mark.parametrize(
-    ("text", "quoted"),
-    [
-        ("water plants", "water plants"),
-        ("call mom in the evening", "call mom in the evening"),
-        ("stretch at 25:00", "25:00"),  # a recognisable but invalid time is reported as such
-        ("exfoliate every mon,thu", "every mon,thu"),
-        ("foo on 2020-01-01 at 09:00", "on 2020-01-01 at 09:00"),  # not silently "at 09:00"
-    ],
-)
-def test_split_what_when_errors(text: str, quoted: str) -> None:
-    with pytest.raises(WhenParseError) as err:
-        split_what_when(text, NOW, BERLIN)
-    assert f'"{quoted}' in err.value.message
-    assert "e.g." in err.value.message or 'Try "' in err.value.message or 'like "' in err.value.message
-
-
-@pytest.mark.parametrize("text", ["", "   ", "in 10m", "every day at 9", "- at 9pm"])
-def test_split_what_when_needs_a_what(text: str) -> None:
-    with pytest.raises(WhenParseError) as err:
-        split_what_when(text, NOW, BERLIN)
-    assert err.value.message == EMPTY_WHAT_MESSAGE
-
-
-def test_split_what_when_long_text_stays_cheap() -> None:
-    what, schedule = split_what_when("word " * 800 + "every mon at 9", NOW, BERLIN)
-    assert what == " ".join(["word"] * 800)
-    assert schedule == Schedule("weekly", at=time(9), weekdays=(0,))
-    with pytest.raises(WhenParseError):
-        split_what_when("every " * 700, NOW, BERLIN)

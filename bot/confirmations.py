@@ -1,0 +1,76 @@
+"""How the core words what it understood of a time: the confirmation of a new or changed reminder, and the
+question it asks when words about time were left in a reminder's name."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+
+from bot.timing.readings import Reading
+from bot.timing.recurrence import DAY_ABBR, Schedule, describe, format_clock, upcoming
+from bot.timing.remind_split import RemindRequest
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+SHOWN_TIMES = 3
+
+
+def short_time(instant: datetime, tz: tzinfo) -> str:
+    """ "Thu 3 Dec 20:00" in the person's zone: weekday and date, so a misreading shows at once."""
+    loc = instant.astimezone(tz)
+    return f"{DAY_ABBR[loc.weekday()]} {loc.day} {_MONTHS[loc.month - 1]} {format_clock(loc.time())}"
+
+
+def next_times(schedule: Schedule, now: datetime, tz: tzinfo) -> str:
+    times = upcoming(schedule, now, tz, SHOWN_TIMES + 1)
+    shown = ", ".join(short_time(t, tz) for t in times[:SHOWN_TIMES])
+    if schedule.kind != "once" and len(times) <= SHOWN_TIMES:
+        return f"{shown} (the last)" if len(times) > 1 else f"{shown} (the only one)"
+    return shown
+
+
+def _last_time(schedule: Schedule, now: datetime, tz: tzinfo) -> datetime | None:
+    """The final firing of a repeat that ends, found by walking from now (bounded by its end)."""
+    if schedule.ends is None:
+        return None
+    last = None
+    cursor = now
+    for _ in range(5000):
+        found = upcoming(schedule, cursor, tz, 200)
+        if not found:
+            return last
+        last, cursor = found[-1], found[-1]
+    return last
+
+
+def confirmation_lines(
+    title: str, schedule: Schedule, reading: Reading | None, now: datetime, tz: tzinfo, zone_name: str
+) -> list[str]:
+    """ "Reminder 3 set: ...", when in words, the next three times, then whatever was assumed."""
+    lines = [title, f"When: {describe(schedule, tz)}", f"Next: {next_times(schedule, now, tz)} ({zone_name})"]
+    last = _last_time(schedule, now, tz)
+    if last is not None and last > now + timedelta(days=0) and schedule.kind != "once":
+        lines.append(f"Last one: {short_time(last, tz)}; after it the reminder is finished.")
+    if reading is not None:
+        lines.extend(reading.notes)
+    return lines
+
+
+def ask_lines(request: RemindRequest, now: datetime, tz: tzinfo) -> list[str]:
+    quoted = " and ".join(f'"{w}"' for w in request.time_words)
+    lines = [f"{quoted} in the reminder's name sound like a time, so I'd rather ask than guess."]
+    for folded in request.folded:
+        lines.append(f'• "{folded.what}" {describe(folded.reading.schedule, tz)}')
+    lines.append(
+        f'• or keep the name "{request.what}": {describe(request.reading.schedule, tz)} '
+        f"(next {short_time(_first(request.reading.schedule, now, tz), tz)})"
+    )
+    lines.append("Which did you mean?")
+    return lines
+
+
+def _first(schedule: Schedule, now: datetime, tz: tzinfo) -> datetime:
+    found = upcoming(schedule, now, tz, 1)
+    return found[0] if found else now
+
+
+def folded_label(schedule: Schedule, now: datetime, tz: tzinfo) -> str:
+    return short_time(_first(schedule, now, tz), tz) if schedule.kind == "once" else describe(schedule, tz)[:40]

@@ -1,0 +1,57 @@
+"""Answers to offered choices (bot.choices): a picked button, and /undo of the last reminder change."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot import payloads
+from bot.choices import Option
+from bot.context import Context
+from bot.models import MAX_PAYLOAD_BYTES, Button, Reply
+
+PICK = "pick"  # the internal command a choice button runs: /pick <token> <index>
+EXPIRED = (
+    "That question has expired (I keep them for a few hours, and not across a restart). "
+    "Nothing was changed; send the command again."
+)
+NOTHING_TO_UNDO = (
+    "There's nothing to undo right now. Change a reminder with /edit N <when> or remove it with /delete N."
+)
+
+
+def _subject(ctx: Context) -> str:
+    account = ctx.account()
+    return payloads.subject(account.id if account else None, ctx.msg.identity.key)
+
+
+def offer(ctx: Context, options: Sequence[Option], undo: Option | None = None) -> tuple[tuple[Button, ...], ...]:
+    """Buttons for `options` (and an Undo first, when given), bound to whoever is asking."""
+    listed = ([undo] if undo is not None else []) + list(options)
+    if not listed:
+        return ()
+    subject = _subject(ctx)
+    token = ctx.regimen.choices.offer(subject, listed, undo_index=0 if undo is not None else None)
+    buttons = []
+    for index, option in enumerate(listed):
+        payload = payloads.bound(subject, f"/{PICK} {token} {index}")
+        if len(payload.encode()) <= MAX_PAYLOAD_BYTES:
+            buttons.append(Button(option.label, payload))
+    # Two to a row: labels like "Fri 11 Dec 18:00" stay readable on a phone.
+    return tuple(tuple(buttons[i : i + 2]) for i in range(0, len(buttons), 2))
+
+
+def pick(ctx: Context, args: str) -> list[Reply]:
+    words = args.split()
+    if len(words) != 2 or not words[1].isdecimal():
+        return [Reply(text=EXPIRED)]
+    option = ctx.regimen.choices.take(_subject(ctx), words[0], int(words[1]))
+    if option is None:
+        return [Reply(text=EXPIRED)]
+    return option.act(ctx)
+
+
+def undo(ctx: Context, args: str) -> list[Reply]:
+    option = ctx.regimen.choices.take_undo(_subject(ctx))
+    if option is None:
+        return [Reply(text=NOTHING_TO_UNDO)]
+    return option.act(ctx)

@@ -3,7 +3,7 @@ question it asks when words about time were left in a reminder's name."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
 from bot.timing.readings import Reading
 from bot.timing.recurrence import DAY_ABBR, Schedule, describe, format_clock, upcoming
@@ -11,6 +11,7 @@ from bot.timing.remind_split import RemindRequest
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SHOWN_TIMES = 3
+MAX_WALK = 1000  # ~3 years of a daily reminder: enough to name the last one, cheap to find
 
 
 def short_time(instant: datetime, tz: tzinfo) -> str:
@@ -28,17 +29,11 @@ def next_times(schedule: Schedule, now: datetime, tz: tzinfo) -> str:
 
 
 def _last_time(schedule: Schedule, now: datetime, tz: tzinfo) -> datetime | None:
-    """The final firing of a repeat that ends, found by walking from now (bounded by its end)."""
+    """The final firing of a repeat that ends, walking at most MAX_WALK firings (the end date is said anyway)."""
     if schedule.ends is None:
         return None
-    last = None
-    cursor = now
-    for _ in range(5000):
-        found = upcoming(schedule, cursor, tz, 200)
-        if not found:
-            return last
-        last, cursor = found[-1], found[-1]
-    return last
+    found = upcoming(schedule, now, tz, MAX_WALK + 1)
+    return found[-1] if found and len(found) <= MAX_WALK else None
 
 
 def confirmation_lines(
@@ -47,7 +42,7 @@ def confirmation_lines(
     """ "Reminder 3 set: ...", when in words, the next three times, then whatever was assumed."""
     lines = [title, f"When: {describe(schedule, tz)}", f"Next: {next_times(schedule, now, tz)} ({zone_name})"]
     last = _last_time(schedule, now, tz)
-    if last is not None and last > now + timedelta(days=0) and schedule.kind != "once":
+    if last is not None and schedule.kind != "once" and last not in upcoming(schedule, now, tz, SHOWN_TIMES):
         lines.append(f"Last one: {short_time(last, tz)}; after it the reminder is finished.")
     if reading is not None:
         lines.extend(reading.notes)

@@ -375,19 +375,13 @@ def _plan_details(ctx: Context, template: PlanTemplate) -> Reply:
 
 
 def adopt(ctx: Context, template: PlanTemplate, spec: str) -> list[Reply]:
-    days: tuple[int, ...] | None = None
-    at: time | None = None
     confirmed = "!" in spec  # "/plan exfoliation daily !" or "daily!": the '!' is not part of the days
     words = spec.replace("!", " ").split()
+    reading: Reading | None = None
     if words and words != ["adopt"]:
-        try:
-            at = parse_clock(words[-1])
-            day_words = words[:-1]
-        except WhenParseError:
-            day_words = words
-        if day_words:
-            days = parse_days(" ".join(day_words))
-    schedule = template_schedule(template, days, at)
+        schedule, reading = _plan_schedule(ctx, template, words)
+    else:
+        schedule = template_schedule(template, None, None)
     if template.id == "exfoliation" and times_per_week(schedule) > EXFOLIATION_WEEKLY_LIMIT and not confirmed:
         return [
             Reply(
@@ -407,7 +401,33 @@ def adopt(ctx: Context, template: PlanTemplate, spec: str) -> list[Reply]:
         reminder = ctx.regimen.create_reminder(
             account, template.reminder_text, schedule, template.id, ctx.msg.identity.platform
         )
-    return [_created(ctx, reminder, schedule)]
+    return [_created(ctx, reminder, schedule, reading)]
+
+
+def _plan_schedule(ctx: Context, template: PlanTemplate, words: list[str]) -> tuple[Schedule, Reading | None]:
+    """ "tue,fri 19:30" (days, then a clock) keeps the plan's rhythm; any repeat phrase works too:
+    "every tue and fri at 7pm", "daily at 21:00", "mondays and thursdays at 8pm"."""
+    days: tuple[int, ...] | None = None
+    at: time | None = None
+    try:
+        try:
+            at = parse_clock(words[-1])
+            day_words = words[:-1]
+        except WhenParseError:
+            day_words = words
+        if day_words:
+            days = parse_days(" ".join(day_words))
+        return template_schedule(template, days, at), None
+    except WhenParseError as plain_error:
+        phrase = " ".join(words)
+        for attempt in (phrase, f"every {phrase}"):
+            try:
+                reading = read_when(attempt, ctx.now, ctx.tz)
+            except WhenParseError:
+                continue
+            if reading.schedule.kind != "once":
+                return reading.schedule, reading
+        raise plain_error
 
 
 def template_schedule(template: PlanTemplate, days: tuple[int, ...] | None, at: time | None) -> Schedule:

@@ -729,3 +729,17 @@ async def test_cream_and_checkin_plans(bot_app: App) -> None:
 async def test_plan_errors_quote_the_bad_word(bot_app: App, text: str, quoted: str) -> None:
     assert quoted in only(await say(bot_app, text)).text
     assert account_snapshot(bot_app) == ()
+
+
+@pytest.mark.parametrize(
+    ("spec", "expected"),
+    [
+        ("every tue and fri at 7pm", Schedule("weekly", at=time(19, 0), weekdays=(1, 4))),
+        ("tue,fri at 19:30", Schedule("weekly", at=time(19, 30), weekdays=(1, 4))),
+        ("mondays and thursdays at 8pm", Schedule("weekly", at=time(20, 0), weekdays=(0, 3))),
+    ],
+)
+async def test_plan_takes_any_repeat_phrase(bot_app: App, spec: str, expected: Schedule) -> None:
+    reply = only(await say(bot_app, f"/plan exfoliation {spec}"))
+    assert reply.text.startswith(f"Reminder 1 set: {EXFOLIATION.reminder_text}")
+    assert schedule_from_dict(reminders(bot_app)[0].schedule) == expected

@@ -51,7 +51,8 @@ def confirmation_lines(
 
 def ask_lines(request: RemindRequest, now: datetime, tz: tzinfo) -> list[str]:
     quoted = " and ".join(f'"{w}"' for w in request.time_words)
-    lines = [f"{quoted} in the reminder's name sound like a time, so I'd rather ask than guess."]
+    verb = "sounds" if len(request.time_words) == 1 else "sound"
+    lines = [f"{quoted} in the reminder's name {verb} like a time, so I'd rather ask than guess."]
     for folded in request.folded:
         lines.append(f'• "{folded.what}" {describe(folded.reading.schedule, tz)}')
     lines.append(

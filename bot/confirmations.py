@@ -70,3 +70,17 @@ def _first(schedule: Schedule, now: datetime, tz: tzinfo) -> datetime:
 
 def folded_label(schedule: Schedule, now: datetime, tz: tzinfo) -> str:
     return short_time(_first(schedule, now, tz), tz) if schedule.kind == "once" else describe(schedule, tz)[:40]
+
+
+def exfoliation_question(total: float, others: float, gentler: Schedule | None, tz: tzinfo, sure: str) -> str:
+    across = f", {others:g} of them in your other exfoliation reminders" if others else ""
+    lines = [
+        f"That's {total:g} times a week{across}. Exfoliating more than 2-3 times a week can irritate the skin and "
+        "make things worse. A couple of times a week is what's recommended.",
+    ]
+    if gentler is not None:
+        lines.append(f"A gentler choice: {describe(gentler, tz)}.")
+    elif others:
+        lines.append("Your other exfoliation reminders already make up the week: see /reminders.")
+    lines.append(f"Nothing is saved until you choose. If you're sure, add '!': {sure}")
+    return "\n".join(lines)

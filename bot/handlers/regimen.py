@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
 
 from bot import payloads
 from bot.choices import Option
 from bot.confirmations import ask_lines, confirmation_lines, folded_label
 from bot.context import Context, clip
+from bot.handlers import exfoliation_guard
 from bot.handlers.choosing import offer
 from bot.mirror import mirror_answer
 from bot.models import Button, Reply
@@ -16,7 +18,7 @@ from bot.plans import TEMPLATES, PlanTemplate, find_template
 from bot.regimen import RegimenError
 from bot.render import DISCLAIMER, outcome_message, reminder_line, when_text
 from bot.timing.readings import SMALL_HOURS_END, Reading, read_when
-from bot.timing.recurrence import Schedule, describe, schedule_from_dict, times_per_week
+from bot.timing.recurrence import Schedule, describe, schedule_from_dict
 from bot.timing.remind_split import RemindRequest, split_what_when
 from bot.timing.timeparse import WhenParseError, parse_clock, parse_days, parse_duration
 from storage.records import Occurrence, Reminder
@@ -32,15 +34,26 @@ def remind(ctx: Context, args: str) -> list[Reply]:
             "Tell me what and when, for example:\n"
             "/remind exfoliate every mon,thu at 20:00\n/remind apply cream every day at 21:30\n/remind stretch in 10m"
         )
-    request = split_what_when(args, ctx.now, ctx.tz)
+    confirmed = args.rstrip().endswith(" !")  # "/remind exfoliate every day at 20:00 !": sure, no question
+    request = split_what_when(args.rstrip().removesuffix("!").rstrip() if confirmed else args, ctx.now, ctx.tz)
     ctx.ensure_account()  # only once there is something to keep; the buttons below are bound to it
     if request.needs_asking:
         return [_ask(ctx, request)]
-    return _create(ctx, request.what, request.reading)
+    return _create(ctx, request.what, request.reading, confirmed)
 
 
-def _create(ctx: Context, what: str, reading: Reading) -> list[Reply]:
+def _create(ctx: Context, what: str, reading: Reading, confirmed: bool = False) -> list[Reply]:
     kind = "exfoliation" if "exfoliat" in what.lower() or "scrub" in what.lower() else "custom"
+    if kind == "exfoliation" and not confirmed:
+        asked = exfoliation_guard.check(
+            ctx,
+            reading.schedule,
+            None,
+            lambda c, s: _create(c, what, replace(reading, schedule=s), confirmed=True),
+            f"/remind {what} {reading.phrase} !",
+        )
+        if asked is not None:
+            return asked
     account = ctx.ensure_account()
     reminder = ctx.regimen.create_reminder(account, what, reading.schedule, kind, ctx.msg.identity.platform)
     return [_created(ctx, reminder, reading.schedule, reading, undo=_undo_create(reminder.id))]
@@ -144,11 +157,6 @@ def _created(
     assert reminder.next_due is not None
     heading = heading or f"Reminder {reminder.number} set: {reminder.text}"
     lines = confirmation_lines(heading, schedule, reading, ctx.now, ctx.tz, ctx.account_timezone_name())
-    if reminder.kind == "exfoliation" and times_per_week(schedule) > EXFOLIATION_WEEKLY_LIMIT:
-        lines.append(
-            "Heads-up: exfoliating more than 2-3 times a week can irritate the skin. "
-            f"To go gentler: /edit {reminder.number} every mon,thu at 20:00"
-        )
     alternatives = (
         [Option(f"{a.label}", _switcher(reminder.id, a.schedule)) for a in reading.alternatives] if reading else []
     )
@@ -222,10 +230,27 @@ def edit(ctx: Context, args: str) -> list[Reply]:
     rest = args.strip().split(maxsplit=1)[1] if len(args.split()) > 1 else ""
     if not rest:
         raise RegimenError(f"When should it fire? For example: /edit {reminder.number} every tue,fri at 19:00")
-    account = ctx.ensure_account()
-    reading = read_when(rest, ctx.now, ctx.tz)
+    confirmed = rest.rstrip().endswith("!")
+    reading = read_when(rest.rstrip().rstrip("!"), ctx.now, ctx.tz)
+    return _apply_edit(ctx, reminder.id, reading, confirmed)
+
+
+def _apply_edit(ctx: Context, reminder_id: str, reading: Reading, confirmed: bool) -> list[Reply]:
+    reminder = _mine(ctx, reminder_id)
+    if reminder is None:
+        return [Reply(text="That reminder is gone. See your reminders with /reminders.")]
+    if reminder.kind == "exfoliation" and not confirmed:
+        asked = exfoliation_guard.check(
+            ctx,
+            reading.schedule,
+            reminder.id,
+            lambda c, s: _apply_edit(c, reminder_id, replace(reading, schedule=s), True),
+            f"/edit {reminder.number} {reading.phrase} !",
+        )
+        if asked is not None:
+            return asked
     previous = _readable_schedule(reminder)
-    updated = ctx.regimen.reschedule(account, reminder, reading.schedule)
+    updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, reading.schedule)
     undo = _undo_schedule(reminder.id, previous) if previous is not None else None
     return [_created(ctx, updated, reading.schedule, reading, undo=undo)]
 
@@ -382,19 +407,26 @@ def adopt(ctx: Context, template: PlanTemplate, spec: str) -> list[Reply]:
         schedule, reading = _plan_schedule(ctx, template, words)
     else:
         schedule = template_schedule(template, None, None)
-    if template.id == "exfoliation" and times_per_week(schedule) > EXFOLIATION_WEEKLY_LIMIT and not confirmed:
-        return [
-            Reply(
-                text=(
-                    f"That's {times_per_week(schedule):g} times a week. Exfoliating more than 2-3 times a week can "
-                    "irritate the skin and make things worse. A couple of times a week is what's recommended.\n"
-                    f"If you're sure, add '!': /plan exfoliation {spec.strip()} !"
-                ),
-                buttons=((Button("Use Mon & Thu 20:00", payloads.plan("exfoliation", "adopt")),),),
-            )
-        ]
+    return _adopt_schedule(ctx, template, schedule, reading, confirmed, " ".join(words))
+
+
+def _adopt_schedule(
+    ctx: Context, template: PlanTemplate, schedule: Schedule, reading: Reading | None, confirmed: bool, spec: str = ""
+) -> list[Reply]:
+    known = ctx.account()  # nothing is stored (not even an account) until the person goes ahead
+    mine = ctx.regimen.store.reminders_of(known.id) if known else []
+    existing = [r for r in mine if r.text == template.reminder_text]
+    if template.id == "exfoliation" and not confirmed:
+        asked = exfoliation_guard.check(
+            ctx,
+            schedule,
+            existing[0].id if existing else None,
+            lambda c, s: _adopt_schedule(c, template, s, None, True),
+            f"/plan exfoliation {spec} !",
+        )
+        if asked is not None:
+            return asked
     account = ctx.ensure_account()
-    existing = [r for r in ctx.regimen.store.reminders_of(account.id) if r.text == template.reminder_text]
     if existing:
         reminder = ctx.regimen.reschedule(account, existing[0], schedule)
     else:

@@ -119,14 +119,30 @@ async def test_remind_uses_the_persons_zone(bot_app: App) -> None:
     assert reminder(bot_app, 1).next_due == ts(2026, 11, 25, 21, 30, NEW_YORK)
 
 
-async def test_exfoliating_more_than_three_times_a_week_gets_a_heads_up(bot_app: App) -> None:
-    often = only(await say(bot_app, "/remind exfoliate my back every day at 20:00")).text
-    assert "Heads-up: exfoliating more than 2-3 times a week can irritate the skin." in often
-    assert "/edit 1 every mon,thu at 20:00" in often
-    gentle = only(await say(bot_app, "/remind exfoliate my back every mon,thu at 20:00")).text
-    assert "Heads-up" not in gentle
+async def test_exfoliating_more_than_three_times_a_week_asks_first(bot_app: App) -> None:
+    often = only(await say(bot_app, "/remind exfoliate my back every day at 20:00"))
+    assert "That's 7 times a week. Exfoliating more than 2-3 times a week can irritate the skin" in often.text
+    assert reminders(bot_app) == []  # nothing saved until the person chooses
+    gentle = only(await say(bot_app, button=payload_for(often, "Mon & Thu 20:00")))
+    assert gentle.text.startswith("Reminder 1 set: exfoliate my back\nWhen: every Mon and Thu at 20:00")
     other = only(await say(bot_app, "/remind cream every day at 21:00")).text
-    assert "Heads-up" not in other
+    assert other.startswith("Reminder 2 set: cream")
+
+
+async def test_the_exfoliation_check_adds_up_every_exfoliation_reminder(bot_app: App) -> None:
+    only(await say(bot_app, "/remind exfoliate back every mon,thu at 20:00"))
+    second = only(await say(bot_app, "/remind scrub back every sat at 10:00"))
+    assert second.text.startswith("Reminder 2 set")  # 3 a week in all: fine
+    third = only(await say(bot_app, "/remind exfoliate shoulders every wed at 19:00"))
+    assert "That's 4 times a week, 3 of them in your other exfoliation reminders." in third.text
+    assert [b.label for row in third.buttons for b in row] == ["Yes, 4 a week", "Cancel"]
+    assert len(reminders(bot_app)) == 2
+    # /edit asks the same way, and '!' goes ahead without asking.
+    edit = only(await say(bot_app, "/edit 2 every day at 10:00"))
+    assert "That's 9 times a week, 2 of them in your other exfoliation reminders." in edit.text
+    assert [b.label for row in edit.buttons for b in row] == ["Yes, 9 a week", "Thu only 10:00", "Cancel"]
+    sure = only(await say(bot_app, "/edit 2 every day at 10:00 !"))
+    assert sure.text.startswith("Reminder 2 set: scrub back\nWhen: every day at 10:00")
 
 
 @pytest.mark.parametrize(
@@ -545,7 +561,7 @@ async def victim_and_mallory(clock: FakeClock) -> tuple[App, list[str], list[str
     """
     app, sender = make_bot_app(clock)
     await say(app, "/remind victim cream every day at 12:30", user="victim")
-    await say(app, "/remind victim scrub every day at 12:30", user="victim")
+    await say(app, "/remind victim scrub every day at 12:30 !", user="victim")  # sure: 7 a week
     await say(app, "/remind victim stretch every day at 12:30", user="victim")
     await say(app, "/remind mine every day at 18:00", user="mallory")
     clock.set(datetime(2026, 11, 25, 12, 30, tzinfo=UTC))
@@ -681,7 +697,10 @@ async def test_adopt_with_typed_days_and_time(bot_app: App) -> None:
 async def test_exfoliating_more_than_3_times_a_week_asks_first_and_bang_confirms(bot_app: App, days: str) -> None:
     ask = only(await say(bot_app, f"/plan exfoliation {days}"))
     assert "times a week. Exfoliating more than 2-3 times a week can irritate the skin" in ask.text
-    assert ask.button_payloads() == ["plan:exfoliation:adopt"]
+    # The same three choices wherever a schedule is made; the gentler one keeps the plan's own time.
+    [yes, gentler, cancel] = [b.label for row in ask.buttons for b in row]
+    assert yes.startswith("Yes, ") and cancel == "Cancel"
+    assert gentler == ("Mon & Thu 07:30" if "7:30" in days else "Mon & Thu 20:00")
     assert account_snapshot(bot_app) == ()  # nothing stored until confirmed
     suggested = re.search(r"/plan exfoliation .* !$", ask.text)
     assert suggested is not None
@@ -696,10 +715,10 @@ async def test_bang_glued_to_the_days_confirms_too(bot_app: App) -> None:
     assert reply.text.startswith(created(1, EXFOLIATION.reminder_text, "every day at 20:00", "Wed 25 Nov 20:00"))
 
 
-async def test_the_gentler_button_after_the_warning_adopts_the_default(bot_app: App) -> None:
-    only(await say(bot_app, "/plan exfoliation daily"))
-    reply = only(await say(bot_app, button="plan:exfoliation:adopt"))
-    assert "When: every Mon and Thu at 20:00" in reply.text
+async def test_the_gentler_button_after_the_warning_keeps_the_time(bot_app: App) -> None:
+    ask = only(await say(bot_app, "/plan exfoliation daily 21:15"))
+    reply = only(await say(bot_app, button=payload_for(ask, "Mon & Thu 21:15")))
+    assert "When: every Mon and Thu at 21:15" in reply.text
 
 
 async def test_readopting_updates_instead_of_duplicating(bot_app: App) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import traceback
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -63,7 +64,33 @@ HANDLERS: dict[str, Handler] = {
     "forget": general.forget,
 }
 
-SLOW_DOWN = "You're sending messages very quickly. Give me a few seconds, then carry on."
+SLOW_DOWN = (
+    "You're sending messages very quickly, so I'm not acting on the ones that follow. Give me a few seconds; "
+    "when you write again I'll list what I skipped."
+)
+
+
+def skipped_notice(skipped: Counter[str]) -> str:
+    """What a flood left undone: how many of which kind, and that nothing in them changed."""
+    total = sum(skipped.values())
+    kinds = ", ".join(f"{count} × {kind}" for kind, count in skipped.most_common())
+    return (
+        f"While you were sending quickly I skipped {total} message{'s' if total != 1 else ''} ({kinds}); "
+        "nothing in them was done or changed. Send again what you still need."
+    )
+
+
+def _kind(message: IncomingMessage) -> str:
+    if message.button is not None:
+        return "a button"
+    text = message.text.strip()
+    if text.startswith("/"):
+        name = text[1:].split(maxsplit=1)[0].split("@", 1)[0].lower() if len(text) > 1 else ""
+        spec = BY_NAME.get(name)
+        return f"/{spec.name}" if spec else "an unknown command"
+    return "a message"
+
+
 STORAGE_DOWN = (
     "I couldn't save that just now (my storage is unavailable). Nothing was changed; please try again in a few minutes."
 )
@@ -110,20 +137,26 @@ class BotCore:
         self.throttle = throttle or Throttle()
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
-        allowed, warn = self.throttle.allow(message.identity.key)
+        allowed, before = self._admit(message)
         if not allowed:
-            return [Reply(text=SLOW_DOWN)] if warn else []
+            return before
         if _draws_a_chart(message):
             # Rendering takes a good fraction of a second: off the event loop, so nobody else waits.
-            return await asyncio.to_thread(self._answer, message)
-        return self._answer(message)
+            return before + await asyncio.to_thread(self._answer, message)
+        return before + self._answer(message)
 
     def handle_sync(self, message: IncomingMessage) -> list[Reply]:
         """The same as handle(), for callers without an event loop (benchmarks, scripts)."""
-        allowed, warn = self.throttle.allow(message.identity.key)
+        allowed, before = self._admit(message)
+        return before + self._answer(message) if allowed else before
+
+    def _admit(self, message: IncomingMessage) -> tuple[bool, list[Reply]]:
+        """Whether to answer, and what to say first: the warning once per flood, or after it what was skipped."""
+        allowed, warn = self.throttle.allow(message.identity.key, _kind(message))
         if not allowed:
-            return [Reply(text=SLOW_DOWN)] if warn else []
-        return self._answer(message)
+            return False, [Reply(text=SLOW_DOWN)] if warn else []
+        skipped = self.throttle.take_skipped(message.identity.key)
+        return True, [Reply(text=skipped_notice(skipped))] if skipped else []
 
     def _answer(self, message: IncomingMessage) -> list[Reply]:
         if len(message.text) > MAX_INPUT:

@@ -4,7 +4,7 @@ without delaying anybody else."""
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable
 
 _MAX_TRACKED = 50_000
@@ -18,9 +18,12 @@ class Throttle:
         self._burst = burst
         self._monotonic = monotonic
         self._buckets: OrderedDict[str, tuple[float, float, bool]] = OrderedDict()  # tokens, stamp, warned
+        # What was skipped per identity, by kind ("/remind", "a button", "a message"): never the text itself.
+        self._skipped: OrderedDict[str, Counter[str]] = OrderedDict()
 
-    def allow(self, key: str) -> tuple[bool, bool]:
-        """(allowed, warn): warn is True once per flood, so the person is told to wait exactly once."""
+    def allow(self, key: str, kind: str = "a message") -> tuple[bool, bool]:
+        """(allowed, warn): warn is True once per flood, so the person is told to wait exactly once.
+        A message not allowed is counted under `kind`, for take_skipped()."""
         now = self._monotonic()
         tokens, stamp, warned = self._buckets.get(key, (self._burst, now, False))
         tokens = min(self._burst, tokens + (now - stamp) * self._rate)
@@ -28,7 +31,16 @@ class Throttle:
             self._store(key, (tokens - 1.0, now, False))
             return True, False
         self._store(key, (tokens, now, True))
+        skipped = self._skipped.setdefault(key, Counter())
+        skipped[kind] += 1
+        self._skipped.move_to_end(key)
+        while len(self._skipped) > _MAX_TRACKED:
+            self._skipped.popitem(last=False)
         return False, not warned
+
+    def take_skipped(self, key: str) -> Counter[str]:
+        """What this identity sent that was not acted on since it was last asked (then forgotten)."""
+        return self._skipped.pop(key, Counter())
 
     def _store(self, key: str, value: tuple[float, float, bool]) -> None:
         self._buckets[key] = value

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from bot import payloads
 from bot.app import App
 from bot.commands import BY_NAME, COMMANDS
-from bot.core import INTERNAL, MAX_INPUT, SLOW_DOWN, STORAGE_DOWN, WELCOME_BACK
+from bot.core import INTERNAL, MAX_INPUT, SLOW_DOWN, STORAGE_DOWN, WELCOME_BACK, skipped_notice
 from bot.faq import default_index
 from bot.models import Identity, Reply
 from bot.regimen import MAX_TEXT
@@ -324,9 +325,13 @@ async def test_a_flood_is_slowed_with_one_warning_while_others_are_answered(
     # The same person on another platform is another identity.
     assert only(await say(bot_app, "/help", user="flooder", platform="telegram")).text.startswith(HELP_HEAD)
 
-    # A few seconds later the flooder is answered again; a new flood gets a new, single warning.
+    # A few seconds later the flooder is answered again, told first what was skipped; a new flood gets a new,
+    # single warning.
     fake_clock.advance(timedelta(seconds=10))
-    assert only(await say(bot_app, "/help", user="flooder")).text.startswith(HELP_HEAD)
+    notice, answer = await say(bot_app, "/help", user="flooder")
+    assert notice.text == skipped_notice(Counter({"/help": 180}))
+    assert "skipped 180 messages (180 × /help); nothing in them was done or changed" in notice.text
+    assert answer.text.startswith(HELP_HEAD)
     later = [await say(bot_app, "/start", user="flooder") for _ in range(100)]
     assert [r.text for replies in later for r in replies].count(SLOW_DOWN) == 1
 
@@ -340,6 +345,19 @@ async def test_messages_beyond_the_flood_limit_are_not_acted_on(bot_app: App) ->
     assert account is not None
     # 20 messages got through: /remind, then 19 alternating pause/resume, ending on a pause.
     assert [r.paused for r in bot_app.store.reminders_of(account.id)] == [True]
+
+
+async def test_fifty_reminders_at_once_say_how_many_were_not_made(bot_app: App, fake_clock: FakeClock) -> None:
+    replies = [await say(bot_app, f"/remind item {i} every day at 20:00") for i in range(50)]
+    made = [r for rs in replies for r in rs if r.text.startswith("Reminder ")]
+    assert len(made) == 20
+    assert [r.text for rs in replies for r in rs if r.text == SLOW_DOWN] == [SLOW_DOWN]
+    fake_clock.advance(timedelta(seconds=10))
+    notice, listing = await say(bot_app, "/reminders")
+    assert "I skipped 30 messages (30 × /remind); nothing in them was done or changed" in notice.text
+    assert listing.text.count("every day at 20:00") == 20
+    # Told once: the next message has no notice.
+    assert len(await say(bot_app, "/help")) == 1
 
 
 # Failures --------------------------------------------------------------------------------------------

@@ -179,7 +179,8 @@ def reminders(ctx: Context, args: str) -> list[Reply]:
         ]
     lines = [f"Your reminders (times in {ctx.account_timezone_name()}):"]
     lines += [reminder_line(r, ctx.tz, ctx.now) for r in items]
-    lines.append("Change one: /edit 1 <when> · /pause 1 · /delete 1")
+    n = items[0].number  # the footer's examples name a reminder the person has
+    lines.append(f"Change one: /edit {n} <when> · /pause {n} · /delete {n}")
     return [Reply(text="\n".join(lines))]
 
 
@@ -202,9 +203,11 @@ def _pause_or_resume(ctx: Context, args: str, paused: bool) -> list[Reply]:
     if args.strip().lower() == "all":
         account = ctx.account()
         items = ctx.regimen.store.reminders_of(account.id) if account else []
-        changed = ctx.regimen.set_all_paused(items, paused)
         if not items:
             return [Reply(text="You have no reminders yet. Create one with /remind.")]
+        # A finished one-off (or ended repeat) has nothing left to pause or resume.
+        live = [r for r in items if r.next_due is not None or r.series is not None or r.paused]
+        changed = ctx.regimen.set_all_paused(live, paused)
         done = "Paused" if paused else "Resumed"
         return [Reply(text=f"{done} {len(changed)} reminder(s).")]
     reminder = ctx.reminder_arg(args, verb)
@@ -406,7 +409,7 @@ def adopt(ctx: Context, template: PlanTemplate, spec: str) -> list[Reply]:
     if words and words != ["adopt"]:
         schedule, reading = _plan_schedule(ctx, template, words)
     else:
-        schedule = template_schedule(template, None, None)
+        schedule = template_schedule(template, None, None, _today(ctx))
     return _adopt_schedule(ctx, template, schedule, reading, confirmed, " ".join(words))
 
 
@@ -428,12 +431,32 @@ def _adopt_schedule(
             return asked
     account = ctx.ensure_account()
     if existing:
+        old = _readable_schedule(existing[0])
+        schedule = _keep_rhythm(schedule, old)
+        if old == schedule and not existing[0].paused:
+            heading = f"Reminder {existing[0].number} is already set: {existing[0].text}"
+            return [_created(ctx, existing[0], schedule, reading, heading=heading)]
         reminder = ctx.regimen.reschedule(account, existing[0], schedule)
-    else:
-        reminder = ctx.regimen.create_reminder(
-            account, template.reminder_text, schedule, template.id, ctx.msg.identity.platform
-        )
-    return [_created(ctx, reminder, schedule, reading)]
+        heading = f"Reminder {reminder.number} updated: {reminder.text}"
+        undo = _undo_schedule(reminder.id, old) if old is not None else None
+        return [_created(ctx, reminder, schedule, reading, undo=undo, heading=heading)]
+    reminder = ctx.regimen.create_reminder(
+        account, template.reminder_text, schedule, template.id, ctx.msg.identity.platform
+    )
+    return [_created(ctx, reminder, schedule, reading, undo=_undo_create(reminder.id))]
+
+
+def _today(ctx: Context) -> date:
+    return ctx.now.astimezone(ctx.tz).date()
+
+
+def _keep_rhythm(schedule: Schedule, old: Schedule | None) -> Schedule:
+    """Re-adopting an every-N-weeks plan with the same days keeps the weeks it already fires in."""
+    if old is None or schedule.every == 1 or old.anchor is None:
+        return schedule
+    if (old.kind, old.every, old.weekdays) == (schedule.kind, schedule.every, schedule.weekdays):
+        return replace(schedule, anchor=old.anchor)
+    return schedule
 
 
 def _plan_schedule(ctx: Context, template: PlanTemplate, words: list[str]) -> tuple[Schedule, Reading | None]:
@@ -449,7 +472,7 @@ def _plan_schedule(ctx: Context, template: PlanTemplate, words: list[str]) -> tu
             day_words = words
         if day_words:
             days = parse_days(" ".join(day_words))
-        return template_schedule(template, days, at), None
+        return template_schedule(template, days, at, _today(ctx)), None
     except WhenParseError as plain_error:
         phrase = " ".join(words)
         for attempt in (phrase, f"every {phrase}"):
@@ -462,13 +485,16 @@ def _plan_schedule(ctx: Context, template: PlanTemplate, words: list[str]) -> tu
         raise plain_error
 
 
-def template_schedule(template: PlanTemplate, days: tuple[int, ...] | None, at: time | None) -> Schedule:
+def template_schedule(
+    template: PlanTemplate, days: tuple[int, ...] | None, at: time | None, start: date | None = None
+) -> Schedule:
+    """The plan's schedule; an every-N-weeks plan counts its weeks from `start` (today), so it first fires on
+    the first of its days from today on (re-adopting keeps its weeks: see _keep_rhythm)."""
     weekdays = days if days is not None else template.weekdays
     clock = (at or template.at).replace(second=0, microsecond=0)
     if len(weekdays) == 7 and template.every_weeks == 1:
         return Schedule(kind="daily", at=clock)
-    # A fixed Monday, so every-N-weeks plans keep one parity however often they are re-adopted.
-    anchor = date(2026, 1, 5) if template.every_weeks > 1 else None
+    anchor = (start or date(2026, 1, 5)) if template.every_weeks > 1 else None
     return Schedule(
         kind="weekly", at=clock, weekdays=tuple(sorted(set(weekdays))), every=template.every_weeks, anchor=anchor
     )

@@ -721,13 +721,32 @@ async def test_the_gentler_button_after_the_warning_keeps_the_time(bot_app: App)
     assert "When: every Mon and Thu at 21:15" in reply.text
 
 
+async def test_pause_all_counts_only_what_can_still_fire(bot_app: App, fake_clock: FakeClock) -> None:
+    await say(bot_app, "/remind stretch in 1m")
+    await say(bot_app, "/remind cream every day at 21:30")
+    fake_clock.advance(timedelta(minutes=2))
+    await bot_app.scheduler.tick()  # the one-off fires: nothing of it is left to pause
+    assert only(await say(bot_app, "/pause all")).text == "Paused 1 reminder(s)."
+
+
+async def test_the_list_footer_names_a_reminder_the_person_has(bot_app: App) -> None:
+    await say(bot_app, "/remind stretch every day at 9:00")
+    await say(bot_app, "/remind cream every day at 21:30")
+    await say(bot_app, "/delete 1")
+    listing = only(await say(bot_app, "/reminders")).text
+    assert listing.splitlines()[-1] == "Change one: /edit 2 <when> · /pause 2 · /delete 2"
+
+
 async def test_readopting_updates_instead_of_duplicating(bot_app: App) -> None:
     await say(bot_app, button="plan:exfoliation:adopt")
     await say(bot_app, "/plan exfoliation tue,fri 19:30")
     reply = only(await say(bot_app, button="plan:exfoliation:adopt"))
-    assert reply.text.startswith(f"Reminder 1 set: {EXFOLIATION.reminder_text}\nWhen: every Mon and Thu at 20:00")
+    assert reply.text.startswith(f"Reminder 1 updated: {EXFOLIATION.reminder_text}\nWhen: every Mon and Thu at 20:00")
     [only_one] = reminders(bot_app)
     assert only_one.number == 1
+    # The same plan again changes nothing and says so.
+    again = only(await say(bot_app, button="plan:exfoliation:adopt"))
+    assert again.text.startswith(f"Reminder 1 is already set: {EXFOLIATION.reminder_text}")
     assert only(await say(bot_app, "/remind stretch in 1h")).text.startswith("Reminder 2 set")
 
 
@@ -736,7 +755,8 @@ async def test_cream_and_checkin_plans(bot_app: App) -> None:
     assert cream.text.startswith(created(1, CREAM.reminder_text, "every day at 21:30", "Wed 25 Nov 21:30"))
     checkin = only(await say(bot_app, button="plan:checkin:adopt"))
     assert checkin.text.startswith(
-        created(2, CHECKIN.reminder_text, "every 4 weeks on Sun at 11:00", "Sun 13 Dec 11:00")
+        # Adopted on Wed 25 Nov: the first Sunday from today, then every 4 weeks (not weeks counted from January).
+        created(2, CHECKIN.reminder_text, "every 4 weeks on Sun at 11:00", "Sun 29 Nov 11:00, Sun 27 Dec 11:00")
     )
     assert [r.kind for r in reminders(bot_app)] == ["cream", "checkin"]
 

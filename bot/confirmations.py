@@ -3,8 +3,9 @@ question it asks when words about time were left in a reminder's name."""
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 
+from bot.timing.quiet import quiet_until
 from bot.timing.readings import Reading
 from bot.timing.recurrence import DAY_ABBR, Schedule, describe, format_clock, upcoming
 from bot.timing.remind_split import RemindRequest
@@ -37,7 +38,13 @@ def _last_time(schedule: Schedule, now: datetime, tz: tzinfo) -> datetime | None
 
 
 def confirmation_lines(
-    title: str, schedule: Schedule, reading: Reading | None, now: datetime, tz: tzinfo, zone_name: str
+    title: str,
+    schedule: Schedule,
+    reading: Reading | None,
+    now: datetime,
+    tz: tzinfo,
+    zone_name: str,
+    quiet: str | None = None,
 ) -> list[str]:
     """ "Reminder 3 set: ...", when in words, the next three times, then whatever was assumed."""
     lines = [title, f"When: {describe(schedule, tz)}", f"Next: {next_times(schedule, now, tz)} ({zone_name})"]
@@ -46,7 +53,22 @@ def confirmation_lines(
         lines.append(f"Last one: {short_time(last, tz)}; after it the reminder is finished.")
     if reading is not None:
         lines.extend(reading.notes)
+    lines.extend(_quiet_notes(schedule, now, tz, quiet))
     return lines
+
+
+def _quiet_notes(schedule: Schedule, now: datetime, tz: tzinfo, quiet: str | None) -> list[str]:
+    """Say so when one of the next times falls in the person's quiet hours: it will come when they end."""
+    for instant in upcoming(schedule, now, tz, SHOWN_TIMES):
+        ends = quiet_until(instant.timestamp(), quiet, tz)
+        if ends is not None:
+            held = short_time(instant, tz)
+            arrives = short_time(datetime.fromtimestamp(ends, tz=UTC), tz)
+            return [
+                f"{held} falls in your quiet hours ({quiet}), so that one arrives when they end, {arrives}. "
+                "Change them with /quiet."
+            ]
+    return []
 
 
 def ask_lines(request: RemindRequest, now: datetime, tz: tzinfo) -> list[str]:

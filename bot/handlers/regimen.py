@@ -156,7 +156,9 @@ def _created(
 ) -> Reply:
     assert reminder.next_due is not None
     heading = heading or f"Reminder {reminder.number} set: {reminder.text}"
-    lines = confirmation_lines(heading, schedule, reading, ctx.now, ctx.tz, ctx.account_timezone_name())
+    account = ctx.account()
+    quiet = account.quiet_hours if account else None
+    lines = confirmation_lines(heading, schedule, reading, ctx.now, ctx.tz, ctx.account_timezone_name(), quiet)
     alternatives = (
         [Option(f"{a.label}", _switcher(reminder.id, a.schedule)) for a in reading.alternatives] if reading else []
     )

@@ -151,3 +151,14 @@ async def test_snooze_takes_a_time_and_the_morning_button_after_midnight_means_t
 def only_first(replies: list[Reply]) -> Reply:
     assert replies
     return replies[0]
+
+
+async def test_a_confirmation_says_when_a_time_falls_in_quiet_hours(bot_app: App) -> None:
+    await say(bot_app, "/quiet 22:00-07:00")
+    reply = only(await say(bot_app, "/remind stretch every day at 23:00"))
+    assert "Wed 25 Nov 23:00 falls in your quiet hours (22:00-07:00), so that one arrives when they end, " in (
+        reply.text
+    )
+    assert "Thu 26 Nov 07:00" in reply.text
+    calm = only(await say(bot_app, "/remind cream every day at 21:00"))
+    assert "quiet hours" not in calm.text

@@ -33,11 +33,12 @@ from storage.records import (
     Account,
     IdentityRecord,
     Occurrence,
+    Outcome,
     Reminder,
     Tally,
     occurrence_of,
 )
-from storage.tally import empty, from_outcomes
+from storage.tally import empty, from_outcomes, recent_outcomes
 
 MAX_REMINDERS = 50  # per account: plenty for a regimen, and a bound on what one person can store
 MAX_TEXT = 200
@@ -295,6 +296,37 @@ class Regimen:
             log.warning("could not save rebuilt tallies; they are rebuilt again next time")
         return reminders, tallies, open_occurrences
 
+    def last_outcomes(self, account_id: str) -> dict[str, Occurrence | Outcome]:
+        """What happened last to each of the account's reminders, by reminder id (absent: nothing yet).
+
+        The newest of its open occurrences (sent and unanswered, snoozed, held) and its newest resolved outcome,
+        whichever was due later. The resolved one comes from the tally; the history file is read (once, for all
+        of them) only when a tally cannot tell: its newest outcome counts for nothing in it (undeliverable,
+        paused...) or has left its window.
+        """
+        reminders, tallies, open_occurrences = self.progress_inputs(account_id)
+        lasts: dict[str, Occurrence | Outcome] = {}
+        unknown: set[str] = set()
+        for reminder in reminders:
+            tally = tallies.get(reminder.id)
+            if tally is None or tally.through <= 0:
+                continue
+            kept = recent_outcomes(tally)
+            if kept and kept[-1][0] == int(tally.through):
+                lasts[reminder.id] = Outcome(reminder.id, float(kept[-1][0]), kept[-1][1])
+            else:
+                unknown.add(reminder.id)
+        if unknown:
+            for outcome in self.store.history_outcomes(account_id):
+                seen = lasts.get(outcome.reminder_id)
+                if outcome.reminder_id in unknown and (seen is None or outcome.due >= seen.due):
+                    lasts[outcome.reminder_id] = outcome
+        for occurrence in open_occurrences:
+            seen = lasts.get(occurrence.reminder_id)
+            if seen is None or occurrence.due >= seen.due:
+                lasts[occurrence.reminder_id] = occurrence
+        return lasts
+
     # Occurrences --------------------------------------------------------------------------------
     def open_occurrences(self, reminder: Reminder) -> list[Occurrence]:
         return [o for o in self.store.open_occurrences_of(reminder.account_id) if o.reminder_id == reminder.id]
@@ -305,6 +337,12 @@ class Regimen:
         if shown:
             return shown[-1]
         return None
+
+    def can_claim_early(self, reminder: Reminder) -> bool:
+        """Whether the upcoming time is near enough to be answered before it is due."""
+        if reminder.next_due is None or reminder.paused:
+            return False
+        return reminder.next_due - self.now_ts() <= EARLY_DONE_WINDOW.total_seconds()
 
     def claim_early(self, reminder: Reminder) -> Occurrence | None:
         """Create the upcoming occurrence now, so it can be answered before it is due."""

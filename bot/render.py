@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 
 from bot import payloads
@@ -10,7 +11,24 @@ from bot.faq_content import DISCLAIMER
 from bot.models import Button, Reply
 from bot.series import describe_series
 from bot.timing.recurrence import describe, schedule_from_dict
-from storage.records import DONE, SKIPPED, Occurrence, Reminder
+from storage.records import (
+    CANCELLED,
+    DONE,
+    HELD,
+    MISSED,
+    NUDGE,
+    PAUSED,
+    RETRY,
+    SENDING,
+    SENT,
+    SKIPPED,
+    SNOOZED,
+    UNCONFIRMED,
+    UNDELIVERABLE,
+    Occurrence,
+    Outcome,
+    Reminder,
+)
 
 __all__ = ["DISCLAIMER", "local", "outcome_message", "reminder_line", "reminder_message", "when_text"]
 
@@ -39,20 +57,71 @@ def schedule_text(reminder: Reminder, tz: tzinfo) -> str:
     return describe(schedule_from_dict(reminder.schedule), tz)
 
 
-def reminder_line(reminder: Reminder, tz: tzinfo, now: datetime) -> str:
+def reminder_line(
+    reminder: Reminder, tz: tzinfo, now: datetime, lasts: Mapping[str, Occurrence | Outcome] | None = None
+) -> str:
+    """A reminder in /reminders: its name, its schedule, and what comes next.
+
+    `lasts` (Regimen.last_outcomes) adds what happened last, by reminder id; without it the line says only what
+    the reminder itself knows.
+    """
     if reminder.series is not None:
         return f"{reminder.number}. {reminder.text}\n   {describe_series(reminder.series, tz)}" + (
             f"\n   paused: /resume {reminder.number}" if reminder.paused else ""
         )
     parts = [f"{reminder.number}. {reminder.text}", f"   {schedule_text(reminder, tz)}"]
+    if lasts is None:
+        parts.append(_state_text(reminder, tz, now) or "   done, no more times")
+        return "\n".join(parts)
+    last = lasts.get(reminder.id)
+    said = f"last: {last_text(last, tz, now)}" if last is not None else ""
+    state = _state_text(reminder, tz, now)
+    if state is None and last is not None and last.status in (SNOOZED, HELD, RETRY, SENDING):
+        state = ""  # still to be shown: the last one says when
+    elif state is None:
+        state = "   finished"
+    if state and said:
+        parts.append(f"{state} · {said}")
+    else:
+        parts.append(state or f"   {said}")
+    return "\n".join(parts)
+
+
+def _state_text(reminder: Reminder, tz: tzinfo, now: datetime) -> str | None:
     if reminder.paused:
         reason = f" ({reminder.pause_reason})" if reminder.pause_reason else ""
-        parts.append(f"   paused{reason}: /resume {reminder.number}")
-    elif reminder.next_due is not None:
-        parts.append(f"   next: {when_text(reminder.next_due, tz, now)}")
-    else:
-        parts.append("   done, no more times")
-    return "\n".join(parts)
+        return f"   paused{reason}: /resume {reminder.number}"
+    if reminder.next_due is not None:
+        return f"   next: {when_text(reminder.next_due, tz, now)}"
+    return None
+
+
+def last_text(last: Occurrence | Outcome, tz: tzinfo, now: datetime) -> str:
+    """What happened to a reminder's latest time: "done Thu 3 Dec 20:00", "sent today 08:00, not answered"."""
+    due = when_text(last.due, tz, now)
+    status = last.status
+    if isinstance(last, Occurrence) and status in (SNOOZED, HELD, RETRY):
+        again = when_text(last.fire_at, tz, now)
+        if status == SNOOZED:
+            return f"snoozed from {due} until {again}"
+        if status == HELD:
+            return f"{due}, held for your quiet hours until {again}"
+        return f"{due}, sending again {again}"
+    return _LAST_WORDS.get(status, "{due}: " + status).format(due=due)
+
+
+_LAST_WORDS = {
+    SENT: "sent {due}, not answered",
+    NUDGE: "sent {due}, not answered",
+    SENDING: "{due}, being sent",
+    DONE: "done {due}",
+    SKIPPED: "skipped {due}",
+    MISSED: "missed {due}",
+    UNDELIVERABLE: "{due}, couldn't reach you",
+    UNCONFIRMED: "{due}, may not have reached you",
+    PAUSED: "{due}, paused around your treatment",
+    CANCELLED: "{due}, cancelled",
+}
 
 
 def occurrence_buttons(occurrence: Occurrence, tz: tzinfo, now: datetime) -> tuple[tuple[Button, ...], ...]:
@@ -78,7 +147,13 @@ def occurrence_buttons(occurrence: Occurrence, tz: tzinfo, now: datetime) -> tup
 LATE, SNOOZED_AGAIN, HELD_BACK, NUDGED, FOLLOW_UP = "late", "snoozed", "held", "nudge", "follow-up"
 
 
-def reminder_message(occurrence: Occurrence, tz: tzinfo, now: datetime, reason: str | None = None) -> Reply:
+LAST_ONE = "That was the last one: this reminder is finished."
+
+
+def reminder_message(
+    occurrence: Occurrence, tz: tzinfo, now: datetime, reason: str | None = None, last: bool = False
+) -> Reply:
+    """The message for a due occurrence; `last`: no time comes after it (an ending repeat's last, a one-off)."""
     lines = [f"⏰ Reminder {occurrence.number}: {occurrence.text}"]
     due = when_text(occurrence.due, tz, now)
     if reason == HELD_BACK:
@@ -89,6 +164,8 @@ def reminder_message(occurrence: Occurrence, tz: tzinfo, now: datetime, reason: 
         lines.append(f"(Late: this was due {due}, while I was offline.)")
     elif reason == SNOOZED_AGAIN:
         lines.append(f"(Snoozed from {due}.)")
+    if last:
+        lines.append(LAST_ONE)
     lines.append(
         f"Tap a button, or type /done {occurrence.number}, /skip {occurrence.number} or /snooze {occurrence.number} 1h."
     )

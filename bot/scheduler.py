@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple, TypeVar
 
 from bot import claim_rules as rules
@@ -36,6 +36,7 @@ from bot.render import (
     reminder_message,
     session_notice,
 )
+from bot.timing.recurrence import is_last, schedule_from_dict
 from storage.base import DueItem, StorageError, StorageUnavailable
 from storage.records import (
     CANCELLED,
@@ -338,7 +339,9 @@ class Scheduler:
         backoff = BACKOFF[min(occurrence.attempts, len(BACKOFF) - 1)]
         try:
             addresses = self.regimen.delivery_addresses(account, reminder.origin)
-            reply = reminder_message(occurrence, self.regimen.tz(account), self.regimen.now(), reason)
+            tz = self.regimen.tz(account)
+            last = _is_last(occurrence, reminder, tz)
+            reply = reminder_message(occurrence, tz, self.regimen.now(), reason, last=last)
         except Exception as exc:  # nothing left: try again later
             log.error("could not prepare occurrence %s: %s", occurrence.id, type(exc).__name__)
             return _Attempt(occurrence, (), backoff)
@@ -551,6 +554,17 @@ def _kind(exc: BaseException) -> str:
 
 def _item_key(item: DueItem) -> str:
     return item.reminder.id if item.reminder is not None else f"o:{item.occurrence.id}"  # type: ignore[union-attr]
+
+
+def _is_last(occurrence: Occurrence, reminder: Reminder, tz: tzinfo) -> bool:
+    """No time of the reminder comes after this occurrence: the reminder is finished once it is shown.
+
+    Both tests are needed: next_due alone would also hold for an earlier time snoozed past the last one, and the
+    schedule alone could be one edited after this occurrence was made (an edit gives the reminder a next_due)."""
+    if reminder.series is not None or reminder.next_due is not None:
+        return False
+    schedule = schedule_from_dict(reminder.schedule)
+    return is_last(schedule, datetime.fromtimestamp(occurrence.due, tz=UTC), tz)
 
 
 def _added(occurrence: Occurrence, deliveries: tuple[Delivery, ...]) -> tuple[Delivery, ...]:

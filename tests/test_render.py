@@ -7,7 +7,19 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot import render
-from storage.records import DONE, SKIPPED, SNOOZED, Delivery
+from storage.records import (
+    DONE,
+    HELD,
+    MISSED,
+    NUDGE,
+    SKIPPED,
+    SNOOZED,
+    UNDELIVERABLE,
+    Delivery,
+    Occurrence,
+    Outcome,
+    Reminder,
+)
 from tests.storage.helpers import occurrence, reminder
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -31,6 +43,52 @@ def test_reminder_line_states_next_time_pause_reason_or_the_end() -> None:
     assert render.reminder_line(nightly, BERLIN, NOW).splitlines()[-1].strip() == "next: today 21:00"
     paused = replace(nightly, paused=True, pause_reason=render.PUT_ASIDE_REASON)
     assert f"paused ({render.PUT_ASIDE_REASON}): /resume 2" in render.reminder_line(paused, BERLIN, NOW)
+
+
+def test_reminder_line_with_what_happened_last() -> None:
+    nightly = replace(reminder(next_due=at(3, 21)), number=2, text="cream")
+    done = Outcome(nightly.id, at(2, 21), DONE)
+
+    def line(r: Reminder, last: Occurrence | Outcome | None = None) -> str:
+        lasts = {} if last is None else {nightly.id: last}
+        return render.reminder_line(r, BERLIN, NOW, lasts).splitlines()[-1].strip()
+
+    assert line(nightly, done) == "next: tomorrow 21:00 · last: done today 21:00"
+    assert line(nightly, Outcome(nightly.id, at(1, 21), SKIPPED)).endswith(" · last: skipped yesterday 21:00")
+    assert line(nightly, Outcome(nightly.id, at(1, 21), MISSED)).endswith("last: missed yesterday 21:00")
+    assert line(nightly, Outcome(nightly.id, at(1, 21), UNDELIVERABLE)).endswith("couldn't reach you")
+    assert line(nightly) == "next: tomorrow 21:00"  # nothing happened yet
+    shown = occurrence(nightly, due=at(2, 11))
+    assert line(nightly, shown) == "next: tomorrow 21:00 · last: sent today 11:00, not answered"
+    assert line(nightly, replace(shown, status=NUDGE)).endswith("last: sent today 11:00, not answered")
+    snoozed = replace(shown, status=SNOOZED, fire_at=at(2, 13))
+    assert line(nightly, snoozed).endswith("last: snoozed from today 11:00 until today 13:00")
+    held = replace(shown, status=HELD, fire_at=at(3, 7))
+    assert line(nightly, held).endswith("last: today 11:00, held for your quiet hours until tomorrow 07:00")
+    paused = replace(nightly, paused=True, pause_reason="by you")
+    assert line(paused, done) == "paused (by you): /resume 2 · last: done today 21:00"
+
+
+def test_a_one_off_that_fired_and_got_no_answer_is_sent_not_answered_not_done() -> None:
+    fired = replace(reminder(next_due=None), number=3, text="book peel")
+    shown = occurrence(fired, due=at(2, 11))
+    assert render.reminder_line(fired, BERLIN, NOW, {fired.id: shown}).endswith(
+        "finished · last: sent today 11:00, not answered"
+    )
+    assert render.reminder_line(fired, BERLIN, NOW, {fired.id: replace(shown, status=SKIPPED)}).endswith(
+        "finished · last: skipped today 11:00"
+    )
+    snoozed = replace(shown, status=SNOOZED, fire_at=at(2, 13))
+    assert render.reminder_line(fired, BERLIN, NOW, {fired.id: snoozed}).endswith(
+        "\n   last: snoozed from today 11:00 until today 13:00"
+    )
+    assert render.reminder_line(fired, BERLIN, NOW, {}).endswith("\n   finished")
+
+
+def test_the_last_reminder_message_says_the_reminder_is_finished() -> None:
+    shown = occurrence(replace(reminder(next_due=None), number=3, text="cream"), due=at(2, 21))
+    assert render.LAST_ONE in render.reminder_message(shown, BERLIN, NOW, last=True).text
+    assert render.LAST_ONE not in render.reminder_message(shown, BERLIN, NOW).text
 
 
 def test_a_reminder_message_says_why_it_comes_now_and_carries_its_buttons_and_occurrence() -> None:

@@ -106,3 +106,7 @@ def exfoliation_question(total: float, others: float, gentler: Schedule | None, 
         lines.append("Your other exfoliation reminders already make up the week: see /reminders.")
     lines.append(f"Nothing is saved until you choose. If you're sure, add '!': {sure}")
     return "\n".join(lines)
+
+
+def early_question(number: int, text: str, when: str, word: str) -> str:
+    return f"Reminder {number} ({text}) isn't due yet: the next time is {when}. Mark that one {word} now?"

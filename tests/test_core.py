@@ -17,6 +17,7 @@ from bot.core import INTERNAL, MAX_INPUT, SLOW_DOWN, STORAGE_DOWN, WELCOME_BACK,
 from bot.faq import default_index
 from bot.models import Identity, Reply
 from bot.regimen import MAX_TEXT
+from bot.throttle import Throttle
 from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable
 from storage.indexes import Change
@@ -409,6 +410,7 @@ class FlakyDiskStore(MemoryStore):
 async def test_storage_unavailable_says_so_and_changes_nothing(fake_clock: FakeClock) -> None:
     store = FlakyDiskStore()
     app, sender = make_bot_app(fake_clock, store)
+    app.core.throttle = Throttle(rate=1e9, burst=1e9)  # the many commands below are no flood here
     await say(app, "/remind cream every day at 12:30")
     await say(app, "/remind stretch every day at 20:00")
     forget_yes = only(await say(app, "/forget")).button_payloads()[0]  # the real, bound confirmation
@@ -422,7 +424,6 @@ async def test_storage_unavailable_says_so_and_changes_nothing(fake_clock: FakeC
         "/done 1",
         "/skip 1",
         "/snooze 1 1h",
-        "/done 2",  # early done would claim the upcoming one
         "/pause all",
         "/delete 2",
         "/rename 2 other",
@@ -432,7 +433,10 @@ async def test_storage_unavailable_says_so_and_changes_nothing(fake_clock: FakeC
         "/forget confirm",
     ):
         assert only(await say(app, text)) == Reply(text=STORAGE_DOWN), text
-    for payload in [*delivered.button_payloads(), "plan:cream:adopt", forget_yes]:
+    # An early done asks first (that writes nothing); going ahead would claim the upcoming one.
+    ask = only(await say(app, "/done 2"))
+    early_yes = next(b.payload for row in ask.buttons for b in row if b.label == "Yes, done")
+    for payload in [*delivered.button_payloads(), "plan:cream:adopt", forget_yes, early_yes]:
         assert only(await say(app, button=payload)) == Reply(text=STORAGE_DOWN), payload
     assert account_snapshot(app) == before
     # Somebody new is not half-registered either.

@@ -18,6 +18,7 @@ from storage.memory_store import MemoryStore
 from storage.records import DONE, MISSED, PAUSED, RETRY, SENDING, SENT, UNCONFIRMED, UNDELIVERABLE, occurrence_id
 from tests import talk
 from tests.fakes import RecordingPlatform
+from tests.ticks import follow_retries
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
 USER = Identity("console", "alice")
@@ -164,16 +165,6 @@ async def test_flood_control_waits_as_told_then_delivers_once(
     await app.scheduler.tick()
     await app.scheduler.tick()
     assert len(platform.reminders()) == 1
-
-
-async def follow_retries(app: App, clock: FakeClock, rounds: int) -> None:
-    """Tick at each next due time, as the run loop would."""
-    for _ in range(rounds):
-        await app.scheduler.tick()
-        nxt = app.store.next_due_at()
-        if nxt is None:
-            break
-        clock.set(datetime.fromtimestamp(max(nxt, clock.now().timestamp()), tz=UTC))
 
 
 async def test_network_outage_retries_through_the_grace_period_then_records_missed_and_says_so(
@@ -470,7 +461,9 @@ async def test_an_early_done_survives_a_time_zone_change_that_brings_the_same_ti
     app: App, clock: FakeClock, platform: RecordingPlatform
 ) -> None:
     await say(app, "/remind stretch every day at 20:00")
-    [done] = await say(app, "/done 1")  # 12:00, eight hours early
+    [ask] = await say(app, "/done 1")  # 12:00, eight hours early: asked first, then confirmed
+    [yes] = [b.payload for row in ask.buttons for b in row if b.label == "Yes, done"]
+    [done] = await say(app, button=yes)
     assert "Done" in done.text
     await say(app, "/timezone UTC")  # same zone name: the next time is recomputed from now -> 20:00 again
     clock.set(START.replace(hour=20, minute=0, second=1))

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from bot import payloads
 from bot.choices import Option
-from bot.confirmations import ask_lines, confirmation_lines, folded_label
+from bot.confirmations import ask_lines, confirmation_lines, early_question, folded_label
 from bot.context import Context, clip
 from bot.handlers import exfoliation_guard
 from bot.handlers.choosing import offer
@@ -291,8 +291,8 @@ def snooze(ctx: Context, args: str) -> list[Reply]:
 def _answer_typed(ctx: Context, args: str, verb: str) -> list[Reply]:
     reminder = ctx.reminder_arg(args, verb)
     occurrence = ctx.regimen.answerable(reminder)
-    if occurrence is None and verb != "snooze":
-        occurrence = ctx.regimen.claim_early(reminder)
+    if occurrence is None and verb != "snooze" and ctx.regimen.can_claim_early(reminder):
+        return [_ask_early(ctx, reminder, verb)]
     if occurrence is None:
         nxt = f" It's next due {when_text(reminder.next_due, ctx.tz, ctx.now)}." if reminder.next_due else ""
         return [Reply(text=f"Reminder {reminder.number} has nothing waiting for an answer.{nxt}")]
@@ -303,6 +303,29 @@ def _answer_typed(ctx: Context, args: str, verb: str) -> list[Reply]:
     updated = ctx.regimen.mark_done(occurrence) if verb == "done" else ctx.regimen.mark_skipped(occurrence)
     text = outcome_message(updated, ctx.tz, ctx.now)
     return [Reply(text=text), *mirror_answer(ctx.msg, updated, text)]
+
+
+def _ask_early(ctx: Context, reminder: Reminder, verb: str) -> Reply:
+    """Answering a time that is still ahead asks first, naming it: "/done 1" an hour early must not use it up
+    silently."""
+    assert reminder.next_due is not None
+    due = reminder.next_due
+    word = "done" if verb == "done" else "skipped"
+
+    def act(c: Context) -> list[Reply]:
+        current = _mine(c, reminder.id)
+        if current is None or current.next_due != due:
+            return [Reply(text=f"Reminder {reminder.number} has changed since I asked; nothing was marked.")]
+        occurrence = c.regimen.claim_early(current)
+        if occurrence is None:
+            return [Reply(text=f"Reminder {reminder.number} has nothing waiting for an answer.")]
+        updated = c.regimen.mark_done(occurrence) if verb == "done" else c.regimen.mark_skipped(occurrence)
+        text = outcome_message(updated, c.tz, c.now)
+        return [Reply(text=text), *mirror_answer(c.msg, updated, text)]
+
+    text = early_question(reminder.number, reminder.text, when_text(due, ctx.tz, ctx.now), word)
+    options = [Option(f"Yes, {word}", act), Option("No", lambda c: [Reply(text="Nothing marked.")])]
+    return Reply(text=text, buttons=offer(ctx, options))
 
 
 def _snooze_until(ctx: Context, text: str) -> datetime:

@@ -383,7 +383,12 @@ async def test_early_done_within_12_hours_counts_for_the_upcoming_time(
     assert only(await say(bot_app, "/snooze 1 1h")).text.startswith("Reminder 1 has nothing waiting for an answer.")
     assert history(bot_app) == []
     fake_clock.set(datetime(2026, 11, 26, 8, 0, tzinfo=UTC))  # exactly 12 h before
-    assert only(await say(bot_app, "/done 1")).text == "✅ Done today 08:00: exfoliate. Nice work!"
+    ask = only(await say(bot_app, "/done 1"))  # a time still ahead is named and asked about first
+    assert ask.text == "Reminder 1 (exfoliate) isn't due yet: the next time is today 20:00. Mark that one done now?"
+    assert history(bot_app) == []
+    assert only(await say(bot_app, button=payload_for(ask, "Yes, done"))).text == (
+        "✅ Done today 08:00: exfoliate. Nice work!"
+    )
     [done] = history(bot_app)
     assert (done.due, done.status, done.updated_at) == (ts(2026, 11, 26, 20), DONE, ts(2026, 11, 26, 8))
     assert reminder(bot_app, 1).next_due == ts(2026, 11, 30, 20)
@@ -396,7 +401,14 @@ async def test_early_done_within_12_hours_counts_for_the_upcoming_time(
 
 async def test_early_skip_works_too(bot_app: App, fake_clock: FakeClock) -> None:
     await say(bot_app, "/remind cream every day at 21:30")
-    assert only(await say(bot_app, "/skip 1")).text.startswith("⏭ Skipped today 12:00: cream.")
+    ask = only(await say(bot_app, "/skip 1"))
+    assert "the next time is today 21:30. Mark that one skipped now?" in ask.text
+    no = only(await say(bot_app, button=payload_for(ask, "No")))
+    assert no.text == "Nothing marked." and history(bot_app) == []
+    ask = only(await say(bot_app, "/skip 1"))
+    assert only(await say(bot_app, button=payload_for(ask, "Yes, skipped"))).text.startswith(
+        "⏭ Skipped today 12:00: cream."
+    )
     assert [(o.due, o.status) for o in history(bot_app)] == [(ts(2026, 11, 25, 21, 30), SKIPPED)]
     assert reminder(bot_app, 1).next_due == ts(2026, 11, 26, 21, 30)
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
+from typing import Any
 
 from bot import payloads
 from bot.faq_content import DISCLAIMER
 from bot.models import Button, Reply
-from bot.series import describe_series
 from bot.timing.recurrence import describe, schedule_from_dict
 from storage.records import (
     CANCELLED,
@@ -253,4 +253,96 @@ def session_notice(reminder: Reminder, tz: tzinfo, tomorrow: bool) -> str:
     return (
         f"🗓 {lead}: your {series['treatment']} {number}. Follow your dermatologist's instructions to prepare. "
         f"Different date? /reschedule {reminder.number} <date> at <time>"
+    )
+
+
+# Treatment series ------------------------------------------------------------------------------------------
+
+
+def describe_series(series: dict[str, Any], tz: tzinfo) -> str:
+    session = datetime.fromtimestamp(series["session_at"], tz=UTC).astimezone(tz)
+    status = f"{series['done']} of {series['total']} sessions done"
+    if series["done"] >= series["total"]:
+        return f"{series['treatment']} series complete: {status}"
+    when = f"{session:%a} {session.day} {session:%b %Y} at {session:%H:%M}"
+    return f"{series['treatment']} every {series['every_weeks']} weeks · {status} · next session {when}"
+
+
+SESSION_EXAMPLES = ("2026-12-10 at 15:00", "2027-01-10 09:00", "next friday at 10", "on dec 10 at 3pm")
+
+
+def _session_examples() -> str:
+    return ", ".join(SESSION_EXAMPLES[:-1]) + " or " + SESSION_EXAMPLES[-1]
+
+
+def session_time_unreadable(phrase: str, why: str) -> str:
+    return (
+        f'I couldn\'t read the session time "{phrase[:40]}". Give a date and time, for example: '
+        f"{_session_examples()}. ({why})"
+    )
+
+
+def session_time_repeats(phrase: str) -> str:
+    return (
+        f'"{phrase[:40]}" repeats, but a session is one date and time (the series says how often). '
+        f"For example: {_session_examples()}"
+    )
+
+
+def session_dates(sessions: list[datetime], tz: tzinfo) -> str:
+    """'Thu 10 Dec 15:00, Thu 7 Jan 15:00 and Thu 4 Feb 15:00'."""
+    shown = [when_text(s.timestamp(), tz) for s in sessions]
+    return shown[0] if len(shown) == 1 else ", ".join(shown[:-1]) + " and " + shown[-1]
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what}s"
+
+
+def _length(by: timedelta) -> str:
+    seconds = int(abs(by).total_seconds())
+    for unit, size in (("week", 604800), ("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds % size == 0:
+            return _count(seconds // size, unit)
+    return _count(seconds, "second")
+
+
+def series_planned(sessions: list[datetime], tz: tzinfo) -> str:
+    """Under a new series: the dates as planned now."""
+    return f"{'Session' if len(sessions) == 1 else 'Sessions as planned'}: {session_dates(sessions, tz)}."
+
+
+def series_moved(number: int, by: timedelta, sessions: list[datetime], tz: tzinfo) -> str:
+    """After /reschedule N by 1 week: every remaining session moved."""
+    way, back = ("later", "earlier") if by > timedelta(0) else ("earlier", "later")
+    which = "The remaining session is" if len(sessions) == 1 else f"All {len(sessions)} remaining sessions are"
+    return (
+        f"{which} {_length(by)} {way} now: {session_dates(sessions, tz)}. "
+        f"Undo: /reschedule {number} by {_length(by)} {back}"
+    )
+
+
+def series_next_set(number: int, sessions: list[datetime], tz: tzinfo) -> str:
+    """After /reschedule N <when>: the next session is set and the ones after it are dated from it."""
+    if len(sessions) == 1:
+        return "That is the last session of the series."
+    return (
+        f"The sessions after it are dated from it: {session_dates(sessions[1:], tz)}. "
+        f"To move them all instead: /reschedule {number} by 1 week"
+    )
+
+
+def series_complete(number: int) -> str:
+    return (
+        f"Series {number} is complete: every session is done, so there is none to move. "
+        "Start a new one with /series, for example: /series chemical peel 3 every 4 weeks starting "
+        f"{SESSION_EXAMPLES[0]}"
+    )
+
+
+def series_shift_into_the_past(number: int, when: datetime, tz: tzinfo) -> str:
+    return (
+        f"That would put the next session of series {number} at {when_text(when.timestamp(), tz)}, which has "
+        f"passed. Move it later, for example: /reschedule {number} by 1 week, or give its new date: "
+        f"/reschedule {number} {SESSION_EXAMPLES[0]}"
     )

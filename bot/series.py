@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-from bot.timing.readings import parse_when
+from bot import render
+from bot.timing.readings import read_when
 from bot.timing.recurrence import local_to_utc
-from bot.timing.timeparse import WhenParseError
+from bot.timing.timeparse import WhenParseError, parse_duration
 
 DAY_BEFORE = timedelta(days=1)
 HOUR_BEFORE = timedelta(hours=1)
@@ -60,6 +61,7 @@ class SeriesPlan:
     sessions: int
     every_weeks: int
     first_session: datetime  # aware UTC
+    notes: tuple[str, ...] = ()  # what reading the first session's time assumed
 
 
 def parse_series(text: str, now: datetime, tz: tzinfo) -> SeriesPlan:
@@ -77,26 +79,74 @@ def parse_series(text: str, now: datetime, tz: tzinfo) -> SeriesPlan:
         raise SeriesError(f"A series has 1 to {MAX_SESSIONS} sessions, for example: {USAGE.splitlines()[1]}")
     if not 1 <= weeks <= MAX_EVERY_WEEKS:
         raise SeriesError(f"Sessions are 1 to {MAX_EVERY_WEEKS} weeks apart, for example: every 4 weeks")
-    return SeriesPlan(treatment, sessions, weeks, parse_session_time(match["start"], now, tz))
+    start = read_session_time(match["start"], now, tz)
+    return SeriesPlan(treatment, sessions, weeks, start.at, start.notes)
+
+
+@dataclass(frozen=True, slots=True)
+class SessionTime:
+    at: datetime  # aware UTC
+    notes: tuple[str, ...] = ()  # what the reading assumed ("No time given, so I set 09:00.")
+
+
+def read_session_time(text: str, now: datetime, tz: tzinfo) -> SessionTime:
+    """'2027-01-10 09:00', '2026-12-10 at 15:00', 'next friday at 10', 'on dec 10 at 3pm' -> one instant ahead.
+
+    Read with the reminders' own grammar (bot.timing.readings), so every phrase that works in /remind for one
+    time works here; a repeat is refused (the series itself says how often)."""
+    phrase = " ".join(text.split())
+    try:
+        reading = read_when(phrase, now, tz)
+    except WhenParseError as exc:
+        raise SeriesError(render.session_time_unreadable(phrase, exc.message)) from None
+    schedule = reading.schedule
+    if schedule.kind != "once" or schedule.once_utc is None:
+        raise SeriesError(render.session_time_repeats(phrase))
+    return SessionTime(schedule.once_utc, reading.notes)
 
 
 def parse_session_time(text: str, now: datetime, tz: tzinfo) -> datetime:
-    """'2026-12-10 at 15:00', 'on dec 10 at 3pm', 'tomorrow at 9am' -> an aware UTC instant ahead."""
-    phrase = text.strip()
-    attempts = [phrase] if phrase.startswith(("on ", "tomorrow", "today", "in ")) else [f"on {phrase}", phrase]
-    error: WhenParseError | None = None
-    for attempt in attempts:
-        try:
-            schedule = parse_when(attempt, now, tz)
-        except WhenParseError as exc:
-            error = error or exc
-            continue
-        if schedule.kind == "once" and schedule.once_utc is not None:
-            return schedule.once_utc
-    raise SeriesError(
-        f"I couldn't read the session time \"{phrase[:40]}\". Give a date and time, for example: 2026-12-10 at 15:00"
-        + (f" ({error})" if error else "")
-    )
+    return read_session_time(text, now, tz).at
+
+
+_SHIFT = re.compile(
+    r"^(?:(?:move\s+)?(?:(?:all|them|everything)\s+)?by\s+)?(?P<sign>[+-])?\s*(?P<amount>.+?)"
+    r"(?:\s+(?P<way>later|earlier|forward|back|sooner))?$"
+)
+
+
+def parse_shift(text: str) -> timedelta | None:
+    """'by 1 week', '+1w', 'by 3 days', '-2d', '2 weeks later', 'by 3 days earlier' -> a signed length of time;
+    None when the text is not a shift (then it is a new date for the next session)."""
+    match = _SHIFT.match(" ".join(text.lower().split()))
+    if match is None:
+        return None
+    try:
+        amount = parse_duration(match["amount"])
+    except WhenParseError:
+        return None
+    earlier = match["sign"] == "-" or match["way"] in ("earlier", "back", "sooner")
+    return -amount if earlier else amount
+
+
+def shifted_session(series: dict[str, Any], by: timedelta, tz: tzinfo) -> datetime:
+    """The next session moved by `by`: whole days keep its local time of day across a clock change."""
+    session = datetime.fromtimestamp(float(series["session_at"]), tz=UTC)
+    if by % timedelta(days=1):
+        return session + by
+    local = session.astimezone(tz)
+    return local_to_utc(local.date() + by, local.time().replace(tzinfo=None), tz)
+
+
+def remaining_sessions(series: dict[str, Any], tz: tzinfo) -> list[datetime]:
+    """The sessions still to come as planned now: the next one, then one every `every_weeks` at its local time.
+
+    Only the next is fixed: each later one is dated again from when the one before really happened."""
+    left = int(series["total"]) - int(series["done"])
+    first = datetime.fromtimestamp(float(series["session_at"]), tz=UTC).astimezone(tz)
+    clock = first.time().replace(tzinfo=None)
+    weeks = timedelta(weeks=int(series["every_weeks"]))
+    return [local_to_utc(first.date() + k * weeks, clock, tz) for k in range(max(left, 0))]
 
 
 def new_series(plan: SeriesPlan) -> dict[str, Any]:
@@ -147,12 +197,3 @@ def exfoliation_paused_at(ts: float, series: dict[str, Any], tz: tzinfo) -> bool
         if session_day - timedelta(days=before) <= day <= session_day + timedelta(days=after):
             return True
     return False
-
-
-def describe_series(series: dict[str, Any], tz: tzinfo) -> str:
-    session = datetime.fromtimestamp(series["session_at"], tz=UTC).astimezone(tz)
-    status = f"{series['done']} of {series['total']} sessions done"
-    if series["done"] >= series["total"]:
-        return f"{series['treatment']} series complete: {status}"
-    when = f"{session:%a} {session.day} {session:%b %Y} at {session:%H:%M}"
-    return f"{series['treatment']} every {series['every_weeks']} weeks · {status} · next session {when}"

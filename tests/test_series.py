@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,6 +12,10 @@ from bot.series import (
     new_series,
     next_session_after,
     parse_series,
+    parse_shift,
+    read_session_time,
+    remaining_sessions,
+    shifted_session,
     stages,
 )
 
@@ -35,6 +39,8 @@ def test_parse_a_series() -> None:
         ("peel 3 every 99 weeks starting 2026-12-10 at 15:00", "1 to 26 weeks"),
         ("peel 3 every 4 weeks starting 2020-01-01 at 15:00", "session time"),
         ("peel soon", "/series chemical peel 3 every 4 weeks"),
+        ("peel 3 every 4 weeks starting every day at 9", "a session is one date and time"),
+        ("peel 3 every 4 weeks starting someday", 'the session time "someday"'),
     ],
 )
 def test_parse_errors_explain_with_an_example(text: str, fragment: str) -> None:
@@ -77,3 +83,77 @@ def test_exfoliation_pause_covers_whole_local_days_around_sessions() -> None:
     assert not exfoliation_paused_at(at("2026-11-09T20:00"), series, BERLIN)
     off = {**series, "pause_before_days": 0, "pause_after_days": 0}
     assert not exfoliation_paused_at(session, off, BERLIN)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "local"),
+    [
+        ("2027-01-10 09:00", "2027-01-10T09:00"),  # no "at" (#13)
+        ("2027-01-10 at 09:00", "2027-01-10T09:00"),
+        ("next friday at 10", "2026-11-27T10:00"),
+        ("next friday 10am", "2026-11-27T10:00"),
+        ("on dec 10 at 3pm", "2026-12-10T15:00"),
+        ("dec 10 at 3pm", "2026-12-10T15:00"),
+        ("10 dec 15:00", "2026-12-10T15:00"),
+        ("on 10.12. at 9:00", "2026-12-10T09:00"),
+        ("tomorrow at 9am", "2026-11-26T09:00"),
+        ("2027-01-10", "2027-01-10T09:00"),
+    ],
+)
+def test_a_session_time_is_read_with_the_reminders_grammar(phrase: str, local: str) -> None:
+    start = read_session_time(phrase, NOW, BERLIN)
+    assert start.at == datetime.fromisoformat(local).replace(tzinfo=BERLIN)
+    if phrase == "2027-01-10":
+        assert start.notes == ("No time given, so I set 09:00.",)  # what was assumed is said, not hidden
+
+
+def test_a_series_starting_without_at_keeps_what_the_reading_assumed() -> None:
+    plan = parse_series("peel 2 every 4 weeks starting next friday at 10", NOW, BERLIN)
+    assert plan.first_session == datetime(2026, 11, 27, 10, tzinfo=BERLIN)
+    assert any("next friday" in note for note in plan.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        ("by 1 week", 7),
+        ("+1w", 7),
+        ("by 3 days", 3),
+        ("by a week", 7),
+        ("2 weeks later", 14),
+        ("-2d", -2),
+        ("by 3 days earlier", -3),
+        ("move all by 1 week", 7),
+        ("1 week", 7),
+    ],
+)
+def test_a_shift_of_the_whole_series(text: str, days: int) -> None:
+    assert parse_shift(text) == timedelta(days=days)
+
+
+@pytest.mark.parametrize("text", ["2026-12-17 at 15:00", "in 3 days", "tomorrow", "next friday at 10", "by then"])
+def test_a_new_date_is_not_a_shift(text: str) -> None:
+    assert parse_shift(text) is None
+
+
+def test_moving_a_series_by_days_keeps_its_local_time_across_a_clock_change() -> None:
+    series = {"session_at": datetime(2026, 10, 20, 15, tzinfo=BERLIN).timestamp(), "done": 1, "total": 3}
+    moved = shifted_session(series, timedelta(weeks=1), BERLIN)
+    assert moved == datetime(2026, 10, 27, 15, tzinfo=BERLIN)  # CET now, still 15:00 local
+    assert moved - datetime.fromtimestamp(series["session_at"], tz=UTC) == timedelta(weeks=1, hours=1)
+    assert shifted_session(series, timedelta(hours=2), BERLIN) == datetime(2026, 10, 20, 17, tzinfo=BERLIN)
+
+
+def test_the_remaining_sessions_follow_the_next_one_at_its_local_time() -> None:
+    series = {
+        "session_at": datetime(2026, 10, 20, 15, tzinfo=BERLIN).timestamp(),
+        "done": 1,
+        "total": 4,
+        "every_weeks": 4,
+    }
+    assert remaining_sessions(series, BERLIN) == [
+        datetime(2026, 10, 20, 15, tzinfo=BERLIN),
+        datetime(2026, 11, 17, 15, tzinfo=BERLIN),
+        datetime(2026, 12, 15, 15, tzinfo=BERLIN),
+    ]
+    assert remaining_sessions({**series, "done": 4}, BERLIN) == []

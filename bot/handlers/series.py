@@ -9,7 +9,23 @@ from bot.context import Context
 from bot.faq_content import DISCLAIMER
 from bot.models import Button, Reply
 from bot.regimen import RegimenError
-from bot.series import PAUSE_EXFOLIATION_FOR, SUGGESTED_PAUSE, describe_series, parse_series, parse_session_time
+from bot.render import (
+    describe_series,
+    series_complete,
+    series_moved,
+    series_next_set,
+    series_planned,
+    series_shift_into_the_past,
+)
+from bot.series import (
+    PAUSE_EXFOLIATION_FOR,
+    SUGGESTED_PAUSE,
+    parse_series,
+    parse_session_time,
+    parse_shift,
+    remaining_sessions,
+    shifted_session,
+)
 from storage.records import Reminder
 
 MAX_PAUSE_DAYS = 30
@@ -30,9 +46,12 @@ def series(ctx: Context, args: str) -> list[Reply]:
     assert reminder.series is not None
     lines = [
         f"Series {reminder.number} set: {describe_series(reminder.series, ctx.tz)}.",
+        *plan.notes,
+        series_planned(remaining_sessions(reminder.series, ctx.tz), ctx.tz),
         "I'll remind you the day before and an hour before each session, then ask whether it happened; "
         "the next session is dated from when it really took place.",
-        f"Change a date: /reschedule {reminder.number} <date> at <time> · Stop: /series end {reminder.number}",
+        f"Change a date: /reschedule {reminder.number} <date> at <time> · Move them all: "
+        f"/reschedule {reminder.number} by 1 week · Stop: /series end {reminder.number}",
     ]
     buttons: tuple[tuple[Button, ...], ...] = ()
     if plan.treatment in PAUSE_EXFOLIATION_FOR:
@@ -122,8 +141,26 @@ def reschedule(ctx: Context, args: str) -> list[Reply]:
     if reminder.series is None:
         raise RegimenError(f"To change when reminder {reminder.number} fires, use /edit {reminder.number} <when>.")
     if len(words) < 2:
-        raise RegimenError(f"When is the session now? For example: /reschedule {reminder.number} 2026-12-17 at 15:00")
-    when = parse_session_time(words[1], ctx.now, ctx.tz)
+        raise RegimenError(
+            f"When is the session now? For example: /reschedule {reminder.number} 2026-12-17 at 15:00, "
+            f"or move all remaining sessions: /reschedule {reminder.number} by 1 week"
+        )
+    assert reminder.series is not None
+    if int(reminder.series["done"]) >= int(reminder.series["total"]):
+        raise RegimenError(series_complete(reminder.number))
+    shift = parse_shift(words[1])
+    if shift is not None:
+        when = shifted_session(reminder.series, shift, ctx.tz)
+        if when <= ctx.now:
+            raise RegimenError(series_shift_into_the_past(reminder.number, when, ctx.tz))
+    else:
+        when = parse_session_time(words[1], ctx.now, ctx.tz)
     updated = ctx.regimen.reschedule_session(reminder, when)
     assert updated.series is not None
-    return [Reply(text=f"Rescheduled: {describe_series(updated.series, ctx.tz)}.")]
+    sessions = remaining_sessions(updated.series, ctx.tz)
+    said = (
+        series_moved(reminder.number, shift, sessions, ctx.tz)
+        if shift is not None
+        else series_next_set(reminder.number, sessions, ctx.tz)
+    )
+    return [Reply(text=f"Rescheduled: {describe_series(updated.series, ctx.tz)}.\n{said}")]

@@ -14,6 +14,7 @@ from bot.timing.clock import FakeClock
 from storage.records import DONE, PAUSED
 from tests import talk
 from tests.fakes import RecordingPlatform
+from tests.ticks import step_to_next_due
 
 USER = Identity("console", "lee")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -25,20 +26,15 @@ def clock() -> FakeClock:
 
 
 say = partial(talk.say, who=USER)
+account_id = partial(talk.account_id, who=USER)
 
 
 def series_of(app: App, who: Identity) -> tuple[object, ...]:
-    account = app.regimen.account_for(who)
-    assert account is not None
-    return tuple(app.store.reminders_of(account.id))
+    return tuple(app.store.reminders_of(account_id(app, who=who)))
 
 
 async def step(app: App, clock: FakeClock) -> datetime:
-    nxt = app.store.next_due_at()
-    assert nxt is not None
-    clock.set(datetime.fromtimestamp(nxt, tz=UTC))
-    await app.scheduler.tick()
-    return clock.now().astimezone(BERLIN)
+    return (await step_to_next_due(app, clock)).astimezone(BERLIN)
 
 
 async def test_series_reminds_before_asks_after_and_dates_the_next_from_reality(
@@ -82,6 +78,56 @@ async def test_reschedule_and_end_a_series(app: App, clock: FakeClock) -> None:
     assert app.store.next_due_at() is None
 
 
+async def test_a_series_can_start_without_at_or_on_a_weekday(app: App) -> None:
+    await say(app, "/timezone Europe/Berlin")
+    [iso] = await say(app, "/series chemical peel 3 every 4 weeks starting 2027-01-10 09:00")
+    assert "next session Sun 10 Jan 2027 at 09:00" in iso.text
+    assert "Sessions as planned: Sun 10 Jan 09:00, Sun 7 Feb 09:00 and Sun 7 Mar 09:00." in iso.text
+    [friday] = await say(app, "/series laser 2 every 6 weeks starting next friday at 10")  # Mon 2 Nov
+    assert "next session Fri 6 Nov 2026 at 10:00" in friday.text
+    assert 'I took "next friday" as the coming one' in friday.text  # what was assumed is said
+
+
+async def test_reschedule_by_a_week_moves_every_remaining_session(app: App, clock: FakeClock) -> None:
+    await say(app, "/timezone Europe/Berlin")
+    await say(app, "/series chemical peel 3 every 4 weeks starting 2026-11-10 at 15:00")
+    [moved] = await say(app, "/reschedule 1 by 1 week")
+    assert "next session Tue 17 Nov 2026 at 15:00" in moved.text
+    assert "All 3 remaining sessions are 1 week later now: Tue 17 Nov 15:00, Tue 15 Dec 15:00 and Tue 12 Jan 15:00" in (
+        moved.text
+    )
+    assert app.store.next_due_at() == datetime(2026, 11, 16, 15, tzinfo=BERLIN).timestamp()  # the day before
+    [back] = await say(app, "/reschedule 1 -3d")
+    assert "3 days earlier now: Sat 14 Nov 15:00" in back.text
+    [plus] = await say(app, "/reschedule 1 +1w")
+    assert "next session Sat 21 Nov 2026 at 15:00" in plus.text
+    [past] = await say(app, "/reschedule 1 by 4 weeks earlier")
+    assert "which has passed" in past.text and "/reschedule 1 by 1 week" in past.text
+    [series] = app.store.reminders_of(talk.account_id(app, USER))
+    assert series.series is not None
+    assert series.series["session_at"] == datetime(2026, 11, 21, 15, tzinfo=BERLIN).timestamp()  # unchanged
+
+
+async def test_reschedule_to_a_date_sets_the_next_session_and_dates_the_rest_from_it(app: App) -> None:
+    await say(app, "/timezone Europe/Berlin")
+    await say(app, "/series chemical peel 3 every 4 weeks starting 2026-11-10 at 15:00")
+    [moved] = await say(app, "/reschedule 1 2026-11-20 11:30")
+    assert "next session Fri 20 Nov 2026 at 11:30" in moved.text
+    assert "The sessions after it are dated from it: Fri 18 Dec 11:30 and Fri 15 Jan 11:30." in moved.text
+    [repeat] = await say(app, "/reschedule 1 every day at 9")
+    assert "a session is one date and time" in repeat.text
+
+
+async def test_a_complete_series_has_nothing_to_move(app: App, clock: FakeClock, platform: RecordingPlatform) -> None:
+    await say(app, "/series microdermabrasion 1 every 3 weeks starting 2026-11-03 at 10:00")
+    while app.store.next_due_at() is not None:
+        await step(app, clock)
+    [question] = platform.reminders()
+    await say(app, button=next(p for p in question.button_payloads() if p.startswith("o:d:")))
+    [refused] = await say(app, "/reschedule 1 by 1 week")
+    assert refused.text.startswith("Series 1 is complete")
+
+
 async def test_exfoliation_pauses_around_a_peel_and_resumes_by_itself(
     app: App, clock: FakeClock, platform: RecordingPlatform
 ) -> None:
@@ -90,12 +136,10 @@ async def test_exfoliation_pauses_around_a_peel_and_resumes_by_itself(
     pause = next(p for p in created.button_payloads() if p.startswith("b:"))
     [paused] = await say(app, button=pause)
     assert "pause 3 days before until 7 days after" in paused.text
-    account = app.regimen.account_for(USER)
-    assert account is not None
     while clock.now() < datetime(2026, 11, 26, 20, tzinfo=UTC):
         await step(app, clock)
     delivered = [r.text for r in platform.reminders() if "Exfoliate" in r.text]
-    history = {o.due: o.status for o in app.store.history_of(account.id) if "Exfoliate" in o.text}
+    history = {o.due: o.status for o in app.store.history_of(account_id(app)) if "Exfoliate" in o.text}
     paused_days = sorted(
         datetime.fromtimestamp(d, tz=UTC).date().isoformat() for d, s in history.items() if s == PAUSED
     )
@@ -109,9 +153,7 @@ async def test_edit_is_refused_on_a_series_and_points_to_reschedule(app: App) ->
     await say(app, "/series microdermabrasion 2 every 3 weeks starting 2026-11-20 at 10:00")
     [reply] = await say(app, "/edit 1 every day at 9:00")
     assert "/reschedule 1" in reply.text
-    account = app.regimen.account_for(USER)
-    assert account is not None
-    [series] = app.store.reminders_of(account.id)
+    [series] = app.store.reminders_of(account_id(app))
     assert series.schedule["kind"] == "once" and series.series is not None
 
 
@@ -119,9 +161,7 @@ async def test_a_follow_up_interrupted_by_a_crash_stays_answerable(
     app: App, clock: FakeClock, platform: RecordingPlatform
 ) -> None:
     await say(app, "/series chemical peel 2 every 4 weeks starting 2026-11-03 at 10:00")
-    account = app.regimen.account_for(USER)
-    assert account is not None
-    [series] = app.store.reminders_of(account.id)
+    [series] = app.store.reminders_of(account_id(app))
     clock.set(datetime(2026, 11, 3, 12, 0, 1, tzinfo=UTC))
     app.regimen.series_follow_up(series)  # claimed (SENDING) ... and the bot dies before it is sent
     restarted = App(app.store, clock)

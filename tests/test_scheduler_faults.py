@@ -25,6 +25,7 @@ from storage.memory_store import MemoryStore
 from storage.records import CANCELLED, DONE, MISSED, RETRY, SENDING, SENT, Account, Occurrence
 from tests import talk
 from tests.fakes import RecordingPlatform
+from tests.ticks import follow_retries
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday
 USER = Identity("console", "alice")
@@ -51,16 +52,6 @@ def only_occurrence(app: App, who: Identity = USER) -> Occurrence:
     account = account_id(app, who=who)
     [occurrence] = app.store.open_occurrences_of(account) + app.store.history_of(account)
     return occurrence
-
-
-async def follow_retries(app: App, clock: FakeClock, rounds: int) -> None:
-    """Tick at each next due time, as the run loop would."""
-    for _ in range(rounds):
-        await app.scheduler.tick()
-        nxt = app.store.next_due_at()
-        if nxt is None:
-            break
-        clock.set(datetime.fromtimestamp(max(nxt, clock.now().timestamp()), tz=UTC))
 
 
 class FlakyDisk(MemoryStore):

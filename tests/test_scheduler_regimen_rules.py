@@ -15,6 +15,7 @@ from bot.timing.clock import FakeClock
 from storage.records import DONE, HELD, MISSED
 from tests import talk
 from tests.fakes import RecordingPlatform
+from tests.ticks import step_to_next_due
 
 USER = Identity("console", "sam")
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -26,14 +27,7 @@ def clock() -> FakeClock:
 
 
 say = partial(talk.say, who=USER)
-
-
-async def step_to_next_due(app: App, clock: FakeClock) -> datetime:
-    nxt = app.store.next_due_at()
-    assert nxt is not None
-    clock.set(datetime.fromtimestamp(nxt, tz=UTC))
-    await app.scheduler.tick()
-    return clock.now()
+account_id = partial(talk.account_id, who=USER)
 
 
 async def test_quiet_hours_hold_across_midnight_and_dst_then_deliver_once(
@@ -47,9 +41,7 @@ async def test_quiet_hours_hold_across_midnight_and_dst_then_deliver_once(
     clock.set(datetime(2026, 10, 24, 21, 30, tzinfo=UTC))
     await app.scheduler.tick()
     assert platform.reminders() == []
-    account = app.regimen.account_for(USER)
-    assert account is not None
-    [held] = app.store.open_occurrences_of(account.id)
+    [held] = app.store.open_occurrences_of(account_id(app))
     assert held.status == HELD
     assert datetime.fromtimestamp(held.fire_at, tz=UTC) == datetime(2026, 10, 25, 6, 0, tzinfo=UTC)
     fired = await step_to_next_due(app, clock)
@@ -79,9 +71,7 @@ async def test_nudges_repeat_an_unanswered_reminder_at_most_as_configured(
     nxt = app.store.next_due_at()
     assert nxt is not None and datetime.fromtimestamp(nxt, tz=UTC).hour == 21  # no third nudge: tomorrow's
     await say(app, button=next(p for p in platform.reminders()[-1].button_payloads() if p.startswith("o:d:")))
-    account = app.regimen.account_for(USER)
-    assert account is not None
-    assert [o.status for o in app.store.history_of(account.id)] == [DONE]
+    assert [o.status for o in app.store.history_of(account_id(app))] == [DONE]
 
 
 async def test_nudge_is_off_by_default_and_rejects_bad_input(
@@ -103,14 +93,12 @@ async def test_reminders_unanswered_many_times_pause_themselves(
     await say(app, "/remind cream every day at 21:30")
     for _ in range(AUTO_PAUSE_AFTER + 1):
         await step_to_next_due(app, clock)
-    account = app.regimen.account_for(USER)
-    assert account is not None
-    [reminder] = app.store.reminders_of(account.id)
+    [reminder] = app.store.reminders_of(account_id(app))
     assert reminder.paused and reminder.pause_reason == "no answers lately"
     assert app.store.next_due_at() is None
     notices = [t for t in platform.texts() if "went unanswered" in t]
     assert len(notices) == 1 and "/resume 1" in notices[0]
-    statuses = [o.status for o in app.store.history_of(account.id)]
+    statuses = [o.status for o in app.store.history_of(account_id(app))]
     assert statuses.count(MISSED) == AUTO_PAUSE_AFTER
     [listing] = await say(app, "/reminders")
     assert "paused (no answers lately)" in listing.text
@@ -123,9 +111,7 @@ async def test_any_answer_resets_the_unanswered_count(app: App, clock: FakeClock
     await say(app, button=next(p for p in platform.reminders()[-1].button_payloads() if p.startswith("o:k:")))
     for _ in range(AUTO_PAUSE_AFTER - 1):
         await step_to_next_due(app, clock)
-    account = app.regimen.account_for(USER)
-    assert account is not None
-    [reminder] = app.store.reminders_of(account.id)
+    [reminder] = app.store.reminders_of(account_id(app))
     assert not reminder.paused
 
 

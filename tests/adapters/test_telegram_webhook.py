@@ -21,34 +21,6 @@ def _free_port() -> int:
         return port
 
 
-async def test_webhook_mode(telegram_fake: FakeTelegram, telegram_demo: DemoBot) -> None:
-    port = _free_port()
-    config = WebhookConfig(
-        url=f"http://127.0.0.1:{port}/telegram/hook", listen="127.0.0.1", port=port, secret_token="s3cret-Token"
-    )
-    tg = make_adapter(telegram_fake, telegram_demo, webhook=config)
-    await tg.start()
-    try:
-        assert telegram_fake.webhook_url == config.url and telegram_fake.webhook_secret == "s3cret-Token"
-        forged = {
-            "update_id": 1,
-            "message": {
-                "message_id": 1,
-                "date": 0,
-                "chat": {"id": USER, "type": "private"},
-                "from": {"id": USER, "is_bot": False, "first_name": "M"},
-                "text": "/start",
-            },
-        }
-        assert await telegram_fake.post_to_webhook(forged, secret="wrong") == 403
-        telegram_fake.inject_message(USER, "/start")  # delivered by POST with the right secret
-        (welcome,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
-        assert welcome.text == WELCOME
-        assert telegram_demo.texts_seen() == ["/start"]
-    finally:
-        await tg.stop()
-
-
 def forged_update(user: int, text: str, update_id: int = 1) -> dict[str, Any]:
     return {
         "update_id": update_id,
@@ -60,6 +32,25 @@ def forged_update(user: int, text: str, update_id: int = 1) -> dict[str, Any]:
             "text": text,
         },
     }
+
+
+async def test_webhook_mode(telegram_fake: FakeTelegram, telegram_demo: DemoBot) -> None:
+    port = _free_port()
+    config = WebhookConfig(
+        url=f"http://127.0.0.1:{port}/telegram/hook", listen="127.0.0.1", port=port, secret_token="s3cret-Token"
+    )
+    tg = make_adapter(telegram_fake, telegram_demo, webhook=config)
+    await tg.start()
+    try:
+        assert telegram_fake.webhook_url == config.url and telegram_fake.webhook_secret == "s3cret-Token"
+        forged = forged_update(USER, "/start")
+        assert await telegram_fake.post_to_webhook(forged, secret="wrong") == 403
+        telegram_fake.inject_message(USER, "/start")  # delivered by POST with the right secret
+        (welcome,) = await telegram_fake.wait_for(lambda: telegram_fake.bot_messages(USER))
+        assert welcome.text == WELCOME
+        assert telegram_demo.texts_seen() == ["/start"]
+    finally:
+        await tg.stop()
 
 
 async def test_webhook_without_configured_secret_makes_one_and_refuses_updates_without_it(

@@ -21,6 +21,7 @@ from storage.tally import from_outcomes
 from storage.tinydb import TinyDBStore
 from tests import talk
 from tests.fakes import RecordingPlatform
+from tests.ticks import step_to_next_due
 
 USER = Identity("console", "pat")
 
@@ -31,10 +32,7 @@ say = partial(talk.say, who=USER)
 async def run_days(app: App, clock: FakeClock, platform: RecordingPlatform, answers: list[str]) -> None:
     """Walk through each due reminder in turn, answering with the given button kind (or not at all)."""
     for answer in answers:
-        nxt = app.store.next_due_at()
-        assert nxt is not None
-        clock.set(datetime.fromtimestamp(nxt, tz=UTC))
-        await app.scheduler.tick()
+        await step_to_next_due(app, clock)
         reminder = platform.reminders()[-1]
         prefix = {"done": "o:d:", "skip": "o:k:"}.get(answer)
         if prefix:
@@ -42,12 +40,18 @@ async def run_days(app: App, clock: FakeClock, platform: RecordingPlatform, answ
             await say(app, button=payload)
 
 
-async def nightly_cream(store: MemoryStore | TinyDBStore) -> tuple[App, FakeClock, RecordingPlatform, Reminder]:
-    """Pat's app on `store` with one reminder, cream every evening at 21:30, from 1 November 2026."""
+def pats_app(store: MemoryStore | TinyDBStore) -> tuple[App, FakeClock, RecordingPlatform]:
+    """Pat's app on `store`, with a recording platform, from 1 November 2026 12:00 UTC."""
     clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
     app = App(store, clock)
     platform = RecordingPlatform()
     app.hub.register(platform)
+    return app, clock, platform
+
+
+async def nightly_cream(store: MemoryStore | TinyDBStore) -> tuple[App, FakeClock, RecordingPlatform, Reminder]:
+    """Pat's app on `store` with one reminder, cream every evening at 21:30, from 1 November 2026."""
+    app, clock, platform = pats_app(store)
     await say(app, "/remind cream every day at 21:30")
     me = store.get_identity("console:pat")
     assert me is not None
@@ -56,10 +60,7 @@ async def nightly_cream(store: MemoryStore | TinyDBStore) -> tuple[App, FakeCloc
 
 
 async def test_progress_reports_streaks_adherence_and_a_chart() -> None:
-    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
-    app = App(MemoryStore(), clock)
-    platform = RecordingPlatform()
-    app.hub.register(platform)
+    app, clock, platform = pats_app(MemoryStore())
     await say(app, "/timezone Europe/Berlin")
     await say(app, "/remind cream every day at 21:30")
     # done, done, skip, done, (no answer -> missed when the next one comes), done, done
@@ -74,10 +75,7 @@ async def test_progress_reports_streaks_adherence_and_a_chart() -> None:
 
 
 async def test_csv_export_round_trips_history_in_the_users_zone() -> None:
-    clock = FakeClock(datetime(2026, 11, 1, 12, tzinfo=UTC))
-    app = App(MemoryStore(), clock)
-    platform = RecordingPlatform()
-    app.hub.register(platform)
+    app, clock, platform = pats_app(MemoryStore())
     await say(app, "/timezone America/New_York")
     await say(app, "/remind stretch, twist & <b>bend</b> every day at 08:00")
     await run_days(app, clock, platform, ["done", "skip"])

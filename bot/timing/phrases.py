@@ -106,6 +106,7 @@ class End:
     length_days: int = 0
     length_months: int = 0
     until: DateSpec | None = None
+    until_clock: Clock | None = None  # "until sat 12 dec 2026 09:00": the last moment, when a time is given
     count: int = 0
 
 
@@ -181,7 +182,8 @@ def _rx(pattern: str) -> re.Pattern[str]:
 _RELATIVE = _rx(r"in\s+(?P<dur>" + _DURATION + r")")
 _END_FOR = _rx(r"for\s+(?P<n>" + _NUM + r"|a|an)\s+(?P<unit>days?|weeks?|months?)")
 _END_UNTIL = _rx(
-    r"(?:until|till|til|untill|through|up\s+to|ending(?:\s+on)?)\s+(?:the\s+)?(?:(?P<d>" + _DATE + r")"
+    r"(?:until|till|til|untill|through|up\s+to|ending(?:\s+on)?)\s+(?:the\s+)?"
+    r"(?:(?:(?P<uwd>" + WEEKDAY_RE + r"),?\s+)?(?P<d>" + _DATE + r")(?:,?\s+(?:at\s+)?(?P<uclock>" + _CLOCK_ONE + r"))?"
     r"|(?P<w>" + _DAY_WORDS + r"))"
 )
 _END_COUNT = _rx(r"(?:for\s+)?(?P<n>" + _NUM + r")\s+times(?!\s+(?:a|per|each)\s+day)")
@@ -212,7 +214,9 @@ _PART = _rx(
     r"|(?P<bare>morning|afternoon|evening|night)"
 )
 _CLOCKS = _rx(r"(?:at|@|by)\s+(?P<list>" + _CLOCK_LIST + r")|(?P<bare>" + _CLOCK_LIST + r")")
-_FILLER = re.compile(r"(?:,|and|then|please|pls|plz|o'?clock|sharp|each\s+time)" + _B)
+_FILLER = re.compile(
+    r"(?:,|and|then|please|pls|plz|o'?clock|sharp|each\s+time|once(?=\s+(?:on|at|in|today|tomorrow|next)\s))" + _B
+)  # "once on thu 10 dec 2026 at 09:00", as a one-off is described
 _SPACES = re.compile(r"[ ,]*")
 
 _WEEKDAY_INDEX = {
@@ -335,8 +339,18 @@ def _end(phrase: str, pos: int, parts: Parts) -> int | None:
         spec = date_spec(m, m[0])
         if spec is None:
             return None
+        if m["uwd"]:
+            spec = _with_weekday(DateSpec("weekday", m["uwd"], weekdays=day_list(m["uwd"])), spec)
+            if spec is None:
+                return None
+        clock = None
+        if m["uclock"]:
+            found = _CLOCK_PART.fullmatch(m["uclock"])
+            if found is None or not (found["named"] or found["m"] or found["ap"]):
+                return None  # "until 2027-03-01 9": a bare number is no time of day
+            clock = _named(_clock_of(found))
         _take(parts, "end", m[0])
-        parts.end = End("until", m[0], until=spec)
+        parts.end = End("until", m[0], until=spec, until_clock=clock)
         return m.end()
     return None
 
@@ -420,9 +434,31 @@ def _day(phrase: str, pos: int, parts: Parts) -> int | None:
     if m["word"] == "tonight":
         _take(parts, "part", m[0])
         parts.part, parts.part_text = "night", m[0]
+    if parts.day is not None and (joined := _with_weekday(parts.day, spec)) is not None:
+        parts.day = joined  # "wed 25 nov", "friday the 4th": a weekday and a date, checked to agree later
+        return m.end()
     _take(parts, "day", m[0])
     parts.day = spec
     return m.end()
+
+
+def _with_weekday(a: DateSpec, b: DateSpec) -> DateSpec | None:
+    """One day from a weekday and a date given together (either order), or None when they are no such pair."""
+    weekday, dated = (a, b) if a.kind == "weekday" else (b, a)
+    if weekday.kind != "weekday" or len(weekday.weekdays) != 1 or weekday.next_ or weekday.this:
+        return None
+    if dated.kind not in ("date", "monthday") or dated.weekdays or dated.day == -1:
+        return None
+    text = f"{a.text} {b.text.removeprefix('on ')}"
+    return DateSpec(
+        dated.kind,
+        text,
+        weekdays=weekday.weekdays,
+        year=dated.year,
+        month=dated.month,
+        day=dated.day,
+        ambiguous_numeric=dated.ambiguous_numeric,
+    )
 
 
 def date_spec(m: re.Match[str], text: str) -> DateSpec | None:
@@ -504,24 +540,19 @@ def _clocks(phrase: str, pos: int, parts: Parts) -> int | None:
     if (m := _CLOCKS.match(phrase, pos)) is None:
         return None
     listed = m["list"] or m["bare"]
-    clocks = tuple(
-        Clock(
-            int(c["h"] or 0),
-            int(c["m"] or 0),
-            int(c["s"] or 0),
-            (c["ap"] or "")[:1] or None,
-            bool(c["named"]),
-            c[0],
-        )
-        for c in _CLOCK_PART.finditer(listed)
-        if c[0]
-    )
+    clocks = tuple(_clock_of(c) for c in _CLOCK_PART.finditer(listed) if c[0])
     if m["bare"] is not None and all(c.bare for c in clocks):
         return None  # a bare number ("3") is no time without "at": it may be "3 times", "3 days"
     _take(parts, "clock", m[0])
     parts.clocks = tuple(_named(c) for c in clocks)
     parts.clock_text = m[0]
     return m.end()
+
+
+def _clock_of(c: re.Match[str]) -> Clock:
+    return Clock(
+        int(c["h"] or 0), int(c["m"] or 0), int(c["s"] or 0), (c["ap"] or "")[:1] or None, bool(c["named"]), c[0]
+    )
 
 
 def _named(c: Clock) -> Clock:

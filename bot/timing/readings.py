@@ -22,6 +22,7 @@ from bot.timing.resolve import (
     SMALL_HOURS_END,
     Alternative,
     Build,
+    alt_day,
     alt_label,
     clock_times,
     instant_of,
@@ -31,6 +32,7 @@ from bot.timing.resolve import (
 )
 from bot.timing.timeparse import WHEN_EXAMPLES, WhenParseError, parse_clock, parse_duration, try_examples
 
+NIGHT_ENDS = time(6, 0)  # "tonight at 1" .. "tonight at 5:59": the small hours after the evening
 _STARTERS = frozenset({"at", "on", "in", "every", "each", "until", "for", "from", "starting", "next", "this"})
 
 
@@ -123,7 +125,10 @@ def _once(parts: Parts, build: Build) -> Schedule:
         return _clock_only(at, other, parts, build)
     if not parts.clocks and parts.part is None:
         build.notes.append(f"No time given, so I set {format_clock(at)}.")
-    day = resolve_day(parts.day, at, build)
+    if parts.part == "night" and parts.clocks and at < NIGHT_ENDS:
+        day = _small_hours(parts, at, build)
+    else:
+        day = resolve_day(parts.day, at, build)
     if other is not None:
         am, pm = instant_of(day, at, build), instant_of(day, other, build)
         if am <= build.now < pm:  # "today at 9" at 10:00: only the evening is still ahead
@@ -133,6 +138,36 @@ def _once(parts: Parts, build: Build) -> Schedule:
             build.alternatives.append(Alternative(alt_label(day, other, build), Schedule("once", once_utc=pm)))
             build.notes.append(f'I read "{parts.clock_text}" as {format_clock(at)}, not {format_clock(other)}.')
     return _once_at(day, at, build)
+
+
+def _small_hours(parts: Parts, at: time, build: Build) -> date:
+    """ "tonight at 1", "friday night at 2am", "tonight at midnight": the small hours after that evening."""
+    spec = parts.day
+    assert spec is not None
+    local_now = build.now.astimezone(build.tz)
+    tonight = spec.kind == "offset" and spec.offset == 0
+    if tonight and local_now.hour < SMALL_HOURS_END and instant_of(build.today, at, build) > build.now:
+        # At 00:30 "tonight at 1" is the night we are in, half an hour away; the next night is offered.
+        build.notes.append(f'It\'s after midnight, so I took "{build.phrase}" as {_say_when_day(build.today, at)}.')
+        build.alternatives.append(alt_day(build.today + timedelta(days=1), at, build))
+        return build.today
+    # The day named is the evening: resolved as if its own clock time (not the next morning's) must be ahead.
+    inner = Build(build.phrase, build.now if spec.kind == "offset" else build.now - timedelta(days=1), build.tz)
+    evening = resolve_day(spec, at, inner)
+    build.notes.extend(inner.notes)
+    for alternative in inner.alternatives:
+        assert alternative.schedule.once_utc is not None
+        other_evening = alternative.schedule.once_utc.astimezone(build.tz).date()
+        build.alternatives.append(alt_day(other_evening + timedelta(days=1), at, build))
+    day = evening + timedelta(days=1)
+    build.notes.append(
+        f'I took "{parts.clock_text}" as the night after {format_day(evening)[:10]}: {_say_when_day(day, at)}.'
+    )
+    return day
+
+
+def _say_when_day(day: date, at: time) -> str:
+    return f"{format_clock(at)} on {format_day(day)}"
 
 
 def _clock_only(at: time, other: time | None, parts: Parts, build: Build) -> Schedule:

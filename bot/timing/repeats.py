@@ -16,7 +16,7 @@ from bot.timing.recurrence import (
     ordinal,
     upcoming,
 )
-from bot.timing.resolve import MAX_AHEAD, Alternative, Build, clamped, clock_times, first_ahead, resolve_day
+from bot.timing.resolve import MAX_AHEAD, Alternative, Build, clamped, clock_time, clock_times, first_ahead, resolve_day
 
 MAX_EVERY = {"interval": 365, "weekly": 52, "monthly": 12}
 MAX_COUNT = 1000
@@ -43,11 +43,14 @@ def read_repeat(parts: Parts, build: Build) -> Schedule:
             "twice a day at 8:00 and 20:00",
             "every day at 9 and 21",
         )
-    if repeat.every < 1 or repeat.every > MAX_EVERY.get(repeat.kind, 1):
+    limit = MAX_EVERY.get(repeat.kind, 1)
+    if repeat.every < 1 or repeat.every > limit:
         unit = {"interval": "days", "weekly": "weeks", "monthly": "months"}.get(repeat.kind, "days")
-        limit = MAX_EVERY.get(repeat.kind, 1)
-        reason = "the number must be at least 1" if repeat.every < 1 else f"the most is {limit}"
-        raise build.refuse(f'"{repeat.text}" doesn\'t work: {reason} {unit}.', "every 3 days at 8:00")
+        reason = f"the number of {unit} must be 1 or more" if repeat.every < 1 else f"the most is every {limit} {unit}"
+        example = {"weekly": "every 2 weeks on sat at 10:00", "monthly": "every 2 months on the 1st at 9:00"}
+        raise build.refuse(
+            f'"{repeat.text}" doesn\'t work: {reason}.', example.get(repeat.kind, "every 3 days at 8:00")
+        )
     start = _start_day(parts, build)
     schedule = _repeat_shape(parts, times, start, build)
     if other is not None:
@@ -188,7 +191,8 @@ def _with_end(schedule: Schedule, parts: Parts, build: Build) -> Schedule:
             "every day at 21:30 until 2027-03-01",
             fragment=end.text,
         )
-    return replace(schedule, ends=datetime.combine(until, END_OF_DAY))
+    final = END_OF_DAY if end.until_clock is None else clock_time(end.until_clock, None, build)[0]
+    return replace(schedule, ends=datetime.combine(until, final))
 
 
 def _until_day(spec: DateSpec, build: Build) -> date:

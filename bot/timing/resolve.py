@@ -16,6 +16,7 @@ _PART_HOURS = {"morning": (4, 12), "afternoon": (12, 18), "evening": (16, 24), "
 SMALL_HOURS_END = 4  # before 04:00 "tomorrow" still means the day that is starting
 MAX_AHEAD = timedelta(days=3660)
 MAX_YEARS_AHEAD = 100
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,11 +173,25 @@ def resolve_day(spec: DateSpec, at: time, build: Build) -> date:
         build.notes.append(f'I took "{spec.text}" as a month from today, {format_day(day)}.')
         return day
     if spec.kind == "monthday":
-        return _next_monthday(spec, at, build)
+        return _agrees(spec, _next_monthday(spec, at, build), at, build)
     if spec.kind == "month_weekday":
         probe = Schedule("monthly", at=at, month_week=spec.week, weekdays=spec.weekdays)
         return first_ahead(probe, build)
-    return _calendar_date(spec, at, build)
+    return _agrees(spec, _calendar_date(spec, at, build), at, build)
+
+
+def _agrees(spec: DateSpec, day: date, at: time, build: Build) -> date:
+    """A date given with its weekday ("wed 25 nov") is taken only when the two agree."""
+    if not spec.weekdays or day.weekday() == spec.weekdays[0]:
+        return day
+    said, real = WEEKDAY_NAMES[spec.weekdays[0]], WEEKDAY_NAMES[day.weekday()]
+    written = f"{day.day} {format_day(day)[7:10]} {day.year}"
+    raise build.refuse(
+        f'"{spec.text}" doesn\'t add up: {written} is a {real}, not a {said}. Say the date or the day alone.',
+        f"{written.lower()} at {format_clock(at)}",
+        f"{said.lower()} at {format_clock(at)}",
+        fragment=spec.text,
+    )
 
 
 def alt_day(day: date, at: time, build: Build) -> Alternative:

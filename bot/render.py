@@ -10,6 +10,7 @@ from typing import Any
 from bot import payloads
 from bot.faq_content import DISCLAIMER
 from bot.models import Button, Reply
+from bot.timing.quiet import AMBIGUOUS, NOT_A_TIME, SAME, QuietHoursError
 from bot.timing.recurrence import describe, schedule_from_dict
 from storage.records import (
     CANCELLED,
@@ -346,3 +347,41 @@ def series_shift_into_the_past(number: int, when: datetime, tz: tzinfo) -> str:
         f"passed. Move it later, for example: /reschedule {number} by 1 week, or give its new date: "
         f"/reschedule {number} {SESSION_EXAMPLES[0]}"
     )
+
+
+# Quiet hours ---------------------------------------------------------------------------------------------
+
+QUIET_EXAMPLES = ("/quiet 22:00-07:00", "/quiet 10pm-7am", "/quiet from 22 to 7")
+
+
+def _quiet_examples() -> str:
+    return ", ".join(QUIET_EXAMPLES[:-1]) + " or " + QUIET_EXAMPLES[-1]
+
+
+def quiet_usage(current: str | None) -> str:
+    state = f"Your quiet hours are {current}." if current else "You have no quiet hours."
+    return f"{state} Set them with e.g. {_quiet_examples()}, or turn them off with /quiet off."
+
+
+def quiet_refused(error: QuietHoursError) -> str:
+    """Why a /quiet window was not understood, quoting the part, with windows that work."""
+    part, whole = error.part[:40], error.whole[:60]
+    if error.reason == NOT_A_TIME:
+        lead = f'In "{whole}", "{part}" isn\'t a time I understand.'
+    elif error.reason == SAME:
+        lead = f'"{whole}" starts and ends at the same time: quiet hours need different start and end times.'
+    elif error.reason == AMBIGUOUS:
+        hours = _window_hours(error.readings[0])
+        options = f"{error.readings[0]} ({hours} hours)"
+        if len(error.readings) > 1:
+            options += f" or {error.readings[1]} ({_window_hours(error.readings[1])} hours)"
+        lead = f'"{whole}" could mean {options}. Say it with am/pm or 24-hour times, so I don\'t guess.'
+    else:
+        lead = f'I couldn\'t read "{whole}" as quiet hours: give a start and an end.'
+    return f"{lead} For example: {_quiet_examples()}. To turn them off: /quiet off"
+
+
+def _window_hours(window: str) -> str:
+    start, _, end = window.partition("-")
+    minutes = (int(end[:2]) * 60 + int(end[3:]) - int(start[:2]) * 60 - int(start[3:])) % 1440
+    return f"{minutes // 60}" if minutes % 60 == 0 else f"{minutes / 60:.1f}"

@@ -5,7 +5,8 @@ from __future__ import annotations
 from bot.context import Context
 from bot.models import Reply
 from bot.regimen import RegimenError
-from bot.timing.quiet import parse_quiet
+from bot.render import quiet_refused, quiet_usage
+from bot.timing.quiet import QuietHoursError, parse_quiet
 from bot.timing.timeparse import parse_duration
 
 MAX_NUDGES = 2
@@ -15,14 +16,15 @@ def quiet(ctx: Context, args: str) -> list[Reply]:
     text = args.strip().lower()
     if not text:
         account = ctx.account()
-        current = account.quiet_hours if account else None
-        state = f"Your quiet hours are {current}." if current else "You have no quiet hours."
-        return [Reply(text=f"{state} Set them with e.g. /quiet 22:00-07:00, or turn them off with /quiet off.")]
+        return [Reply(text=quiet_usage(account.quiet_hours if account else None))]
     account = ctx.ensure_account()
     if text in ("off", "none", "no"):
         ctx.regimen.set_quiet_hours(account, None)
         return [Reply(text="Quiet hours are off: reminders arrive at their time, day and night.")]
-    window = parse_quiet(args)
+    try:
+        window = parse_quiet(args)
+    except QuietHoursError as exc:
+        raise RegimenError(quiet_refused(exc)) from None
     ctx.regimen.set_quiet_hours(account, window)
     return [
         Reply(

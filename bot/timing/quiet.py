@@ -2,30 +2,68 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, time, timedelta, tzinfo
 
 from bot.timing.recurrence import local_to_utc
 from bot.timing.timeparse import WhenParseError, parse_clock
 
+# Why a window was refused (the wording is bot.render.quiet_refused).
+NO_RANGE = "no-range"  # not "<start> to <end>"
+NOT_A_TIME = "not-a-time"  # one side is not a clock time: `part` is that side
+SAME = "same"  # start and end are the same time
+AMBIGUOUS = "ambiguous"  # "10 to 7": 10:00-07:00 (21 hours) or 22:00-07:00
+
+LONGEST_UNSAID = 12 * 3600  # a window read from bare hours that would last longer than this is asked about
+
 
 class QuietHoursError(ValueError):
-    pass
+    def __init__(self, reason: str, part: str, whole: str, readings: tuple[str, ...] = ()) -> None:
+        super().__init__(f"quiet hours refused ({reason})")
+        self.reason = reason
+        self.part = part  # what was not understood, as the person wrote it
+        self.whole = whole  # the whole window as written
+        self.readings = readings  # AMBIGUOUS: the window as read, then the likely one (when there is one)
+
+
+_RANGE = re.compile(
+    r"^(?:from\s+|between\s+)?(?P<start>.+?)\s*(?:-|\bto\b|\buntil\b|\btill\b|\btil\b|\band\b)\s*(?P<end>.+)$"
+)
+_BARE_HOUR = re.compile(r"^\d{1,2}$")
 
 
 def parse_quiet(text: str) -> str:
-    """'22:00-07:00' or '10pm - 7am' -> the stored form 'HH:MM-HH:MM'."""
-    start_text, sep, end_text = text.replace("–", "-").replace(" to ", "-").partition("-")
-    try:
-        if not sep:
-            raise WhenParseError("missing '-'")
-        start, end = parse_clock(start_text.strip()), parse_clock(end_text.strip())
-    except WhenParseError:
-        raise QuietHoursError(
-            f'I couldn\'t read "{text.strip()[:40]}" as quiet hours. Give a start and an end, for example: '
-            "/quiet 22:00-07:00 or /quiet 10pm-7am. To turn them off: /quiet off"
-        ) from None
+    """'22:00-07:00', '10pm-7am', 'from 10pm to 7am', '22 to 7', '10pm until 7am' -> the stored 'HH:MM-HH:MM'.
+
+    Raises QuietHoursError saying which part was not understood. Bare hours that would make a window longer
+    than half a day ("10 to 7") are not guessed at: the error carries both readings (10:00-07:00, 22:00-07:00)."""
+    phrase = " ".join(text.lower().replace("–", "-").replace("—", "-").split())
+    match = _RANGE.match(phrase)
+    if match is None:
+        raise QuietHoursError(NO_RANGE, phrase, phrase)
+    sides = (match["start"].strip(), match["end"].strip())
+    clocks: list[time] = []
+    for side in sides:
+        try:
+            clocks.append(parse_clock(side))
+        except WhenParseError:
+            raise QuietHoursError(NOT_A_TIME, side, phrase) from None
+    start, end = clocks
     if start == end:
-        raise QuietHoursError("Quiet hours need different start and end times, for example: /quiet 22:00-07:00")
+        raise QuietHoursError(SAME, phrase, phrase)
+    if _BARE_HOUR.match(sides[0]) and 1 <= start.hour <= 12 and _length(start, end) > LONGEST_UNSAID:
+        evening = start.replace(hour=(start.hour + 12) % 24)  # "10" as 22:00, "12" as midnight
+        likely = (_stored(evening, end),) if _length(evening, end) <= LONGEST_UNSAID else ()
+        raise QuietHoursError(AMBIGUOUS, phrase, phrase, (_stored(start, end), *likely))
+    return _stored(start, end)
+
+
+def _length(start: time, end: time) -> int:
+    seconds = (end.hour - start.hour) * 3600 + (end.minute - start.minute) * 60
+    return seconds % 86400
+
+
+def _stored(start: time, end: time) -> str:
     return f"{start:%H:%M}-{end:%H:%M}"
 
 

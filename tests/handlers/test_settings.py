@@ -33,6 +33,18 @@ async def test_unreadable_quiet_hours_say_what_was_expected_and_change_nothing(b
     assert account_snapshot(bot_app) == before
 
 
+async def test_quiet_takes_time_phrases_and_asks_about_bare_hours(bot_app: App) -> None:
+    for phrase in ("from 10pm to 7am", "22 to 7", "10pm until 7am"):
+        assert "Quiet hours set to 22:00-07:00" in only(await say(bot_app, f"/quiet {phrase}")).text
+    await say(bot_app, "/quiet 23:00-06:00")
+    before = account_snapshot(bot_app)
+    asked = only(await say(bot_app, "/quiet 10 to 7"))
+    assert "could mean 10:00-07:00 (21 hours) or 22:00-07:00 (9 hours)" in asked.text
+    refused = only(await say(bot_app, "/quiet 10pm to dawn"))
+    assert '"dawn" isn\'t a time' in refused.text and "/quiet from 22 to 7" in refused.text
+    assert account_snapshot(bot_app) == before
+
+
 async def test_nudge_sets_bounds_and_turns_off(bot_app: App) -> None:
     await say(bot_app, "/remind cream every day at 21:30")
     assert "up to twice" in only(await say(bot_app, "/nudge 1 1h 2")).text

@@ -5,7 +5,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.timing.quiet import QuietHoursError, parse_quiet, quiet_until
+from bot.render import quiet_refused
+from bot.timing.quiet import AMBIGUOUS, NO_RANGE, NOT_A_TIME, SAME, QuietHoursError, parse_quiet, quiet_until
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -14,14 +15,53 @@ def ts(text: str, tz: ZoneInfo = BERLIN) -> float:
     return datetime.fromisoformat(text).replace(tzinfo=tz).timestamp()
 
 
-def test_parse_forms() -> None:
-    assert parse_quiet("22:00-07:00") == "22:00-07:00"
-    assert parse_quiet("10pm - 7am") == "22:00-07:00"
-    assert parse_quiet("13:00 to 15:30") == "13:00-15:30"
-    for bad in ("tonight", "22:00", "25:00-07:00", "07:00-07:00"):
-        with pytest.raises(QuietHoursError) as caught:
-            parse_quiet(bad)
-        assert "/quiet 22:00-07:00" in str(caught.value)
+@pytest.mark.parametrize(
+    ("text", "window"),
+    [
+        ("22:00-07:00", "22:00-07:00"),
+        ("10pm - 7am", "22:00-07:00"),
+        ("10pm-7am", "22:00-07:00"),
+        ("10 PM – 7 AM", "22:00-07:00"),
+        ("from 10pm to 7am", "22:00-07:00"),
+        ("22 to 7", "22:00-07:00"),
+        ("10pm until 7am", "22:00-07:00"),
+        ("10pm till 7am", "22:00-07:00"),
+        ("between 23:30 and 6:15", "23:30-06:15"),
+        ("13:00 to 15:30", "13:00-15:30"),
+        ("0-7", "00:00-07:00"),
+        ("midnight to 7am", "00:00-07:00"),
+        ("20:00-10:00", "20:00-10:00"),  # long, but said in full: kept
+        ("10-12", "10:00-12:00"),  # bare, but only two hours
+    ],
+)
+def test_parse_forms(text: str, window: str) -> None:
+    assert parse_quiet(text) == window
+
+
+@pytest.mark.parametrize(
+    ("text", "reason", "part", "readings"),
+    [
+        ("tonight", NO_RANGE, "tonight", ()),
+        ("22:00", NO_RANGE, "22:00", ()),
+        ("25:00-07:00", NOT_A_TIME, "25:00", ()),
+        ("10pm to dawn", NOT_A_TIME, "dawn", ()),
+        ("07:00-07:00", SAME, "07:00-07:00", ()),
+        ("10 to 7", AMBIGUOUS, "10 to 7", ("10:00-07:00", "22:00-07:00")),
+        ("12 to 7", AMBIGUOUS, "12 to 7", ("12:00-07:00", "00:00-07:00")),
+    ],
+)
+def test_refusals_name_the_part_not_understood(text: str, reason: str, part: str, readings: tuple[str, ...]) -> None:
+    with pytest.raises(QuietHoursError) as caught:
+        parse_quiet(text)
+    assert (caught.value.reason, caught.value.part, caught.value.readings) == (reason, part, readings)
+    said = quiet_refused(caught.value)
+    assert f'"{part}"' in said and "/quiet 22:00-07:00" in said and "/quiet off" in said
+
+
+def test_an_ambiguous_window_says_both_readings_and_how_long_each_is() -> None:
+    with pytest.raises(QuietHoursError) as caught:
+        parse_quiet("10 to 7")
+    assert '"10 to 7" could mean 10:00-07:00 (21 hours) or 22:00-07:00 (9 hours)' in quiet_refused(caught.value)
 
 
 def test_window_across_midnight() -> None:

@@ -214,7 +214,8 @@ async def test_reminders_shows_a_fired_one_off_as_finished(
     await say(bot_app, "/remind stretch in 10m")
     await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 12, 10))
     assert (
-        "1. stretch\n   once on Wed 25 Nov 2026 at 12:10\n   done, no more times"
+        # Fired and never answered: said as it is, not "done" (issue 13).
+        "1. stretch\n   once on Wed 25 Nov 2026 at 12:10\n   finished · last: sent today 12:10, not answered"
         in only(await say(bot_app, "/reminders")).text
     )
 

@@ -18,14 +18,18 @@ from bot.models import Address, Identity
 from bot.render import PUT_ASIDE_REASON
 from bot.series import SeriesPlan, first_stage_after, new_series, next_session_after
 from bot.timing.clock import Clock
+from bot.timing.quiet import quiet_until
 from bot.timing.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
 from bot.timing.timezones import zone_from_name
 from storage.base import StorageUnavailable, Store
 from storage.records import (
     CANCELLED,
     DONE,
+    HELD,
     NUDGE,
+    PAUSED,
     RESOLVED_STATUSES,
+    RETRY,
     SENDING,
     SENT,
     SKIPPED,
@@ -124,10 +128,22 @@ class Regimen:
                     self.store.put_reminder(replace(reminder, next_due=nxt.timestamp() if nxt else None))
         return updated
 
-    def set_quiet_hours(self, account: Account, window: str | None) -> Account:
+    def set_quiet_hours(self, account: Account, window: str | None) -> list[Occurrence]:
+        """Change quiet hours and re-time at once what the old window holds: out of the new one it comes now,
+        inside it when the new one ends. Returns the held occurrences as re-timed."""
         updated = replace(account, quiet_hours=window)
-        self.store.put_account(updated)
-        return updated
+        tz, now = self.tz(updated), self.now_ts()
+        retimed: list[Occurrence] = []
+        with self.store.atomic():
+            self.store.put_account(updated)
+            for occurrence in self.store.open_occurrences_of(account.id):
+                if occurrence.status != HELD:
+                    continue
+                fire_at = quiet_until(now, window, tz) or now
+                moved = replace(occurrence, fire_at=fire_at, round_at=fire_at, updated_at=now)
+                self.store.put_occurrence(moved)
+                retimed.append(moved)
+        return retimed
 
     def set_delivery(self, account: Account, choice: str) -> Account:
         updated = replace(account, deliver_to=choice)
@@ -223,8 +239,24 @@ class Regimen:
             updated = replace(reminder, paused=False, pause_reason=None, next_due=nxt.timestamp() if nxt else None)
         else:
             updated = replace(reminder, paused=paused, pause_reason=reason if paused else None)
-        self.store.put_reminder(updated)
+        with self.store.atomic():
+            self.store.put_reminder(updated)
+            if paused:
+                for occurrence in self.open_occurrences(reminder):
+                    self.hold_for_pause(occurrence)
         return updated
+
+    def hold_for_pause(self, occurrence: Occurrence) -> Occurrence:
+        """A paused reminder sends nothing more: a pending snooze or nudge is dropped (the occurrence stays open
+        to answer), and what never reached the person (a retry, a quiet-hours hold) is recorded as paused."""
+        now = self.now_ts()
+        if occurrence.status in (SNOOZED, NUDGE):
+            kept = replace(occurrence, status=SENT, fire_at=occurrence.updated_at, updated_at=now)
+            self.store.put_occurrence(kept)
+            return kept
+        if occurrence.status in (RETRY, HELD):
+            return self.resolve(occurrence, PAUSED)
+        return occurrence
 
     def set_all_paused(self, reminders: list[Reminder], paused: bool) -> list[Reminder]:
         """Pause or resume several reminders at once; returns the ones that changed."""

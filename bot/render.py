@@ -385,3 +385,18 @@ def _window_hours(window: str) -> str:
     start, _, end = window.partition("-")
     minutes = (int(end[:2]) * 60 + int(end[3:]) - int(start[:2]) * 60 - int(start[3:])) % 1440
     return f"{minutes // 60}" if minutes % 60 == 0 else f"{minutes / 60:.1f}"
+
+
+def quiet_changed(window: str | None, zone: str, retimed: list[Occurrence], tz: tzinfo, now: datetime) -> str:
+    """The reply to /quiet: the new window, and when what the old one held will now come."""
+    if window is None:
+        text = "Quiet hours are off: reminders arrive at their time, day and night."
+    else:
+        text = (
+            f"Quiet hours set to {window} ({zone}). A reminder that falls due then is "
+            "held and delivered once, when they end, with its original time shown."
+        )
+    if retimed:
+        times = sorted({when_text(o.fire_at, tz, now) for o in retimed})
+        text += f" {len(retimed)} held reminder(s) now come {', '.join(times)}."
+    return text

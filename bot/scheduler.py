@@ -289,6 +289,10 @@ class Scheduler:
     def _claim_occurrence(
         self, occurrence: Occurrence, now: float, passed: dict[str, list[Occurrence]]
     ) -> _Claim | None:
+        reminder = self.store.get_reminder(occurrence.reminder_id)
+        if reminder is not None and reminder.paused and occurrence.status != SENDING:
+            self.regimen.hold_for_pause(occurrence)  # paused since it was scheduled: it sends nothing
+            return None
         account = self.store.get_account(occurrence.account_id)
         verdict = rules.judge_occurrence(occurrence, self._facts(account), now, self.grace, self._asks(occurrence))
         if verdict.action == rules.MISS:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.context import Context
 from bot.models import Reply
 from bot.regimen import RegimenError
-from bot.render import quiet_refused, quiet_usage
+from bot.render import quiet_changed, quiet_refused, quiet_usage
 from bot.timing.quiet import QuietHoursError, parse_quiet
 from bot.timing.timeparse import parse_duration
 
@@ -19,19 +19,14 @@ def quiet(ctx: Context, args: str) -> list[Reply]:
         return [Reply(text=quiet_usage(account.quiet_hours if account else None))]
     account = ctx.ensure_account()
     if text in ("off", "none", "no"):
-        ctx.regimen.set_quiet_hours(account, None)
-        return [Reply(text="Quiet hours are off: reminders arrive at their time, day and night.")]
+        retimed = ctx.regimen.set_quiet_hours(account, None)
+        return [Reply(text=quiet_changed(None, ctx.account_timezone_name(), retimed, ctx.tz, ctx.now))]
     try:
         window = parse_quiet(args)
     except QuietHoursError as exc:
         raise RegimenError(quiet_refused(exc)) from None
-    ctx.regimen.set_quiet_hours(account, window)
-    return [
-        Reply(
-            text=f"Quiet hours set to {window} ({ctx.account_timezone_name()}). A reminder that falls due then is "
-            "held and delivered once, when they end, with its original time shown."
-        )
-    ]
+    retimed = ctx.regimen.set_quiet_hours(account, window)
+    return [Reply(text=quiet_changed(window, ctx.account_timezone_name(), retimed, ctx.tz, ctx.now))]
 
 
 def nudge(ctx: Context, args: str) -> list[Reply]:

@@ -71,7 +71,9 @@ async def test_console_conversation_with_numbered_buttons_and_reminder(tmp_path:
 
     stdin.send("/start")
     out = await wait_for(stdout, "(type a number to choose)")
-    assert "[1] Exfoliation plan" in out and "not medical advice" in out
+    assert "[1] Treatment FAQ" in out and "not medical advice" in out and "/timezone" in out
+    stdin.send("/timezone berlin")
+    out = await wait_for(stdout, "[1] Exfoliation plan")
     stdin.send("1")  # press "Exfoliation plan"
     await wait_for(stdout, "Adopt: every Mon and Thu at 20:00")
     stdin.send("1")  # press "Adopt"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from bot import payloads
 from bot.commands import COMMANDS
@@ -10,10 +11,10 @@ from bot.context import Context, clip
 from bot.faq import Topic
 from bot.faq_content import ENCOURAGEMENT
 from bot.handlers.progress import export_csv
-from bot.models import Attachment, Button, Reply
+from bot.models import MAX_PAYLOAD_BYTES, Attachment, Button, Reply
 from bot.render import DISCLAIMER, when_text
-from bot.timing.timezones import resolve_zone
-from storage.records import to_doc
+from bot.timing.timezones import ZoneError, resolve_zone, zone_from_name, zones_at_offset
+from storage.records import Account, to_doc
 
 FAQ_COLUMNS = 2
 NOTHING_KEPT = "I don't keep any data about you, so there is nothing to delete."
@@ -24,7 +25,42 @@ ALL_GONE = frozenset({FORGOTTEN, NOTHING_LEFT, NOTHING_KEPT})  # /forget's answe
 ZONE_CHANGE_NOTE = "Repeating reminders keep their local times there; one-offs keep their exact moment."
 
 
+ZONE_COLUMNS = 3  # zone buttons to a row: a country's dozen fit Discord's five rows
+MAX_PLACE_BUTTONS = 6  # places offered after a fixed offset
+ZONE_FIRST = (
+    "Next step: tell me your time zone, so reminders come at your local time. Send /timezone with your city or "
+    "country, e.g. /timezone Berlin or /timezone india."
+)
+ADOPT_NEXT = "Next: adopt the exfoliation plan."
+CREAM_NEXT = "Your exfoliation plan is set. Next, if you use a scar cream or lotion: the cream plan."
+ALL_SET = "You're all set: see /reminders, or /progress for how it's going."
+
+
+def _zone_is_set(ctx: Context, account: Account | None) -> bool:
+    """Whether the person has told us their zone. The store keeps no flag, so the default zone reads as not set."""
+    return account is not None and account.timezone != ctx.regimen.default_timezone
+
+
+def _next_step(
+    ctx: Context, account: Account | None, zone_set: bool = False
+) -> tuple[str, tuple[tuple[Button, ...], ...]]:
+    """The one thing to do next, and its button: a zone first, then the exfoliation plan, then the cream plan.
+    `zone_set`: the person has just said their zone (perhaps the default one)."""
+    if not (zone_set or _zone_is_set(ctx, account)):
+        now = when_text(ctx.now.replace(second=0, microsecond=0).timestamp(), ctx.tz, ctx.now)
+        assumed = f"Until then I'm using {ctx.account_timezone_name()} (it's {now} there)."
+        return f"{ZONE_FIRST} {assumed}", ()
+    assert account is not None
+    kinds = {r.kind for r in ctx.regimen.store.reminders_of(account.id)}
+    if "exfoliation" not in kinds:
+        return ADOPT_NEXT, ((Button("Exfoliation plan", payloads.plan("exfoliation")),),)
+    if "cream" not in kinds:
+        return CREAM_NEXT, ((Button("Cream plan", payloads.plan("cream")),),)
+    return ALL_SET, ((Button("My reminders", payloads.command("/reminders")),),)
+
+
 def start(ctx: Context, args: str) -> list[Reply]:
+    step, step_buttons = _next_step(ctx, ctx.account())
     text = (
         "Hi, I'm ClearBack 👋 I help you treat back-acne scars and stick to your regimen.\n"
         "• I remind you to exfoliate your back a couple of times a week (and anything else you like).\n"
@@ -32,14 +68,14 @@ def start(ctx: Context, args: str) -> list[Reply]:
         "• Ask me about treatments: exfoliation, creams and lotions, microdermabrasion, chemical peels, "
         "laser resurfacing.\n\n"
         f"{DISCLAIMER}\n\n"
-        f"Next step: set your time zone (for example /timezone Europe/Berlin), then adopt the exfoliation plan.\n"
+        f"{step}\n"
         f"{ENCOURAGEMENT}"
     )
     return [
         Reply(
             text=text,
             buttons=(
-                (Button("Exfoliation plan", payloads.plan("exfoliation")),),
+                *step_buttons,
                 (Button("Treatment FAQ", payloads.command("/faq")), Button("Help", payloads.command("/help"))),
             ),
         )
@@ -65,16 +101,48 @@ def timezone(ctx: Context, args: str) -> list[Reply]:
                 "/timezone berlin or /timezone UTC+2."
             )
         ]
-    choice = resolve_zone(args)
+    try:
+        choice = resolve_zone(args, ctx.now)
+    except ZoneError as err:
+        # A question (IST? which of the US's zones?) or suggestions: each one a button that sets it.
+        buttons = _zone_buttons(ctx, tuple(zip(err.suggestions, err.labels, strict=True)))
+        if not buttons:
+            raise
+        return [Reply(text=err.message, buttons=buttons)]
     account = ctx.refresh(ctx.regimen.set_timezone(ctx.ensure_account(), choice.name))
     now = when_text(ctx.now.replace(second=0, microsecond=0).timestamp(), ctx.tz, ctx.now)
     lines = [f"Time zone set to {account.timezone} (it's {now} there). {ZONE_CHANGE_NOTE}"]
     if choice.warning:
         lines.append(choice.warning)
-    if not ctx.regimen.store.reminders_of(account.id):
-        lines.append("Next: adopt the exfoliation plan.")
-        return [Reply(text="\n".join(lines), buttons=((Button("Exfoliation plan", payloads.plan("exfoliation")),),))]
-    return [Reply(text="\n".join(lines))]
+    rows: tuple[tuple[Button, ...], ...] = ()
+    if choice.name.startswith("UTC") and choice.name != "UTC":  # a fixed offset: offer the places keeping it
+        offset = zone_from_name(choice.name).utcoffset(None)
+        places = zones_at_offset(offset, ctx.now)[:MAX_PLACE_BUTTONS] if offset is not None else ()
+        rows = _zone_buttons(ctx, tuple((zone, clip(f"{_city(zone)}: {where}", 40)) for zone, where in places))
+        if rows:
+            lines.append("Is one of these your place? Pick it to follow its own rules, daylight saving included.")
+    step, step_buttons = _next_step(ctx, account, zone_set=True)
+    if step == ADOPT_NEXT:  # after a zone, only the plan is worth saying again
+        lines.append(step)
+        rows += step_buttons
+    return [Reply(text="\n".join(lines), buttons=rows)]
+
+
+def _city(zone: str) -> str:
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _zone_buttons(ctx: Context, choices: tuple[tuple[str, str], ...]) -> tuple[tuple[Button, ...], ...]:
+    """A button per (zone, label) that sets it: bound to this person (or, before they have an account, to the
+    identity asking), as every /timezone button is."""
+    account = ctx.account()
+    mine = payloads.subject(account.id if account else None, ctx.msg.identity.key)
+    buttons = []
+    for zone, label in choices:
+        raw = payloads.bound(mine, f"/timezone {zone}")
+        if len(raw.encode()) <= MAX_PAYLOAD_BYTES and payloads.parse(raw) is not None:
+            buttons.append(Button(label, raw))
+    return tuple(tuple(buttons[i : i + ZONE_COLUMNS]) for i in range(0, len(buttons), ZONE_COLUMNS))
 
 
 # FAQ -----------------------------------------------------------------------------------------------
@@ -97,8 +165,52 @@ def press_faq(ctx: Context, topic_id: str) -> list[Reply]:
     return [_topic_answer(ctx, topic)]
 
 
+_REMIND_ME = re.compile(
+    r"(?:(?:please|pls|hey|hi|ok|okay|oh)[\s,!]+)*(?:(?:can|could|would|will)\s+you\s+)?(?:please\s+)?"
+    r"(?:remind\s+me|(?:set|add|create|make)\s+(?:me\s+)?an?\s+reminder|reminder:?)"
+    r"(?:\s+(?:to|about|of|for|that\s+i\s+(?:need\s+to|should|must)))?\s+(?P<rest>\S.*?)[\s.!?]*",
+    re.I | re.S,
+)
+# "remind me in 10 minutes to stretch": /remind wants what first, then when.
+_WHEN_FIRST = re.compile(
+    r"(?P<when>(?:in|at|on|tomorrow|tonight|today|every|next|this)\b.*?)\s+to\s+(?P<what>\S.*)", re.I | re.S
+)
+
+
+def reminder_command(text: str) -> str | None:
+    """The /remind command a plain-text reminder request means: "remind me to exfoliate tomorrow at 9" ->
+    "/remind exfoliate tomorrow at 9". None when the text does not ask for a reminder."""
+    match = _REMIND_ME.fullmatch(text.strip())
+    if match is None:
+        return None
+    rest = " ".join(match["rest"].split())
+    if (swapped := _WHEN_FIRST.fullmatch(rest)) is not None:
+        rest = f"{swapped['what']} {swapped['when']}"
+    return f"/remind {rest}"
+
+
+def _reminder_hint(ctx: Context, command: str) -> Reply:
+    raw = payloads.command(command)
+    buttons: list[Button] = []
+    if len(raw.encode()) <= MAX_PAYLOAD_BYTES and payloads.parse(raw) is not None:
+        buttons.append(Button("Set this reminder", raw))
+        how = "Press the button to set it, or send it yourself (change anything you like):"
+    else:
+        how = "Send it to set it (change anything you like):"
+    matches = ctx.faq.match(command.removeprefix("/remind "), limit=1)
+    if matches:  # what it is about has an answer too: one tap away
+        buttons.append(Button(f"About {matches[0].topic.title.lower()}", payloads.faq(matches[0].topic.id)))
+    return Reply(
+        text=f"That sounds like a reminder. {how}\n{clip(command, 200)}",
+        buttons=(tuple(buttons),) if buttons else (),
+    )
+
+
 def question(ctx: Context, text: str) -> list[Reply]:
-    """Any message that is not a command is a question."""
+    """Any message that is not a command is a question (or a reminder asked for in words)."""
+    command = reminder_command(text)
+    if command is not None:
+        return [_reminder_hint(ctx, command)]
     matches = ctx.faq.match(text, limit=3)
     if not matches:
         return [

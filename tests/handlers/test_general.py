@@ -12,7 +12,7 @@ from bot.commands import COMMANDS
 from bot.core import NO_DATA_FOR_BUTTON
 from bot.faq import Topic, default_index
 from bot.faq_content import DISCLAIMER
-from bot.handlers.general import ZONE_CHANGE_NOTE
+from bot.handlers.general import ADOPT_NEXT, ALL_SET, CREAM_NEXT, ZONE_CHANGE_NOTE, ZONE_FIRST
 from bot.models import Identity, Reply
 from bot.timing.clock import FakeClock
 from bot.timing.timezones import FIXED_OFFSET_WARNING, GMT_WARNING
@@ -27,6 +27,7 @@ UNSURE = (
     "topic below. For commands, see /help."
 )
 SHOW_ZONE_TAIL = "Change it with e.g. /timezone Europe/Berlin, /timezone berlin or /timezone UTC+2."
+PLACES = "Is one of these your place? Pick it to follow its own rules, daylight saving included."
 
 
 def topic(topic_id: str) -> Topic:
@@ -65,13 +66,39 @@ async def test_start_says_educational_not_medical_advice_and_next_steps(bot_app:
     assert reply.text.startswith("Hi, I'm ClearBack")
     assert DISCLAIMER in reply.text
     assert "educational information, not medical advice" in DISCLAIMER
-    assert "Next step: set your time zone (for example /timezone Europe/Berlin), then adopt the exfoliation plan." in (
-        reply.text
-    )
-    assert reply.button_payloads() == ["plan:exfoliation", "cmd:/faq", "cmd:/help"]
-    # The next steps it suggests work.
-    assert only(await say(bot_app, "/timezone Europe/Berlin")).text.startswith("Time zone set to Europe/Berlin")
+    # The zone comes first, and the one assumed until then is named (#17): no plan on UTC times unasked.
+    assert f"{ZONE_FIRST} Until then I'm using UTC (it's today 12:00 there).\n" in reply.text
+    assert reply.button_payloads() == ["cmd:/faq", "cmd:/help"]
+    # The next steps it suggests work, and each answer says the one after.
+    zone = only(await say(bot_app, "/timezone Europe/Berlin"))
+    assert zone.text.startswith("Time zone set to Europe/Berlin") and zone.text.endswith(f"\n{ADOPT_NEXT}")
+    assert zone.button_payloads() == ["plan:exfoliation"]
     assert only(await say(bot_app, button="plan:exfoliation")).text.startswith("Exfoliate your back\n")
+    again = only(await say(bot_app, "/start"))
+    assert f"{DISCLAIMER}\n\n{ADOPT_NEXT}\n" in again.text
+    assert again.button_payloads() == ["plan:exfoliation", "cmd:/faq", "cmd:/help"]
+
+
+async def test_a_returning_person_is_told_the_step_after_the_plan(bot_app: App) -> None:
+    # "Next: adopt the exfoliation plan" to somebody who had adopted it (#17).
+    await say(bot_app, "/timezone Europe/Berlin")
+    only(await say(bot_app, button="plan:exfoliation:adopt"))
+    start = only(await say(bot_app, "/start"))
+    assert ADOPT_NEXT not in start.text and f"\n{CREAM_NEXT}\n" in start.text
+    assert start.button_payloads() == ["plan:cream", "cmd:/faq", "cmd:/help"]
+    zone = only(await say(bot_app, "/timezone Asia/Tokyo"))
+    assert zone.text == f"Time zone set to Asia/Tokyo (it's today 21:00 there). {ZONE_CHANGE_NOTE}"
+    assert zone.buttons == ()
+    only(await say(bot_app, button="plan:cream:adopt"))
+    done = only(await say(bot_app, "/start"))
+    assert f"\n{ALL_SET}\n" in done.text and done.button_payloads() == ["cmd:/reminders", "cmd:/faq", "cmd:/help"]
+
+
+async def test_a_plan_adopted_before_any_zone_still_asks_for_the_zone(bot_app: App) -> None:
+    only(await say(bot_app, button="plan:exfoliation:adopt"))
+    start = only(await say(bot_app, "/start"))
+    assert f"{ZONE_FIRST} Until then I'm using UTC" in start.text
+    assert "plan:exfoliation" not in start.button_payloads()
 
 
 async def test_help_lists_every_command_with_an_example(bot_app: App) -> None:
@@ -110,7 +137,10 @@ async def test_timezone_shows_the_default_without_storing_anything(bot_app: App)
         ("tokyo", "Asia/Tokyo", "today 21:00", None),
         ("UTC+2", "UTC+02:00", "today 14:00", FIXED_OFFSET_WARNING),
         ("utc-5:30", "UTC-05:30", "today 06:30", FIXED_OFFSET_WARNING),
-        ("GMT", "UTC", "today 12:00", GMT_WARNING),
+        ("GMT", "Europe/London", "today 12:00", GMT_WARNING),
+        ("india", "Asia/Kolkata", "today 17:30", None),
+        ("Berlin, Germany", "Europe/Berlin", "today 13:00", None),
+        ("UTC+5.5", "UTC+05:30", "today 17:30", FIXED_OFFSET_WARNING),
     ],
 )
 async def test_timezone_accepts_iana_names_cities_and_offsets(
@@ -119,12 +149,15 @@ async def test_timezone_accepts_iana_names_cities_and_offsets(
     reply = only(await say(bot_app, f"/timezone {typed}"))
     lines = reply.text.split("\n")
     assert lines[0] == f"Time zone set to {stored} (it's {local_now} there). {ZONE_CHANGE_NOTE}"
+    places = [p for p in reply.button_payloads() if p.startswith("b:")]  # the places keeping a fixed offset
     if warning is None:
-        assert lines[1:] == ["Next: adopt the exfoliation plan."]
+        assert lines[1:] == [ADOPT_NEXT]
+    elif places:
+        assert lines[1:] == [warning, PLACES, ADOPT_NEXT]
     else:
-        assert lines[1:] == [warning, "Next: adopt the exfoliation plan."]
-        assert "daylight saving" in FIXED_OFFSET_WARNING
-    assert reply.button_payloads() == ["plan:exfoliation"]
+        assert lines[1:] == [warning, ADOPT_NEXT]
+    assert "daylight saving" in FIXED_OFFSET_WARNING
+    assert reply.button_payloads() == [*places, "plan:exfoliation"]
     account = bot_app.regimen.account_for(Identity("console", "u1"))
     assert account is not None
     assert account.timezone == stored
@@ -182,6 +215,95 @@ async def test_setting_a_zone_keeps_reminders_at_the_same_local_time(
     ]
 
 
+# Time zones as people type them (#17) ------------------------------------------------------------------------
+def zone_buttons(reply: Reply) -> dict[str, str]:
+    """Label -> payload of a reply's /timezone buttons; each one bound and naming the zone it sets."""
+    found = {}
+    for row in reply.buttons:
+        for button in row:
+            if ":/timezone~" in button.payload:
+                assert button.payload.startswith("b:")
+                found[button.label] = button.payload
+    return found
+
+
+async def test_est_follows_new_york_time_into_summer(
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
+) -> None:
+    # EST was a fixed UTC-5 with no word about daylight saving: a New Yorker an hour off from March.
+    reply = only(await say(bot_app, "/timezone EST"))
+    assert reply.text.startswith("Time zone set to America/New_York (it's today 07:00 there).")
+    assert "I read EST as US Eastern time: America/New_York, which changes for daylight saving time by itself." in (
+        reply.text
+    )
+    await say(bot_app, "/remind cream every day at 20:00")
+    fake_clock.set(datetime(2027, 6, 1, 23, 59, tzinfo=UTC))
+    await bot_app.scheduler.tick()
+    recording_sender.take()  # what piled up since November
+    fake_clock.set(datetime(2027, 6, 2, 0, 0, tzinfo=UTC))  # 20:00 EDT
+    await bot_app.scheduler.tick()
+    assert [r.text.split("\n")[0] for _, r in recording_sender.take()] == ["⏰ Reminder 1: cream"]
+
+
+@pytest.mark.parametrize("typed", ["PST", "pdt", "Pacific time"])
+async def test_pacific_abbreviations_set_los_angeles(bot_app: App, typed: str) -> None:
+    reply = only(await say(bot_app, f"/timezone {typed}"))
+    assert reply.text.startswith("Time zone set to America/Los_Angeles (it's today 04:00 there).")
+
+
+@pytest.mark.parametrize(
+    ("typed", "label", "zone"),
+    [
+        ("IST", "India (IST)", "Asia/Kolkata"),
+        ("IST", "Ireland (IST)", "Europe/Dublin"),
+        ("CST", "China (CST)", "Asia/Shanghai"),
+        ("CST", "US Central (CST)", "America/Chicago"),
+        ("usa", "Chicago (UTC-6)", "America/Chicago"),
+        ("Australia", "Brisbane (UTC+10)", "Australia/Brisbane"),
+        ("canada", "Vancouver (UTC-8)", "America/Vancouver"),
+        ("Austin, USA", "Chicago (UTC-6)", "America/Chicago"),
+    ],
+)
+async def test_an_ambiguous_zone_asks_with_buttons_that_set_it(bot_app: App, typed: str, label: str, zone: str) -> None:
+    ask = only(await say(bot_app, f"/timezone {typed}"))
+    assert "Which one is yours? Press it below" in ask.text
+    buttons = zone_buttons(ask)
+    assert all(len(row) <= 3 for row in ask.buttons) and len(ask.buttons) <= 5  # fits Discord's grid
+    assert account_snapshot(bot_app) == ()  # asking stores nothing
+    # Somebody else pressing it changes nothing of theirs or of the asker's.
+    await say(bot_app, "/timezone Asia/Tokyo", user="u2")
+    refused = only(await say(bot_app, button=buttons[label], user="u2"))
+    assert refused.text.startswith("That button was meant for someone else")
+    other = bot_app.regimen.account_for(Identity("console", "u2"))
+    assert other is not None and other.timezone == "Asia/Tokyo"
+    chosen = only(await say(bot_app, button=buttons[label]))
+    assert chosen.text.startswith(f"Time zone set to {zone} (it's ")
+    account = bot_app.regimen.account_for(Identity("console", "u1"))
+    assert account is not None and account.timezone == zone
+
+
+async def test_a_country_with_one_zone_is_set_at_once(bot_app: App) -> None:
+    for typed, zone in (("india", "Asia/Kolkata"), ("germany", "Europe/Berlin"), ("Japan", "Asia/Tokyo")):
+        reply = only(await say(bot_app, f"/timezone {typed}"))
+        assert reply.text.startswith(f"Time zone set to {zone} ("), typed
+
+
+async def test_a_fixed_offset_offers_the_places_that_keep_it(bot_app: App) -> None:
+    reply = only(await say(bot_app, "/timezone UTC+5.5"))
+    assert reply.text.startswith("Time zone set to UTC+05:30 (it's today 17:30 there).")
+    assert PLACES in reply.text
+    india = next(payload for label, payload in zone_buttons(reply).items() if label.startswith("Kolkata: India"))
+    assert only(await say(bot_app, button=india)).text.startswith("Time zone set to Asia/Kolkata (")
+
+
+async def test_suggestions_for_a_typo_are_buttons_too(bot_app: App) -> None:
+    ask = only(await say(bot_app, "/timezone berlinn"))
+    assert "Did you mean Europe/Berlin" in ask.text
+    assert only(await say(bot_app, button=zone_buttons(ask)["Berlin"])).text.startswith(
+        "Time zone set to Europe/Berlin ("
+    )
+
+
 # FAQ and questions ------------------------------------------------------------------------------------------
 async def test_faq_menu_has_a_button_per_topic(bot_app: App) -> None:
     assert_menu(
@@ -235,6 +357,48 @@ async def test_free_text_question_gets_the_best_topic_and_related_buttons(
 @pytest.mark.parametrize("text", ["what about tattoos?", "hello there", "🙂", "asdf qwer"])
 async def test_free_text_without_a_match_shows_the_topics(bot_app: App, text: str) -> None:
     assert_menu(only(await say(bot_app, text)), UNSURE)
+
+
+@pytest.mark.parametrize(
+    ("typed", "command"),
+    [
+        ("remind me to exfoliate tomorrow at 9", "/remind exfoliate tomorrow at 9"),
+        ("Remind me to apply cream every day at 21:30.", "/remind apply cream every day at 21:30"),
+        ("can you remind me to stretch in 10m?", "/remind stretch in 10m"),
+        ("please remind me in 10 minutes to stretch", "/remind stretch in 10 minutes"),
+        ("set a reminder to exfoliate every mon,thu at 20:00", "/remind exfoliate every mon,thu at 20:00"),
+    ],
+)
+async def test_a_reminder_asked_for_in_words_gets_the_command_as_a_button(
+    bot_app: App, typed: str, command: str
+) -> None:
+    # It got the exfoliation FAQ with no hint that it could be a reminder (#17).
+    hint = only(await say(bot_app, typed))
+    assert hint.text.startswith("That sounds like a reminder.")
+    assert hint.text.endswith(f"\n{command}")
+    assert hint.button_payloads()[0] == "cmd:" + command.replace(" ", "~")
+    assert account_snapshot(bot_app) == ()  # nothing set until asked
+    made = only(await say(bot_app, button=hint.button_payloads()[0]))
+    assert made.text.startswith("Reminder 1 set: "), made.text
+
+
+async def test_a_reminder_about_a_topic_also_offers_its_answer(bot_app: App) -> None:
+    hint = only(await say(bot_app, "remind me to exfoliate tomorrow at 9"))
+    assert hint.button_payloads() == ["cmd:/remind~exfoliate~tomorrow~at~9", "faq:exfoliation"]
+    assert_answer(only(await say(bot_app, button="faq:exfoliation")), "exfoliation")
+
+
+async def test_a_reminder_too_long_for_a_button_is_still_spelled_out(bot_app: App) -> None:
+    long = "remind me to apply the prescription retinoid cream on my upper back every day at 21:30"
+    hint = only(await say(bot_app, long))
+    assert hint.text.startswith("That sounds like a reminder. Send it to set it")
+    assert hint.text.endswith("\n/remind apply the prescription retinoid cream on my upper back every day at 21:30")
+    assert all(not p.startswith("cmd:/remind") for p in hint.button_payloads())
+
+
+@pytest.mark.parametrize("text", ["I keep forgetting to remind myself", "how do reminders work?", "remind me"])
+async def test_text_that_asks_for_no_reminder_is_a_question(bot_app: App, text: str) -> None:
+    assert not only(await say(bot_app, text)).text.startswith("That sounds like a reminder.")
 
 
 async def test_faq_only_users_get_no_account(bot_app: App) -> None:

@@ -1,12 +1,22 @@
 from __future__ import annotations
 
+import zoneinfo
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.timing import timezones
-from bot.timing.timezones import FIXED_OFFSET_WARNING, ZoneChoice, ZoneError, resolve_zone, zone_from_name
+from bot.timing.timezones import (
+    FIXED_OFFSET_WARNING,
+    GMT_WARNING,
+    ZoneChoice,
+    ZoneError,
+    resolve_zone,
+    zone_from_name,
+    zones_at_offset,
+)
+from bot.timing.zone_names import ABBREVIATIONS
 
 SUMMER = datetime(2026, 7, 1, 12, tzinfo=UTC)
 WINTER = datetime(2026, 1, 15, 12, tzinfo=UTC)
@@ -51,6 +61,12 @@ def test_named_zones(text: str, name: str) -> None:
         ("-12", "UTC-12:00"),
         ("+14:00", "UTC+14:00"),
         ("UTC+5:45", "UTC+05:45"),
+        ("UTC+5.5", "UTC+05:30"),  # decimal hours (#17)
+        ("utc+5,5", "UTC+05:30"),
+        ("+5.75", "UTC+05:45"),
+        ("UTC-3.5", "UTC-03:30"),
+        ("GMT+9.5", "UTC+09:30"),
+        ("UTC+5.0", "UTC+05:00"),
     ],
 )
 def test_fixed_offsets(text: str, name: str) -> None:
@@ -58,17 +74,19 @@ def test_fixed_offsets(text: str, name: str) -> None:
     assert choice == ZoneChoice(name, FIXED_OFFSET_WARNING)
 
 
-@pytest.mark.parametrize("text", ["UTC", "utc", "z", "UTC+0", "+00:00", "Etc/UTC"])
+@pytest.mark.parametrize("text", ["UTC", "utc", "z", "UTC+0", "+00:00", "Etc/UTC", "UTC+0.0"])
 def test_utc_is_plain_and_needs_no_warning(text: str) -> None:
     choice = resolve_zone(text)
     assert choice.warning is None
     assert choice.name in {"UTC", "Etc/UTC"}
 
 
-def test_gmt_means_utc_with_a_hint_about_uk_time() -> None:
+def test_gmt_means_uk_time_with_a_hint_about_gmt_all_year() -> None:
+    # A person typing GMT most likely lives in the UK: GMT in winter, BST in summer. UTC is one command away.
     choice = resolve_zone("GMT")
-    assert choice.name == "UTC"
-    assert choice.warning is not None and "Europe/London" in choice.warning
+    assert choice == ZoneChoice("Europe/London", GMT_WARNING)
+    assert "/timezone UTC" in GMT_WARNING
+    assert zone_from_name(choice.name).utcoffset(SUMMER) == timedelta(hours=1)
 
 
 def test_user_offset_sign_is_not_posix_inverted() -> None:
@@ -83,7 +101,7 @@ def test_typed_posix_zone_is_explained() -> None:
     assert choice.warning is not None and "UTC-02:00" in choice.warning
 
 
-@pytest.mark.parametrize("text", ["UTC+15", "-13", "+05:20", "UTC+2:60", "+99"])
+@pytest.mark.parametrize("text", ["UTC+15", "-13", "+05:20", "UTC+2:60", "+99", "UTC+5.3", "UTC+5.33", "+14.5"])
 def test_offsets_out_of_range(text: str) -> None:
     with pytest.raises(ZoneError) as err:
         resolve_zone(text)
@@ -159,3 +177,175 @@ def test_zone_from_name_is_cached() -> None:
 def test_zone_from_name_rejects_unknown_names(name: str) -> None:
     with pytest.raises(ZoneError):
         zone_from_name(name)
+
+
+# --- countries, places, abbreviations (#17) ------------------------------------------------------
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("india", "Asia/Kolkata"),  # not Indian/Mahe
+        ("India", "Asia/Kolkata"),
+        ("germany", "Europe/Berlin"),  # not Europe/Guernsey or Asia/Tehran; Busingen keeps the same time
+        ("Deutschland", "Europe/Berlin"),
+        ("japan", "Asia/Tokyo"),  # the country, not the old top-level link "Japan"
+        ("France", "Europe/Paris"),
+        ("united kingdom", "Europe/London"),
+        ("Britain", "Europe/London"),
+        ("uk", "Europe/London"),
+        ("south korea", "Asia/Seoul"),
+        ("Argentina", "America/Argentina/Buenos_Aires"),  # many zones, all one time today
+        ("Côte d’Ivoire", "Africa/Abidjan"),
+        ("ivory coast", "Africa/Abidjan"),
+        ("Trinidad & Tobago", "America/Port_of_Spain"),
+        ("trinidad and tobago", "America/Port_of_Spain"),
+        ("india time", "Asia/Kolkata"),
+        ("Israel", "Asia/Jerusalem"),
+    ],
+)
+def test_countries_with_one_time_resolve_to_their_zone(text: str, name: str) -> None:
+    assert resolve_zone(text, NOW) == ZoneChoice(name, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "first", "also"),
+    [
+        ("usa", "America/New_York", ("America/Chicago", "America/Denver", "America/Phoenix", "America/Los_Angeles")),
+        ("United States", "America/New_York", ("Pacific/Honolulu", "America/Anchorage")),
+        ("canada", "America/Toronto", ("America/Vancouver", "America/Halifax", "America/St_Johns")),
+        ("australia", "Australia/Sydney", ("Australia/Brisbane", "Australia/Perth", "Australia/Adelaide")),
+        ("brazil", "America/Sao_Paulo", ("America/Manaus",)),
+        ("russia", "Europe/Moscow", ("Asia/Vladivostok", "Europe/Kaliningrad")),
+    ],
+)
+def test_countries_with_several_zones_ask_which(text: str, first: str, also: tuple[str, ...]) -> None:
+    with pytest.raises(ZoneError) as err:
+        resolve_zone(text, NOW)
+    choices = err.value.suggestions
+    assert choices[0] == first and set(also) <= set(choices)
+    assert 1 < len(choices) <= timezones.MAX_CHOICES
+    assert len(err.value.labels) == len(choices)
+    assert "time zones. Which one is yours?" in err.value.message
+    for zone in choices:  # one zone for each time kept there: no two choices are the same clock all year
+        assert zone in err.value.message
+    assert len({timezones._signature(zone, NOW.date()) for zone in choices}) == len(choices)
+
+
+def test_a_country_choice_is_labelled_with_its_city_and_offset() -> None:
+    with pytest.raises(ZoneError) as err:
+        resolve_zone("usa", NOW)
+    labels = dict(zip(err.value.suggestions, err.value.labels, strict=True))
+    assert labels["America/New_York"] == "New York (UTC-5)"
+    assert labels["America/Los_Angeles"] == "Los Angeles (UTC-8)"
+    assert err.value.message.startswith("The United States has ")
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Berlin, Germany", "Europe/Berlin"),  # not Australia/Lindeman
+        ("berlin germany", "Europe/Berlin"),
+        ("Germany, Berlin", "Europe/Berlin"),
+        ("Munich, Germany", "Europe/Berlin"),
+        ("Hamburg, Germany", "Europe/Berlin"),  # not a zone's city, but Germany keeps one time
+        ("Sydney, Australia", "Australia/Sydney"),
+        ("Perth, Australia", "Australia/Perth"),
+        ("Mumbai, India", "Asia/Kolkata"),
+        ("Seattle, USA", "America/Los_Angeles"),
+        ("Toronto, Canada", "America/Toronto"),
+        ("New York, United States", "America/New_York"),
+    ],
+)
+def test_city_and_country(text: str, name: str) -> None:
+    assert resolve_zone(text, NOW) == ZoneChoice(name, None)
+
+
+def test_an_unknown_city_in_a_country_with_several_zones_asks() -> None:
+    with pytest.raises(ZoneError) as err:
+        resolve_zone("Austin, USA", NOW)
+    assert err.value.message.startswith('I don\'t know which time zone of the United States "Austin" is in.')
+    assert "America/Chicago" in err.value.suggestions
+
+
+def test_a_city_with_something_that_is_no_country_is_not_guessed() -> None:
+    with pytest.raises(ZoneError) as err:
+        resolve_zone("Paris, Texas", NOW)
+    assert 'I don\'t know the place "Texas"' in err.value.message
+    assert err.value.suggestions == ("Europe/Paris",)  # offered, not stored
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("EST", "America/New_York"),  # not a fixed UTC-5: New York's clocks change in March
+        ("est", "America/New_York"),
+        ("EDT", "America/New_York"),
+        ("PST", "America/Los_Angeles"),
+        ("PDT", "America/Los_Angeles"),
+        ("CET", "Europe/Berlin"),
+        ("CEST", "Europe/Berlin"),
+        ("BST", "Europe/London"),
+        ("JST", "Asia/Tokyo"),
+        ("AEST", "Australia/Sydney"),
+        ("HST", "Pacific/Honolulu"),
+        ("eastern time", "America/New_York"),
+        ("Pacific Time", "America/Los_Angeles"),
+    ],
+)
+def test_common_abbreviations_mean_the_zone_people_there_use(text: str, name: str) -> None:
+    choice = resolve_zone(text, NOW)
+    assert choice.name == name
+    assert choice.warning is not None and f"as {ABBREVIATIONS[timezones._norm(text).split()[0]].meaning}" in (
+        choice.warning
+    )
+    assert name in choice.warning
+    tz = zone_from_name(choice.name)
+    if tz.utcoffset(SUMMER) != tz.utcoffset(WINTER):
+        assert "daylight saving" in choice.warning
+
+
+def test_est_follows_new_york_into_summer_time() -> None:
+    choice = resolve_zone("EST", NOW)
+    assert zone_from_name(choice.name).utcoffset(SUMMER) == timedelta(hours=-4)
+    assert choice.warning is not None and "Jamaica" in choice.warning  # EST all year has a way too
+
+
+@pytest.mark.parametrize(
+    ("text", "choices"),
+    [
+        ("IST", ("Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin")),
+        ("ist", ("Asia/Kolkata", "Asia/Jerusalem", "Europe/Dublin")),
+        ("CST", ("America/Chicago", "Asia/Shanghai", "America/Havana")),
+        ("MST", ("America/Denver", "America/Phoenix")),
+        ("georgia", ("Asia/Tbilisi", "America/New_York")),
+    ],
+)
+def test_ambiguous_abbreviations_ask(text: str, choices: tuple[str, ...]) -> None:
+    with pytest.raises(ZoneError) as err:
+        resolve_zone(text, NOW)
+    assert err.value.suggestions[: len(choices)] == choices
+    assert "Which one is yours?" in err.value.message
+    assert all(err.value.labels)
+
+
+def test_typos_of_a_country_suggest_its_zone() -> None:
+    with pytest.raises(ZoneError) as err:
+        resolve_zone("germny", NOW)
+    assert err.value.suggestions[0] == "Europe/Berlin"
+
+
+def test_zones_at_an_offset_name_the_places_there() -> None:
+    india = dict(zones_at_offset(timedelta(hours=5, minutes=30), NOW))
+    assert "Asia/Kolkata" in india and "India" in india["Asia/Kolkata"]
+    assert [zone for zone, _ in zones_at_offset(timedelta(hours=5, minutes=45), NOW)] == ["Asia/Kathmandu"]
+    assert zones_at_offset(timedelta(hours=13, minutes=15), NOW) == ()
+
+
+def test_the_tables_come_from_the_tzdata_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Not /usr/share/zoneinfo: the package is a dependency, the system files may be absent.
+    monkeypatch.setattr(zoneinfo, "TZPATH", ())
+    assert timezones._read_table("zone.tab") and timezones._read_table("iso3166.tab")
+    assert timezones._read_table("zonenow.tab")
+    assert timezones._country_titles()["DE"] == "Germany"

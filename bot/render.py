@@ -400,3 +400,11 @@ def quiet_changed(window: str | None, zone: str, retimed: list[Occurrence], tz: 
         times = sorted({when_text(o.fire_at, tz, now) for o in retimed})
         text += f" {len(retimed)} held reminder(s) now come {', '.join(times)}."
     return text
+
+
+def series_twice(existing: Reminder, tz: tzinfo) -> str:
+    assert existing.series is not None
+    return (
+        f"You already have a {existing.series['treatment']} series: number {existing.number}, "
+        f"{describe_series(existing.series, tz)}. Set up another one as well?"
+    )

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot import payloads
+from bot.choices import Option
 from bot.context import Context
 from bot.faq_content import DISCLAIMER
+from bot.handlers.choosing import offer
 from bot.models import Button, Reply
 from bot.regimen import RegimenError
 from bot.render import (
@@ -16,10 +18,12 @@ from bot.render import (
     series_next_set,
     series_planned,
     series_shift_into_the_past,
+    series_twice,
 )
 from bot.series import (
     PAUSE_EXFOLIATION_FOR,
     SUGGESTED_PAUSE,
+    SeriesPlan,
     parse_series,
     parse_session_time,
     parse_shift,
@@ -40,8 +44,34 @@ def series(ctx: Context, args: str) -> list[Reply]:
         return _end(ctx, " ".join(words[1:]))
     if verb == "pause":
         return _pause_exfoliation(ctx, words[1:])
-    account = ctx.ensure_account()
     plan = parse_series(args, ctx.now, ctx.tz)
+    ctx.ensure_account()  # the buttons below are bound to it
+    twin = _same_series(ctx, plan)
+    if twin is not None:
+        options = [
+            Option("Yes, another series", lambda c: _create(c, plan)),
+            Option("No", lambda c: [Reply(text=f"Nothing new set. Your series is number {twin.number}: /reminders")]),
+        ]
+        return [Reply(text=series_twice(twin, ctx.tz), buttons=offer(ctx, options))]
+    return _create(ctx, plan)
+
+
+def _same_series(ctx: Context, plan: SeriesPlan) -> Reminder | None:
+    """A series of the same treatment that is still running: sending the same /series twice is a slip."""
+    account = ctx.account()
+    for reminder in ctx.regimen.store.reminders_of(account.id) if account else []:
+        plan_of = reminder.series
+        if (
+            plan_of is not None
+            and plan_of["treatment"] == plan.treatment
+            and int(plan_of["done"]) < int(plan_of["total"])
+        ):
+            return reminder
+    return None
+
+
+def _create(ctx: Context, plan: SeriesPlan) -> list[Reply]:
+    account = ctx.ensure_account()
     reminder = ctx.regimen.create_series(account, plan, ctx.msg.identity.platform)
     assert reminder.series is not None
     lines = [
@@ -54,7 +84,15 @@ def series(ctx: Context, args: str) -> list[Reply]:
         f"/reschedule {reminder.number} by 1 week · Stop: /series end {reminder.number}",
     ]
     buttons: tuple[tuple[Button, ...], ...] = ()
-    if plan.treatment in PAUSE_EXFOLIATION_FOR:
+    exfoliates = any(r.kind == "exfoliation" for r in ctx.regimen.store.reminders_of(account.id))
+    if plan.treatment in PAUSE_EXFOLIATION_FOR and not exfoliates:
+        before, after = SUGGESTED_PAUSE
+        lines.append(
+            f"Exfoliating right around a {plan.treatment} can irritate treated skin. If you add exfoliation "
+            f"reminders, /series pause {reminder.number} {before} {after} pauses them {before} days before until "
+            f"{after} days after each session."
+        )
+    elif plan.treatment in PAUSE_EXFOLIATION_FOR:
         before, after = SUGGESTED_PAUSE
         lines.append(
             f"Exfoliating right around a {plan.treatment} can irritate treated skin. Shall I pause your exfoliation "

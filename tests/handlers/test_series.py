@@ -43,7 +43,8 @@ async def test_series_reminds_before_asks_after_and_dates_the_next_from_reality(
     await say(app, "/timezone Europe/Berlin")
     [created] = await say(app, "/series chemical peel 2 every 4 weeks starting 2026-11-10 at 15:00")
     assert "0 of 2 sessions done" in created.text and "not medical advice" in created.text
-    assert any("/series pause 1 3 7" in p.replace("~", " ") for p in created.button_payloads())
+    # No exfoliation reminder yet: no "Pause exfoliation" button, but how to pause them once there are some.
+    assert not created.buttons and "/series pause 1 3 7" in created.text
 
     assert await step(app, clock) == datetime(2026, 11, 9, 15, tzinfo=BERLIN)
     assert platform.texts()[-1].startswith("🗓 Tomorrow at 15:00: your chemical peel session 1 of 2")
@@ -178,8 +179,10 @@ SAM = Identity("telegram", "sam")
 
 
 async def test_someone_else_pressing_a_series_pause_button_changes_nothing(app: App) -> None:
+    for who in (USER, SAM):  # both exfoliate (reminder 1), so a peel or laser series offers the pause button
+        await say(app, "/remind exfoliate back every mon,thu at 20:00", who=who)
     [created] = await say(app, "/series chemical peel 2 every 4 weeks starting 2026-11-12 at 15:00")
-    await say(app, "/series laser resurfacing 1 every 6 weeks starting 2026-11-20 at 10:00", who=SAM)  # also #1
+    await say(app, "/series laser resurfacing 1 every 6 weeks starting 2026-11-20 at 10:00", who=SAM)  # also #2
     pause = next(p for p in created.button_payloads() if p.startswith("b:"))
     lee_before, sam_before = series_of(app, USER), series_of(app, SAM)
     [refused] = await say(app, button=pause, who=SAM)
@@ -206,3 +209,18 @@ async def test_an_end_series_button_from_before_bound_buttons_asks_again_for_the
     [ended] = await say(app, button=again, who=SAM)
     assert ended.text.startswith("Ended series 1 (Laser resurfacing session)")
     assert series_of(app, SAM) == () and series_of(app, USER) == lee_before
+
+
+async def test_the_same_series_twice_is_recognised_and_asked_about(app: App) -> None:
+    command = "/series chemical peel 3 every 4 weeks starting 2026-11-12 at 15:00"
+    await say(app, command)
+    [asked] = await say(app, command)
+    assert asked.text.startswith("You already have a chemical peel series: number 1,")
+    assert [s.number for s in app.store.reminders_of(talk.account_id(app, USER)) if s.series] == [1]
+    no = next(b.payload for row in asked.buttons for b in row if b.label == "No")
+    [kept] = await say(app, button=no)
+    assert kept.text.startswith("Nothing new set.")
+    [asked] = await say(app, command)
+    yes = next(b.payload for row in asked.buttons for b in row if b.label == "Yes, another series")
+    [made] = await say(app, button=yes)
+    assert made.text.startswith("Series 2 set")

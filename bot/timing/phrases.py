@@ -149,10 +149,10 @@ _CLOCK_PART = re.compile(
 )
 
 _DURATION = (
-    r"(?:(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*"
+    r"(?:half an hour|an hour and a half|a day and a half"  # before "an hour", which would stop at "and"
+    r"|(?:\d+(?:\.\d+)?|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve)\s*"
     r"(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|wks?|weeks?)"
-    r"(?:\s*(?:,|and)?\s*\d+(?:\.\d+)?\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?))*"
-    r"|half an hour|an hour and a half|a day and a half)"
+    r"(?:\s*(?:,|and)?\s*\d+(?:\.\d+)?\s*(?:s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?))*)"
 )
 
 _DATE = (
@@ -207,7 +207,9 @@ _MONTH_DAY_REPEAT = _rx(
 _EVERY_DAYS = _rx(r"(?:every|each)\s+(?P<days>" + _DAYLIST + r")")
 _PLURAL_DAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days"  # whole names: "tues" is Tuesday, not Tuesdays
 _PLURAL_DAYS = _rx(r"(?:on\s+)?(?P<days>" + _PLURAL_DAY + r"(?:(?:\s*,\s*|\s+and\s+|\s*&\s*)" + _PLURAL_DAY + r")*)")
-_HOURLY = _rx(r"every\s+(?:\d+\s+)?(?:hours?|minutes?|mins?|seconds?)|hourly")
+_HOURLY = _rx(
+    r"every\s+(?:\d+\s+)?(?:hours?|minutes?|mins?|seconds?)(?!\s+(?:day|week|month|" + WEEKDAY_RE + r"))|hourly"
+)  # "every second tuesday of the month" is no "every second"
 _DAY = _rx(r"(?:on\s+)?(?:" + _DATE + r")|" + _DAY_WORDS)
 _PART = _rx(
     r"(?P<tonight>tonight)|(?:this|in\s+the|in\s+an?)\s+(?P<p>morning|afternoon|evening)|(?P<atnight>at\s+night)"

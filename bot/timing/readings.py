@@ -129,6 +129,14 @@ def _once(parts: Parts, build: Build) -> Schedule:
         day = _small_hours(parts, at, build)
     else:
         day = resolve_day(parts.day, at, build)
+    if not parts.clocks and parts.part is None and instant_of(day, at, build) <= build.now:
+        raise build.refuse(
+            f'"{parts.day.text}" needs a time: {format_clock(at)}, the one I\'d take, has already passed.',
+            f"{parts.day.text} at 18:00",
+            "tonight",
+            "in 2h",
+            fragment=parts.day.text,
+        )
     if other is not None:
         am, pm = instant_of(day, at, build), instant_of(day, other, build)
         if am <= build.now < pm:  # "today at 9" at 10:00: only the evening is still ahead
@@ -222,6 +230,10 @@ def _relative(parts: Parts, build: Build) -> Schedule:
         )
     if parts.relative > MAX_AHEAD:
         raise build.refuse(f'"{parts.relative_text}" is too far ahead; the most is about 10 years.', "in 3 days")
+    if parts.relative_days is not None:
+        # "in 3 days", "in 2 weeks": the same clock time that many days on, across a clock change too.
+        day = build.today + timedelta(days=parts.relative_days)
+        return _once_at(day, build.now.astimezone(build.tz).time().replace(tzinfo=None), build)
     return Schedule("once", once_utc=build.now.astimezone(UTC) + parts.relative)
 
 

@@ -149,7 +149,9 @@ def _monthly(parts: Parts, at: time, also: tuple[time, ...], start: date | None,
     else:
         if day.week == 5:
             raise build.refuse(
-                "Not every month has a fifth one of each weekday.", "every last monday of the month at 9:00"
+                f'"{day.text}": not every month has a fifth one of each weekday.',
+                "every last monday of the month at 9:00",
+                fragment=day.text,
             )
         shape = Schedule("monthly", at=at, also_at=also, month_week=day.week, weekdays=day.weekdays)
     if repeat.every == 1 and start is None:
@@ -198,6 +200,11 @@ def _with_end(schedule: Schedule, parts: Parts, build: Build) -> Schedule:
 def _until_day(spec: DateSpec, build: Build) -> date:
     if spec.kind == "offset":
         return build.today + timedelta(days=spec.offset)
+    if spec.kind == "date" and spec.year is not None and not spec.weekdays:
+        try:  # a past end is said as such by the caller ("is before the first time"), not as a passed time
+            return date(spec.year, spec.month or 0, spec.day or 0)
+        except ValueError:
+            pass  # resolve_day says there is no such date
     return resolve_day(spec, END_OF_DAY, build)
 
 

@@ -151,10 +151,27 @@ LATE, SNOOZED_AGAIN, HELD_BACK, NUDGED, FOLLOW_UP = "late", "snoozed", "held", "
 LAST_ONE = "That was the last one: this reminder is finished."
 
 
+def session_buttons(occurrence: Occurrence) -> tuple[tuple[Button, ...], ...]:
+    """A series' "did it happen?" is answered yes, no or with a new date, not snoozed."""
+    return (
+        (
+            Button("✅ Yes, it happened", payloads.occurrence(payloads.DONE, occurrence.id)),
+            Button("❌ No", payloads.occurrence(payloads.SKIP, occurrence.id)),
+        ),
+        (Button("📅 Reschedule", payloads.command(f"/reschedule {occurrence.number}")),),
+    )
+
+
 def reminder_message(
-    occurrence: Occurrence, tz: tzinfo, now: datetime, reason: str | None = None, last: bool = False
+    occurrence: Occurrence,
+    tz: tzinfo,
+    now: datetime,
+    reason: str | None = None,
+    last: bool = False,
+    session: bool = False,
 ) -> Reply:
-    """The message for a due occurrence; `last`: no time comes after it (an ending repeat's last, a one-off)."""
+    """The message for a due occurrence; `last`: no time comes after it (an ending repeat's last, a one-off);
+    `session`: a treatment series' "did it happen?" question."""
     lines = [f"⏰ Reminder {occurrence.number}: {occurrence.text}"]
     due = when_text(occurrence.due, tz, now)
     if reason == HELD_BACK:
@@ -165,16 +182,18 @@ def reminder_message(
         lines.append(f"(Late: this was due {due}, while I was offline.)")
     elif reason == SNOOZED_AGAIN:
         lines.append(f"(Snoozed from {due}.)")
-    if last:
-        lines.append(LAST_ONE)
-    lines.append(
-        f"Tap a button, or type /done {occurrence.number}, /skip {occurrence.number} or /snooze {occurrence.number} 1h."
-    )
+    n = occurrence.number
+    if session:
+        lines.append(f"Tap a button, or type /done {n} (it happened), /skip {n} (it didn't) or /reschedule {n} <date>.")
+    else:
+        if last:
+            lines.append(LAST_ONE)
+        lines.append(f"Tap a button, or type /done {n}, /skip {n} or /snooze {n} 1h.")
     # Retries of a failed send see the same recorded deliveries; a snooze or nudge comes after one more.
     key = f"{occurrence.id}#{len(occurrence.deliveries)}"
     return Reply(
         text="\n".join(lines),
-        buttons=occurrence_buttons(occurrence, tz, now),
+        buttons=session_buttons(occurrence) if session else occurrence_buttons(occurrence, tz, now),
         dedupe_key=key,
         occurrence_id=occurrence.id,
     )

@@ -345,7 +345,9 @@ class Scheduler:
             addresses = self.regimen.delivery_addresses(account, reminder.origin)
             tz = self.regimen.tz(account)
             last = _is_last(occurrence, reminder, tz)
-            reply = reminder_message(occurrence, tz, self.regimen.now(), reason, last=last)
+            reply = reminder_message(
+                occurrence, tz, self.regimen.now(), reason, last=last, session=reminder.series is not None
+            )
         except Exception as exc:  # nothing left: try again later
             log.error("could not prepare occurrence %s: %s", occurrence.id, type(exc).__name__)
             return _Attempt(occurrence, (), backoff)

@@ -131,3 +131,14 @@ def test_session_notices_name_the_session_and_how_to_move_it() -> None:
         "🗓 Tomorrow at 15:00: your chemical peel session 2 of 3."
     )
     assert "/reschedule 4" in render.session_notice(series_reminder, BERLIN, tomorrow=False)
+
+
+def test_a_series_question_is_answered_yes_no_or_rescheduled_not_snoozed() -> None:
+    asked = occurrence(
+        replace(reminder(), number=4, text="Did your chemical peel session (1 of 3) happen?"), due=at(2, 9)
+    )
+    message = render.reminder_message(asked, BERLIN, NOW, render.FOLLOW_UP, session=True)
+    assert [b.label for row in message.buttons for b in row] == ["✅ Yes, it happened", "❌ No", "📅 Reschedule"]
+    assert message.button_payloads() == [f"o:d:{asked.id}", f"o:k:{asked.id}", "cmd:/reschedule~4"]
+    assert "/done 4 (it happened), /skip 4 (it didn't) or /reschedule 4 <date>" in message.text
+    assert "snooze" not in message.text

@@ -1,12 +1,20 @@
 """The console chat: one message per line on stdin, replies on stdout. Works the same with a pipe.
 
-Buttons are shown as numbered choices: type the number in brackets to press one. Every button also
-has a typed command, so nothing needs them.
+Buttons are shown as numbered choices: type the number in brackets to press one. Only the buttons of the
+latest message are live: once another message is printed (an answer, a reminder, an update), a number typed
+presses nothing and the console says so, rather than pressing a button the person can no longer see next to
+what they are reading (a "3" typed after /reminders once snoozed a reminder). Every button also has a typed
+command, so nothing needs them.
 
-A terminal cannot change what it printed, so an edit is printed as a new "(updated)" line, except while a
-line is being answered: then the answer itself says the same (typing /done N edits the reminder message on
-other platforms), and printing both would show it twice. Files (exports, charts) are saved owner-only, and
-deleted when /forget has deleted everything: the console has one user.
+A terminal cannot change what it printed, so an edit is printed as a new "(updated)" line, except when it would
+say again what was just said: while a line is being answered the answer itself says it (typing /done N edits
+the reminder message on other platforms), and an answer shown in several places (a reminder delivered again by
+a nudge, on a linked platform) arrives as one edit per message that showed it, all alike; each is printed once.
+Files (exports, charts) are saved owner-only, and deleted when /forget has deleted everything: the console has
+one user.
+
+Messages that arrive on their own (reminders) are stamped with the bot's time in the person's zone when a
+`stamp` is given (see person_clock); never with the host's clock, which may be another zone or another time.
 """
 
 from __future__ import annotations
@@ -18,12 +26,12 @@ import os
 import secrets
 import sys
 import threading
-from collections.abc import Iterable
-from datetime import datetime
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TextIO
 
 from adapters.base import APOLOGY, MessageHandler
+from bot.app import App
 from bot.handlers.general import ALL_GONE
 from bot.models import CONSOLE, Address, Attachment, Identity, IncomingMessage, Reply
 
@@ -35,6 +43,23 @@ IDENTITY = Identity(CONSOLE, CONSOLE_USER)
 SAVED_PREFIXES = ("clearback-", ".clearback-")  # the core's file names, and this adapter's temporary ones
 
 
+def no_live_buttons(typed: str) -> str:
+    return (
+        f"[{typed}] presses nothing: the last message has no buttons. To answer a reminder, type e.g. "
+        f"/done {typed}, /skip {typed} or /snooze {typed} (its number in /reminders)."
+    )
+
+
+def person_clock(app: App) -> Callable[[], str]:
+    """A stamp for messages that arrive on their own: the bot's clock, in the console person's zone ("19:30")."""
+
+    def stamp() -> str:
+        zone = app.regimen.tz(app.regimen.account_for(IDENTITY))
+        return app.regimen.now().astimezone(zone).strftime("%H:%M")
+
+    return stamp
+
+
 class ConsoleAdapter:
     platform = CONSOLE
 
@@ -44,19 +69,24 @@ class ConsoleAdapter:
         stdin: Iterable[str] | None = None,
         stdout: TextIO | None = None,
         files_dir: Path = Path("data/exports"),
+        stamp: Callable[[], str] | None = None,
     ) -> None:
         self._handler = handler
+        self._stamp = stamp
         self._stdin: Iterable[str] = stdin if stdin is not None else sys.stdin
         self._stdout = stdout or sys.stdout
         self._files_dir = files_dir
-        self._buttons: list[tuple[str, str]] = []  # (label, payload) of the latest message with buttons
+        self._buttons: list[tuple[str, str]] = []  # (label, payload) of the live buttons: the latest message's
         self._buttons_ref: str | None = None  # the ref of that message, so a press names it
+        self._last_text: str | None = None  # what the latest message said, so an edit saying it again is dropped
         self._refs = 0
         self._answering = False
         self._held_edits: list[Reply] = []  # edits arriving while a line is answered
         self._saved: set[Path] = set()
         self._lines: asyncio.Queue[str | None] = asyncio.Queue()
         self.finished = asyncio.Event()
+        self.handled = 0  # lines answered so far
+        self.line_done = asyncio.Event()  # set after each line is answered (for whoever waits on `handled`)
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -80,6 +110,8 @@ class ConsoleAdapter:
         try:
             while (line := await self._lines.get()) is not None:
                 await self._handle_line(line)
+                self.handled += 1
+                self.line_done.set()
         finally:
             self.finished.set()
 
@@ -96,11 +128,14 @@ class ConsoleAdapter:
                 replies = [Reply(text=APOLOGY)]
             # Files go before the answer shows: a process killed right after "I deleted all your data" keeps none.
             deleted = self._delete_saved() if any(reply.text in ALL_GONE for reply in replies) else []
+            if replies:
+                self._clear_buttons()  # an answer is the latest message: what came before is no longer pressable
             for reply in replies:
                 self._render(reply, edited=reply.edit)
             said = {reply.text for reply in replies}
             for held in self._held_edits:
-                if held.text not in said:
+                if held.text not in said:  # one per message that showed it: each text once
+                    said.add(held.text)
                     self._render(held, edited=True)
             for line in deleted:
                 self._write(line)
@@ -111,7 +146,10 @@ class ConsoleAdapter:
         stripped = line.strip()
         if not stripped:
             return None
-        if stripped.isdecimal() and len(stripped) <= 3 and self._buttons:
+        if stripped.isdecimal() and len(stripped) <= 3:
+            if not self._buttons:
+                self._write(no_live_buttons(str(int(stripped))))
+                return None
             index = int(stripped) - 1
             if 0 <= index < len(self._buttons):
                 return IncomingMessage(IDENTITY, ADDRESS, button=self._buttons[index][1], message_ref=self._buttons_ref)
@@ -121,21 +159,27 @@ class ConsoleAdapter:
 
     # Sender -------------------------------------------------------------------------------------------
     async def send(self, address: Address, reply: Reply) -> str | None:
-        stamp = datetime.now().strftime("%H:%M:%S")
-        self._write(f"[{stamp}]")
+        if self._stamp is not None:
+            self._write(f"[{self._stamp()}]")
+        self._clear_buttons()
         self._render(reply)
         return str(self._refs)
 
     async def edit(self, address: Address, message_ref: str, reply: Reply) -> None:
         if self._answering:
             self._held_edits.append(reply)
-        else:
+        elif reply.text != self._last_text:  # the same answer to every message that showed it: once
+            self._clear_buttons()
             self._render(reply, edited=True)
+
+    def _clear_buttons(self) -> None:
+        self._buttons, self._buttons_ref = [], None
 
     # Output -------------------------------------------------------------------------------------------
     def _render(self, reply: Reply, edited: bool = False) -> None:
         self._refs += 1
         prefix = "(updated) " if edited else ""
+        self._last_text = reply.text
         self._write(prefix + reply.text)
         if reply.attachment is not None:
             try:

@@ -4,14 +4,20 @@ import asyncio
 import io
 import json
 import os
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
-from adapters.console_adapter import ConsoleAdapter
+from adapters.console_adapter import ConsoleAdapter, no_live_buttons, person_clock
 from bot.app import App
-from bot.models import Reply
+from bot.models import Identity, Reply
 from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
+from tests.conftest import only
+from tests.fakes import RecordingPlatform
+from tests.talk import say
+
+TELEGRAM = Identity("telegram", "t1")
 
 
 class PipeIn:
@@ -85,11 +91,13 @@ async def test_console_conversation_with_numbered_buttons_and_reminder(tmp_path:
     await app.scheduler.tick()
     out = await wait_for(stdout, "⏰ Reminder 2: stretch")
     assert "[1] ✅ Done" in out.split("⏰ Reminder 2")[1]
-    stdin.send("1")
-    await wait_for(stdout, "(updated) ✅ Done")
-
     stdin.send("7")  # a choice that doesn't exist is explained, not sent as a question
-    await wait_for(stdout, "There is no choice [7]")
+    await wait_for(stdout, "There is no choice [7]; pick 1 to ")
+    stdin.send("1")  # the reminder's buttons are still the live ones
+    await wait_for(stdout, "(updated) ✅ Done")
+    stdin.send("1")  # the answer has no buttons: nothing is pressed twice
+    out = await wait_for(stdout, "[1] presses nothing: the last message has no buttons.")
+    assert out.count("(updated) ✅ Done") == 1
     stdin.send("/export")
     out = await wait_for(stdout, "(file saved:")
     exported = json.loads((tmp_path / "clearback-export.json").read_bytes())
@@ -150,20 +158,24 @@ class Console:
         self.stdin, self.stdout = PipeIn(), WatchedOut()
         self.adapter = ConsoleAdapter(self.app.handle, stdin=self.stdin, stdout=self.stdout, files_dir=files_dir)
         self.app.hub.register(self.adapter)
+        self.sent = 0  # lines sent through say()
 
     async def say(self, line: str, until: str) -> str:
         """Send `line` and wait for `until`; returns only what was printed since."""
         start = len(self.stdout.getvalue())
+        self.sent += 1
         self.stdin.send(line)
         await wait_for(self.stdout, until)
         await self.settle()
         return self.stdout.getvalue()[start:]
 
     async def settle(self) -> str:
-        """Let the console finish answering: a marker line answered after everything before it."""
-        marker = f"zz{len(self.stdout.getvalue())}"  # an unknown command: its answer has no buttons
-        self.stdin.send(f"/{marker}")
-        await wait_for(self.stdout, f'I don\'t know the command "/{marker}"')
+        """Let the console finish answering every line sent so far, without sending anything (a marker line's
+        answer would be the latest message, and take the live buttons away)."""
+        async with asyncio.timeout(5):
+            while self.adapter.handled < self.sent:
+                self.adapter.line_done.clear()
+                await self.adapter.line_done.wait()
         return self.stdout.getvalue()
 
     async def close(self) -> None:
@@ -194,12 +206,50 @@ async def test_a_typed_done_is_answered_once(tmp_path: Path) -> None:
     await console.close()
 
 
-async def test_pressing_done_after_other_messages_is_answered_once(tmp_path: Path) -> None:
+async def test_a_number_after_a_message_without_buttons_presses_nothing(tmp_path: Path) -> None:
+    # Typing 3 after /reminders (meaning reminder 3) pressed "15 min" on a reminder several messages back (#17).
     console = Console(tmp_path)
     await due_reminder(console)
     await console.say("/reminders", "Your reminders")  # a later message, without buttons
-    printed = await console.say("1", "✅ Done today 12:01: x.")  # still presses the reminder's Done
+    printed = await console.say("3", "presses nothing")
+    assert printed == f"{no_live_buttons('3')}\n"
+    assert "/snooze 3" in printed
+    assert "snoozed" not in (await console.say("/reminders", "Your reminders")).lower()
+    printed = await console.say("/done 1", "✅ Done today 12:01: x.")  # the typed way still works, once
     assert printed.count("Done today 12:01: x. Nice work!") == 1, printed
+    await console.close()
+
+
+async def test_only_the_latest_messages_buttons_are_live(tmp_path: Path) -> None:
+    console = Console(tmp_path)
+    await due_reminder(console)  # the reminder's Done/Skip/Snooze are live
+    await console.say("/remind y in 5m", "Reminder 2 set: y")  # now its Undo / My reminders are
+    printed = await console.say("2", "Your reminders")  # "My reminders", not the reminder's Skip
+    assert "Skipped" not in printed
+    await console.close()
+
+
+async def test_an_answer_shown_in_several_places_is_printed_once(tmp_path: Path) -> None:
+    # A reminder nudged twice is on screen three times; answering it on a linked platform edits all three.
+    console = Console(tmp_path)
+    telegram = RecordingPlatform(platform="telegram")
+    console.app.hub.register(telegram)
+    await console.adapter.start()
+    await console.say("/remind x every day at 12:01", "Reminder 1 set: x")
+    await console.say("/nudge 1 5m 2", "remind you up to twice more")
+    for seconds in (60, 300, 300):
+        console.clock.advance(seconds)
+        await console.app.scheduler.tick()
+        await wait_for(console.stdout, "⏰ Reminder 1: x")
+    assert console.stdout.getvalue().count("⏰ Reminder 1: x") == 3
+    code = re.search(r"/link ([A-Z0-9]{8})", await console.say("/link", "Your link code"))
+    assert code is not None
+    asked = only(await say(console.app, f"/link {code[1]}", who=TELEGRAM))
+    only(await say(console.app, button=asked.button_payloads()[0], who=TELEGRAM))
+    start = len(console.stdout.getvalue())
+    only(await say(console.app, "/done 1", who=TELEGRAM))
+    printed = console.stdout.getvalue()[start:]
+    assert printed.count("(updated) ✅ Done") == 1, printed
     await console.close()
 
 
@@ -245,4 +295,32 @@ async def test_no_keeps_the_files(tmp_path: Path) -> None:
     await console.say("/forget", "Are you sure?")
     await console.say("2", "Okay, I kept everything.")
     assert names(tmp_path) == ["clearback-export.json"]
+    await console.close()
+
+
+async def test_reminders_are_stamped_with_the_bots_time_in_the_persons_zone(tmp_path: Path) -> None:
+    # "[19:30:00]" was the host's clock: another zone (or, under a test clock, another time) than the person's.
+    clock = FakeClock(datetime(2026, 11, 25, 12, tzinfo=UTC))
+    app = App(MemoryStore(), clock)
+    stdin, stdout = PipeIn(), WatchedOut()
+    console = ConsoleAdapter(app.handle, stdin=stdin, stdout=stdout, files_dir=tmp_path, stamp=person_clock(app))
+    app.hub.register(console)
+    await console.start()
+    stdin.send("/timezone Asia/Tokyo")
+    await wait_for(stdout, "Time zone set to Asia/Tokyo")
+    stdin.send("/remind x in 1m")
+    await wait_for(stdout, "Reminder 1 set: x")
+    clock.advance(60)
+    await app.scheduler.tick()
+    out = await wait_for(stdout, "⏰ Reminder 1: x")
+    assert "[21:01]\n⏰ Reminder 1: x" in out  # 12:01 UTC in Tokyo
+    stdin.close_input()
+    await asyncio.wait_for(console.finished.wait(), 5)
+    stdin.release()
+
+
+async def test_without_a_stamp_no_host_time_is_printed(tmp_path: Path) -> None:
+    console = Console(tmp_path)
+    await due_reminder(console)
+    assert not re.search(r"\[\d\d:\d\d(:\d\d)?\]", console.stdout.getvalue())
     await console.close()

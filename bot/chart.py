@@ -17,11 +17,11 @@ import matplotlib.pyplot as plt
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-NOTHING, UPCOMING, MISSED, SKIPPED, DONE = range(5)
-COLOURS = ("#eeeeee", "#90caf9", "#d32f2f", "#f9a825", "#2e7d32")
-LABELS = ("not scheduled", "upcoming", "missed", "skipped", "done")
+NOTHING, UPCOMING, PENDING, MISSED, SKIPPED, DONE = range(6)
+COLOURS = ("#eeeeee", "#90caf9", "#b39ddb", "#d32f2f", "#f9a825", "#2e7d32")
+LABELS = ("not scheduled", "upcoming", "waiting for an answer", "missed", "skipped", "done")
 # When a day holds several occurrences, the cell shows the best outcome of the day.
-_RANK = {NOTHING: 0, UPCOMING: 1, MISSED: 2, SKIPPED: 3, DONE: 4}
+_RANK = {NOTHING: 0, UPCOMING: 1, PENDING: 2, MISSED: 3, SKIPPED: 4, DONE: 5}
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +63,7 @@ def render(rows: list[ChartRow], first_day: date, days: int = 56, title: str = "
             handles=[Patch(color=c, label=label) for c, label in zip(COLOURS[1:], LABELS[1:], strict=True)],
             loc="upper center",
             bbox_to_anchor=(0.5, -0.18 if len(grid) < 3 else -0.08),
-            ncol=4,
+            ncol=5,
             frameon=False,
             fontsize=10,
         )

@@ -5,8 +5,10 @@ Rules (the same everywhere):
   a missed one (never answered, or passed while the bot was down) breaks it. Occurrences the bot could not
   deliver or could not confirm are the bot's failure, not the person's, so they are neutral like a Skip.
   (storage.tally applies this rule as outcomes arrive, so /progress needs no history.)
-- Adherence over a window is done / scheduled, counting every occurrence due in the window that has an
-  outcome or is past its time: skips count as not done there, because the regimen did not happen.
+- An occurrence still open (sent and not answered yet, snoozed, held in quiet hours, being retried) is
+  *pending*: neither done nor missed, in the text as in the chart, until it is answered or missed.
+- Adherence over a window is done / (done + skipped + missed) of the occurrences due in the window: skips
+  count as not done there. Pending ones are not counted yet, and the bot's failures are left out as in streaks.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from storage.records import CANCELLED, DONE, PAUSED, UNCONFIRMED, UNDELIVERABLE, Outcome, Tally
+from storage.records import DONE, MISSED, OPEN_STATUSES, SKIPPED, Outcome, Tally
 from storage.tally import recent_outcomes, streak_step
 
 
@@ -33,6 +35,15 @@ class Scored(Protocol):
 
 
 DAY = 86400.0
+PENDING = "pending"  # an open occurrence: waiting for an answer (or a snooze, quiet hours, a retry)
+
+
+def kind(status: str) -> str | None:
+    """What an occurrence with this status counts as, everywhere (text, chart, export): done, skipped, missed,
+    pending, or None when it counts for nothing (the bot could not deliver it, it was paused or cancelled)."""
+    if status in (DONE, SKIPPED, MISSED):
+        return status
+    return PENDING if status in OPEN_STATUSES else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,7 +55,8 @@ class Streak:
 @dataclass(frozen=True, slots=True)
 class Adherence:
     done: int
-    scheduled: int
+    scheduled: int  # done + missed: what adherence is counted of
+    pending: int = 0  # due in the window, not answered yet: counted once answered or missed
 
     @property
     def percent(self) -> int | None:
@@ -57,6 +69,7 @@ class ItemProgress:
     streak: Streak
     last_7: Adherence
     last_28: Adherence
+    waiting: int = 0  # open occurrences already due, however long ago: pending, not counted yet
 
 
 def streak(occurrences: Iterable[Scored]) -> Streak:
@@ -69,14 +82,15 @@ def streak(occurrences: Iterable[Scored]) -> Streak:
 
 def adherence(occurrences: Iterable[Scored], now: float, days: int) -> Adherence:
     start = now - days * DAY
-    done = scheduled = 0
+    counts = {DONE: 0, SKIPPED: 0, MISSED: 0, PENDING: 0}
     for occurrence in occurrences:
         due = int(occurrence.due)  # to the second, as tallies keep it
-        if not start <= due <= now or occurrence.status in (CANCELLED, UNCONFIRMED, UNDELIVERABLE, PAUSED):
-            continue
-        scheduled += 1
-        done += occurrence.status == DONE
-    return Adherence(done=done, scheduled=scheduled)
+        counted = kind(occurrence.status)
+        if start <= due <= now and counted is not None:
+            counts[counted] += 1
+    return Adherence(
+        done=counts[DONE], scheduled=counts[DONE] + counts[SKIPPED] + counts[MISSED], pending=counts[PENDING]
+    )
 
 
 def item_progress(reminder_id: str, occurrences: Sequence[Scored], now: float) -> ItemProgress:
@@ -87,6 +101,7 @@ def item_progress(reminder_id: str, occurrences: Sequence[Scored], now: float) -
         streak=streak(mine),
         last_7=adherence(mine, now, 7),
         last_28=adherence(mine, now, 28),
+        waiting=_waiting(mine, now),
     )
 
 
@@ -99,13 +114,20 @@ def item_progress_from_tally(tally: Tally, open_occurrences: Sequence[Scored], n
         streak=Streak(current=tally.current, best=tally.best),
         last_7=adherence(mine, now, 7),
         last_28=adherence(mine, now, 28),
+        waiting=_waiting(mine, now),
     )
+
+
+def _waiting(occurrences: Iterable[Scored], now: float) -> int:
+    return sum(1 for o in occurrences if kind(o.status) == PENDING and int(o.due) <= now)
 
 
 def encouragement(items: list[ItemProgress]) -> str:
     """One line that fits the numbers."""
     scheduled = sum(i.last_28.scheduled for i in items)
     if scheduled == 0:
+        if any(i.waiting for i in items):
+            return "Your first reminder is waiting for your answer: press Done once you've done it."
         return "Your first reminders are coming up. You've got this!"
     rate = sum(i.last_28.done for i in items) / scheduled
     best_current = max((i.streak.current for i in items), default=0)

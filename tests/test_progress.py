@@ -4,7 +4,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.progress import DAY, Streak, adherence, encouragement, item_progress, streak
-from storage.records import DONE, MISSED, SENT, SKIPPED, UNCONFIRMED, UNDELIVERABLE, Occurrence
+from storage.records import DONE, HELD, MISSED, SENT, SKIPPED, SNOOZED, UNCONFIRMED, UNDELIVERABLE, Occurrence
 
 NOW = 1_800_000_000.0
 
@@ -44,6 +44,16 @@ def test_adherence_windows() -> None:
     assert (week.done, week.scheduled, week.percent) == (1, 3, 33)
     assert (month.done, month.scheduled, month.percent) == (2, 4, 50)
     assert adherence([], NOW, 7).percent is None
+
+
+def test_open_ones_are_pending_neither_done_nor_missed() -> None:
+    history = [occ(DONE, 3), occ(MISSED, 2), occ(SENT, 1), occ(SNOOZED, 0.5), occ(HELD, 0.1)]
+    week = adherence(history, NOW, 7)
+    assert (week.done, week.scheduled, week.pending, week.percent) == (1, 2, 3, 50)
+    item = item_progress("r1", history, NOW)
+    assert item.waiting == 3 and item.streak == Streak(current=0, best=1)
+    waiting = [item_progress("r1", [occ(SENT, 0.1)], NOW)]
+    assert "waiting for your answer" in encouragement(waiting)
 
 
 def test_encouragement_follows_the_numbers() -> None:

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 
 from bot.context import Context
 from bot.models import Attachment, Reply
-from bot.progress import ItemProgress, encouragement, item_progress_from_tally
+from bot.progress import PENDING, ItemProgress, encouragement, item_progress_from_tally, kind
 from bot.render import local
 from bot.timing.recurrence import next_occurrence, schedule_from_dict
-from storage.records import DONE, MISSED, OPEN_STATUSES, SKIPPED, Outcome, Reminder
+from storage.records import DONE, MISSED, SKIPPED, Outcome, Reminder
 
 if TYPE_CHECKING:
     from bot.chart import ChartRow
@@ -55,9 +55,11 @@ def _numbers(item: ItemProgress) -> str:
         return "nothing due yet" if percent is None else f"{done}/{scheduled} ({percent}%)"
 
     week, month = item.last_7, item.last_28
+    waiting = f" · {item.waiting} waiting for your answer" if item.waiting else ""
     return (
         f"streak {item.streak.current} (best {item.streak.best}) · last 7 days "
         f"{rate(week.done, week.scheduled, week.percent)} · 28 days {rate(month.done, month.scheduled, month.percent)}"
+        + waiting
     )
 
 
@@ -70,7 +72,12 @@ def _first_day(ctx: Context) -> date:
 def _chart_rows(ctx: Context, reminders: list[Reminder], history: list[Outcome]) -> list[ChartRow]:
     from bot import chart as chart_module
 
-    states = {DONE: chart_module.DONE, SKIPPED: chart_module.SKIPPED, MISSED: chart_module.MISSED}
+    states = {
+        DONE: chart_module.DONE,
+        SKIPPED: chart_module.SKIPPED,
+        MISSED: chart_module.MISSED,
+        PENDING: chart_module.PENDING,
+    }
     tz = ctx.tz
     first = _first_day(ctx)
     last = first + timedelta(weeks=CHART_WEEKS) - timedelta(days=1)
@@ -81,8 +88,8 @@ def _chart_rows(ctx: Context, reminders: list[Reminder], history: list[Outcome])
             if occurrence.reminder_id != reminder.id:
                 continue
             day = local(occurrence.due, tz).date()
-            is_open = occurrence.status in OPEN_STATUSES
-            state = states.get(occurrence.status, chart_module.UPCOMING if is_open else None)
+            counted = kind(occurrence.status)  # the rule the text follows: an open one is pending
+            state = None if counted is None else states[counted]
             if state is not None and first <= day <= last:
                 days[day] = chart_module.merge(days.get(day, chart_module.NOTHING), state)
         if reminder.next_due is not None and not reminder.paused:

@@ -3,12 +3,14 @@ from __future__ import annotations
 import csv
 import io
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from bot import chart as chart_module
 from bot.app import App
 from bot.models import Identity
 from bot.progress import item_progress, item_progress_from_tally
@@ -21,6 +23,7 @@ from storage.tally import from_outcomes
 from storage.tinydb import TinyDBStore
 from tests import talk
 from tests.fakes import RecordingPlatform
+from tests.test_chart import pixel_hex
 from tests.ticks import step_to_next_due
 
 USER = Identity("console", "pat")
@@ -38,6 +41,32 @@ async def run_days(app: App, clock: FakeClock, platform: RecordingPlatform, answ
         if prefix:
             payload = next(p for p in reminder.button_payloads() if p.startswith(prefix))
             await say(app, button=payload)
+
+
+def drawn_charts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[chart_module.ChartRow], chart_module.Chart]]:
+    """Every chart /progress draws from now on: the rows it was given and what it drew."""
+    drawn: list[tuple[list[chart_module.ChartRow], chart_module.Chart]] = []
+    original = chart_module.render
+
+    def spy(rows: list[chart_module.ChartRow], *args: Any, **kwargs: Any) -> chart_module.Chart:
+        result = original(rows, *args, **kwargs)
+        drawn.append((rows, result))
+        return result
+
+    monkeypatch.setattr(chart_module, "render", spy)
+    return drawn
+
+
+def cell_colour(chart: chart_module.Chart, row: int, column: int) -> str:
+    x, y = chart.cell_centres[(row, column)]
+    return pixel_hex(chart.png, x, y)
+
+
+def chart_column(clock: FakeClock, day: date) -> int:
+    """The chart's column of `day` (in UTC, the zone of a person who has not set one)."""
+    today = clock.now().date()
+    first = today - timedelta(days=today.weekday()) - timedelta(weeks=7)
+    return (day - first).days
 
 
 def pats_app(store: MemoryStore | TinyDBStore) -> tuple[App, FakeClock, RecordingPlatform]:
@@ -172,3 +201,23 @@ async def test_a_tally_rebuilt_while_the_disk_is_full_still_answers(monkeypatch:
     monkeypatch.undo()
     await say(app, "/progress text")
     assert store.get_tally(reminder.id) == kept  # rebuilt from history: the same as the one kept all along
+
+
+async def test_an_open_reminder_is_pending_in_the_text_as_in_the_chart(
+    bot_app: App, fake_clock: FakeClock, recording_sender: RecordingPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn = drawn_charts(monkeypatch)
+    pending = chart_module.COLOURS[chart_module.PENDING]
+    await say(bot_app, "/remind cream every day at 21:30")
+    await run_days(bot_app, fake_clock, recording_sender, ["done", "none"])  # Wed's done, Thu's sent, unanswered
+    thursday = fake_clock.now().date()
+    fake_clock.advance(timedelta(minutes=5))
+    [reply] = await say(bot_app, "/progress")
+    assert "last 7 days 1/1 (100%)" in reply.text and "1 waiting for your answer" in reply.text
+    assert cell_colour(drawn[-1][1], 0, chart_column(fake_clock, thursday)) == pending
+    await say(bot_app, "/snooze 1 1h")
+    fake_clock.advance(timedelta(seconds=11))  # the chart's cool-down
+    [snoozed] = await say(bot_app, "/progress")
+    assert "last 7 days 1/1 (100%)" in snoozed.text and "1 waiting for your answer" in snoozed.text
+    assert len(drawn) == 2
+    assert cell_colour(drawn[-1][1], 0, chart_column(fake_clock, thursday)) == pending

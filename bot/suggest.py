@@ -15,6 +15,7 @@ from bot.faq import FaqIndex
 from bot.models import Identity
 from bot.plans import TEMPLATES
 from bot.regimen import Regimen
+from bot.timing.timezones import country_names
 
 MAX_SUGGESTIONS = 25
 _NUMBER_COMMANDS = frozenset(
@@ -51,8 +52,10 @@ class Suggester:
         if command == "plan" and option == "plan":
             return [(t.title, t.id) for t in TEMPLATES.values() if typed in t.title.lower() or typed in t.id]
         if command == "timezone" and option == "zone":
+            # Countries first: "india" means Asia/Kolkata, not the Indian/ zones of islands in the Indian Ocean.
             key = typed.replace(" ", "_")
-            return [(z, z) for z in _zone_names() if key in z.lower()][:MAX_SUGGESTIONS]
+            places = [(c, c) for c in country_names() if typed and c.lower().startswith(typed)]
+            return [*places, *((z, z) for z in _zone_names() if key in z.lower())][:MAX_SUGGESTIONS]
         return []
 
 

@@ -27,6 +27,7 @@ async def test_suggestions_show_only_the_askers_reminders_and_known_names() -> N
     assert ("Chemical peels", "peels") in suggest.suggest(ALICE, "faq", "topic", "pee")
     assert ("Europe/Berlin", "Europe/Berlin") in suggest.suggest(ALICE, "timezone", "zone", "berl")
     assert len(suggest.suggest(ALICE, "timezone", "zone", "")) == 25
+    assert suggest.suggest(ALICE, "timezone", "zone", "indi")[0] == ("India", "India")  # before Indian/Mahe (#17)
     assert suggest.suggest(ALICE, "plan", "plan", "exf") == [("Exfoliate your back", "exfoliation")]
     assert suggest.suggest(ALICE, "remind", "what", "x") == []
 

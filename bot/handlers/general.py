@@ -51,7 +51,8 @@ def _next_step(
         assumed = f"Until then I'm using {ctx.account_timezone_name()} (it's {now} there)."
         return f"{ZONE_FIRST} {assumed}", ()
     assert account is not None
-    kinds = {r.kind for r in ctx.regimen.store.reminders_of(account.id)}
+    # A plan is a repeating reminder of its kind: a one-off "exfoliate tomorrow" is not the plan.
+    kinds = {r.kind for r in ctx.regimen.store.reminders_of(account.id) if r.schedule.get("kind") != "once"}
     if "exfoliation" not in kinds:
         return ADOPT_NEXT, ((Button("Exfoliation plan", payloads.plan("exfoliation")),),)
     if "cream" not in kinds:

@@ -289,7 +289,7 @@ def _which_of_country(code: str, now: datetime | None, lead: str) -> ZoneError:
     groups = _groups(code, _today(now))[:MAX_CHOICES]
     example = _city(groups[1].zone if len(groups) > 1 else groups[0].zone)
     listed = "\n".join(
-        f"• {g.zone}{f' ({g.comment})' if g.comment else ''}, now {format_offset(_offset_now(g.zone, now))}"
+        f"• {g.zone}{f': {g.comment}' if g.comment else ''}, now {format_offset(_offset_now(g.zone, now))}"
         for g in groups
     )
     return ZoneError(
@@ -458,6 +458,11 @@ def resolve_zone(text: str, now: datetime | None = None) -> ZoneChoice:
         listed = suggestions[0] if len(suggestions) == 1 else f"{', '.join(suggestions[:-1])} or {suggestions[-1]}"
         hint = f" Did you mean {listed}?"
     raise ZoneError(f'I don\'t know the time zone "{raw}".{hint} {_EXAMPLES}', suggestions)
+
+
+def country_names() -> tuple[str, ...]:
+    """Every country the tz database knows, as it spells them ("Germany", "United States"), sorted."""
+    return tuple(sorted(_country_titles().values()))
 
 
 @lru_cache(maxsize=1)

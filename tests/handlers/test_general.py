@@ -94,6 +94,13 @@ async def test_a_returning_person_is_told_the_step_after_the_plan(bot_app: App) 
     assert f"\n{ALL_SET}\n" in done.text and done.button_payloads() == ["cmd:/reminders", "cmd:/faq", "cmd:/help"]
 
 
+async def test_a_one_off_exfoliation_is_not_the_plan(bot_app: App) -> None:
+    await say(bot_app, "/timezone Europe/Berlin")
+    await say(bot_app, "/remind exfoliate tomorrow at 9")
+    start = only(await say(bot_app, "/start"))
+    assert f"\n{ADOPT_NEXT}\n" in start.text and "plan:exfoliation" in start.button_payloads()
+
+
 async def test_a_plan_adopted_before_any_zone_still_asks_for_the_zone(bot_app: App) -> None:
     only(await say(bot_app, button="plan:exfoliation:adopt"))
     start = only(await say(bot_app, "/start"))

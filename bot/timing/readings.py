@@ -125,6 +125,9 @@ def _once(parts: Parts, build: Build) -> Schedule:
         return _clock_only(at, other, parts, build)
     if not parts.clocks and parts.part is None:
         build.notes.append(f"No time given, so I set {format_clock(at)}.")
+    if other is not None:
+        day, at = _lone_hour(parts, at, other, build)
+        return _once_at(day, at, build)
     if parts.part == "night" and parts.clocks and at < NIGHT_ENDS:
         day = _small_hours(parts, at, build)
     else:
@@ -137,15 +140,45 @@ def _once(parts: Parts, build: Build) -> Schedule:
             "in 2h",
             fragment=parts.day.text,
         )
-    if other is not None:
-        am, pm = instant_of(day, at, build), instant_of(day, other, build)
-        if am <= build.now < pm:  # "today at 9" at 10:00: only the evening is still ahead
-            at, other = other, None
-            build.notes.append(f'I read "{parts.clock_text}" as {format_clock(at)}.')
-        else:
-            build.alternatives.append(Alternative(alt_label(day, other, build), Schedule("once", once_utc=pm)))
-            build.notes.append(f'I read "{parts.clock_text}" as {format_clock(at)}, not {format_clock(other)}.')
     return _once_at(day, at, build)
+
+
+def _lone_hour(parts: Parts, am: time, pm: time, build: Build) -> tuple[date, time]:
+    """ "friday at 9", "wed at 9" said on a Wednesday afternoon: the sooner of 09:00 and 21:00 on the day named
+    that is still ahead (tonight's 21:00 before next week's 09:00), the other offered."""
+    assert parts.day is not None
+    found: list[tuple[datetime, date, time, Build]] = []
+    error: WhenParseError | None = None
+    for at in (am, pm):
+        scratch = Build(build.phrase, build.now, build.tz)
+        try:
+            day = resolve_day(parts.day, at, scratch)
+        except WhenParseError as exc:
+            error = error or exc
+            continue
+        if (instant := instant_of(day, at, build)) > build.now:
+            found.append((instant, day, at, scratch))
+    if not found:
+        raise error or passed(build.phrase, instant_of(build.today, pm, build), build)
+    found.sort(key=lambda item: item[0])
+    _, day, at, chosen = found[0]
+    build.notes.extend(chosen.notes)
+    build.alternatives.extend(chosen.alternatives)
+    if len(found) == 1:  # "today at 9" at 10:00: only the evening is still ahead
+        build.notes.append(f'I read "{parts.clock_text}" as {format_clock(at)}.')
+        return day, at
+    other_instant, other_day, other_at, _ = found[1]
+    build.alternatives.append(
+        Alternative(alt_label(other_day, other_at, build), Schedule("once", once_utc=other_instant))
+    )
+    if other_day == day:
+        build.notes.append(f'I read "{parts.clock_text}" as {format_clock(at)}, not {format_clock(other_at)}.')
+    else:
+        build.notes.append(
+            f'I read "{parts.clock_text}" as {_say_when_day(day, at)}, the sooner of that and '
+            f"{_say_when_day(other_day, other_at)}."
+        )
+    return day, at
 
 
 def _small_hours(parts: Parts, at: time, build: Build) -> date:
@@ -210,7 +243,7 @@ def _say_when(instant: datetime, build: Build) -> str:
 
 def _relative(parts: Parts, build: Build) -> Schedule:
     assert parts.relative is not None
-    if parts.relative_days is not None and (parts.clocks or parts.part):
+    if parts.relative_days is not None and parts.day is None and (parts.clocks or parts.part):
         # "in 2 days at 9": a day two days from today, at that time.
         day = build.today + timedelta(days=parts.relative_days)
         times, other = clock_times(parts, build, None)

@@ -32,7 +32,7 @@ _WHEN_STARTERS = frozenset(
 _TIME_WORDS = frozenset(
     {"today", "tonight", "tomorrow", "tmrw", "morning", "afternoon", "evening", "night", "noon", "midnight",
      "midday", "weekend", "weekends", "weekday", "weekdays", "weekly", "daily", "monthly", "fortnightly",
-     "nightly", "biweekly", "every", "everyday", "yesterday",
+     "nightly", "biweekly", "every", "everyday", "yesterday", "twice", "thrice",
      "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
      "mondays", "tuesdays", "wednesdays", "thursdays", "fridays", "saturdays", "sundays",
      "mon", "tue", "tues", "thu", "thur", "thurs", "fri",
@@ -46,6 +46,12 @@ _TIMELIKE = re.compile(
     r"|\d{1,2}(?:st|nd|rd|th)|\d{1,2}/\d{1,2}(?:/\d{2,4})?"
 )
 _SHORT_AMBIGUOUS = frozenset({"sun", "sat", "wed", "mar", "march", "may"})
+# Units of time, about time only after a number or a word that counts them ("next week", "twice a day"),
+# not in "day cream" or "week plan".
+_UNITS = frozenset(
+    {"times", "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours", "minutes"}
+)
+_COUNTING = frozenset({"next", "this", "coming", "every", "each", "a", "an", "per", "last", "other"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +81,21 @@ def _clean(token: str) -> str:
 
 def _is_time_word(tokens: list[str], i: int) -> bool:
     word = _clean(tokens[i])
-    if word in _TIME_WORDS or _TIMELIKE.fullmatch(word):
+    dotted = tokens[i].lower().strip(",;:!?()\"'")  # keeps a date's final dot: "10.12."
+    if word in _TIME_WORDS or _TIMELIKE.fullmatch(word) or _TIMELIKE.fullmatch(dotted):
         return True
     neighbours = [_clean(tokens[j]) for j in (i - 1, i + 1) if 0 <= j < len(tokens)]
     if word in _QUALIFIERS:
         return bool(neighbours) and i + 1 < len(tokens) and _is_time_word(tokens, i + 1)
+    if word.isdecimal() and i > 0 and _clean(tokens[i - 1]) in ("at", "@"):
+        return True  # "at 9": a clock, though a bare number elsewhere ("take 2") is not
+    if word in _UNITS:
+        before = _clean(tokens[i - 1]) if i > 0 else ""
+        return before.isdecimal() or before in _COUNTING
     if word in _SHORT_AMBIGUOUS:
+        before = _clean(tokens[i - 1]) if i > 0 else ""
+        if before in ("on", "every", "each", "until", "from", "till"):
+            return True  # "on wed", "every sat"
         return any(n.isdecimal() or _TIMELIKE.fullmatch(n) or n in _QUALIFIERS for n in neighbours)
     return False
 
@@ -96,7 +111,7 @@ def time_word_spans(tokens: list[str]) -> list[tuple[int, int]]:
             i += 1
             continue
         start, end = i, i + 1
-        while start > 0 and _clean(tokens[start - 1]) in _GLUE | _QUALIFIERS:
+        while start > 0 and (_clean(tokens[start - 1]) in _GLUE | _QUALIFIERS or _clean(tokens[start - 1]).isdecimal()):
             start -= 1
         while end < len(tokens) and (
             marks[end]

@@ -140,8 +140,8 @@ def resolve_day(spec: DateSpec, at: time, build: Build) -> date:
                 fragment=spec.text,
             )
         day = _weekday_on_or_after(today, spec.weekdays[0])
-        if not ahead(day, at, build):
-            day += timedelta(days=7)
+        if not ahead(day, at, build) or (spec.next_ and day == today):
+            day += timedelta(days=7)  # "next wednesday" said on a Wednesday is never today
         if spec.next_ and (day - today).days < 7:
             # "next friday" is the coming Friday for some and the one after for others: say which.
             build.notes.append(f'I took "{spec.text}" as the coming one, {format_day(day)}.')

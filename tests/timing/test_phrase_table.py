@@ -139,6 +139,9 @@ WEEKDAYS: list[Row] = [
     ("this friday at 6pm", [at(12, 4, 18)], ONCE),
     ("next monday at 9:00", [at(12, 7, 9)], ONCE),
     ("next wednesday at 10:00", [at(12, 9, 10)], ONCE),
+    ("next wednesday at 18:00", [at(12, 9, 18)], ONCE),  # said on a Wednesday: never today
+    ("wed at 9", [at(12, 2, 21)], ONCE),  # tonight's 21:00 comes before next week's 09:00
+    ("on 2026-12-02 at 9", [at(12, 2, 21)], ONCE),  # 09:00 has passed: 21:00
 ]
 
 DATES: list[Row] = [
@@ -524,6 +527,7 @@ REFUSALS = [
     ("on 2999-01-01", "2999-01-01"),
     ("on the 32nd", "the 32nd"),
     ("wed 25 nov at 20:00", "wed 25 nov"),
+    ("friday in 2 days at 9", "in 2 days"),
     ("on mon, thu at 9:00", "mon, thu"),
     ("every", "every"),
 ]

@@ -69,3 +69,25 @@ def test_split_what_when_long_text_stays_cheap() -> None:
     assert request.reading.schedule == Schedule("weekly", at=time(9), weekdays=(0,))
     with pytest.raises(WhenParseError):
         split_what_when("every " * 700, NOW, BERLIN)
+
+
+@pytest.mark.parametrize(
+    ("text", "asked"),
+    [
+        ("twice cream at 9pm", "twice"),
+        ("10.12. cream at 9pm", "10.12."),
+        ("next week cream at 9pm", "next week"),
+        ("at 9 cream at 9pm", "at 9"),
+        ("on wed cream tomorrow at 9am", "on wed"),
+        ("10 times cream at 9pm", "10 times"),
+    ],
+)
+def test_time_words_left_in_the_name_are_asked_about(text: str, asked: str) -> None:
+    request = split_what_when(text, NOW, BERLIN)
+    assert request.needs_asking
+    assert asked in request.time_words
+
+
+@pytest.mark.parametrize("text", ["day cream at 9pm", "take 2 pills at 9pm", "week plan at 9pm", "sun cream at 9pm"])
+def test_everyday_words_that_look_like_time_are_not_asked_about(text: str) -> None:
+    assert not split_what_when(text, NOW, BERLIN).needs_asking

@@ -19,7 +19,7 @@ from matplotlib.patches import Patch
 
 NOTHING, UPCOMING, PENDING, MISSED, SKIPPED, DONE = range(6)
 COLOURS = ("#eeeeee", "#90caf9", "#b39ddb", "#d32f2f", "#f9a825", "#2e7d32")
-LABELS = ("not scheduled", "upcoming", "waiting for an answer", "missed", "skipped", "done")
+LABELS = ("not scheduled", "upcoming", "waiting for an answer", "missed", "skipped (left out)", "done")
 # When a day holds several occurrences, the cell shows the best outcome of the day.
 _RANK = {NOTHING: 0, UPCOMING: 1, PENDING: 2, MISSED: 3, SKIPPED: 4, DONE: 5}
 

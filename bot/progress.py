@@ -7,8 +7,9 @@ Rules (the same everywhere):
   (storage.tally applies this rule as outcomes arrive, so /progress needs no history.)
 - An occurrence still open (sent and not answered yet, snoozed, held in quiet hours, being retried) is
   *pending*: neither done nor missed, in the text as in the chart, until it is answered or missed.
-- Adherence over a window is done / (done + skipped + missed) of the occurrences due in the window: skips
-  count as not done there. Pending ones are not counted yet, and the bot's failures are left out as in streaks.
+- Adherence over a window is done / (done + missed) of the occurrences due in the window. A Skip is left
+  out, as it is of streaks: it counts neither for nor against (a skip is a choice, say to rest irritated skin).
+  Pending ones are not counted yet, and the bot's failures are left out as in streaks. RULE says it in a line.
 """
 
 from __future__ import annotations
@@ -35,6 +36,10 @@ class Scored(Protocol):
 
 
 DAY = 86400.0
+RULE = (
+    "Adherence is done out of done + missed: a skip counts neither way (as in streaks), "
+    "and a reminder waiting for your answer counts once answered."
+)
 PENDING = "pending"  # an open occurrence: waiting for an answer (or a snooze, quiet hours, a retry)
 
 
@@ -46,6 +51,18 @@ def kind(status: str) -> str | None:
     return PENDING if status in OPEN_STATUSES else None
 
 
+def counts_as(status: str) -> str:
+    """What an occurrence counts as in adherence, in words (the CSV export's column)."""
+    counted = kind(status)
+    if counted in (DONE, MISSED):
+        return str(counted)
+    if counted == SKIPPED:
+        return "skipped: left out"
+    if counted == PENDING:
+        return "pending: counted once answered"
+    return "left out"
+
+
 @dataclass(frozen=True, slots=True)
 class Streak:
     current: int
@@ -55,12 +72,18 @@ class Streak:
 @dataclass(frozen=True, slots=True)
 class Adherence:
     done: int
-    scheduled: int  # done + missed: what adherence is counted of
+    missed: int
+    skipped: int = 0  # left out, as of streaks
     pending: int = 0  # due in the window, not answered yet: counted once answered or missed
 
     @property
+    def counted(self) -> int:
+        """What adherence is counted of: done + missed."""
+        return self.done + self.missed
+
+    @property
     def percent(self) -> int | None:
-        return None if self.scheduled == 0 else round(100 * self.done / self.scheduled)
+        return None if self.counted == 0 else round(100 * self.done / self.counted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +111,7 @@ def adherence(occurrences: Iterable[Scored], now: float, days: int) -> Adherence
         counted = kind(occurrence.status)
         if start <= due <= now and counted is not None:
             counts[counted] += 1
-    return Adherence(
-        done=counts[DONE], scheduled=counts[DONE] + counts[SKIPPED] + counts[MISSED], pending=counts[PENDING]
-    )
+    return Adherence(done=counts[DONE], missed=counts[MISSED], skipped=counts[SKIPPED], pending=counts[PENDING])
 
 
 def item_progress(reminder_id: str, occurrences: Sequence[Scored], now: float) -> ItemProgress:
@@ -124,12 +145,14 @@ def _waiting(occurrences: Iterable[Scored], now: float) -> int:
 
 def encouragement(items: list[ItemProgress]) -> str:
     """One line that fits the numbers."""
-    scheduled = sum(i.last_28.scheduled for i in items)
-    if scheduled == 0:
+    counted = sum(i.last_28.counted for i in items)
+    if counted == 0:
         if any(i.waiting for i in items):
             return "Your first reminder is waiting for your answer: press Done once you've done it."
+        if any(i.last_28.skipped for i in items):
+            return "Skipped so far, which is fine when your skin needs a rest. Pick it up again with the next one."
         return "Your first reminders are coming up. You've got this!"
-    rate = sum(i.last_28.done for i in items) / scheduled
+    rate = sum(i.last_28.done for i in items) / counted
     best_current = max((i.streak.current for i in items), default=0)
     if rate >= 0.9:
         return f"Outstanding consistency ({best_current} in a row). Your skin will thank you."

@@ -41,15 +41,16 @@ def test_adherence_windows() -> None:
     history = [occ(DONE, 1), occ(SKIPPED, 2), occ(MISSED, 3), occ(DONE, 10), occ(DONE, 30), occ(UNDELIVERABLE, 4)]
     week = adherence(history, NOW, 7)
     month = adherence(history, NOW, 28)
-    assert (week.done, week.scheduled, week.percent) == (1, 3, 33)
-    assert (month.done, month.scheduled, month.percent) == (2, 4, 50)
+    # A skip is left out (as of streaks), the bot's failure too: done out of done + missed.
+    assert (week.done, week.missed, week.skipped, week.percent) == (1, 1, 1, 50)
+    assert (month.done, month.counted, month.skipped, month.percent) == (2, 3, 1, 67)
     assert adherence([], NOW, 7).percent is None
 
 
 def test_open_ones_are_pending_neither_done_nor_missed() -> None:
     history = [occ(DONE, 3), occ(MISSED, 2), occ(SENT, 1), occ(SNOOZED, 0.5), occ(HELD, 0.1)]
     week = adherence(history, NOW, 7)
-    assert (week.done, week.scheduled, week.pending, week.percent) == (1, 2, 3, 50)
+    assert (week.done, week.counted, week.pending, week.percent) == (1, 2, 3, 50)
     item = item_progress("r1", history, NOW)
     assert item.waiting == 3 and item.streak == Streak(current=0, best=1)
     waiting = [item_progress("r1", [occ(SENT, 0.1)], NOW)]
@@ -63,6 +64,8 @@ def test_encouragement_follows_the_numbers() -> None:
     assert "Outstanding" in encouragement(perfect) and "8 in a row" in encouragement(perfect)
     assert "never too late" in encouragement(poor)
     assert "first reminders" in encouragement(empty)
+    skipped = [item_progress("r1", [occ(SKIPPED, 1)], NOW)]
+    assert "Skipped so far" in encouragement(skipped)
 
 
 def test_a_dst_week_counts_every_scheduled_evening_once() -> None:
@@ -86,5 +89,5 @@ def test_a_dst_week_counts_every_scheduled_evening_once() -> None:
     ]
     now = datetime(2026, 10, 28, 21, tzinfo=berlin).timestamp()
     week = adherence(history, now, 7)
-    assert (week.done, week.scheduled) == (5, 7)
+    assert (week.done, week.counted, week.skipped) == (5, 6, 1)
     assert streak(history) == Streak(current=1, best=4)

@@ -9,7 +9,16 @@ from typing import TYPE_CHECKING
 
 from bot.context import Context
 from bot.models import Attachment, Reply
-from bot.progress import PENDING, ItemProgress, encouragement, item_progress_from_tally, kind
+from bot.progress import (
+    PENDING,
+    RULE,
+    Adherence,
+    ItemProgress,
+    counts_as,
+    encouragement,
+    item_progress_from_tally,
+    kind,
+)
 from bot.render import local
 from bot.timing.recurrence import next_occurrence, schedule_from_dict
 from storage.records import DONE, MISSED, SKIPPED, Outcome, Reminder
@@ -36,6 +45,8 @@ def progress(ctx: Context, args: str) -> list[Reply]:
             lines.append(f"   sessions done: {reminder.series['done']} of {reminder.series['total']} planned")
         else:
             lines.append("   " + _numbers(item))
+    if any(item.last_28.counted or item.last_28.skipped or item.waiting for item in items):
+        lines.append(RULE)
     lines.append(encouragement(items))
     if args.strip().lower() in ("text", "notext", "nochart"):
         return [Reply(text="\n".join(lines))]
@@ -51,16 +62,20 @@ def progress(ctx: Context, args: str) -> list[Reply]:
 
 
 def _numbers(item: ItemProgress) -> str:
-    def rate(done: int, scheduled: int, percent: int | None) -> str:
-        return "nothing due yet" if percent is None else f"{done}/{scheduled} ({percent}%)"
-
     week, month = item.last_7, item.last_28
     waiting = f" · {item.waiting} waiting for your answer" if item.waiting else ""
     return (
-        f"streak {item.streak.current} (best {item.streak.best}) · last 7 days "
-        f"{rate(week.done, week.scheduled, week.percent)} · 28 days {rate(month.done, month.scheduled, month.percent)}"
+        f"streak {item.streak.current} (best {item.streak.best}) · last 7 days {_rate(week)} · 28 days {_rate(month)}"
         + waiting
     )
+
+
+def _rate(adherence: Adherence) -> str:
+    """'5/6 (83%), 1 skipped': done out of done + missed, and the skips left out."""
+    skipped = f", {adherence.skipped} skipped" if adherence.skipped else ""
+    if adherence.percent is None:
+        return ("nothing counted yet" if skipped else "nothing due yet") + skipped
+    return f"{adherence.done}/{adherence.counted} ({adherence.percent}%){skipped}"
 
 
 def _first_day(ctx: Context) -> date:
@@ -112,7 +127,7 @@ def export_csv(ctx: Context) -> list[Reply]:
     tz = ctx.tz
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["item", "due", "outcome", "outcome_time"])
+    writer.writerow(["item", "due", "outcome", "outcome_time", "counts_as"])
     occurrences = ctx.regimen.store.history_of(account.id) + ctx.regimen.store.open_occurrences_of(account.id)
     for occurrence in sorted(occurrences, key=lambda o: (o.due, o.id)):
         writer.writerow(
@@ -121,12 +136,13 @@ def export_csv(ctx: Context) -> list[Reply]:
                 local(occurrence.due, tz).isoformat(timespec="minutes"),
                 occurrence.status,
                 local(occurrence.updated_at, tz).isoformat(timespec="minutes"),
+                counts_as(occurrence.status),
             ]
         )
     return [
         Reply(
             text=f"Your history as CSV ({len(occurrences)} rows, times in {ctx.account_timezone_name()}). "
-            "You can share it with your dermatologist.",
+            f"You can share it with your dermatologist. {RULE}",
             attachment=Attachment(
                 filename="clearback-history.csv", data=buffer.getvalue().encode(), mime_type="text/csv"
             ),

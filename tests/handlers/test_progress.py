@@ -13,7 +13,7 @@ import pytest
 from bot import chart as chart_module
 from bot.app import App
 from bot.models import Identity
-from bot.progress import item_progress, item_progress_from_tally
+from bot.progress import RULE, item_progress, item_progress_from_tally
 from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable
 from storage.indexes import Change
@@ -96,7 +96,7 @@ async def test_progress_reports_streaks_adherence_and_a_chart() -> None:
     await run_days(app, clock, platform, ["done", "done", "skip", "done", "none", "done", "done"])
     [reply] = await say(app, "/progress")
     assert "streak 2 (best 3)" in reply.text
-    assert "last 7 days 5/7 (71%)" in reply.text
+    assert "last 7 days 5/6 (83%), 1 skipped" in reply.text  # the skip is left out, the miss counts
     assert reply.attachment is not None and reply.attachment.is_image
     assert reply.attachment.data.startswith(b"\x89PNG")
     [text_only] = await say(app, "/progress text")
@@ -113,6 +113,7 @@ async def test_csv_export_round_trips_history_in_the_users_zone() -> None:
     assert reply.attachment is not None and reply.attachment.mime_type == "text/csv"
     rows = list(csv.DictReader(io.StringIO(reply.attachment.data.decode())))
     assert [r["outcome"] for r in rows] == ["done", "skipped"]
+    assert [r["counts_as"] for r in rows] == ["done", "skipped: left out"]
     assert rows[0]["item"] == "stretch, twist & <b>bend</b>"
     assert rows[0]["due"] == "2026-11-01T08:00-05:00"  # hours after the US change back to standard time
 
@@ -221,3 +222,23 @@ async def test_an_open_reminder_is_pending_in_the_text_as_in_the_chart(
     assert "last 7 days 1/1 (100%)" in snoozed.text and "1 waiting for your answer" in snoozed.text
     assert len(drawn) == 2
     assert cell_colour(drawn[-1][1], 0, chart_column(fake_clock, thursday)) == pending
+
+
+async def test_a_skip_is_left_out_of_adherence_as_of_streaks_and_the_reply_says_so(
+    bot_app: App, fake_clock: FakeClock, recording_sender: RecordingPlatform
+) -> None:
+    await say(bot_app, "/remind cream every day at 21:30")
+    await run_days(bot_app, fake_clock, recording_sender, ["done", "skip", "done"])
+    [reply] = await say(bot_app, "/progress text")
+    assert "streak 2 (best 2) · last 7 days 2/2 (100%), 1 skipped · 28 days 2/2 (100%), 1 skipped" in reply.text
+    assert RULE in reply.text and "a skip counts neither way (as in streaks)" in RULE
+    assert "Outstanding consistency" in reply.text
+    fake_clock.advance(timedelta(hours=1))
+    [export] = await say(bot_app, "/export csv")
+    assert export.attachment is not None and RULE in export.text
+    rows = list(csv.DictReader(io.StringIO(export.attachment.data.decode())))
+    assert [(r["outcome"], r["counts_as"]) for r in rows] == [
+        ("done", "done"),
+        ("skipped", "skipped: left out"),
+        ("done", "done"),
+    ]

@@ -24,6 +24,7 @@ from bot.linking import LinkError
 from bot.models import MAX_PAYLOAD_BYTES, Button, IncomingMessage, Reply
 from bot.regimen import Regimen, RegimenError
 from bot.series import SeriesError
+from bot.suggest import did_you_mean
 from bot.throttle import Throttle
 from bot.timing.quiet import QuietHoursError
 from bot.timing.timeparse import WhenParseError
@@ -207,7 +208,7 @@ class BotCore:
             return choosing.pick(ctx, args.strip())
         spec = BY_NAME.get(name)
         if spec is None:
-            return [Reply(text=f'I don\'t know the command "/{clip(name, 20)}". See /help for everything I can do.')]
+            return [_unknown_command(name)]
         return HANDLERS[spec.name](ctx, args.strip())
 
     def _press(self, ctx: Context, raw: str) -> list[Reply]:
@@ -239,6 +240,9 @@ class BotCore:
         # Link questions are bound to the identity that entered the code (it may have no account yet).
         owner = None if name == "link" or account is None else account.id
         binding = payloads.check(payload, payloads.subject(owner, ctx.msg.identity.key))
+        if binding is payloads.Binding.NOT_YOURS and owner is not None:
+            # Made for this identity before it had an account (a zone question on the first message): still theirs.
+            binding = payloads.check(payload, payloads.subject(None, ctx.msg.identity.key))
         if binding is payloads.Binding.YOURS:
             return self._command(ctx, text)
         if name == "link":  # link questions live in memory only: after a restart there is nothing to confirm
@@ -269,6 +273,20 @@ class BotCore:
                 return [Reply(text=f"{OUT_OF_DATE} To go ahead, type: {clip(text, 60)}")]
             return [Reply(text=f"{OUT_OF_DATE} To go ahead, press below.", buttons=((Button(f"Yes: {text}", raw),),))]
         return [replace(reply, text=f"{OUT_OF_DATE}\n{reply.text}", edit=False) for reply in asked]
+
+
+def _unknown_command(name: str) -> Reply:
+    """An unknown command: the likeliest meant one with an example, and a button that sends it (without
+    arguments a command only explains itself or asks)."""
+    unknown = f'I don\'t know the command "/{clip(name, 20)}".'
+    meant = did_you_mean(name)
+    if meant is None:
+        return Reply(text=f"{unknown} See /help for everything I can do.")
+    spec = BY_NAME[meant[1:]]
+    return Reply(
+        text=f"{unknown} Did you mean {meant}? For example: {spec.examples[0]}\nSee /help for everything I can do.",
+        buttons=((Button(meant, payloads.command(meant)),),),
+    )
 
 
 def _split(text: str) -> tuple[str, str]:

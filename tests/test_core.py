@@ -85,7 +85,6 @@ async def test_a_command_followed_by_a_new_line_is_still_that_command(bot_app: A
     [
         ("/nope", "nope"),
         ("/nope@ClearBackBot with args", "nope"),
-        ("/Reminder", "reminder"),
         ("/123", "123"),
         ("/", ""),
         ("/@ClearBackBot", ""),
@@ -469,3 +468,30 @@ async def test_writing_again_after_blocking_the_bot_is_welcomed_back(fake_clock:
 async def test_nudge_count_in_superscript_is_refused_not_a_crash(bot_app: App) -> None:
     await say(bot_app, "/remind stretch every day at 21:00")
     assert only(await say(bot_app, "/nudge 1 1h ¹")).text != INTERNAL
+
+
+async def test_a_near_miss_of_a_command_points_to_it(bot_app: App) -> None:
+    reply = only(await say(bot_app, "/Reminder"))
+    assert reply.text.startswith('I don\'t know the command "/reminder". Did you mean /remind')
+    assert reply.text.endswith("See /help for everything I can do.")
+
+
+async def test_an_unknown_command_suggests_the_likely_one(bot_app: App) -> None:
+    reply = only(await say(bot_app, "/remnd stretch in 10m"))
+    assert reply.text.startswith('I don\'t know the command "/remnd". Did you mean /remind? For example: /remind ')
+    assert reply.button_payloads() == ["cmd:/remind"]
+    usage = only(await say(bot_app, button="cmd:/remind"))
+    assert usage.text.startswith("Tell me what and when")
+    nothing_close = only(await say(bot_app, "/xyzzy"))
+    assert nothing_close.text == 'I don\'t know the command "/xyzzy". See /help for everything I can do.'
+
+
+async def test_a_button_made_before_the_account_existed_still_works_for_that_person(bot_app: App) -> None:
+    asked = only(await say(bot_app, "/timezone usa"))  # no account yet: the zone buttons are bound to the identity
+    assert bot_app.regimen.account_for(Identity("console", "u1")) is None
+    await say(bot_app, "/remind stretch every day at 9:00")  # now there is an account
+    chicago = next(b.payload for row in asked.buttons for b in row if "Chicago" in b.label)
+    reply = only(await say(bot_app, button=chicago))
+    assert "America/Chicago" in reply.text
+    other = only(await say(bot_app, button=chicago, user="u2"))  # still nobody else's
+    assert "America/Chicago" not in other.text

@@ -45,6 +45,8 @@ def pick(ctx: Context, args: str) -> list[Reply]:
     if len(words) != 2 or not words[1].isdecimal():
         return [Reply(text=EXPIRED)]
     option = ctx.regimen.choices.take(_subject(ctx), words[0], int(words[1]))
+    if option is None and ctx.account() is not None:  # offered before this person had an account
+        option = ctx.regimen.choices.take(payloads.subject(None, ctx.msg.identity.key), words[0], int(words[1]))
     if option is None:
         return [Reply(text=EXPIRED)]
     return option.act(ctx)

@@ -370,6 +370,13 @@ class Regimen:
             return shown[-1]
         return None
 
+    def is_finished(self, occurrence: Occurrence) -> bool:
+        """Whether nothing of this occurrence's reminder comes after it: no next time and nothing else open."""
+        reminder = self.store.get_reminder(occurrence.reminder_id)
+        if reminder is None or reminder.series is not None or reminder.next_due is not None or reminder.paused:
+            return False
+        return all(o.id == occurrence.id for o in self.open_occurrences(reminder))
+
     def can_claim_early(self, reminder: Reminder) -> bool:
         """Whether the upcoming time is near enough to be answered before it is due."""
         if reminder.next_due is None or reminder.paused:

@@ -199,14 +199,18 @@ def reminder_message(
     )
 
 
-def outcome_message(occurrence: Occurrence, tz: tzinfo, now: datetime) -> str:
-    at = when_text(occurrence.updated_at, tz, now)
+def outcome_message(occurrence: Occurrence, tz: tzinfo, now: datetime, finished: bool = False) -> str:
+    """The answer to Done / Skip / Snooze, naming the occurrence it marked ("Done: cream, today 21:30");
+    `finished`: no time of the reminder comes after it (a one-off, an ending repeat's last)."""
+    which = f"{occurrence.text}, {when_text(occurrence.due, tz, now)}"
     if occurrence.status == DONE:
-        return f"✅ Done {at}: {occurrence.text}. Nice work!"
+        return f"✅ Done: {which}. Nice work!" + (f" {LAST_ONE}" if finished else "")
     if occurrence.status == SKIPPED:
-        return f"⏭ Skipped {at}: {occurrence.text}. That's fine; I'll remind you next time."
+        if finished:
+            return f"⏭ Skipped: {which}. That was its last time, so nothing more comes of this reminder."
+        return f"⏭ Skipped: {which}. That's fine; I'll remind you next time."
     if occurrence.fire_at > occurrence.updated_at:
-        return f"💤 Snoozed: {occurrence.text}. I'll remind you again {when_text(occurrence.fire_at, tz, now)}."
+        return f"💤 Snoozed: {which}. I'll remind you again {when_text(occurrence.fire_at, tz, now)}."
     return f"{occurrence.text} (due {when_text(occurrence.due, tz, now)}) was recorded as {occurrence.status}."
 
 

@@ -44,7 +44,7 @@ async def test_an_edit_of_an_earlier_message_is_routed_to_where_it_was_shown() -
     await app.scheduler.tick()
     [shown] = [r for _, r in telegram.sent if r.occurrence_id is not None]
     replies = await say(app, "/done 1", who=TELEGRAM_USER)
-    assert [r.text.split(":")[0] for r in replies] == ["✅ Done today 12"]
+    assert [r.text.split(",")[0] for r in replies] == ["✅ Done: cream"]
     [(address, ref, edit)] = telegram.edits  # the reminder message itself now shows the answer
     assert address == Address("telegram", "100") and ref == "m1" and edit.buttons == ()
     assert shown.text.startswith("⏰")

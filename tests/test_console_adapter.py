@@ -201,8 +201,8 @@ async def due_reminder(console: Console) -> None:
 async def test_a_typed_done_is_answered_once(tmp_path: Path) -> None:
     console = Console(tmp_path)
     await due_reminder(console)
-    printed = await console.say("/done 1", "✅ Done today 12:01: x.")
-    assert printed.count("Done today 12:01: x. Nice work!") == 1, printed
+    printed = await console.say("/done 1", "✅ Done: x, today 12:01.")
+    assert printed.count("Done: x, today 12:01. Nice work!") == 1, printed
     await console.close()
 
 
@@ -215,8 +215,8 @@ async def test_a_number_after_a_message_without_buttons_presses_nothing(tmp_path
     assert printed == f"{no_live_buttons('3')}\n"
     assert "/snooze 3" in printed
     assert "snoozed" not in (await console.say("/reminders", "Your reminders")).lower()
-    printed = await console.say("/done 1", "✅ Done today 12:01: x.")  # the typed way still works, once
-    assert printed.count("Done today 12:01: x. Nice work!") == 1, printed
+    printed = await console.say("/done 1", "✅ Done: x, today 12:01.")  # the typed way still works, once
+    assert printed.count("Done: x, today 12:01. Nice work!") == 1, printed
     await console.close()
 
 

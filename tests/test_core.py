@@ -446,7 +446,7 @@ async def test_storage_unavailable_says_so_and_changes_nothing(fake_clock: FakeC
     assert "1. cream" in only(await say(app, "/reminders")).text
     store.down = False
     fake_clock.advance(timedelta(minutes=1))  # past the flood limit, too
-    assert only(await say(app, "/done 1")).text.startswith("✅ Done today 12:31: cream.")
+    assert only(await say(app, "/done 1")).text.startswith("✅ Done: cream, today 12:30.")
 
 
 async def test_writing_again_after_blocking_the_bot_is_welcomed_back(fake_clock: FakeClock) -> None:

@@ -106,7 +106,7 @@ def test_a_reminder_message_says_why_it_comes_now_and_carries_its_buttons_and_oc
 def test_outcome_messages() -> None:
     shown = occurrence(replace(reminder(), text="cream"), due=at(2, 9))
     assert render.outcome_message(replace(shown, status=DONE, updated_at=at(2, 9, 5)), BERLIN, NOW).startswith(
-        "✅ Done today 09:05: cream"
+        "✅ Done: cream, today 09:00. Nice work!"
     )
     assert render.outcome_message(replace(shown, status=SKIPPED), BERLIN, NOW).startswith("⏭ Skipped")
     snoozed = replace(shown, status=SNOOZED, updated_at=at(2, 9), fire_at=at(2, 10))

@@ -331,24 +331,30 @@ async def test_done_skip_snooze_answer_the_delivered_occurrence(
     await say(bot_app, "/remind cream every day at 12:30")
     await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 12, 30))
     fake_clock.advance(timedelta(minutes=5))
-    assert only(await say(bot_app, "/done 1")).text == "✅ Done today 12:35: cream. Nice work!"
+    assert only(await say(bot_app, "/done 1")).text == "✅ Done: cream, today 12:30. Nice work!"
     [first] = history(bot_app)
     assert (first.due, first.status, first.updated_at) == (ts(2026, 11, 25, 12, 30), DONE, ts(2026, 11, 25, 12, 35))
 
     await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 26, 12, 30))
     assert only(await say(bot_app, "/skip 1")).text == (
-        "⏭ Skipped today 12:30: cream. That's fine; I'll remind you next time."
+        "⏭ Skipped: cream, today 12:30. That's fine; I'll remind you next time."
     )
     await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 27, 12, 30))
-    assert only(await say(bot_app, "/snooze 1 2h30m")).text == "💤 Snoozed: cream. I'll remind you again today 15:00."
+    assert (
+        only(await say(bot_app, "/snooze 1 2h30m")).text
+        == "💤 Snoozed: cream, today 12:30. I'll remind you again today 15:00."
+    )
     assert [(o.status, o.fire_at) for o in open_occurrences(bot_app)] == [(SNOOZED, ts(2026, 11, 27, 15))]
     assert [(o.due, o.status) for o in history(bot_app)] == [
         (ts(2026, 11, 25, 12, 30), DONE),
         (ts(2026, 11, 26, 12, 30), SKIPPED),
     ]
     # A snoozed one can be snoozed again (default 1 hour) and then answered.
-    assert only(await say(bot_app, "/snooze 1")).text == "💤 Snoozed: cream. I'll remind you again today 13:30."
-    assert only(await say(bot_app, "/done 1")).text == "✅ Done today 12:30: cream. Nice work!"
+    assert (
+        only(await say(bot_app, "/snooze 1")).text
+        == "💤 Snoozed: cream, today 12:30. I'll remind you again today 13:30."
+    )
+    assert only(await say(bot_app, "/done 1")).text == "✅ Done: cream, today 12:30. Nice work!"
     assert open_occurrences(bot_app) == []
 
 
@@ -388,7 +394,7 @@ async def test_early_done_within_12_hours_counts_for_the_upcoming_time(
     assert ask.text == "Reminder 1 (exfoliate) isn't due yet: the next time is today 20:00. Mark that one done now?"
     assert history(bot_app) == []
     assert only(await say(bot_app, button=payload_for(ask, "Yes, done"))).text == (
-        "✅ Done today 08:00: exfoliate. Nice work!"
+        "✅ Done: exfoliate, today 20:00. Nice work!"
     )
     [done] = history(bot_app)
     assert (done.due, done.status, done.updated_at) == (ts(2026, 11, 26, 20), DONE, ts(2026, 11, 26, 8))
@@ -408,7 +414,7 @@ async def test_early_skip_works_too(bot_app: App, fake_clock: FakeClock) -> None
     assert no.text == "Nothing marked." and history(bot_app) == []
     ask = only(await say(bot_app, "/skip 1"))
     assert only(await say(bot_app, button=payload_for(ask, "Yes, skipped"))).text.startswith(
-        "⏭ Skipped today 12:00: cream."
+        "⏭ Skipped: cream, today 21:30."
     )
     assert [(o.due, o.status) for o in history(bot_app)] == [(ts(2026, 11, 25, 21, 30), SKIPPED)]
     assert reminder(bot_app, 1).next_due == ts(2026, 11, 26, 21, 30)
@@ -439,23 +445,23 @@ async def test_delivered_reminder_has_done_skip_and_snooze_buttons(
 @pytest.mark.parametrize(
     ("label", "text", "status", "fire_at"),
     [
-        ("✅ Done", "✅ Done today 13:35: cream. Nice work!", DONE, None),
-        ("⏭ Skip", "⏭ Skipped today 13:35: cream. That's fine; I'll remind you next time.", SKIPPED, None),
+        ("✅ Done", "✅ Done: cream, today 13:30. Nice work!", DONE, None),
+        ("⏭ Skip", "⏭ Skipped: cream, today 13:30. That's fine; I'll remind you next time.", SKIPPED, None),
         (
             "💤 15 min",
-            "💤 Snoozed: cream. I'll remind you again today 13:50.",
+            "💤 Snoozed: cream, today 13:30. I'll remind you again today 13:50.",
             SNOOZED,
             ts(2026, 11, 25, 13, 50, BERLIN),
         ),
         (
             "💤 1 hour",
-            "💤 Snoozed: cream. I'll remind you again today 14:35.",
+            "💤 Snoozed: cream, today 13:30. I'll remind you again today 14:35.",
             SNOOZED,
             ts(2026, 11, 25, 14, 35, BERLIN),
         ),
         (
             "This evening",
-            "💤 Snoozed: cream. I'll remind you again today 19:00.",
+            "💤 Snoozed: cream, today 13:30. I'll remind you again today 19:00.",
             SNOOZED,
             ts(2026, 11, 25, 19, 0, BERLIN),
         ),
@@ -489,7 +495,7 @@ async def test_morning_button_and_evening_pressed_late_mean_tomorrow_8(
 ) -> None:
     late = await delivered_cream_in_berlin(bot_app, recording_sender, fake_clock, at="18:30")
     reply = only(await say(bot_app, button=payload_for(late, "Tomorrow 8:00")))
-    assert reply == Reply(text="💤 Snoozed: cream. I'll remind you again tomorrow 08:00.", edit=True)
+    assert reply == Reply(text="💤 Snoozed: cream, today 18:30. I'll remind you again tomorrow 08:00.", edit=True)
     assert [o.fire_at for o in open_occurrences(bot_app)] == [ts(2026, 11, 26, 8, 0, BERLIN)]
 
     await say(bot_app, "/remind lotion every day at 14:00")
@@ -497,7 +503,7 @@ async def test_morning_button_and_evening_pressed_late_mean_tomorrow_8(
     [early] = [m for m in sent if m.text.startswith("⏰ Reminder 2: lotion")]
     fake_clock.set(datetime(2026, 11, 26, 19, 30, tzinfo=BERLIN))  # "This evening" pressed after 19:00
     reply = only(await say(bot_app, button=payload_for(early, "This evening")))
-    assert reply == Reply(text="💤 Snoozed: lotion. I'll remind you again tomorrow 08:00.", edit=True)
+    assert reply == Reply(text="💤 Snoozed: lotion, today 14:00. I'll remind you again tomorrow 08:00.", edit=True)
 
 
 async def test_pressing_an_answered_button_shows_the_outcome_without_changing_it(
@@ -509,7 +515,7 @@ async def test_pressing_an_answered_button_shows_the_outcome_without_changing_it
     fake_clock.advance(timedelta(hours=2))
     for label in ("⏭ Skip", "💤 15 min", "This evening", "✅ Done"):
         reply = only(await say(bot_app, button=payload_for(message, label)))
-        assert reply == Reply(text="✅ Done today 13:30: cream. Nice work!", edit=True)
+        assert reply == Reply(text="✅ Done: cream, today 13:30. Nice work!", edit=True)
     assert account_snapshot(bot_app) == before
     assert only(await say(bot_app, "/skip 1")).text.startswith("Reminder 1 has nothing waiting for an answer.")
 
@@ -553,7 +559,7 @@ async def test_snoozed_occurrence_fires_again_at_the_snooze_time_only(
     assert reminder(bot_app, 1).next_due == next_due
     assert await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 23, 0, BERLIN)) == []
     assert (
-        only(await say(bot_app, button=payload_for(again, "✅ Done"))).text == "✅ Done today 23:00: cream. Nice work!"
+        only(await say(bot_app, button=payload_for(again, "✅ Done"))).text == "✅ Done: cream, today 13:30. Nice work!"
     )
     # The regular schedule carries on: tomorrow's is a new occurrence.
     [tomorrow] = await deliver_at(bot_app, recording_sender, fake_clock, next_due)
@@ -795,3 +801,18 @@ async def test_plan_takes_any_repeat_phrase(bot_app: App, spec: str, expected: S
     reply = only(await say(bot_app, f"/plan exfoliation {spec}"))
     assert reply.text.startswith(f"Reminder 1 set: {EXFOLIATION.reminder_text}")
     assert schedule_from_dict(reminders(bot_app)[0].schedule) == expected
+
+
+async def test_answers_to_a_last_time_say_the_reminder_is_finished(
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
+) -> None:
+    await say(bot_app, "/remind stretch in 10m")
+    await say(bot_app, "/remind lotion in 10m")
+    await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 12, 10))
+    skipped = only(await say(bot_app, "/skip 1")).text
+    assert skipped == "⏭ Skipped: stretch, today 12:10. That was its last time, so nothing more comes of this reminder."
+    done = only(await say(bot_app, "/done 2")).text
+    assert done == "✅ Done: lotion, today 12:10. Nice work! That was the last one: this reminder is finished."
+    await say(bot_app, "/remind cream every day at 21:30")
+    await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 21, 30))
+    assert "next time" in only(await say(bot_app, "/skip 3")).text  # a repeat goes on

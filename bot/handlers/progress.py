@@ -26,7 +26,6 @@ from storage.records import DONE, MISSED, SKIPPED, Outcome, Reminder
 if TYPE_CHECKING:
     from bot.chart import ChartRow
 
-CHART_WEEKS = 8
 CHART_COOLDOWN = 10.0
 
 
@@ -56,7 +55,8 @@ def progress(ctx: Context, args: str) -> list[Reply]:
     from bot import chart as chart_module  # matplotlib loads on first use: start-up stays fast
 
     history = store.history_outcomes(account.id) + [Outcome(o.reminder_id, o.due, o.status) for o in open_occurrences]
-    rendered = chart_module.render(_chart_rows(ctx, reminders, history), _first_day(ctx))
+    today = ctx.now.astimezone(ctx.tz).date()
+    rendered = chart_module.render(_chart_rows(ctx, reminders, items, history), today)
     attachment = Attachment(filename="clearback-progress.png", data=rendered.png, mime_type="image/png")
     return [Reply(text="\n".join(lines), attachment=attachment)]
 
@@ -78,13 +78,11 @@ def _rate(adherence: Adherence) -> str:
     return f"{adherence.done}/{adherence.counted} ({adherence.percent}%){skipped}"
 
 
-def _first_day(ctx: Context) -> date:
-    today = ctx.now.astimezone(ctx.tz).date()
-    this_monday = today - timedelta(days=today.weekday())
-    return this_monday - timedelta(weeks=CHART_WEEKS - 1)
-
-
-def _chart_rows(ctx: Context, reminders: list[Reminder], history: list[Outcome]) -> list[ChartRow]:
+def _chart_rows(
+    ctx: Context, reminders: list[Reminder], items: list[ItemProgress], history: list[Outcome]
+) -> list[ChartRow]:
+    """Each reminder's occurrences of the chart's weeks, by day in the person's zone and in time order, with
+    what is still ahead today; an occurrence counts as the text counts it (bot.progress.kind)."""
     from bot import chart as chart_module
 
     states = {
@@ -94,30 +92,46 @@ def _chart_rows(ctx: Context, reminders: list[Reminder], history: list[Outcome])
         PENDING: chart_module.PENDING,
     }
     tz = ctx.tz
-    first = _first_day(ctx)
-    last = first + timedelta(weeks=CHART_WEEKS) - timedelta(days=1)
+    now = ctx.now.timestamp()
+    today = ctx.now.astimezone(tz).date()
+    first = today - timedelta(weeks=chart_module.WEEKS) + timedelta(days=1)
+    by_reminder: dict[str, dict[int, int]] = {}  # reminder id -> due second -> state
+    for occurrence in history:
+        counted = kind(occurrence.status)  # the rule the text follows: an open one is pending
+        if counted is not None and first <= local(occurrence.due, tz).date() <= today:
+            by_reminder.setdefault(occurrence.reminder_id, {})[int(occurrence.due)] = states[counted]
     rows = []
-    for reminder in reminders:
-        days: dict[date, int] = {}
-        for occurrence in history:
-            if occurrence.reminder_id != reminder.id:
-                continue
-            day = local(occurrence.due, tz).date()
-            counted = kind(occurrence.status)  # the rule the text follows: an open one is pending
-            state = None if counted is None else states[counted]
-            if state is not None and first <= day <= last:
-                days[day] = chart_module.merge(days.get(day, chart_module.NOTHING), state)
+    for reminder, item in zip(reminders, items, strict=True):
+        dues = by_reminder.get(reminder.id, {})
         if reminder.next_due is not None and not reminder.paused:
             schedule = schedule_from_dict(reminder.schedule)
             moment: datetime | None = datetime.fromtimestamp(reminder.next_due, tz=UTC)
-            for _ in range(64):  # the rest of this week at most: bounded even for 'every minute'
-                if moment is None or local(moment.timestamp(), tz).date() > last:
+            for _ in range(64):  # the rest of today at most: bounded even for 'every minute'
+                if moment is None or local(moment.timestamp(), tz).date() > today:
                     break
-                day = local(moment.timestamp(), tz).date()
-                days[day] = chart_module.merge(days.get(day, chart_module.NOTHING), chart_module.UPCOMING)
+                if moment.timestamp() > now:
+                    dues.setdefault(int(moment.timestamp()), chart_module.UPCOMING)
                 moment = next_occurrence(schedule, moment, tz)
-        rows.append(chart_module.ChartRow(f"{reminder.number}. {reminder.text}", days))
+        days: dict[date, list[int]] = {}
+        for due in sorted(dues):
+            days.setdefault(local(due, tz).date(), []).append(dues[due])
+        rows.append(
+            chart_module.ChartRow(
+                f"{reminder.number}. {reminder.text}",
+                {day: tuple(day_states) for day, day_states in days.items()},
+                summary=_summary(reminder, item),
+            )
+        )
     return rows
+
+
+def _summary(reminder: Reminder, item: ItemProgress) -> str:
+    """The chart's words at the end of a row: the 28 days' adherence, as the text gives it."""
+    if reminder.series is not None:
+        return f"{reminder.series['done']} of {reminder.series['total']} sessions"
+    month = item.last_28
+    skipped = f", {month.skipped} skipped" if month.skipped else ""
+    return ("28 days: nothing counted" if month.percent is None else f"28 days: {month.percent}%") + skipped
 
 
 def export_csv(ctx: Context) -> list[Reply]:

@@ -23,7 +23,7 @@ from storage.tally import from_outcomes
 from storage.tinydb import TinyDBStore
 from tests import talk
 from tests.fakes import RecordingPlatform
-from tests.test_chart import pixel_hex
+from tests.test_chart import slice_colours
 from tests.ticks import step_to_next_due
 
 USER = Identity("console", "pat")
@@ -57,16 +57,9 @@ def drawn_charts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[list[chart_modul
     return drawn
 
 
-def cell_colour(chart: chart_module.Chart, row: int, column: int) -> str:
-    x, y = chart.cell_centres[(row, column)]
-    return pixel_hex(chart.png, x, y)
-
-
-def chart_column(clock: FakeClock, day: date) -> int:
-    """The chart's column of `day` (in UTC, the zone of a person who has not set one)."""
-    today = clock.now().date()
-    first = today - timedelta(days=today.weekday()) - timedelta(weeks=7)
-    return (day - first).days
+def cell_colours(chart: chart_module.Chart, row: int, day: date, states: tuple[int, ...]) -> list[str]:
+    """The colour of each slice of `row`'s cell of `day`, drawn for `states`."""
+    return slice_colours(chart, row, chart.column_of(day), states)
 
 
 def pats_app(store: MemoryStore | TinyDBStore) -> tuple[App, FakeClock, RecordingPlatform]:
@@ -215,13 +208,15 @@ async def test_an_open_reminder_is_pending_in_the_text_as_in_the_chart(
     fake_clock.advance(timedelta(minutes=5))
     [reply] = await say(bot_app, "/progress")
     assert "last 7 days 1/1 (100%)" in reply.text and "1 waiting for your answer" in reply.text
-    assert cell_colour(drawn[-1][1], 0, chart_column(fake_clock, thursday)) == pending
+    assert drawn[-1][0][0].days[thursday] == (chart_module.PENDING,)
+    assert cell_colours(drawn[-1][1], 0, thursday, (chart_module.PENDING,)) == [pending]
     await say(bot_app, "/snooze 1 1h")
     fake_clock.advance(timedelta(seconds=11))  # the chart's cool-down
     [snoozed] = await say(bot_app, "/progress")
     assert "last 7 days 1/1 (100%)" in snoozed.text and "1 waiting for your answer" in snoozed.text
     assert len(drawn) == 2
-    assert cell_colour(drawn[-1][1], 0, chart_column(fake_clock, thursday)) == pending
+    assert drawn[-1][0][0].days[thursday] == (chart_module.PENDING,)
+    assert cell_colours(drawn[-1][1], 0, thursday, (chart_module.PENDING,)) == [pending]
 
 
 async def test_a_skip_is_left_out_of_adherence_as_of_streaks_and_the_reply_says_so(
@@ -242,3 +237,32 @@ async def test_a_skip_is_left_out_of_adherence_as_of_streaks_and_the_reply_says_
         ("skipped", "skipped: left out"),
         ("done", "done"),
     ]
+
+
+async def test_the_chart_shows_up_to_today_marked_with_two_a_day_as_two(
+    bot_app: App, fake_clock: FakeClock, recording_sender: RecordingPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn = drawn_charts(monkeypatch)
+    colour = chart_module.COLOURS
+    await say(bot_app, "/remind cream every day at 08:00 and 20:00")
+    await run_days(bot_app, fake_clock, recording_sender, ["done", "none"])  # Wed 20:00 done, Thu 08:00 sent
+    wednesday, thursday = date(2026, 11, 25), date(2026, 11, 26)
+    fake_clock.set(datetime(2026, 11, 26, 12, tzinfo=UTC))
+    [noon] = await say(bot_app, "/progress")
+    [row], chart = drawn[-1]
+    assert chart.title == "Your last 8 weeks: Fri 2 Oct to today, Thu 26 Nov 2026"
+    assert chart.column_of(thursday) == chart.today_column and chart.x_labels[chart.today_column] == "today"
+    assert max(column for _, column in chart.cell_boxes) == chart.today_column  # nothing drawn beyond today
+    assert row.days == {wednesday: (chart_module.DONE,), thursday: (chart_module.PENDING, chart_module.UPCOMING)}
+    assert cell_colours(chart, 0, thursday, row.days[thursday]) == [
+        colour[chart_module.PENDING],
+        colour[chart_module.UPCOMING],
+    ]
+    assert "28 days 1/1 (100%)" in noon.text and row.summary == "28 days: 100%"
+    await run_days(bot_app, fake_clock, recording_sender, ["done"])  # Thu 20:00 done; the morning's missed
+    [evening] = await say(bot_app, "/progress")
+    [row], chart = drawn[-1]
+    assert row.days[thursday] == (chart_module.MISSED, chart_module.DONE)
+    missed_then_done = [colour[chart_module.MISSED], colour[chart_module.DONE]]
+    assert cell_colours(chart, 0, thursday, row.days[thursday]) == missed_then_done
+    assert "28 days 2/3 (67%)" in evening.text and row.summary == "28 days: 67%"

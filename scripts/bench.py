@@ -4,6 +4,7 @@
     make bench ARGS="--million"     # also 1,000,000 users
     make bench ARGS="--quick"       # 1k and 10k users, 1,000 reminders in the delivery run
     make bench ARGS="--only-delivery --delivery 2000 --platforms telegram"   # just the delivery run
+    make bench ARGS="--only-parser"  # just the when-grammar's cost per call (a few seconds)
 
 For each population (a fixed seed; 3 reminders per user; a year of history for a sample of accounts;
 a journal to replay) it measures, in a fresh child process each: start-up (open the store, rebuild the
@@ -12,13 +13,15 @@ indexes, replay the journal, recover), resident memory, the core's `/reminders`,
 reminder reaches its adapter, then the same update through plain TinyDB for the ratio. Then it
 delivers N reminders falling due in the same minute through the real Telegram and Discord adapters to
 local fakes that enforce the platforms' limits, each fake in its own process so that it sees requests
-when they really arrive. It writes a chart of cost against users.
+when they really arrive. It writes a chart of cost against users. First of all it times the when-grammar
+(read_when, split_what_when) on typical phrases and on 4,000-character messages.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -30,11 +33,13 @@ import sys
 import tempfile
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from datetime import time as time_of_day
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 import psutil
 
@@ -45,7 +50,10 @@ from bot.app import App
 from bot.models import Address, Identity, IncomingMessage, Reply
 from bot.throttle import Throttle
 from bot.timing.clock import FakeClock
+from bot.timing.readings import read_when
 from bot.timing.recurrence import Schedule
+from bot.timing.remind_split import split_what_when
+from bot.timing.timeparse import WhenParseError
 from scripts import bench_storage as population
 from storage.memory_store import MemoryStore
 from storage.tinydb import TinyDBStore
@@ -307,6 +315,67 @@ async def deliver_discord(count: int) -> dict[str, float]:
     return figures
 
 
+# The when-grammar's cost per call (in this process; pure functions, no store) -------------------------------
+PARSER_PHRASES = (
+    "in 10 minutes", "at 9pm", "at 9", "tomorrow at 9am", "tonight at 10", "next friday at 6pm", "on dec 24",
+    "on 2027-01-10 at 09:00", "in 2 days at 9", "on the weekend at 10", "every day at 21:30",
+    "every mon,thu at 20:00", "every 2 weeks on sat at 10:00", "every month on the 1st at 9:00",
+    "every first monday of the month at 9:00", "twice a day at 8 and 20", "every day at 21:30 for 6 weeks",
+    "every day at 9:00 until 2027-03-01", "wed 25 nov at 20:00", "at dawn",
+)  # fmt: skip
+PARSER_REMINDS = (
+    "book peel next friday at 6pm", "cream tonight at 10", "exfoliate back every mon,thu at 20:00",
+    "stretch in 10m", "evening cream every day at 21:30", "call derm, tomorrow at 9am",
+    "check scars on the 15th at 20:00", "friday cream at 9pm", "water plants", "take pill twice a day at 8 and 20",
+)  # fmt: skip
+PARSER_LONG = {  # 4,000-character messages, the most a Telegram command carries
+    "split_what_when, 4,000 chars: words, then the when": "word " * 796 + "every mon,thu at 20:00",
+    "split_what_when, 4,000 chars: no when (refused)": "word " * 800,
+    "split_what_when, 4,000 chars: time words throughout (asked)": "cream tomorrow " * 266 + "at 9pm",
+    "read_when, 4,000 chars of words (refused)": "word " * 800,
+}
+
+
+ParserCall = tuple[Callable[[str, datetime, tzinfo], object], str]
+
+
+def _per_call_us(calls: list[ParserCall], rounds: int) -> float:
+    """Median over `rounds` of the mean cost of one call, in microseconds (now: Wed 2 Dec 2026, Berlin)."""
+    now = datetime(2026, 12, 2, 13, 0, tzinfo=UTC)
+    tz = ZoneInfo("Europe/Berlin")
+    means = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for fn, text in calls:
+            with contextlib.suppress(WhenParseError):
+                fn(text, now, tz)
+        means.append((time.perf_counter() - started) / len(calls) * 1e6)
+    return statistics.median(means)
+
+
+def _calls(fn: Callable[[str, datetime, tzinfo], object], texts: tuple[str, ...]) -> list[ParserCall]:
+    return [(fn, text) for text in texts]
+
+
+def measure_parser(rounds: int = 7) -> list[str]:
+    """The grammar's figures as a markdown table: microseconds per call, median of `rounds` runs (~2 s)."""
+    rows: list[tuple[str, str, list[ParserCall]]] = [
+        (f"read_when, {len(PARSER_PHRASES)} typical phrases", "typical", _calls(read_when, PARSER_PHRASES * 20)),
+        (
+            f"split_what_when, {len(PARSER_REMINDS)} typical /remind texts",
+            "typical",
+            _calls(split_what_when, PARSER_REMINDS * 10),
+        ),
+    ]
+    for label, text in PARSER_LONG.items():
+        fn = read_when if label.startswith("read_when") else split_what_when
+        rows.append((label, f"{len(text):,}", _calls(fn, (text,) * 20)))
+    lines = ["| when-grammar call | chars | µs per call |", "| --- | ---: | ---: |"]
+    for label, chars, calls in rows:
+        lines.append(f"| {label} | {chars} | {_per_call_us(calls, rounds):,.0f} |")
+    return lines
+
+
 # Report ---------------------------------------------------------------------------------------------------
 ROWS = [
     ("snapshot_mb", "database snapshot (MB)", "{:.1f}"),
@@ -400,6 +469,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tinydb-cap", type=int, default=30_000, help="most reminders in the plain TinyDB file")
     parser.add_argument("--delivery", type=int, default=10_000, help="reminders due in one minute per platform")
     parser.add_argument("--only-delivery", action="store_true", help="measure only the delivery (no populations)")
+    parser.add_argument("--only-parser", action="store_true", help="measure only the when-grammar's cost per call")
     parser.add_argument(
         "--platforms",
         nargs="+",
@@ -429,6 +499,14 @@ def main(argv: list[str] | None = None) -> None:
         f"{os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}"
     )
     print(header, flush=True)
+    grammar = [] if args.only_delivery else measure_parser()
+    print("\n".join(grammar), flush=True)
+    out = Path(args.out)
+    if args.only_parser:  # leave the full run's table and chart alone
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "bench-parser.md").write_text("\n".join([header, "", *grammar, ""]))
+        print(f"\ntable: {out / 'bench-parser.md'}")
+        return
     results: dict[int, dict[str, float]] = {}
     workdir = tempfile.mkdtemp(prefix="clearback-bench-")
     try:
@@ -443,7 +521,6 @@ def main(argv: list[str] | None = None) -> None:
     if delivery > 0:
         lines = deliver_both(delivery, tuple(args.platforms))
     print("\n".join(lines))
-    out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     if args.only_delivery:  # leave the full run's table and chart alone
         (out / "bench-delivery.md").write_text("\n".join([header, "", *lines, ""]))
@@ -451,7 +528,7 @@ def main(argv: list[str] | None = None) -> None:
         return
     if results:
         write_chart(results, out / "bench-scaling.png")
-    (out / "bench.md").write_text("\n".join([header, "", *table, "", *lines, ""]))
+    (out / "bench.md").write_text("\n".join([header, "", *table, "", *lines, "", *grammar, ""]))
     print(f"\nchart: {out / 'bench-scaling.png'}, table: {out / 'bench.md'}")
 
 

@@ -15,6 +15,7 @@ from datetime import datetime, tzinfo
 from bot.timing.readings import Reading, read_when
 from bot.timing.timeparse import WhenParseError
 
+MAX_JOINED_SPANS = 8  # time words in the name tried as part of the when: the last few, nearest to it
 MAX_WHEN_TOKENS = 24  # the when-phrase is looked for only in this many trailing words: a long text stays cheap
 EMPTY_WHAT_MESSAGE = "What should I remind you about? e.g. /remind stretch in 10m"
 _REMIND_EXAMPLES = (
@@ -167,8 +168,11 @@ def _with_time_words(what_tokens: list[str], reading: Reading, now: datetime, tz
         return RemindRequest(what, reading)
     left: list[str] = []
     folded: list[Folded] = []
-    for start, end in spans:
+    for n, (start, end) in enumerate(spans):
         span = " ".join(what_tokens[start:end])
+        if n < len(spans) - MAX_JOINED_SPANS:
+            left.append(span)  # far from the when in a long text: asked about, not tried (keeps the cost bounded)
+            continue
         rest = " ".join(what_tokens[:start] + what_tokens[end:]).strip(" ,;:-")
         joined = _join(span, reading.phrase, now, tz)
         if joined is not None and joined.schedule == reading.schedule:

@@ -5,9 +5,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.timing.readings import parse_when
+from bot.timing.readings import Reading, parse_when, read_when
 from bot.timing.recurrence import Schedule
-from bot.timing.remind_split import EMPTY_WHAT_MESSAGE, split_what_when
+from bot.timing.remind_split import EMPTY_WHAT_MESSAGE, MAX_JOINED_SPANS, MAX_WHEN_TOKENS, split_what_when
 from bot.timing.timeparse import WhenParseError
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -91,3 +91,19 @@ def test_time_words_left_in_the_name_are_asked_about(text: str, asked: str) -> N
 @pytest.mark.parametrize("text", ["day cream at 9pm", "take 2 pills at 9pm", "week plan at 9pm", "sun cream at 9pm"])
 def test_everyday_words_that_look_like_time_are_not_asked_about(text: str) -> None:
     assert not split_what_when(text, NOW, BERLIN).needs_asking
+
+
+def test_a_long_name_full_of_time_words_is_asked_about_at_a_bounded_cost(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def counting(text: str, now: datetime, tz: ZoneInfo) -> Reading:
+        calls.append(text)
+        return read_when(text, now, tz)
+
+    monkeypatch.setattr("bot.timing.remind_split.read_when", counting)
+    request = split_what_when("cream tomorrow " * 266 + "at 9pm", NOW, BERLIN)
+    assert request.needs_asking
+    assert request.reading.phrase == "tomorrow at 9pm"  # the last one joins the when
+    assert len(request.time_words) == 265
+    # The tail is looked for in the last MAX_WHEN_TOKENS words; only the nearest spans are tried joined.
+    assert len(calls) <= MAX_WHEN_TOKENS + 2 * MAX_JOINED_SPANS

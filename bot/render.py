@@ -39,9 +39,9 @@ def local(ts: float, tz: tzinfo) -> datetime:
 
 
 def when_text(ts: float, tz: tzinfo, now: datetime | None = None) -> str:
-    """'today 20:00', 'tomorrow 09:00', 'Thu 10 Dec 20:00' in the person's zone."""
+    """'today 20:00', 'tomorrow 09:00', 'Thu 10 Dec 20:00' in the person's zone, always to the minute."""
     moment = local(ts, tz)
-    clock = moment.strftime("%H:%M:%S" if moment.second else "%H:%M")
+    clock = moment.strftime("%H:%M")  # minutes everywhere: seconds in some replies and not others read as noise
     if now is not None:
         today = now.astimezone(tz).date()
         days = (moment.date() - today).days

@@ -35,7 +35,7 @@ def test_when_text_says_today_tomorrow_yesterday_or_the_date_in_the_persons_zone
     assert render.when_text(at(3, 9, 30), BERLIN, NOW) == "tomorrow 09:30"
     assert render.when_text(at(1, 9), BERLIN, NOW) == "yesterday 09:00"
     assert render.when_text(at(10, 20), BERLIN, NOW) == "Thu 10 Dec 20:00"
-    assert render.when_text(at(2, 20, 0, 5), BERLIN, NOW) == "today 20:00:05"
+    assert render.when_text(at(2, 20, 0, 5), BERLIN, NOW) == "today 20:00"  # to the minute, in every reply
 
 
 def test_reminder_line_states_next_time_pause_reason_or_the_end() -> None:

@@ -88,19 +88,19 @@ def slices(states: tuple[int, ...]) -> list[tuple[float, float, int]]:
     return parts
 
 
-def title_for(first_day: date, today: date) -> str:
+def title_for(first_day: date, today: date, weeks: int = WEEKS) -> str:
     return (
-        f"Your last {WEEKS} weeks: {first_day:%a} {first_day.day} {first_day:%b} "
+        f"Your last {weeks} weeks: {first_day:%a} {first_day.day} {first_day:%b} "
         f"to today, {today:%a} {today.day} {today:%b %Y}"
     )
 
 
-def render(rows: list[ChartRow], today: date) -> Chart:
-    days = 7 * WEEKS
+def render(rows: list[ChartRow], today: date, weeks: int = WEEKS) -> Chart:
+    days = 7 * weeks
     first_day = today - timedelta(days=days - 1)
     shown = rows or [ChartRow("(no reminders yet)", {})]
     labels = [row.label if len(row.label) <= 30 else row.label[:29] + "…" for row in shown]
-    title = title_for(first_day, today)
+    title = title_for(first_day, today, weeks)
     today_column = days - 1
     x_labels = {}  # the Mondays, but none that would crowd "today"
     for d in range(today_column - 3):

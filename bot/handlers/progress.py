@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
 
 from bot.context import Context
@@ -16,26 +17,51 @@ from bot.progress import (
     ItemProgress,
     counts_as,
     encouragement,
+    item_progress,
     item_progress_from_tally,
     kind,
 )
 from bot.render import local
 from bot.timing.recurrence import next_occurrence, schedule_from_dict
-from storage.records import DONE, MISSED, SKIPPED, Outcome, Reminder
+from storage.records import DONE, MISSED, SKIPPED, Outcome, Reminder, occurrence_id
 
 if TYPE_CHECKING:
     from bot.chart import ChartRow
 
 CHART_COOLDOWN = 10.0
+CHART_WEEKS = 8
+NOTHING_YET = "No progress to show yet: adopt a plan with /plan or create a reminder with /remind."
+
+
+@dataclass(frozen=True, slots=True)
+class Deleted:
+    """A deleted reminder with outcomes in the chart's weeks: /progress keeps its past, as /export csv does."""
+
+    reminder_id: str
+    number: int
+    text: str
+    item: ItemProgress
 
 
 def progress(ctx: Context, args: str) -> list[Reply]:
     account = ctx.account()
-    reminders, tallies, open_occurrences = ctx.regimen.progress_inputs(account.id) if account else ([], {}, [])
-    if account is None or not reminders:
-        return [Reply(text="No progress to show yet: adopt a plan with /plan or create a reminder with /remind.")]
+    if account is None:
+        return [Reply(text=NOTHING_YET)]
+    reminders, tallies, open_occurrences = ctx.regimen.progress_inputs(account.id)
     store = ctx.regimen.store
     now = ctx.now.timestamp()
+    text_only = args.strip().lower() in ("text", "notext", "nochart")
+    # Numbers are never given twice, so a gap means a deleted reminder, whose past is only in the history:
+    # then (or for the chart) the history is read; otherwise the tallies tell everything.
+    numbers = {r.number for r in reminders}
+    some_deleted = any(n not in numbers for n in range(1, account.next_number))
+    if not reminders and not some_deleted:
+        return [Reply(text=NOTHING_YET)]
+    chart_allowed = not text_only and ctx.regimen.chart_allowed(account.id)
+    history = store.history_outcomes(account.id) if some_deleted or chart_allowed else []
+    deleted = _deleted(ctx, account.id, reminders, history) if some_deleted else []
+    if not reminders and not deleted:
+        return [Reply(text=NOTHING_YET)]
     items = [item_progress_from_tally(tallies[r.id], open_occurrences, now) for r in reminders]  # no history read
     lines = ["Your progress:"]
     for reminder, item in zip(reminders, items, strict=True):
@@ -44,21 +70,53 @@ def progress(ctx: Context, args: str) -> list[Reply]:
             lines.append(f"   sessions done: {reminder.series['done']} of {reminder.series['total']} planned")
         else:
             lines.append("   " + _numbers(item))
-    if any(item.last_28.counted or item.last_28.skipped or item.waiting for item in items):
+    for gone in deleted:
+        month, week = gone.item.last_28, gone.item.last_7
+        lines.append(f"{gone.number}. {gone.text} (deleted)")
+        lines.append(f"   deleted · last 7 days {_rate(week)} · 28 days {_rate(month)}")
+    every = items + [gone.item for gone in deleted]
+    if any(item.last_28.counted or item.last_28.skipped or item.waiting for item in every):
         lines.append(RULE)
-    lines.append(encouragement(items))
-    if args.strip().lower() in ("text", "notext", "nochart"):
+    lines.append(encouragement(items or every))
+    if text_only:
         return [Reply(text="\n".join(lines))]
-    if not ctx.regimen.chart_allowed(account.id):
+    if not chart_allowed:
         lines.append(f"(The chart is drawn at most once every {CHART_COOLDOWN:.0f} seconds; try again shortly.)")
         return [Reply(text="\n".join(lines))]
     from bot import chart as chart_module  # matplotlib loads on first use: start-up stays fast
 
-    history = store.history_outcomes(account.id) + [Outcome(o.reminder_id, o.due, o.status) for o in open_occurrences]
-    today = ctx.now.astimezone(ctx.tz).date()
-    rendered = chart_module.render(_chart_rows(ctx, reminders, items, history), today)
+    history = history + [Outcome(o.reminder_id, o.due, o.status) for o in open_occurrences]
+    rows = _chart_rows(ctx, reminders, items, deleted, history)
+    rendered = chart_module.render(rows, _today(ctx), weeks=CHART_WEEKS)
     attachment = Attachment(filename="clearback-progress.png", data=rendered.png, mime_type="image/png")
     return [Reply(text="\n".join(lines), attachment=attachment)]
+
+
+def _today(ctx: Context) -> date:
+    return ctx.now.astimezone(ctx.tz).date()
+
+
+def _first_day(ctx: Context) -> date:
+    """The chart's first day: what /progress shows of a deleted reminder starts there too."""
+    return _today(ctx) - timedelta(weeks=CHART_WEEKS) + timedelta(days=1)
+
+
+def _deleted(ctx: Context, account_id: str, reminders: list[Reminder], history: list[Outcome]) -> list[Deleted]:
+    """The account's deleted reminders that have done, skipped or missed times in the chart's weeks."""
+    live = {r.id for r in reminders}
+    first, tz = _first_day(ctx), ctx.tz
+    newest: dict[str, Outcome] = {}
+    for outcome in history:  # in due order
+        counted = kind(outcome.status) is not None
+        if counted and outcome.reminder_id not in live and local(outcome.due, tz).date() >= first:
+            newest[outcome.reminder_id] = outcome
+    found = []
+    for reminder_id, outcome in newest.items():
+        record = ctx.regimen.store.get_occurrence(account_id, occurrence_id(reminder_id, outcome.due))
+        number, text = (record.number, record.text) if record is not None else (0, "a deleted reminder")
+        mine = [o for o in history if o.reminder_id == reminder_id]
+        found.append(Deleted(reminder_id, number, text, item_progress(reminder_id, mine, ctx.now.timestamp())))
+    return sorted(found, key=lambda gone: gone.number)
 
 
 def _numbers(item: ItemProgress) -> str:
@@ -79,10 +137,11 @@ def _rate(adherence: Adherence) -> str:
 
 
 def _chart_rows(
-    ctx: Context, reminders: list[Reminder], items: list[ItemProgress], history: list[Outcome]
+    ctx: Context, reminders: list[Reminder], items: list[ItemProgress], deleted: list[Deleted], history: list[Outcome]
 ) -> list[ChartRow]:
     """Each reminder's occurrences of the chart's weeks, by day in the person's zone and in time order, with
-    what is still ahead today; an occurrence counts as the text counts it (bot.progress.kind)."""
+    what is still ahead today, then the deleted ones' (labelled so); an occurrence counts as the text counts it
+    (bot.progress.kind)."""
     from bot import chart as chart_module
 
     states = {
@@ -93,8 +152,7 @@ def _chart_rows(
     }
     tz = ctx.tz
     now = ctx.now.timestamp()
-    today = ctx.now.astimezone(tz).date()
-    first = today - timedelta(weeks=chart_module.WEEKS) + timedelta(days=1)
+    today, first = _today(ctx), _first_day(ctx)
     by_reminder: dict[str, dict[int, int]] = {}  # reminder id -> due second -> state
     for occurrence in history:
         counted = kind(occurrence.status)  # the rule the text follows: an open one is pending
@@ -112,22 +170,26 @@ def _chart_rows(
                 if moment.timestamp() > now:
                     dues.setdefault(int(moment.timestamp()), chart_module.UPCOMING)
                 moment = next_occurrence(schedule, moment, tz)
-        days: dict[date, list[int]] = {}
-        for due in sorted(dues):
-            days.setdefault(local(due, tz).date(), []).append(dues[due])
-        rows.append(
-            chart_module.ChartRow(
-                f"{reminder.number}. {reminder.text}",
-                {day: tuple(day_states) for day, day_states in days.items()},
-                summary=_summary(reminder, item),
-            )
-        )
+        label, summary = f"{reminder.number}. {reminder.text}", _summary(reminder, item)
+        rows.append(chart_module.ChartRow(label, _by_day(dues, tz), summary=summary))
+    for gone in deleted:
+        dues = by_reminder.get(gone.reminder_id, {})
+        label, summary = f"{gone.number}. {gone.text} (deleted)", _summary(None, gone.item)
+        rows.append(chart_module.ChartRow(label, _by_day(dues, tz), summary=summary, deleted=True))
     return rows
 
 
-def _summary(reminder: Reminder, item: ItemProgress) -> str:
+def _by_day(dues: dict[int, int], tz: tzinfo) -> dict[date, tuple[int, ...]]:
+    """Due second -> state, as each day's states in time order."""
+    days: dict[date, list[int]] = {}
+    for due in sorted(dues):
+        days.setdefault(local(due, tz).date(), []).append(dues[due])
+    return {day: tuple(states) for day, states in days.items()}
+
+
+def _summary(reminder: Reminder | None, item: ItemProgress) -> str:
     """The chart's words at the end of a row: the 28 days' adherence, as the text gives it."""
-    if reminder.series is not None:
+    if reminder is not None and reminder.series is not None:
         return f"{reminder.series['done']} of {reminder.series['total']} sessions"
     month = item.last_28
     skipped = f", {month.skipped} skipped" if month.skipped else ""
@@ -141,8 +203,10 @@ def export_csv(ctx: Context) -> list[Reply]:
     tz = ctx.tz
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(["item", "due", "outcome", "outcome_time", "counts_as"])
-    occurrences = ctx.regimen.store.history_of(account.id) + ctx.regimen.store.open_occurrences_of(account.id)
+    writer.writerow(["item", "due", "outcome", "outcome_time", "counts_as", "reminder", "reminder_status"])
+    store = ctx.regimen.store
+    occurrences = store.history_of(account.id) + store.open_occurrences_of(account.id)
+    live = {r.id for r in store.reminders_of(account.id)}
     for occurrence in sorted(occurrences, key=lambda o: (o.due, o.id)):
         writer.writerow(
             [
@@ -151,6 +215,8 @@ def export_csv(ctx: Context) -> list[Reply]:
                 occurrence.status,
                 local(occurrence.updated_at, tz).isoformat(timespec="minutes"),
                 counts_as(occurrence.status),
+                occurrence.number,
+                "current" if occurrence.reminder_id in live else "deleted",
             ]
         )
     return [

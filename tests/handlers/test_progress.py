@@ -266,3 +266,42 @@ async def test_the_chart_shows_up_to_today_marked_with_two_a_day_as_two(
     missed_then_done = [colour[chart_module.MISSED], colour[chart_module.DONE]]
     assert cell_colours(chart, 0, thursday, row.days[thursday]) == missed_then_done
     assert "28 days 2/3 (67%)" in evening.text and row.summary == "28 days: 67%"
+
+
+async def test_a_deleted_reminder_keeps_its_past_in_progress_as_in_the_csv_export(
+    bot_app: App, fake_clock: FakeClock, recording_sender: RecordingPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    drawn = drawn_charts(monkeypatch)
+    await say(bot_app, "/remind cream every day at 21:30")
+    # Wed done, Thu skipped, Fri missed (unanswered until Sat's came), Sat done, Sun's open when it is deleted.
+    await run_days(bot_app, fake_clock, recording_sender, ["done", "skip", "none", "done", "none"])
+    fake_clock.advance(timedelta(minutes=5))
+    await say(bot_app, "/delete 1")
+    [text] = await say(bot_app, "/progress text")
+    numbers = "last 7 days 2/3 (67%), 1 skipped · 28 days 2/3 (67%), 1 skipped"
+    assert f"1. cream (deleted)\n   deleted · {numbers}" in text.text
+    await say(bot_app, "/remind sunscreen every day at 08:00")
+    [reply] = await say(bot_app, "/progress")
+    assert "2. sunscreen\n" in reply.text and "1. cream (deleted)" in reply.text
+    [export] = await say(bot_app, "/export csv")
+    assert export.attachment is not None
+    rows = list(csv.DictReader(io.StringIO(export.attachment.data.decode())))
+    assert {(r["item"], r["reminder"], r["reminder_status"]) for r in rows} == {("cream", "1", "deleted")}
+    assert [(r["outcome"], r["counts_as"]) for r in rows][-1] == ("cancelled", "left out")  # open when deleted
+    [sunscreen, cream], chart = drawn[-1]
+    assert (sunscreen.label, sunscreen.deleted, cream.label, cream.deleted) == (
+        "2. sunscreen",
+        False,
+        "1. cream (deleted)",
+        True,
+    )
+    states = {
+        "done": chart_module.DONE,
+        "skipped: left out": chart_module.SKIPPED,
+        "missed": chart_module.MISSED,
+    }
+    exported = {date.fromisoformat(r["due"][:10]): (states[r["counts_as"]],) for r in rows if r["counts_as"] in states}
+    assert cream.days == exported and len(exported) == 4  # the same past outcomes, day by day
+    assert cream.summary == "28 days: 67%, 1 skipped"
+    for day, day_states in exported.items():
+        assert cell_colours(chart, 1, day, day_states) == [chart_module.COLOURS[day_states[0]]]

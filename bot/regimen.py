@@ -16,7 +16,7 @@ from bot.choices import Choices
 from bot.linking import LinkCodes, merge_accounts
 from bot.models import Address, Identity
 from bot.render import PUT_ASIDE_REASON
-from bot.series import SeriesPlan, first_stage_after, new_series, next_session_after
+from bot.series import SeriesPlan, exfoliation_paused_at, first_stage_after, new_series, next_session_after
 from bot.timing.clock import Clock
 from bot.timing.quiet import quiet_until
 from bot.timing.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
@@ -369,6 +369,39 @@ class Regimen:
         if shown:
             return shown[-1]
         return None
+
+    def treatment_pauses(self, account_id: str) -> dict[str, tuple[str, float | None]]:
+        """Exfoliation reminders whose next time falls in the pause around a treatment session: by reminder id,
+        the treatment and the first time after the pause that really fires (None when none within a year)."""
+        reminders = self.store.reminders_of(account_id)
+        plans = [r.series for r in reminders if r.series is not None]
+        if not plans:
+            return {}
+        tz = self.tz(self.store.get_account(account_id))
+        found: dict[str, tuple[str, float | None]] = {}
+        for reminder in reminders:
+            if reminder.kind != "exfoliation" or reminder.paused or reminder.next_due is None:
+                continue
+            holding = [p for p in plans if exfoliation_paused_at(reminder.next_due, p, tz)]
+            if not holding:
+                continue
+            try:
+                schedule = schedule_from_dict(reminder.schedule)
+            except ValueError:
+                continue
+            due: float | None = reminder.next_due
+            for _ in range(400):  # a pause is days long; a year of a daily reminder bounds the walk
+                assert due is not None
+                if not any(exfoliation_paused_at(due, p, tz) for p in plans):
+                    break
+                nxt = next_occurrence(schedule, datetime.fromtimestamp(due, tz=UTC), tz)
+                due = nxt.timestamp() if nxt else None
+                if due is None:
+                    break
+            else:
+                due = None
+            found[reminder.id] = (str(holding[0]["treatment"]), due)
+        return found
 
     def is_finished(self, occurrence: Occurrence) -> bool:
         """Whether nothing of this occurrence's reminder comes after it: no next time and nothing else open."""

@@ -59,13 +59,26 @@ def schedule_text(reminder: Reminder, tz: tzinfo) -> str:
 
 
 def reminder_line(
-    reminder: Reminder, tz: tzinfo, now: datetime, lasts: Mapping[str, Occurrence | Outcome] | None = None
+    reminder: Reminder,
+    tz: tzinfo,
+    now: datetime,
+    lasts: Mapping[str, Occurrence | Outcome] | None = None,
+    treatment_pauses: Mapping[str, tuple[str, float | None]] | None = None,
 ) -> str:
     """A reminder in /reminders: its name, its schedule, and what comes next.
 
     `lasts` (Regimen.last_outcomes) adds what happened last, by reminder id; without it the line says only what
-    the reminder itself knows.
+    the reminder itself knows. `treatment_pauses` (Regimen.treatment_pauses): exfoliation held around a session,
+    so "next" is the time that really fires.
     """
+    pause = (treatment_pauses or {}).get(reminder.id)
+    if pause is not None:
+        treatment, resumes = pause
+        after = f"next: {when_text(resumes, tz, now)}" if resumes is not None else "no time after it yet"
+        return (
+            f"{reminder.number}. {reminder.text}\n   {schedule_text(reminder, tz)}\n"
+            f"   paused around your {treatment} session; {after}"
+        )
     if reminder.series is not None:
         return f"{reminder.number}. {reminder.text}\n   {describe_series(reminder.series, tz)}" + (
             f"\n   paused: /resume {reminder.number}" if reminder.paused else ""

@@ -182,7 +182,8 @@ def reminders(ctx: Context, args: str) -> list[Reply]:
     lines = [f"Your reminders (times in {ctx.account_timezone_name()}):"]
     assert account is not None
     lasts = ctx.regimen.last_outcomes(account.id)
-    lines += [reminder_line(r, ctx.tz, ctx.now, lasts) for r in items]
+    pauses = ctx.regimen.treatment_pauses(account.id)
+    lines += [reminder_line(r, ctx.tz, ctx.now, lasts, pauses) for r in items]
     n = items[0].number  # the footer's examples name a reminder the person has
     lines.append(f"Change one: /edit {n} <when> · /pause {n} · /delete {n}")
     return [Reply(text="\n".join(lines))]

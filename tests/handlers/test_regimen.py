@@ -816,3 +816,13 @@ async def test_answers_to_a_last_time_say_the_reminder_is_finished(
     await say(bot_app, "/remind cream every day at 21:30")
     await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 21, 30))
     assert "next time" in only(await say(bot_app, "/skip 3")).text  # a repeat goes on
+
+
+async def test_reminders_says_exfoliation_is_paused_around_a_peel_and_when_it_really_comes(bot_app: App) -> None:
+    await say(bot_app, "/remind exfoliate back every mon,thu at 20:00")
+    await say(bot_app, "/series chemical peel 1 every 4 weeks starting 2026-11-27 at 15:00")  # Fri
+    await say(bot_app, "/series pause 2 3 7")  # Tue 24 Nov to Fri 4 Dec
+    listing = only(await say(bot_app, "/reminders")).text
+    # Thu 26, Mon 30 Nov and Thu 3 Dec fall in the pause: the first that fires is Mon 7 Dec.
+    expected = "1. exfoliate back\n   every Mon and Thu at 20:00\n   paused around your chemical peel session"
+    assert f"{expected}; next: Mon 7 Dec 20:00" in listing

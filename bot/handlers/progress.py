@@ -59,7 +59,7 @@ def progress(ctx: Context, args: str) -> list[Reply]:
         return [Reply(text=NOTHING_YET)]
     chart_allowed = not text_only and ctx.regimen.chart_allowed(account.id)
     history = store.history_outcomes(account.id) if some_deleted or chart_allowed else []
-    deleted = _deleted(ctx, account.id, reminders, history) if some_deleted else []
+    deleted = _deleted(ctx, account.id, reminders, history)  # also those a linked account brought along
     if not reminders and not deleted:
         return [Reply(text=NOTHING_YET)]
     items = [item_progress_from_tally(tallies[r.id], open_occurrences, now) for r in reminders]  # no history read

@@ -16,7 +16,8 @@ from bot.choices import Choices
 from bot.linking import LinkCodes, merge_accounts
 from bot.models import Address, Identity
 from bot.render import PUT_ASIDE_REASON
-from bot.series import SeriesPlan, exfoliation_paused_at, first_stage_after, new_series, next_session_after
+from bot.series import SeriesPlan, first_stage_after, new_series, next_session_after
+from bot.state import treatment_pauses
 from bot.timing.clock import Clock
 from bot.timing.quiet import quiet_until
 from bot.timing.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
@@ -371,37 +372,25 @@ class Regimen:
         return None
 
     def treatment_pauses(self, account_id: str) -> dict[str, tuple[str, float | None]]:
-        """Exfoliation reminders whose next time falls in the pause around a treatment session: by reminder id,
-        the treatment and the first time after the pause that really fires (None when none within a year)."""
-        reminders = self.store.reminders_of(account_id)
-        plans = [r.series for r in reminders if r.series is not None]
-        if not plans:
-            return {}
-        tz = self.tz(self.store.get_account(account_id))
-        found: dict[str, tuple[str, float | None]] = {}
-        for reminder in reminders:
-            if reminder.kind != "exfoliation" or reminder.paused or reminder.next_due is None:
-                continue
-            holding = [p for p in plans if exfoliation_paused_at(reminder.next_due, p, tz)]
-            if not holding:
-                continue
-            try:
-                schedule = schedule_from_dict(reminder.schedule)
-            except ValueError:
-                continue
-            due: float | None = reminder.next_due
-            for _ in range(400):  # a pause is days long; a year of a daily reminder bounds the walk
-                assert due is not None
-                if not any(exfoliation_paused_at(due, p, tz) for p in plans):
-                    break
-                nxt = next_occurrence(schedule, datetime.fromtimestamp(due, tz=UTC), tz)
-                due = nxt.timestamp() if nxt else None
-                if due is None:
-                    break
+        """Exfoliation reminders held around a treatment session (bot.state.treatment_pauses)."""
+        return treatment_pauses(self.store.reminders_of(account_id), self.tz(self.store.get_account(account_id)))
+
+    def undo_answer(self, answered: Occurrence, before: Occurrence, early: bool) -> bool:
+        """Put an answer back: `answered` becomes `before` again (an early one, made by the answer, goes away and
+        its reminder is due at that time again). False when the occurrence has changed since."""
+        if self.store.get_occurrence(answered.account_id, answered.id) != answered:
+            return False
+        with self.store.atomic():
+            if early:
+                self.store.drop_occurrence(answered.account_id, answered.id)
+                reminder = self.store.get_reminder(answered.reminder_id)
+                if reminder is not None and not reminder.paused:
+                    self.store.put_reminder(replace(reminder, next_due=before.due))
+            elif answered.is_open:
+                self.store.put_occurrence(before)  # a snooze: back to waiting for an answer
             else:
-                due = None
-            found[reminder.id] = (str(holding[0]["treatment"]), due)
-        return found
+                self.store.reopen_occurrence(before)
+        return True
 
     def is_finished(self, occurrence: Occurrence) -> bool:
         """Whether nothing of this occurrence's reminder comes after it: no next time and nothing else open."""

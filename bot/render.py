@@ -444,3 +444,17 @@ def series_twice(existing: Reminder, tz: tzinfo) -> str:
         f"You already have a {existing.series['treatment']} series: number {existing.number}, "
         f"{describe_series(existing.series, tz)}. Set up another one as well?"
     )
+
+
+def undone_answer(before: Occurrence, early: bool, tz: tzinfo, now: datetime) -> str:
+    which = f"{before.text}, {when_text(before.due, tz, now)}"
+    if early:
+        return f"↩ Undone: {which} is not answered; I'll remind you at that time as usual."
+    return f"↩ Undone: {which} is waiting for your answer again."
+
+
+def undo_refused(before: Occurrence, tz: tzinfo, now: datetime) -> str:
+    return (
+        f"I can't undo that: {before.text}, {when_text(before.due, tz, now)} has changed since "
+        f"(answered again, or its time moved on). See /reminders."
+    )

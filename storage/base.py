@@ -110,6 +110,16 @@ class Store(ABC):
     def put_occurrence(self, occurrence: Occurrence) -> None:
         """Insert or update; the store files it as open or as history by its status."""
 
+    @abstractmethod
+    def reopen_occurrence(self, occurrence: Occurrence) -> None:
+        """Put a resolved occurrence back as open (an answer undone): it leaves the history, and its reminder's
+        tally is dropped so the next read rebuilds it without that outcome. `occurrence` must be open."""
+
+    @abstractmethod
+    def drop_occurrence(self, account_id: str, occurrence_id: str) -> None:
+        """Remove one occurrence, open or resolved, as if it had never been created (an undone early answer);
+        its reminder's tally is dropped as by reopen_occurrence. Nothing happens when there is none."""
+
     # Scheduling ---------------------------------------------------------------------------------
     @abstractmethod
     def next_due_at(self) -> float | None:

@@ -132,6 +132,27 @@ class IndexedStore(Store):
                 self._write(HISTORY, occurrence.id, occurrence, occurrence.account_id)
                 self._fold_into_tally(occurrence)
 
+    def reopen_occurrence(self, occurrence: Occurrence) -> None:
+        if not occurrence.is_open:
+            raise ValueError(f"reopen_occurrence needs an open status, got {occurrence.status!r}")
+        with self.atomic():
+            self._write(HISTORY, occurrence.id, None, occurrence.account_id)
+            self._write(OCCURRENCES, occurrence.id, occurrence, occurrence.account_id)
+            self._drop_tally(occurrence.reminder_id, occurrence.account_id)
+
+    def drop_occurrence(self, account_id: str, occurrence_id: str) -> None:
+        found = self.get_occurrence(account_id, occurrence_id)
+        if found is None:
+            return
+        with self.atomic():
+            table = OCCURRENCES if found.is_open else HISTORY
+            self._write(table, occurrence_id, None, account_id)
+            self._drop_tally(found.reminder_id, account_id)
+
+    def _drop_tally(self, reminder_id: str, account_id: str) -> None:
+        if self.indexes.get(TALLIES, reminder_id) is not None:
+            self._write(TALLIES, reminder_id, None, account_id)
+
     def _fold_into_tally(self, occurrence: Occurrence) -> None:
         tally = self.get_tally(occurrence.reminder_id)
         if tally is None:

@@ -95,7 +95,12 @@ async def test_console_conversation_with_numbered_buttons_and_reminder(tmp_path:
     await wait_for(stdout, "There is no choice [7]; pick 1 to ")
     stdin.send("1")  # the reminder's buttons are still the live ones
     await wait_for(stdout, "(updated) ✅ Done")
-    stdin.send("1")  # the answer has no buttons: nothing is pressed twice
+    out = await wait_for(stdout, "[1] ↩ Undo")  # the answer's only button puts it back
+    stdin.send("1")
+    await wait_for(stdout, "↩ Undone: stretch")
+    stdin.send("/help")
+    await wait_for(stdout, "Times are in your own time zone")
+    stdin.send("1")  # /help has no buttons: nothing is pressed
     out = await wait_for(stdout, "[1] presses nothing: the last message has no buttons.")
     assert out.count("(updated) ✅ Done") == 1
     stdin.send("/export")

@@ -11,8 +11,8 @@ from bot.choices import Option
 from bot.confirmations import ask_lines, confirmation_lines, early_question, folded_label
 from bot.context import Context, clip
 from bot.handlers import exfoliation_guard
+from bot.handlers.answers import answered
 from bot.handlers.choosing import offer
-from bot.mirror import mirror_answer
 from bot.models import Button, Reply
 from bot.plans import TEMPLATES, PlanTemplate, find_template
 from bot.regimen import RegimenError
@@ -304,8 +304,7 @@ def _answer_typed(ctx: Context, args: str, verb: str) -> list[Reply]:
         until = _snooze_until(ctx, words[1]) if len(words) > 1 else ctx.now + timedelta(hours=1)
         return _snooze(ctx, occurrence, until)
     updated = ctx.regimen.mark_done(occurrence) if verb == "done" else ctx.regimen.mark_skipped(occurrence)
-    text = outcome_message(updated, ctx.tz, ctx.now, ctx.regimen.is_finished(updated))
-    return [Reply(text=text), *mirror_answer(ctx.msg, updated, text)]
+    return answered(ctx, occurrence, updated)
 
 
 def _ask_early(ctx: Context, reminder: Reminder, verb: str) -> Reply:
@@ -323,8 +322,7 @@ def _ask_early(ctx: Context, reminder: Reminder, verb: str) -> Reply:
         if occurrence is None:
             return [Reply(text=f"Reminder {reminder.number} has nothing waiting for an answer.")]
         updated = c.regimen.mark_done(occurrence) if verb == "done" else c.regimen.mark_skipped(occurrence)
-        text = outcome_message(updated, c.tz, c.now, c.regimen.is_finished(updated))
-        return [Reply(text=text), *mirror_answer(c.msg, updated, text)]
+        return answered(c, occurrence, updated, early=True)
 
     text = early_question(reminder.number, reminder.text, when_text(due, ctx.tz, ctx.now), word)
     options = [Option(f"Yes, {word}", act), Option("No", lambda c: [Reply(text="Nothing marked.")])]
@@ -352,8 +350,7 @@ def _snooze_until(ctx: Context, text: str) -> datetime:
 
 def _snooze(ctx: Context, occurrence: Occurrence, until: datetime, edit: bool = False) -> list[Reply]:
     updated = ctx.regimen.snooze(occurrence, until)
-    text = outcome_message(updated, ctx.tz, ctx.now, ctx.regimen.is_finished(updated))
-    return [Reply(text=text, edit=edit), *mirror_answer(ctx.msg, updated, text)]
+    return answered(ctx, occurrence, updated, edit=edit)
 
 
 def press_occurrence(ctx: Context, action: str, occurrence_id: str) -> list[Reply]:
@@ -370,8 +367,7 @@ def press_occurrence(ctx: Context, action: str, occurrence_id: str) -> list[Repl
         updated = ctx.regimen.mark_skipped(occurrence)
     else:
         return _snooze(ctx, occurrence, _snooze_target(ctx, action), edit=True)
-    text = outcome_message(updated, ctx.tz, ctx.now, ctx.regimen.is_finished(updated))
-    return [Reply(text=text, edit=True), *mirror_answer(ctx.msg, updated, text)]
+    return answered(ctx, occurrence, updated, edit=True)
 
 
 def _snooze_target(ctx: Context, action: str) -> datetime:

@@ -16,7 +16,7 @@ from bot.models import Identity, Reply
 from bot.plans import CHECKIN, CREAM, EXFOLIATION, TEMPLATES
 from bot.timing.clock import FakeClock
 from bot.timing.recurrence import Schedule, schedule_from_dict, times_per_week
-from storage.records import CANCELLED, DONE, SKIPPED, SNOOZED, Occurrence, Reminder
+from storage.records import CANCELLED, DONE, SENT, SKIPPED, SNOOZED, Occurrence, Reminder
 from tests.conftest import START, account_snapshot, make_bot_app, only, say
 from tests.fakes import RecordingPlatform
 
@@ -480,7 +480,8 @@ async def test_buttons_edit_the_message_and_record_the_outcome(
     next_due = reminder(bot_app, 1).next_due
     fake_clock.advance(timedelta(minutes=5))
     reply = only(await say(bot_app, button=payload_for(message, label)))
-    assert reply == Reply(text=text, edit=True)
+    assert (reply.text, reply.edit) == (text, True)
+    assert [b.label for row in reply.buttons for b in row] == ["↩ Undo"]  # the answer can be put back
     [occurrence] = history(bot_app) if fire_at is None else open_occurrences(bot_app)
     assert occurrence.due == ts(2026, 11, 25, 13, 30, BERLIN)
     assert occurrence.status == status
@@ -495,7 +496,7 @@ async def test_morning_button_and_evening_pressed_late_mean_tomorrow_8(
 ) -> None:
     late = await delivered_cream_in_berlin(bot_app, recording_sender, fake_clock, at="18:30")
     reply = only(await say(bot_app, button=payload_for(late, "Tomorrow 8:00")))
-    assert reply == Reply(text="💤 Snoozed: cream, today 18:30. I'll remind you again tomorrow 08:00.", edit=True)
+    assert (reply.text, reply.edit) == ("💤 Snoozed: cream, today 18:30. I'll remind you again tomorrow 08:00.", True)
     assert [o.fire_at for o in open_occurrences(bot_app)] == [ts(2026, 11, 26, 8, 0, BERLIN)]
 
     await say(bot_app, "/remind lotion every day at 14:00")
@@ -503,7 +504,7 @@ async def test_morning_button_and_evening_pressed_late_mean_tomorrow_8(
     [early] = [m for m in sent if m.text.startswith("⏰ Reminder 2: lotion")]
     fake_clock.set(datetime(2026, 11, 26, 19, 30, tzinfo=BERLIN))  # "This evening" pressed after 19:00
     reply = only(await say(bot_app, button=payload_for(early, "This evening")))
-    assert reply == Reply(text="💤 Snoozed: lotion, today 14:00. I'll remind you again tomorrow 08:00.", edit=True)
+    assert (reply.text, reply.edit) == ("💤 Snoozed: lotion, today 14:00. I'll remind you again tomorrow 08:00.", True)
 
 
 async def test_pressing_an_answered_button_shows_the_outcome_without_changing_it(
@@ -826,3 +827,51 @@ async def test_reminders_says_exfoliation_is_paused_around_a_peel_and_when_it_re
     # Thu 26, Mon 30 Nov and Thu 3 Dec fall in the pause: the first that fires is Mon 7 Dec.
     expected = "1. exfoliate back\n   every Mon and Thu at 20:00\n   paused around your chemical peel session"
     assert f"{expected}; next: Mon 7 Dec 20:00" in listing
+
+
+async def test_the_last_answer_can_be_undone_by_button_and_typed(
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
+) -> None:
+    await say(bot_app, "/remind cream every day at 12:30")
+    [message] = await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 12, 30))
+    done = only(await say(bot_app, button=payload_for(message, "✅ Done")))
+    assert [o.status for o in history(bot_app)] == [DONE]
+    undone = only(await say(bot_app, button=payload_for(done, "↩ Undo")))
+    assert undone.text == "↩ Undone: cream, today 12:30 is waiting for your answer again." and undone.edit
+    assert history(bot_app) == [] and [o.status for o in open_occurrences(bot_app)] == [SENT]
+    # Answered again, then undone by typing /undo: the skip goes, the time waits again.
+    only(await say(bot_app, button=payload_for(undone, "⏭ Skip")))
+    assert [o.status for o in history(bot_app)] == [SKIPPED]
+    assert only(await say(bot_app, "/undo")).text.startswith("↩ Undone: cream, today 12:30")
+    assert [o.status for o in open_occurrences(bot_app)] == [SENT]
+    # A snooze is undone too: nothing fires at the snooze time.
+    snoozed = only(await say(bot_app, "/snooze 1 1h"))
+    only(await say(bot_app, button=payload_for(snoozed, "↩ Undo")))
+    assert await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 13, 31)) == []
+
+
+async def test_undoing_an_early_done_makes_the_time_come_as_usual(
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
+) -> None:
+    await say(bot_app, "/remind cream every day at 21:30")
+    ask = only(await say(bot_app, "/done 1"))
+    done = only(await say(bot_app, button=payload_for(ask, "Yes, done")))
+    assert reminder(bot_app, 1).next_due == ts(2026, 11, 26, 21, 30)
+    undone = only(await say(bot_app, button=payload_for(done, "↩ Undo")))
+    assert undone.text == "↩ Undone: cream, today 21:30 is not answered; I'll remind you at that time as usual."
+    assert history(bot_app) == [] and open_occurrences(bot_app) == []
+    assert reminder(bot_app, 1).next_due == ts(2026, 11, 25, 21, 30)
+    [sent] = await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 21, 30))
+    assert sent.text.startswith("⏰ Reminder 1: cream")
+
+
+async def test_an_answer_changed_since_cannot_be_undone_by_an_old_button(
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
+) -> None:
+    await say(bot_app, "/remind cream every day at 12:30")
+    [message] = await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 12, 30))
+    snoozed = only(await say(bot_app, button=payload_for(message, "💤 1 hour")))
+    only(await say(bot_app, "/done 1"))  # answered again since the snooze
+    refused = only(await say(bot_app, button=payload_for(snoozed, "↩ Undo")))
+    assert refused.text.startswith("I can't undo that: cream, today 12:30 has changed since")
+    assert [o.status for o in history(bot_app)] == [DONE]

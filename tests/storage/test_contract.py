@@ -342,3 +342,37 @@ def test_outcomes_match_the_full_history_before_and_after_a_checkpoint(store: St
     ]
     assert len(store.history_outcomes("acct1")) == 5
     assert store.history_outcomes("someone else") == []
+
+
+# Undoing an answer ---------------------------------------------------------------------------------
+def test_reopen_occurrence_takes_it_out_of_history_and_drops_the_tally(store: Store) -> None:
+    store.put_account(account())
+    rem = reminder()
+    store.put_reminder(rem)
+    store.put_tally(empty(rem.id, rem.account_id))
+    shown = occurrence(rem, status=SENT)
+    store.put_occurrence(shown)
+    store.put_occurrence(replace(shown, status=DONE, updated_at=T0 + 60))
+    assert store.get_tally(rem.id) is not None and [o.status for o in store.history_of("acct1")] == [DONE]
+    store.reopen_occurrence(shown)
+    assert store.history_of("acct1") == []
+    assert store.open_occurrences_of("acct1") == [shown]
+    assert store.get_occurrence("acct1", shown.id) == shown
+    assert store.get_tally(rem.id) is None  # rebuilt from history when next read
+    with pytest.raises(ValueError):
+        store.reopen_occurrence(replace(shown, status=DONE))
+
+
+def test_drop_occurrence_forgets_it_wherever_it_is(store: Store) -> None:
+    store.put_account(account())
+    rem = reminder()
+    store.put_reminder(rem)
+    early = occurrence(rem, due=T0 + 3600, status=SENT)
+    store.put_occurrence(replace(early, status=DONE))
+    later = occurrence(rem, due=T0 + 7200, status=SENT)
+    store.put_occurrence(later)
+    store.drop_occurrence("acct1", early.id)
+    store.drop_occurrence("acct1", later.id)
+    store.drop_occurrence("acct1", "nothing@1")  # nothing there: no error
+    assert store.history_of("acct1") == [] and store.open_occurrences_of("acct1") == []
+    assert store.get_occurrence("acct1", early.id) is None

@@ -937,3 +937,21 @@ def test_a_forget_replayed_after_a_crash_still_scrubs_the_older_copies(
     assert again._background is not None
     again._background.join()
     assert files_containing(Path(db_path).parent, b"acct1") == []
+
+
+def test_a_reopened_occurrence_stays_reopened_after_a_restart_and_a_checkpoint(opened: Opener) -> None:
+    store = opened()
+    store.put_account(account())
+    rem = reminder()
+    store.put_reminder(rem)
+    shown = occurrence(rem, status=SENT)
+    store.put_occurrence(replace(shown, status=DONE))
+    store.checkpoint()  # the answer is in the person's history file
+    store.reopen_occurrence(shown)
+    store.close()
+    again = opened()
+    assert again.history_of("acct1") == [] and again.open_occurrences_of("acct1") == [shown]
+    again.checkpoint()
+    again.close()
+    third = opened()
+    assert third.history_of("acct1") == [] and third.open_occurrences_of("acct1") == [shown]

@@ -1,0 +1,38 @@
+"""The reply to an answered reminder (Done, Skip, Snooze), with an Undo that puts the answer back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot.choices import Option
+from bot.context import Context
+from bot.handlers.choosing import offer
+from bot.mirror import mirror_answer
+from bot.models import Button, Reply
+from bot.render import occurrence_buttons, outcome_message, undo_refused, undone_answer
+from storage.records import Occurrence
+
+
+def answered(
+    ctx: Context, before: Occurrence, updated: Occurrence, edit: bool = False, early: bool = False
+) -> list[Reply]:
+    """What the person sees after answering `before` (now `updated`), and the same on their other platforms.
+
+    A treatment series' answer moves the series on, so it has no Undo. `early`: the occurrence was made by the
+    answer itself (a time still ahead); undoing takes it away again."""
+    text = outcome_message(updated, ctx.tz, ctx.now, ctx.regimen.is_finished(updated))
+    reminder = ctx.regimen.store.get_reminder(before.reminder_id)
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if reminder is not None and reminder.series is None:
+        buttons = offer(ctx, [], Option("↩ Undo", _undoer(before, updated, early, edit)))
+    return [Reply(text=text, edit=edit, buttons=buttons), *mirror_answer(ctx.msg, updated, text)]
+
+
+def _undoer(before: Occurrence, updated: Occurrence, early: bool, edit: bool) -> Callable[[Context], list[Reply]]:
+    def act(ctx: Context) -> list[Reply]:
+        if not ctx.regimen.undo_answer(updated, before, early):
+            return [Reply(text=undo_refused(before, ctx.tz, ctx.now))]
+        buttons = () if early else occurrence_buttons(before, ctx.tz, ctx.now)
+        return [Reply(text=undone_answer(before, early, ctx.tz, ctx.now), buttons=buttons, edit=edit)]
+
+    return act

@@ -213,8 +213,16 @@ def _pause_or_resume(ctx: Context, args: str, paused: bool) -> list[Reply]:
         # A finished one-off (or ended repeat) has nothing left to pause or resume.
         live = [r for r in items if r.next_due is not None or r.series is not None or r.paused]
         changed = ctx.regimen.set_all_paused(live, paused)
-        done = "Paused" if paused else "Resumed"
-        return [Reply(text=f"{done} {len(changed)} reminder(s).")]
+        if paused:
+            return [Reply(text=f"Paused {len(changed)} reminder(s).")]
+        # Resuming says what comes next and when, so nothing arrives unexpected.
+        fresh = [ctx.regimen.store.get_reminder(r.id) for r in changed]
+        coming = [
+            f"{r.number}. {r.text}: next {when_text(r.next_due, ctx.tz, ctx.now)}"
+            for r in fresh
+            if r is not None and r.next_due is not None
+        ]
+        return [Reply(text="\n".join([f"Resumed {len(changed)} reminder(s).", *coming]))]
     reminder = ctx.reminder_arg(args, verb)
     if reminder.paused == paused:
         state = "already paused" if paused else "not paused"

@@ -875,3 +875,11 @@ async def test_an_answer_changed_since_cannot_be_undone_by_an_old_button(
     refused = only(await say(bot_app, button=payload_for(snoozed, "↩ Undo")))
     assert refused.text.startswith("I can't undo that: cream, today 12:30 has changed since")
     assert [o.status for o in history(bot_app)] == [DONE]
+
+
+async def test_resuming_all_says_what_comes_next_and_when(bot_app: App) -> None:
+    await say(bot_app, "/remind cream every day at 21:30")
+    await say(bot_app, "/remind stretch every mon at 9:00")
+    await say(bot_app, "/pause all")
+    reply = only(await say(bot_app, "/resume all")).text
+    assert reply == "Resumed 2 reminder(s).\n1. cream: next today 21:30\n2. stretch: next Mon 30 Nov 09:00"

@@ -296,7 +296,9 @@ async def test_pause_and_resume_one_and_all(
     assert [r.paused for r in reminders(bot_app)] == [True, True]
     assert only(await say(bot_app, "/pause all")).text == "Paused 0 reminder(s)."
     assert await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 27)) == []
-    assert only(await say(bot_app, "/resume ALL")).text == "Resumed 2 reminder(s)."
+    assert only(await say(bot_app, "/resume ALL")).text == (
+        "Resumed 2 reminder(s).\n1. cream: next today 12:30\n2. exfoliate: next Mon 30 Nov 20:00"
+    )
     assert [(r.paused, r.next_due) for r in reminders(bot_app)] == [
         (False, ts(2026, 11, 27, 12, 30)),
         (False, ts(2026, 11, 30, 20)),

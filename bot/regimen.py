@@ -69,6 +69,7 @@ class Regimen:
         self.links = LinkCodes()
         self.choices = Choices(self.now_ts)  # open questions with buttons: "did you mean...", "undo"
         self._last_chart: OrderedDict[str, float] = OrderedDict()
+        self._history_lasts: OrderedDict[tuple[str, float], Outcome] = OrderedDict()  # see last_outcomes
 
     def chart_allowed(self, account_id: str, cooldown: float = 10.0) -> bool:
         """Charts cost CPU: one per account every `cooldown` seconds is plenty for a person."""
@@ -256,7 +257,8 @@ class Regimen:
             self.store.put_occurrence(kept)
             return kept
         if occurrence.status in (RETRY, HELD):
-            return self.resolve(occurrence, PAUSED)
+            # A series' "did it happen?" stays open to answer (as in give_up); anything else never reached them.
+            return self.give_up(occurrence, PAUSED)
         return occurrence
 
     def set_all_paused(self, reminders: list[Reminder], paused: bool) -> list[Reminder]:
@@ -349,11 +351,26 @@ class Regimen:
                 lasts[reminder.id] = Outcome(reminder.id, float(kept[-1][0]), kept[-1][1])
             else:
                 unknown.add(reminder.id)
-        if unknown:
+        # What the history said is kept per (reminder, tally.through): until another outcome is folded in, the
+        # answer cannot change, so a person's history file is read once, not on every /reminders.
+        remembered_lasts = self._history_lasts
+        cached: dict[str, Outcome | None] = {rid: remembered_lasts.get((rid, tallies[rid].through)) for rid in unknown}
+        if any(v is None for v in cached.values()):
+            found: dict[str, Outcome] = {}
             for outcome in self.store.history_outcomes(account_id):
-                seen = lasts.get(outcome.reminder_id)
-                if outcome.reminder_id in unknown and (seen is None or outcome.due >= seen.due):
-                    lasts[outcome.reminder_id] = outcome
+                best = found.get(outcome.reminder_id)
+                if outcome.reminder_id in unknown and (best is None or outcome.due >= best.due):
+                    found[outcome.reminder_id] = outcome
+            for rid in unknown:
+                if rid in found:
+                    self._history_lasts[(rid, tallies[rid].through)] = found[rid]
+                    self._history_lasts.move_to_end((rid, tallies[rid].through))
+            while len(self._history_lasts) > 10_000:
+                self._history_lasts.popitem(last=False)
+            cached = {rid: found.get(rid) for rid in unknown}
+        for rid, remembered in cached.items():
+            if remembered is not None:
+                lasts[rid] = remembered
         for occurrence in open_occurrences:
             seen = lasts.get(occurrence.reminder_id)
             if seen is None or occurrence.due >= seen.due:
@@ -375,21 +392,30 @@ class Regimen:
         """Exfoliation reminders held around a treatment session (bot.state.treatment_pauses)."""
         return treatment_pauses(self.store.reminders_of(account_id), self.tz(self.store.get_account(account_id)))
 
-    def undo_answer(self, answered: Occurrence, before: Occurrence, early: bool) -> bool:
+    def undo_answer(self, answered: Occurrence, before: Occurrence, early: bool, left: Reminder | None) -> bool:
         """Put an answer back: `answered` becomes `before` again (an early one, made by the answer, goes away and
-        its reminder is due at that time again). False when the occurrence has changed since."""
-        if self.store.get_occurrence(answered.account_id, answered.id) != answered:
+        its reminder is due at that time again). `left`: the reminder as the answer left it. False, changing
+        nothing, when anything has moved on since: the occurrence, the reminder (deleted, edited, another time
+        claimed) or, for an early one, its time has come."""
+        reminder = self.store.get_reminder(answered.reminder_id)
+        if reminder is None or self.store.get_occurrence(answered.account_id, answered.id) != answered:
+            return False
+        if early and (
+            left is None
+            or (reminder.next_due, reminder.schedule, reminder.paused) != (left.next_due, left.schedule, left.paused)
+            or before.due <= self.now_ts()
+        ):
             return False
         with self.store.atomic():
             if early:
                 self.store.drop_occurrence(answered.account_id, answered.id)
-                reminder = self.store.get_reminder(answered.reminder_id)
-                if reminder is not None and not reminder.paused:
-                    self.store.put_reminder(replace(reminder, next_due=before.due))
+                self.store.put_reminder(replace(reminder, next_due=before.due))
             elif answered.is_open:
                 self.store.put_occurrence(before)  # a snooze: back to waiting for an answer
             else:
                 self.store.reopen_occurrence(before)
+        for key in [k for k in self._history_lasts if k[0] == answered.reminder_id]:
+            del self._history_lasts[key]  # the outcome it remembers may be the one just undone
         return True
 
     def is_finished(self, occurrence: Occurrence) -> bool:

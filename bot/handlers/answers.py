@@ -10,7 +10,7 @@ from bot.handlers.choosing import offer
 from bot.mirror import mirror_answer
 from bot.models import Button, Reply
 from bot.render import occurrence_buttons, outcome_message, undo_refused, undone_answer
-from storage.records import Occurrence
+from storage.records import Occurrence, Reminder
 
 
 def answered(
@@ -24,13 +24,15 @@ def answered(
     reminder = ctx.regimen.store.get_reminder(before.reminder_id)
     buttons: tuple[tuple[Button, ...], ...] = ()
     if reminder is not None and reminder.series is None:
-        buttons = offer(ctx, [], Option("↩ Undo", _undoer(before, updated, early, edit)))
+        buttons = offer(ctx, [], Option("↩ Undo", _undoer(before, updated, early, edit, reminder)))
     return [Reply(text=text, edit=edit, buttons=buttons), *mirror_answer(ctx.msg, updated, text)]
 
 
-def _undoer(before: Occurrence, updated: Occurrence, early: bool, edit: bool) -> Callable[[Context], list[Reply]]:
+def _undoer(
+    before: Occurrence, updated: Occurrence, early: bool, edit: bool, left: Reminder
+) -> Callable[[Context], list[Reply]]:
     def act(ctx: Context) -> list[Reply]:
-        if not ctx.regimen.undo_answer(updated, before, early):
+        if not ctx.regimen.undo_answer(updated, before, early, left):
             return [Reply(text=undo_refused(before, ctx.tz, ctx.now))]
         buttons = () if early else occurrence_buttons(before, ctx.tz, ctx.now)
         return [Reply(text=undone_answer(before, early, ctx.tz, ctx.now), buttons=buttons, edit=edit)]

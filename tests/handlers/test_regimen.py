@@ -885,3 +885,33 @@ async def test_resuming_all_says_what_comes_next_and_when(bot_app: App) -> None:
     await say(bot_app, "/pause all")
     reply = only(await say(bot_app, "/resume all")).text
     assert reply == "Resumed 2 reminder(s).\n1. cream: next today 21:30\n2. stretch: next Mon 30 Nov 09:00"
+
+
+async def test_an_early_done_cannot_be_undone_once_its_time_has_passed_or_the_reminder_changed(
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
+) -> None:
+    fake_clock.set(datetime(2026, 11, 25, 8, 0, tzinfo=UTC))
+    await say(bot_app, "/remind cream every day at 9:00 and 13:00")
+    done = only(await say(bot_app, button=payload_for(only(await say(bot_app, "/done 1")), "Yes, done")))
+    await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 13))  # 13:00 is sent
+    fake_clock.set(datetime(2026, 11, 25, 13, 5, tzinfo=UTC))
+    refused = only(await say(bot_app, button=payload_for(done, "↩ Undo")))
+    assert refused.text.startswith("I can't undo that")
+    assert [o.status for o in open_occurrences(bot_app)] == [SENT]  # 13:00 still waits for its answer
+    # An edit since the early done: undoing it would bring back a time the schedule no longer has.
+    await say(bot_app, "/remind lotion every day at 21:30")
+    early = only(await say(bot_app, button=payload_for(only(await say(bot_app, "/done 2")), "Yes, done")))
+    await say(bot_app, "/edit 2 every day at 08:00")
+    assert only(await say(bot_app, button=payload_for(early, "↩ Undo"))).text.startswith("I can't undo that")
+    assert reminder(bot_app, 2).next_due == ts(2026, 11, 26, 8)
+
+
+async def test_an_answer_of_a_deleted_reminder_cannot_be_undone(
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
+) -> None:
+    await say(bot_app, "/remind cream every day at 12:30")
+    await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 12, 30))
+    only(await say(bot_app, "/done 1"))
+    await say(bot_app, "/delete 1")
+    assert only(await say(bot_app, "/undo")).text.startswith("I can't undo that")
+    assert open_occurrences(bot_app) == []

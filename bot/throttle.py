@@ -28,7 +28,8 @@ class Throttle:
         tokens, stamp, warned = self._buckets.get(key, (self._burst, now, False))
         tokens = min(self._burst, tokens + (now - stamp) * self._rate)
         if tokens >= 1.0:
-            self._store(key, (tokens - 1.0, now, False))
+            # One message let through mid-flood does not end it: the warning is given again only after a rest.
+            self._store(key, (tokens - 1.0, now, warned and not self._rested(tokens)))
             return True, False
         self._store(key, (tokens, now, True))
         skipped = self._skipped.setdefault(key, Counter())
@@ -38,8 +39,15 @@ class Throttle:
             self._skipped.popitem(last=False)
         return False, not warned
 
+    def _rested(self, tokens: float) -> bool:
+        return tokens >= self._burst / 2
+
     def take_skipped(self, key: str) -> Counter[str]:
-        """What this identity sent that was not acted on since it was last asked (then forgotten)."""
+        """What this identity sent that was not acted on, once the flood is over (the bucket half full again):
+        then forgotten. Mid-flood it is empty, so the notice comes once, not after every message let through."""
+        bucket = self._buckets.get(key)
+        if bucket is None or not self._rested(bucket[0] + 1.0):  # +1: the message just let through took one
+            return Counter()
         return self._skipped.pop(key, Counter())
 
     def _store(self, key: str, value: tuple[float, float, bool]) -> None:

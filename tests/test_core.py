@@ -495,3 +495,17 @@ async def test_a_button_made_before_the_account_existed_still_works_for_that_per
     assert "America/Chicago" in reply.text
     other = only(await say(bot_app, button=chicago, user="u2"))  # still nobody else's
     assert "America/Chicago" not in other.text
+
+
+async def test_a_steady_flood_gets_one_warning_and_one_notice_not_one_per_message(
+    bot_app: App, fake_clock: FakeClock
+) -> None:
+    texts: list[str] = []
+    for _ in range(20 + 100):  # the burst, then ten a second for ten seconds: twice the allowed rate
+        texts += [r.text for r in await say(bot_app, "/help")]
+        fake_clock.advance(timedelta(seconds=0.1))
+    assert texts.count(SLOW_DOWN) == 1
+    assert not [t for t in texts if t.startswith("While you were sending quickly")]  # not mid-flood
+    fake_clock.advance(timedelta(seconds=10))
+    notice, _ = await say(bot_app, "/help")
+    assert notice.text.startswith("While you were sending quickly I skipped ")

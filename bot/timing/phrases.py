@@ -319,7 +319,9 @@ def _relative(phrase: str, pos: int, parts: Parts) -> int | None:
             dur = f"{NUMBER_WORDS[words[0]]} {' '.join(words[1:])}"
         parts.relative = parse_duration(dur)
     seconds = parts.relative.total_seconds()
-    if seconds % 86400 == 0:
+    # Only days and weeks are calendar days (same clock time across a clock change); "in 24 hours" is 24 hours.
+    in_days = re.fullmatch(r"(?:\S+\s*)(?:d|days?|w|wks?|weeks?)", dur.strip()) is not None or dur == "a day and a half"
+    if seconds % 86400 == 0 and in_days:
         parts.relative_days = int(seconds // 86400)
     parts.relative_text = m[0]
     return m.end()

@@ -146,3 +146,15 @@ def test_describe_reads_back_as_the_same_schedule(text: str) -> None:
 def test_until_with_a_time_keeps_the_time() -> None:
     schedule = read_when("every day at 9:00 until sat 12 dec 2026 09:00", NOW, BERLIN).schedule
     assert schedule == Schedule("daily", at=time(9), ends=datetime(2026, 12, 12, 9))
+
+
+@pytest.mark.parametrize(
+    ("phrase", "hours"),
+    [("in 24 hours", 24), ("in 1440 minutes", 24), ("in 48h", 48), ("in 1 day", 23), ("in 2 days", 47)],
+)
+def test_hours_are_hours_and_days_are_calendar_days_across_a_clock_change(phrase: str, hours: int) -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    now = datetime(2027, 3, 27, 10, tzinfo=berlin)  # the clocks go forward in the night
+    instant = read_when(phrase, now, berlin).schedule.once_utc
+    assert instant is not None
+    assert (instant - now).total_seconds() == hours * 3600

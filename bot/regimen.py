@@ -11,13 +11,14 @@ import secrets
 from collections import OrderedDict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
+from functools import partial
 
 from bot.choices import Choices
 from bot.linking import LinkCodes, merge_accounts
 from bot.models import Address, Identity
 from bot.render import PUT_ASIDE_REASON
 from bot.series import SeriesPlan, first_stage_after, new_series, next_session_after
-from bot.state import treatment_pauses
+from bot.state import LastMemo, last_outcomes, treatment_pauses
 from bot.timing.clock import Clock
 from bot.timing.quiet import quiet_until
 from bot.timing.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
@@ -43,7 +44,7 @@ from storage.records import (
     Tally,
     occurrence_of,
 )
-from storage.tally import empty, from_outcomes, recent_outcomes
+from storage.tally import empty, from_outcomes
 
 MAX_REMINDERS = 50  # per account: plenty for a regimen, and a bound on what one person can store
 MAX_TEXT = 200
@@ -69,7 +70,7 @@ class Regimen:
         self.links = LinkCodes()
         self.choices = Choices(self.now_ts)  # open questions with buttons: "did you mean...", "undo"
         self._last_chart: OrderedDict[str, float] = OrderedDict()
-        self._history_lasts: OrderedDict[tuple[str, float], Outcome] = OrderedDict()  # see last_outcomes
+        self._history_lasts: LastMemo = OrderedDict()  # see bot.state.last_outcomes
 
     def chart_allowed(self, account_id: str, cooldown: float = 10.0) -> bool:
         """Charts cost CPU: one per account every `cooldown` seconds is plenty for a person."""
@@ -138,6 +139,7 @@ class Regimen:
         retimed: list[Occurrence] = []
         with self.store.atomic():
             self.store.put_account(updated)
+            self._release_series_notices(account, window, tz, now)
             for occurrence in self.store.open_occurrences_of(account.id):
                 if occurrence.status != HELD:
                     continue
@@ -146,6 +148,22 @@ class Regimen:
                 self.store.put_occurrence(moved)
                 retimed.append(moved)
         return retimed
+
+    def _release_series_notices(self, account: Account, window: str | None, tz: tzinfo, now: float) -> None:
+        """A series notice waiting for the old window's end (its next time is that end) comes as the new one allows."""
+        if not account.quiet_hours:
+            return
+        old_end = account.quiet_hours.partition("-")[2]
+        for reminder in self.store.reminders_of(account.id):
+            due = reminder.next_due
+            if reminder.series is None or reminder.paused or due is None or due <= now:
+                continue
+            if datetime.fromtimestamp(due, tz=UTC).astimezone(tz).strftime("%H:%M") != old_end:
+                continue
+            held = quiet_until(now, account.quiet_hours, tz)
+            if held is None or abs(held - due) > 1:
+                continue  # not held by the window: a notice that is simply due then
+            self.store.put_reminder(replace(reminder, next_due=quiet_until(now, window, tz) or now))
 
     def set_delivery(self, account: Account, choice: str) -> Account:
         updated = replace(account, deliver_to=choice)
@@ -332,50 +350,10 @@ class Regimen:
         return reminders, tallies, open_occurrences
 
     def last_outcomes(self, account_id: str) -> dict[str, Occurrence | Outcome]:
-        """What happened last to each of the account's reminders, by reminder id (absent: nothing yet).
-
-        The newest of its open occurrences (sent and unanswered, snoozed, held) and its newest resolved outcome,
-        whichever was due later. The resolved one comes from the tally; the history file is read (once, for all
-        of them) only when a tally cannot tell: its newest outcome counts for nothing in it (undeliverable,
-        paused...) or has left its window.
-        """
+        """What happened last to each of the account's reminders, by reminder id (bot.state.last_outcomes)."""
         reminders, tallies, open_occurrences = self.progress_inputs(account_id)
-        lasts: dict[str, Occurrence | Outcome] = {}
-        unknown: set[str] = set()
-        for reminder in reminders:
-            tally = tallies.get(reminder.id)
-            if tally is None or tally.through <= 0:
-                continue
-            kept = recent_outcomes(tally)
-            if kept and kept[-1][0] == int(tally.through):
-                lasts[reminder.id] = Outcome(reminder.id, float(kept[-1][0]), kept[-1][1])
-            else:
-                unknown.add(reminder.id)
-        # What the history said is kept per (reminder, tally.through): until another outcome is folded in, the
-        # answer cannot change, so a person's history file is read once, not on every /reminders.
-        remembered_lasts = self._history_lasts
-        cached: dict[str, Outcome | None] = {rid: remembered_lasts.get((rid, tallies[rid].through)) for rid in unknown}
-        if any(v is None for v in cached.values()):
-            found: dict[str, Outcome] = {}
-            for outcome in self.store.history_outcomes(account_id):
-                best = found.get(outcome.reminder_id)
-                if outcome.reminder_id in unknown and (best is None or outcome.due >= best.due):
-                    found[outcome.reminder_id] = outcome
-            for rid in unknown:
-                if rid in found:
-                    self._history_lasts[(rid, tallies[rid].through)] = found[rid]
-                    self._history_lasts.move_to_end((rid, tallies[rid].through))
-            while len(self._history_lasts) > 10_000:
-                self._history_lasts.popitem(last=False)
-            cached = {rid: found.get(rid) for rid in unknown}
-        for rid, remembered in cached.items():
-            if remembered is not None:
-                lasts[rid] = remembered
-        for occurrence in open_occurrences:
-            seen = lasts.get(occurrence.reminder_id)
-            if seen is None or occurrence.due >= seen.due:
-                lasts[occurrence.reminder_id] = occurrence
-        return lasts
+        history = partial(self.store.history_outcomes, account_id)
+        return last_outcomes(reminders, tallies, open_occurrences, history, self._history_lasts)
 
     # Occurrences --------------------------------------------------------------------------------
     def open_occurrences(self, reminder: Reminder) -> list[Occurrence]:

@@ -1,13 +1,16 @@
-"""What is really pending for a person's reminders, read from their records (no writes): exfoliation held around
-a treatment session, and the time that will really fire."""
+"""What is really pending for a person's reminders, read from their records (no writes): what happened last to
+each, exfoliation held around a treatment session, and the time that will really fire."""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 
 from bot.series import exfoliation_paused_at
 from bot.timing.recurrence import next_occurrence, schedule_from_dict
-from storage.records import Reminder
+from storage.records import Occurrence, Outcome, Reminder, Tally
+from storage.tally import recent_outcomes
 
 MAX_WALK = 400  # a pause is days long; a year of a daily reminder bounds the walk
 
@@ -39,3 +42,56 @@ def treatment_pauses(reminders: list[Reminder], tz: tzinfo) -> dict[str, tuple[s
             due = None
         found[reminder.id] = (str(holding[0]["treatment"]), due)
     return found
+
+
+LastMemo = OrderedDict[tuple[str, float], Outcome]  # (reminder id, tally.through) -> its newest outcome
+MAX_REMEMBERED = 10_000
+
+
+def last_outcomes(
+    reminders: list[Reminder],
+    tallies: dict[str, Tally],
+    open_occurrences: list[Occurrence],
+    history: Callable[[], list[Outcome]],
+    memo: LastMemo,
+) -> dict[str, Occurrence | Outcome]:
+    """What happened last to each reminder, by reminder id (absent: nothing yet).
+
+    The newest of its open occurrences (sent and unanswered, snoozed, held) and its newest resolved outcome,
+    whichever was due later. The resolved one comes from the tally; `history` is read (once, for all of them)
+    only when a tally cannot tell: its newest outcome counts for nothing in it (undeliverable, paused...) or has
+    left its window. What the history said is remembered in `memo` per (reminder, tally.through): until another
+    outcome is folded in the answer cannot change, so a person's history file is read once, not on every call.
+    """
+    lasts: dict[str, Occurrence | Outcome] = {}
+    unknown: set[str] = set()
+    for reminder in reminders:
+        tally = tallies.get(reminder.id)
+        if tally is None or tally.through <= 0:
+            continue
+        kept = recent_outcomes(tally)
+        if kept and kept[-1][0] == int(tally.through):
+            lasts[reminder.id] = Outcome(reminder.id, float(kept[-1][0]), kept[-1][1])
+        else:
+            unknown.add(reminder.id)
+    cached: dict[str, Outcome | None] = {rid: memo.get((rid, tallies[rid].through)) for rid in unknown}
+    if any(v is None for v in cached.values()):
+        found: dict[str, Outcome] = {}
+        for outcome in history():
+            best = found.get(outcome.reminder_id)
+            if outcome.reminder_id in unknown and (best is None or outcome.due >= best.due):
+                found[outcome.reminder_id] = outcome
+        for rid, outcome in found.items():
+            memo[(rid, tallies[rid].through)] = outcome
+            memo.move_to_end((rid, tallies[rid].through))
+        while len(memo) > MAX_REMEMBERED:
+            memo.popitem(last=False)
+        cached = {rid: found.get(rid) for rid in unknown}
+    for rid, remembered in cached.items():
+        if remembered is not None:
+            lasts[rid] = remembered
+    for occurrence in open_occurrences:
+        seen = lasts.get(occurrence.reminder_id)
+        if seen is None or occurrence.due >= seen.due:
+            lasts[occurrence.reminder_id] = occurrence
+    return lasts

@@ -98,3 +98,15 @@ async def test_pausing_records_what_quiet_hours_held_as_paused(
     assert [o.status for o in app.store.history_of(account_id(app))] == [PAUSED]
     await run_for(app, clock, 6 * 60)
     assert platform.reminders() == []
+
+
+async def test_quiet_hours_off_releases_a_series_notice_they_hold(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    await say(app, "/quiet 12:00-18:00")
+    await say(app, "/series microdermabrasion 1 every 3 weeks starting 2026-11-26 at 12:30")  # notice: today 12:30
+    await run_for(app, clock, 31)  # 12:31: the day-before notice waits for the window's end
+    assert not [t for t in platform.texts() if "Tomorrow at 12:30" in t]
+    await say(app, "/quiet off")
+    await app.scheduler.tick()
+    assert [t for t in platform.texts() if "Tomorrow at 12:30" in t]  # now, not at 18:00

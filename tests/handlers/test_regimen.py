@@ -915,3 +915,11 @@ async def test_an_answer_of_a_deleted_reminder_cannot_be_undone(
     await say(bot_app, "/delete 1")
     assert only(await say(bot_app, "/undo")).text.startswith("I can't undo that")
     assert open_occurrences(bot_app) == []
+
+
+async def test_a_yes_to_the_exfoliation_check_pressed_after_adding_more_asks_again(bot_app: App) -> None:
+    asked = only(await say(bot_app, "/remind exfoliate back every mon,tue,thu,fri at 20:00"))  # 4 a week
+    only(await say(bot_app, "/remind scrub shoulders every sat at 10:00 !"))  # meanwhile: one more
+    again = only(await say(bot_app, button=payload_for(asked, "Yes, 4 a week")))
+    assert again.text.startswith("That's 5 times a week, 1 of them in your other exfoliation reminders.")
+    assert len(reminders(bot_app)) == 1

@@ -14,11 +14,11 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any, Generic, TypeVar
 
-if TYPE_CHECKING:
-    from bot.context import Context
-    from bot.models import Reply
+from bot.models import Reply
+
+Asker = TypeVar("Asker")  # what an option's action is given when picked: the handlers' Context
 
 OFFER_TTL = 6 * 3600.0
 MAX_OFFERS = 20_000  # beyond it the oldest are forgotten first
@@ -27,15 +27,17 @@ _ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
 
 @dataclass(frozen=True, slots=True)
-class Option:
+class Option(Generic[Asker]):
+    """A button's label and what picking it does (given the Context of whoever picked it)."""
+
     label: str
-    act: Callable[[Context], list[Reply]]
+    act: Callable[[Asker], list[Reply]]
 
 
 @dataclass(frozen=True, slots=True)
 class _Offer:
     subject: str
-    options: tuple[Option, ...]
+    options: tuple[Option[Any], ...]
     expires: float
     undo_index: int | None
 
@@ -49,7 +51,7 @@ class Choices:
         self._last_undo: dict[str, str] = {}  # subject -> token of their latest offer with an Undo
         self._lock = threading.Lock()
 
-    def offer(self, subject: str, options: Sequence[Option], undo_index: int | None = None) -> str:
+    def offer(self, subject: str, options: Sequence[Option[Any]], undo_index: int | None = None) -> str:
         """Keep an offer; `undo_index` marks its Undo option, which a typed /undo also reaches."""
         token = "".join(secrets.choice(_ALPHABET) for _ in range(TOKEN_CHARS))
         now = self._clock()
@@ -68,7 +70,7 @@ class Choices:
         if token is not None and token not in self._offers:
             del self._last_undo[subject]
 
-    def take(self, subject: str, token: str, index: int) -> Option | None:
+    def take(self, subject: str, token: str, index: int) -> Option[Any] | None:
         """The picked option, once; None when expired, unknown, answered already or somebody else's."""
         with self._lock:
             offer = self._offers.get(token)
@@ -80,7 +82,7 @@ class Choices:
             self._forget_undo(subject)
         return offer.options[index]
 
-    def take_undo(self, subject: str) -> Option | None:
+    def take_undo(self, subject: str) -> Option[Any] | None:
         """The Undo of the person's latest change, if its offer is still open."""
         with self._lock:
             token = self._last_undo.get(subject)

@@ -7,7 +7,7 @@ from bot.context import Context
 from bot.models import Reply
 
 
-def _reply(text: str) -> Option:
+def _reply(text: str) -> Option[Context]:
     def act(ctx: Context) -> list[Reply]:
         return [Reply(text=text)]
 

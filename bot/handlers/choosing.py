@@ -24,7 +24,9 @@ def _subject(ctx: Context) -> str:
     return payloads.subject(account.id if account else None, ctx.msg.identity.key)
 
 
-def offer(ctx: Context, options: Sequence[Option], undo: Option | None = None) -> tuple[tuple[Button, ...], ...]:
+def offer(
+    ctx: Context, options: Sequence[Option[Context]], undo: Option[Context] | None = None
+) -> tuple[tuple[Button, ...], ...]:
     """Buttons for `options` (and an Undo first, when given), bound to whoever is asking."""
     listed = ([undo] if undo is not None else []) + list(options)
     if not listed:

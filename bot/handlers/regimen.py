@@ -88,7 +88,7 @@ def _mine(ctx: Context, reminder_id: str) -> Reminder | None:
     return reminder if reminder is not None and account is not None and reminder.account_id == account.id else None
 
 
-def _undo_create(reminder_id: str) -> Option:
+def _undo_create(reminder_id: str) -> Option[Context]:
     def act(ctx: Context) -> list[Reply]:
         reminder = _mine(ctx, reminder_id)
         if reminder is None:
@@ -99,7 +99,7 @@ def _undo_create(reminder_id: str) -> Option:
     return Option("Undo", act)
 
 
-def _undo_schedule(reminder_id: str, previous: Schedule) -> Option:
+def _undo_schedule(reminder_id: str, previous: Schedule) -> Option[Context]:
     def act(ctx: Context) -> list[Reply]:
         reminder = _mine(ctx, reminder_id)
         if reminder is None:
@@ -151,7 +151,7 @@ def _created(
     reminder: Reminder,
     schedule: Schedule,
     reading: Reading | None = None,
-    undo: Option | None = None,
+    undo: Option[Context] | None = None,
     heading: str | None = None,
 ) -> Reply:
     assert reminder.next_due is not None

@@ -48,7 +48,7 @@ def series(ctx: Context, args: str) -> list[Reply]:
     ctx.ensure_account()  # the buttons below are bound to it
     twin = _same_series(ctx, plan)
     if twin is not None:
-        options = [
+        options: list[Option[Context]] = [
             Option("Yes, another series", lambda c: _create(c, plan)),
             Option("No", lambda c: [Reply(text=f"Nothing new set. Your series is number {twin.number}: /reminders")]),
         ]

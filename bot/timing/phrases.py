@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from bot.timing.timeparse import parse_duration
+from bot.timing.timeparse import day_index, parse_duration
 
 # --- vocabulary ------------------------------------------------------------------------------------
 
@@ -221,23 +221,6 @@ _FILLER = re.compile(
 )  # "once on thu 10 dec 2026 at 09:00", as a one-off is described
 _SPACES = re.compile(r"[ ,]*")
 
-_WEEKDAY_INDEX = {
-    **dict.fromkeys(("mon", "monday"), 0),
-    **dict.fromkeys(("tue", "tues", "tuesday"), 1),
-    **dict.fromkeys(("wed", "weds", "wednesday"), 2),
-    **dict.fromkeys(("thu", "thur", "thurs", "thursday"), 3),
-    **dict.fromkeys(("fri", "friday"), 4),
-    **dict.fromkeys(("sat", "saturday"), 5),
-    **dict.fromkeys(("sun", "sunday"), 6),
-}
-
-
-def weekday_index(token: str) -> int | None:
-    t = token.lower().rstrip(".")
-    if t in _WEEKDAY_INDEX:
-        return _WEEKDAY_INDEX[t]
-    return _WEEKDAY_INDEX.get(t[:-1]) if t.endswith("s") else None
-
 
 def day_list(text: str) -> tuple[int, ...]:
     """ "mon,thu", "monday and thursday", "mon-fri", "mondays & thursdays" -> sorted weekday numbers."""
@@ -247,11 +230,11 @@ def day_list(text: str) -> tuple[int, ...]:
             continue
         if "-" in token:
             lo, _, hi = token.partition("-")
-            a, b = weekday_index(lo), weekday_index(hi)
+            a, b = day_index(lo), day_index(hi)
             if a is not None and b is not None:
                 days.update((a + i) % 7 for i in range((b - a) % 7 + 1))  # wraps: fri-mon
                 continue
-        index = weekday_index(token)
+        index = day_index(token)
         if index is not None:
             days.add(index)
     return tuple(sorted(days))
@@ -402,7 +385,7 @@ def _repeat_at(phrase: str, pos: int) -> tuple[Repeat, int, DateSpec | None] | N
     if m := _MONTH_DAY_REPEAT.match(phrase, pos):
         if m["wd"]:
             week = ordinal_value(m["w"], m["ww"])
-            spec = DateSpec("month_weekday", m[0], weekdays=(weekday_index(m["wd"]) or 0,), week=week)
+            spec = DateSpec("month_weekday", m[0], weekdays=(day_index(m["wd"]) or 0,), week=week)
         else:
             spec = DateSpec("monthday", m[0], day=-1 if m["last"] else ordinal_value(m["d"], m["dw"]))
         return Repeat("monthly", m[0]), m.end(), spec
@@ -494,7 +477,7 @@ def date_spec(m: re.Match[str], text: str) -> DateSpec | None:
         return DateSpec("monthday", text, day=-1)
     if g.get("mw"):
         week = ORDINALS.get(g["mw"]) or int(g["mw"][0])
-        return DateSpec("month_weekday", text, weekdays=(weekday_index(g["mwd"]) or 0,), week=week)
+        return DateSpec("month_weekday", text, weekdays=(day_index(g["mwd"]) or 0,), week=week)
     if g.get("md") or g.get("mdnum"):
         return DateSpec("monthday", text, day=int(g.get("md") or g["mdnum"]))
     return _day_word_spec(g, text)

@@ -51,9 +51,7 @@ _UNIT_SECONDS: dict[str, int] = {
     **dict.fromkeys(("w", "wk", "wks", "week", "weeks"), 604800),
 }
 # One "<number><unit>" part; parts may be joined by spaces, "," or "and" ("1 hour and 30 minutes").
-_DUR_PART = re.compile(
-    r"\s*(?:(?:and|,)\s*)?(?:(?P<num>\d+(?:\.\d+)?)\s*|(?P<article>an?)\s+)(?P<unit>[a-z]+)", re.I
-)
+_DUR_PART = re.compile(r"\s*(?:(?:and|,)\s*)?(?:(?P<num>\d+(?:\.\d+)?)\s*|(?P<article>an?)\s+)(?P<unit>[a-z]+)", re.I)
 _DUR_EXAMPLES = ("30s", "10m", "2h", "1h30m")
 
 
@@ -89,9 +87,7 @@ def parse_duration(text: str) -> timedelta:
 
 # --- clock times -----------------------------------------------------------------------------------
 
-_CLOCK = re.compile(
-    r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})(?::(?P<s>\d{2}))?)?\s*(?:(?P<ap>[ap])\.?m\.?)?", re.I
-)
+_CLOCK = re.compile(r"(?P<h>\d{1,2})(?:[:.](?P<m>\d{2})(?::(?P<s>\d{2}))?)?\s*(?:(?P<ap>[ap])\.?m\.?)?", re.I)
 _NAMED_CLOCKS = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
 _CLOCK_EXAMPLES = ("21:30", "9am", "9:15pm", "noon")
 
@@ -104,9 +100,7 @@ def parse_clock(text: str) -> time:
         return named
     m = _CLOCK.fullmatch(s)
     if m is None:
-        raise WhenParseError(
-            f'"{s}" isn\'t a time I understand. {try_examples(*_CLOCK_EXAMPLES)}', fragment=s
-        )
+        raise WhenParseError(f'"{s}" isn\'t a time I understand. {try_examples(*_CLOCK_EXAMPLES)}', fragment=s)
     hour, minute, second = int(m["h"]), int(m["m"] or 0), int(m["s"] or 0)
     if m["ap"]:
         if not 1 <= hour <= 12:
@@ -142,7 +136,8 @@ _DAY_GROUPS: dict[str, tuple[int, ...]] = {
 _DAY_EXAMPLES = ("mon,thu", "monday and thursday", "weekdays", "weekends")
 
 
-def _day_index(token: str) -> int | None:
+def day_index(token: str) -> int | None:
+    """0 (Mon) .. 6 (Sun) for a day name, short or long, singular or plural (\"mondays\"); None otherwise."""
     t = token.lower().rstrip(".")
     if t in _DAY_NAMES:
         return _DAY_NAMES[t]
@@ -165,16 +160,14 @@ def parse_days(text: str) -> tuple[int, ...]:
             continue
         if "-" in token:
             lo, _, hi = token.partition("-")
-            a, b = _day_index(lo), _day_index(hi)
+            a, b = day_index(lo), day_index(hi)
             if a is not None and b is not None:
                 # Wraps past Sunday, so "fri-mon" is Fri, Sat, Sun, Mon.
                 days.update((a + i) % 7 for i in range((b - a) % 7 + 1))
                 continue
-        index = _day_index(token)
+        index = day_index(token)
         if index is None:
-            raise WhenParseError(
-                f'"{token}" isn\'t a day I know. {try_examples(*_DAY_EXAMPLES)}', fragment=token
-            )
+            raise WhenParseError(f'"{token}" isn\'t a day I know. {try_examples(*_DAY_EXAMPLES)}', fragment=token)
         days.add(index)
     if not days:
         raise WhenParseError(f"Which days? {try_examples(*_DAY_EXAMPLES)}", fragment=s)

@@ -137,7 +137,7 @@ _DAY_EXAMPLES = ("mon,thu", "monday and thursday", "weekdays", "weekends")
 
 
 def day_index(token: str) -> int | None:
-    """0 (Mon) .. 6 (Sun) for a day name, short or long, singular or plural (\"mondays\"); None otherwise."""
+    """0 (Mon) .. 6 (Sun) for a day name, short or long, singular or plural ("mondays"); None otherwise."""
     t = token.lower().rstrip(".")
     if t in _DAY_NAMES:
         return _DAY_NAMES[t]

@@ -7,10 +7,9 @@ from datetime import UTC, datetime, tzinfo
 
 from bot.timing.quiet import quiet_until
 from bot.timing.readings import Reading
-from bot.timing.recurrence import DAY_ABBR, Schedule, describe, upcoming
+from bot.timing.recurrence import Schedule, describe, format_short_day, upcoming
 from bot.timing.remind_split import RemindRequest
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 SHOWN_TIMES = 3
 MAX_WALK = 1000  # ~3 years of a daily reminder: enough to name the last one, cheap to find
 
@@ -18,7 +17,7 @@ MAX_WALK = 1000  # ~3 years of a daily reminder: enough to name the last one, ch
 def short_time(instant: datetime, tz: tzinfo) -> str:
     """ "Thu 3 Dec 20:00" in the person's zone: weekday and date, so a misreading shows at once."""
     loc = instant.astimezone(tz)
-    return f"{DAY_ABBR[loc.weekday()]} {loc.day} {_MONTHS[loc.month - 1]} {loc:%H:%M}"
+    return f"{format_short_day(loc.date())} {loc:%H:%M}"
 
 
 def next_times(schedule: Schedule, now: datetime, tz: tzinfo) -> str:

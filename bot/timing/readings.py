@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from bot.timing.phrases import Parts, ScanError, normalise, scan
-from bot.timing.recurrence import END_OF_DAY, Schedule, format_clock, format_day, next_occurrence
+from bot.timing.recurrence import END_OF_DAY, Schedule, format_clock, format_day, format_short_day, next_occurrence
 from bot.timing.repeats import note_gaps, read_repeat
 from bot.timing.resolve import (
     DEFAULT_DATE_TIME,
@@ -202,7 +202,7 @@ def _small_hours(parts: Parts, at: time, build: Build) -> date:
         build.alternatives.append(alt_day(other_evening + timedelta(days=1), at, build))
     day = evening + timedelta(days=1)
     build.notes.append(
-        f'I took "{parts.clock_text}" as the night after {format_day(evening)[:10]}: {_say_when_day(day, at)}.'
+        f'I took "{parts.clock_text}" as the night after {format_short_day(evening)}: {_say_when_day(day, at)}.'
     )
     return day
 

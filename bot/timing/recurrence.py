@@ -224,6 +224,11 @@ def format_clock(t: time) -> str:
     return t.strftime("%H:%M:%S" if t.second else "%H:%M")
 
 
+def format_short_day(d: date) -> str:
+    """ "Thu 3 Dec": how buttons and the next times name a day (the year is clear from context)."""
+    return f"{DAY_ABBR[d.weekday()]} {d.day} {_MONTH_ABBR[d.month - 1]}"
+
+
 def format_day(d: date) -> str:
     """Format as "Thu 10 Dec 2026"; fixed English names, independent of the process locale (unlike %a/%b)."""
     return f"{DAY_ABBR[d.weekday()]} {d.day:02d} {_MONTH_ABBR[d.month - 1]} {d.year}"

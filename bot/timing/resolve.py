@@ -6,7 +6,16 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, tzinfo
 
 from bot.timing.phrases import Clock, DateSpec, Parts
-from bot.timing.recurrence import LAST, Schedule, format_clock, format_day, local_to_utc, monthly_day, next_occurrence
+from bot.timing.recurrence import (
+    LAST,
+    Schedule,
+    format_clock,
+    format_day,
+    format_short_day,
+    local_to_utc,
+    monthly_day,
+    next_occurrence,
+)
 from bot.timing.timeparse import WhenParseError, try_examples
 
 DEFAULT_DATE_TIME = time(9, 0)  # a day without a time ("tomorrow", "on dec 24")
@@ -196,7 +205,7 @@ def _agrees(spec: DateSpec, day: date, at: time, build: Build) -> date:
 
 def alt_day(day: date, at: time, build: Build) -> Alternative:
     instant = local_to_utc(day, at, build.tz)
-    return Alternative(f"{format_day(day)[:10]} {format_clock(at)}", Schedule("once", once_utc=instant))
+    return Alternative(f"{format_short_day(day)} {format_clock(at)}", Schedule("once", once_utc=instant))
 
 
 def clamped(year: int, month: int, day: int) -> date:
@@ -276,7 +285,7 @@ def alt_label(day: date, at: time, build: Build) -> str:
         return f"{format_clock(at)} today"
     if day == build.today + timedelta(days=1):
         return f"{format_clock(at)} tomorrow"
-    return f"{format_day(day)[:10]} {format_clock(at)}"
+    return f"{format_short_day(day)} {format_clock(at)}"
 
 
 def instant_of(day: date, at: time, build: Build) -> datetime:

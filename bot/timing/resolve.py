@@ -261,6 +261,9 @@ def _calendar_date(spec: DateSpec, at: time, build: Build) -> date:
                 raise _no_such_date(spec.text, build) from None
             continue
         if ahead(day, at, build):
+            if day.year > build.today.year and 0 <= (build.today - date(build.today.year, spec.month, 1)).days < 62:
+                # Just passed ("nov 24" on 25 Nov) is as likely a slip as next year: say which was taken.
+                build.notes.append(f'"{spec.text}" has passed this year, so I took {format_day(day)}.')
             return day
     raise _no_such_date(spec.text, build)
 

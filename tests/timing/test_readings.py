@@ -158,3 +158,12 @@ def test_hours_are_hours_and_days_are_calendar_days_across_a_clock_change(phrase
     instant = read_when(phrase, now, berlin).schedule.once_utc
     assert instant is not None
     assert (instant - now).total_seconds() == hours * 3600
+
+
+def test_a_date_just_passed_this_year_says_it_was_taken_as_next_years() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    now = datetime(2026, 11, 25, 12, tzinfo=berlin)
+    slip = read_when("nov 24 at 9am", now, berlin)
+    assert slip.notes == ('"nov 24" has passed this year, so I took Wed 24 Nov 2027.',)
+    assert read_when("on january 5 at 9am", now, berlin).notes == ()  # plainly next year: nothing to say
+    assert read_when("on 29 feb at 9am", datetime(2027, 1, 10, tzinfo=berlin), berlin).notes == ()

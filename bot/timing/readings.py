@@ -217,6 +217,7 @@ def _clock_only(at: time, other: time | None, parts: Parts, build: Build) -> Sch
     assert first is not None
     if other is None:
         note_once_gap(first, at, build)
+        _offer_evening_reading(first, at, parts, build)
         return Schedule("once", once_utc=first)
     second = next_occurrence(Schedule("daily", at=other), build.now, build.tz)
     assert second is not None
@@ -227,6 +228,25 @@ def _clock_only(at: time, other: time | None, parts: Parts, build: Build) -> Sch
     build.alternatives.append(Alternative(label, Schedule("once", once_utc=rejected)))
     note_once_gap(chosen, at if chosen == first else other, build)
     return Schedule("once", once_utc=chosen)
+
+
+def _offer_evening_reading(first: datetime, at: time, parts: Parts, build: Build) -> None:
+    """ "at 7:30" is a 24-hour time (07:30), but at 14:30 the person may mean 19:30 tonight: say which was taken
+    and offer the other when it comes sooner. A lone hour ("at 7") is chosen by which is sooner instead."""
+    if len(parts.clocks) != 1 or parts.part is not None:
+        return
+    c = parts.clocks[0]
+    if c.meridiem or c.named or c.bare or not 1 <= c.hour <= 11:
+        return
+    evening = next_occurrence(Schedule("daily", at=time(c.hour + 12, c.minute, c.second)), build.now, build.tz)
+    if evening is None or evening >= first:
+        return
+    build.notes.append(
+        f'I read "{parts.clock_text}" as {_say_when(first, build)} (24-hour); '
+        f"{_say_when(evening, build)} is the other reading."
+    )
+    loc = evening.astimezone(build.tz)
+    build.alternatives.append(Alternative(alt_label(loc.date(), loc.time(), build), Schedule("once", once_utc=evening)))
 
 
 def _say_when(instant: datetime, build: Build) -> str:

@@ -167,3 +167,15 @@ def test_a_date_just_passed_this_year_says_it_was_taken_as_next_years() -> None:
     assert slip.notes == ('"nov 24" has passed this year, so I took Wed 24 Nov 2027.',)
     assert read_when("on january 5 at 9am", now, berlin).notes == ()  # plainly next year: nothing to say
     assert read_when("on 29 feb at 9am", datetime(2027, 1, 10, tzinfo=berlin), berlin).notes == ()
+
+
+def test_an_hour_with_minutes_is_24_hour_and_the_evening_is_offered_when_sooner() -> None:
+    berlin = ZoneInfo("Europe/Berlin")
+    afternoon = datetime(2026, 11, 25, 14, 30, tzinfo=berlin)
+    reading = read_when("at 7:30", afternoon, berlin)
+    assert reading.schedule.once_utc == datetime(2026, 11, 26, 7, 30, tzinfo=berlin)
+    assert reading.notes == ('I read "at 7:30" as 07:30 tomorrow (24-hour); 19:30 today is the other reading.',)
+    assert [a.label for a in reading.alternatives] == ["19:30 today"]
+    morning = datetime(2026, 11, 25, 6, 0, tzinfo=berlin)  # 07:30 comes first anyway: nothing to offer
+    assert read_when("at 7:30", morning, berlin).alternatives == ()
+    assert read_when("at 19:30", afternoon, berlin).alternatives == ()

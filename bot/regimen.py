@@ -411,12 +411,10 @@ class Regimen:
 
     def claim_early(self, reminder: Reminder) -> Occurrence | None:
         """Create the upcoming occurrence now, so it can be answered before it is due."""
-        if reminder.next_due is None or reminder.paused:
+        if not self.can_claim_early(reminder):
             return None
-        if reminder.next_due - self.now_ts() > EARLY_DONE_WINDOW.total_seconds():
-            return None
-        occurrence = self.advance(reminder, status=SENT, fire_at=reminder.next_due)
-        return occurrence
+        assert reminder.next_due is not None
+        return self.advance(reminder, status=SENT, fire_at=reminder.next_due)
 
     def advance(self, reminder: Reminder, status: str, fire_at: float, late: bool = False) -> Occurrence:
         """Turn the reminder's next due time into an occurrence and move the reminder on, atomically."""

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from bot.timing.phrases import Parts, ScanError, normalise, scan
-from bot.timing.recurrence import END_OF_DAY, Schedule, format_clock, format_day, format_short_day, next_occurrence
+from bot.timing.recurrence import Schedule, format_clock, format_day, format_short_day, next_occurrence
 from bot.timing.repeats import note_gaps, read_repeat
 from bot.timing.resolve import (
     DEFAULT_DATE_TIME,
@@ -298,4 +298,4 @@ def _once_at(day: date, at: time, build: Build) -> Schedule:
     return Schedule("once", once_utc=instant)
 
 
-__all__ = ["END_OF_DAY", "SMALL_HOURS_END", "Alternative", "Reading", "parse_when", "read_when"]
+__all__ = ["SMALL_HOURS_END", "Alternative", "Reading", "parse_when", "read_when"]

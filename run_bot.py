@@ -1,6 +1,6 @@
 """Start ClearBack: every adapter whose token is set, or the console chat when none is.
 
-    python run_bot.py [--console] [--db PATH]
+    python run_bot.py [--console] [--db PATH|URL]
     python run_bot.py salvage [--db PATH]    rebuild a damaged database from what still reads
 
 Exit status: 0 after a clean stop, 2 when a setting is wrong (or every platform rejected its token),
@@ -27,7 +27,7 @@ from bot.app import App
 from bot.settings import Settings, SettingsError, load_settings
 from bot.ticker import pin_process_clock_to_utc
 from storage.base import StorageError
-from storage.factory import open_store
+from storage.factory import is_database_url, open_store
 
 log = logging.getLogger("clearback")
 
@@ -62,7 +62,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         "every journal line that still reads; the files it read are moved into a folder beside it",
     )
     parser.add_argument("--console", action="store_true", help="use the local console chat even if tokens are set")
-    parser.add_argument("--db", metavar="PATH", help="database file (overrides BOT_DB_PATH)")
+    parser.add_argument(
+        "--db",
+        metavar="PATH|URL",
+        help="a TinyDB file (overrides BOT_DB_PATH) or a postgresql:// URL (overrides BOT_DATABASE_URL)",
+    )
     return parser.parse_args(argv)
 
 
@@ -74,7 +78,7 @@ def build_adapters(app: App, settings: RunSettings, console: bool) -> list[Adapt
 
 async def serve(settings: RunSettings, console: bool) -> int:
     core = settings.core
-    store = open_store(core.db_path)
+    store = open_store(core.store_target)
     app = App(store, default_timezone=core.default_timezone, grace=timedelta(hours=core.catch_up_grace_hours))
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -138,9 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"Configuration error: {exc}", file=sys.stderr)
         return 2
-    if args.db:
-        settings = replace(settings, core=replace(settings.core, db_path=args.db))
-    secrets = settings.platforms.secrets
+    if args.db and is_database_url(args.db):
+        settings = replace(settings, core=replace(settings.core, database_url=args.db))
+    elif args.db:
+        settings = replace(settings, core=replace(settings.core, db_path=args.db, database_url=None))
+    secrets = settings.platforms.secrets + settings.core.secrets
     redact_output(secrets)  # before logging is set up, so its handler writes through it too
     logging.basicConfig(
         level=settings.core.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr

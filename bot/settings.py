@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
@@ -56,6 +57,21 @@ class Settings:
     default_timezone: str = "UTC"
     log_level: str = "INFO"
     catch_up_grace_hours: float = 12.0
+    # postgresql://... : the shared store for several peer processes; None: the TinyDB file at db_path.
+    database_url: str | None = field(default=None, repr=False)  # may hold a password: kept out of repr()
+
+    @property
+    def store_target(self) -> str:
+        """What storage.factory.open_store opens: the database URL when set, else the TinyDB file."""
+        return self.database_url or self.db_path
+
+    @property
+    def secrets(self) -> list[str]:
+        """What must never be printed: the database password, if the URL has one."""
+        if not self.database_url:
+            return []
+        password = urlsplit(self.database_url).password
+        return [password] if password else []
 
 
 def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
@@ -74,7 +90,15 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     if level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, e.g. LOG_LEVEL=INFO (got {level!r}).")
 
+    url = env.text("BOT_DATABASE_URL")
+    if url is not None and not url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError(
+            "BOT_DATABASE_URL must be a PostgreSQL URL, e.g. "
+            "BOT_DATABASE_URL=postgresql://clearback@localhost/clearback "
+            "(leave it unset to use the TinyDB file at BOT_DB_PATH)."
+        )
     return Settings(
+        database_url=url,
         db_path=env.text("BOT_DB_PATH") or DEFAULT_DB_PATH,
         default_timezone=zone,
         log_level=level,

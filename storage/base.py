@@ -11,6 +11,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from typing import Any
 
 from storage.records import Account, IdentityRecord, Occurrence, Outcome, Reminder, Tally
 
@@ -39,6 +40,9 @@ class DueItem:
 
 
 class Store(ABC):
+    # A store reached over the network: the App keeps its calls off the event loop (bot.offload).
+    remote: bool = False
+
     # Transactions -------------------------------------------------------------------------------
     @abstractmethod
     def atomic(self) -> AbstractContextManager[None]:
@@ -129,10 +133,49 @@ class Store(ABC):
     def due_items(self, until: float, limit: int) -> list[DueItem]:
         """Up to `limit` items due at or before `until`, earliest first. Reading does not claim them."""
 
+    def lock_due(self, items: list[DueItem], until: float) -> list[DueItem]:
+        """Inside atomic(): the items still due at `until`, re-read and held against every other process until
+        the transaction ends; any another process holds or has already moved on are left out. A store only one
+        process opens has no other claimant: it returns the items as they are."""
+        return items
+
     # Whole accounts -----------------------------------------------------------------------------
     @abstractmethod
     def delete_account(self, account_id: str) -> None:
         """Remove the account and everything that belongs to it (its identities included)."""
+
+    # Shared short-lived state ---------------------------------------------------------------------
+    # What every process serving the bot must see alike, though it is not part of anyone's regimen: a key
+    # that signs buttons, notes to give a person on their next message, link codes. `kind` names the use,
+    # `doc` is JSON-ready, `expires_at` (the core's clock, epoch seconds) ends it; `account_id` ties it to a
+    # person, so delete_account removes it. The one-process stores keep it in memory only: it is lost on a
+    # restart, as these things always were; PostgreSQL keeps it in a table.
+    @abstractmethod
+    def shared_put(
+        self,
+        kind: str,
+        key: str,
+        doc: dict[str, Any],
+        *,
+        account_id: str | None = None,
+        expires_at: float | None = None,
+    ) -> None: ...
+
+    @abstractmethod
+    def shared_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
+        """The live document, or None when there is none or it has expired."""
+
+    @abstractmethod
+    def shared_take(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
+        """Get and delete in one step: of several processes taking the same key, exactly one gets it."""
+
+    @abstractmethod
+    def shared_list(self, kind: str, now: float) -> list[tuple[str, dict[str, Any]]]:
+        """Every live (key, document) of this kind, by key (kinds are small: codes, notes)."""
+
+    @abstractmethod
+    def shared_first(self, kind: str, key: str, doc: dict[str, Any]) -> dict[str, Any]:
+        """Put `doc` unless the key exists; either way return what is stored (the first writer wins)."""
 
     # Lifecycle ----------------------------------------------------------------------------------
     def maintenance(self) -> None:  # noqa: B027 - optional hook

@@ -1,4 +1,4 @@
-"""Pick the store: in memory (tests, trying the bot out) or durable on disk."""
+"""Pick the store: in memory (tests, trying the bot out), durable on disk (TinyDB), or shared (PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -6,10 +6,19 @@ from storage.base import Store
 from storage.memory_store import MemoryStore
 
 
-def open_store(path: str | None) -> Store:
-    """A TinyDBStore on `path`, or a MemoryStore when no path is given (nothing survives a restart)."""
-    if path is None:
+def is_database_url(target: str | None) -> bool:
+    """A PostgreSQL URL rather than a file path."""
+    return target is not None and target.startswith(("postgresql://", "postgres://"))
+
+
+def open_store(target: str | None) -> Store:
+    """A PostgresStore for a postgresql:// URL, a TinyDBStore on a path, a MemoryStore for None."""
+    if target is None:
         return MemoryStore()
+    if is_database_url(target):
+        from storage.postgres import PostgresStore  # only the shared store needs psycopg
+
+        return PostgresStore(target)
     from storage.tinydb import TinyDBStore  # only the durable store needs tinydb
 
-    return TinyDBStore(path)
+    return TinyDBStore(target)

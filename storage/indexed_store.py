@@ -7,8 +7,10 @@ commit, what deleting a reminder or an account takes with it) is written here on
 
 from __future__ import annotations
 
+import threading
 from abc import abstractmethod
 from contextlib import AbstractContextManager
+from typing import Any
 
 from storage.base import DueItem, Store
 from storage.indexes import ACCOUNTS, HISTORY, IDENTITIES, OCCURRENCES, REMINDERS, TALLIES, Change, History, Indexes
@@ -22,6 +24,9 @@ class IndexedStore(Store):
     def __init__(self, history: History) -> None:
         # Looked up at each commit, so a store (or a test) may replace `_persist` on the instance.
         self.indexes = Indexes(persist=lambda changes: self._persist(changes), history=history)
+        # Shared state (storage.base): one process, so memory is enough; (kind, key) -> (doc, account, expiry).
+        self._shared: dict[tuple[str, str], tuple[dict[str, Any], str | None, float | None]] = {}
+        self._shared_lock = threading.Lock()
 
     @abstractmethod
     def _persist(self, changes: list[Change]) -> None:
@@ -181,6 +186,51 @@ class IndexedStore(Store):
                 self._write(IDENTITIES, identity.key, None, account_id)
             if self.indexes.get(ACCOUNTS, account_id) is not None:
                 self._write(ACCOUNTS, account_id, None, account_id)
+        with self._shared_lock:
+            for key in [k for k, (_, owner, _) in self._shared.items() if owner == account_id]:
+                del self._shared[key]
+
+    # Shared short-lived state ---------------------------------------------------------------------
+    def shared_put(
+        self,
+        kind: str,
+        key: str,
+        doc: dict[str, Any],
+        *,
+        account_id: str | None = None,
+        expires_at: float | None = None,
+    ) -> None:
+        with self._shared_lock:
+            self._shared[(kind, key)] = (doc, account_id, expires_at)
+
+    def _live(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
+        found = self._shared.get((kind, key))
+        if found is None:
+            return None
+        if found[2] is not None and found[2] <= now:
+            del self._shared[(kind, key)]
+            return None
+        return found[0]
+
+    def shared_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
+        with self._shared_lock:
+            return self._live(kind, key, now)
+
+    def shared_take(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
+        with self._shared_lock:
+            doc = self._live(kind, key, now)
+            self._shared.pop((kind, key), None)
+            return doc
+
+    def shared_list(self, kind: str, now: float) -> list[tuple[str, dict[str, Any]]]:
+        with self._shared_lock:
+            keys = sorted(k for (k_kind, k) in self._shared if k_kind == kind)
+            found = [(key, self._live(kind, key, now)) for key in keys]
+        return [(key, doc) for key, doc in found if doc is not None]
+
+    def shared_first(self, kind: str, key: str, doc: dict[str, Any]) -> dict[str, Any]:
+        with self._shared_lock:
+            return self._shared.setdefault((kind, key), (doc, None, None))[0]
 
     def stats(self) -> dict[str, int]:
         return self.indexes.stats()

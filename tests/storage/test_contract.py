@@ -12,20 +12,34 @@ from storage.base import StorageUnavailable, Store
 from storage.indexed_store import IndexedStore
 from storage.indexes import Change
 from storage.memory_store import MemoryStore
+from storage.postgres import PostgresStore
 from storage.records import CANCELLED, DONE, HELD, MISSED, RETRY, SENDING, SENT, SKIPPED, SNOOZED, Delivery, Outcome
 from storage.tally import empty, from_outcomes, recent_outcomes
 from storage.tinydb import TinyDBStore
+from tests import pg_server
 from tests.storage.helpers import T0, account, identity, occurrence, reminder, state_of
 
 
-@pytest.fixture(params=["memory", "tinydb"])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[IndexedStore]:
+@pytest.fixture(params=["memory", "tinydb", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
     if request.param == "memory":
         yield MemoryStore()
+        return
+    if request.param == "postgres":
+        shared = PostgresStore(pg_server.fresh_database())
+        yield shared
+        shared.close()
         return
     durable = TinyDBStore(str(tmp_path / "clearback.json"), freeze_gc=False)
     yield durable
     durable.close()
+
+
+def _indexed(store: Store) -> IndexedStore:
+    """The tests about commits of the in-process stores (PostgreSQL's commits are its own, tested elsewhere)."""
+    if not isinstance(store, IndexedStore):
+        pytest.skip("about the in-process stores' commit callback")
+    return store
 
 
 class Boom(Exception):
@@ -175,12 +189,12 @@ def test_stale_due_entries_never_show(store: Store) -> None:
 
 
 # Tallies ------------------------------------------------------------------------------------------
-def test_outcomes_fold_into_the_tally_in_the_same_commit(store: IndexedStore, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_outcomes_fold_into_the_tally_in_the_same_commit(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
     rem = reminder()
     store.put_reminder(rem)
     store.put_tally(empty(rem.id, rem.account_id))
     day = 86400
-    calls = _count_persists(store, monkeypatch)
+    calls = _count_persists(store, monkeypatch) if isinstance(store, IndexedStore) else None
     for i, status in enumerate([DONE, DONE, SKIPPED, CANCELLED, MISSED, DONE]):
         store.put_occurrence(occurrence(rem, due=T0 + i * day))  # shown
         store.put_occurrence(replace(occurrence(rem, due=T0 + i * day), status=status))  # answered
@@ -189,6 +203,8 @@ def test_outcomes_fold_into_the_tally_in_the_same_commit(store: IndexedStore, mo
     tally = store.get_tally(rem.id)
     assert tally is not None and (tally.current, tally.best) == (1, 2)
     assert [status for _, status in recent_outcomes(tally)] == [DONE, DONE, SKIPPED, MISSED, DONE]
+    if calls is None:
+        return  # PostgreSQL: put_occurrence writes both in one transaction (storage/postgres/store.py)
     answered = calls[1]  # the history row and its tally are one commit: a crash can't split them
     assert [c.table for c in answered] == ["occurrences", "history", "tallies"]
     cancelled = calls[7]  # counts for nothing, but moves the newest outcome's time on
@@ -233,8 +249,8 @@ def _count_persists(store: IndexedStore, monkeypatch: pytest.MonkeyPatch) -> lis
     return calls
 
 
-def test_nested_atomic_commits_once(store: IndexedStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    calls = _count_persists(store, monkeypatch)
+def test_nested_atomic_commits_once(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = _count_persists(_indexed(store), monkeypatch)
     rem = reminder()
     with store.atomic():
         store.put_account(account())
@@ -294,8 +310,8 @@ def test_exception_rolls_everything_back(store: Store) -> None:
     assert store.next_due_at() == T0 + 50
 
 
-def test_failed_persist_rolls_everything_back(store: IndexedStore, monkeypatch: pytest.MonkeyPatch) -> None:
-    _populate(store)
+def test_failed_persist_rolls_everything_back(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    _populate(_indexed(store))
     before = state_of(store, ["acct1", "acct2"])
 
     def refuse(changes: list[Change]) -> None:
@@ -376,3 +392,29 @@ def test_drop_occurrence_forgets_it_wherever_it_is(store: Store) -> None:
     store.drop_occurrence("acct1", "nothing@1")  # nothing there: no error
     assert store.history_of("acct1") == [] and store.open_occurrences_of("acct1") == []
     assert store.get_occurrence("acct1", early.id) is None
+
+
+# Shared short-lived state -------------------------------------------------------------------------
+def test_shared_state_expires_is_taken_once_and_goes_with_its_account(store: Store) -> None:
+    store.shared_put("note", "acct1:1", {"text": "hello"}, account_id="acct1", expires_at=T0 + 60)
+    store.shared_put("note", "acct2:1", {"text": "other"}, account_id="acct2")
+    store.shared_put("code", "ABC", {"n": 1}, expires_at=T0 + 10)
+    assert store.shared_get("note", "acct1:1", T0) == {"text": "hello"}
+    assert [key for key, _ in store.shared_list("note", T0)] == ["acct1:1", "acct2:1"]
+    assert store.shared_get("code", "ABC", T0 + 5) == {"n": 1}
+    assert store.shared_take("code", "ABC", T0 + 5) == {"n": 1}
+    assert store.shared_take("code", "ABC", T0 + 5) is None  # taken once
+    store.shared_put("code", "OLD", {"n": 2}, expires_at=T0)
+    assert store.shared_take("code", "OLD", T0 + 1) is None  # an expired one is never handed out
+    assert store.shared_list("code", T0 + 1) == []
+    store.delete_account("acct1")
+    assert store.shared_list("note", T0) == [("acct2:1", {"text": "other"})]
+    store.shared_put("note", "acct2:2", {"text": "soon"}, account_id="acct2", expires_at=T0 + 60)
+    assert store.shared_get("note", "acct2:2", T0 + 60) is None  # expired at its time
+    assert store.shared_list("note", T0 + 60) == [("acct2:1", {"text": "other"})]
+
+
+def test_shared_first_keeps_the_first_writers_document(store: Store) -> None:
+    first = store.shared_first("secret", "buttons", {"key": "aa"})
+    again = store.shared_first("secret", "buttons", {"key": "bb"})
+    assert first == again == {"key": "aa"}

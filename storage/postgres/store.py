@@ -1,0 +1,431 @@
+"""PostgresStore: the storage contract on PostgreSQL, shared by any number of peer processes.
+
+Every record is one row (the whole record in `doc`, the columns the queries need beside it); nothing is
+loaded at start-up, so a peer starts in about a second whatever the size of the bot. psycopg 3 with its
+connection pool: the core calls the store from worker threads (bot.offload), each thread borrows a
+connection for one statement or one `atomic()` block.
+
+Across processes: inside `atomic()` every read of an account, reminder or occurrence takes its row lock
+(FOR UPDATE), so a read-modify-write in one peer never overwrites another's change (today's one-process
+store gets the same from its single lock), and `lock_due` claims due work with SKIP LOCKED so two
+dispatchers can never claim the same reminder; the unique (reminder_id, due) is the last line behind it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+from collections.abc import Iterator
+from typing import Any, Final
+
+import msgspec
+import psycopg
+from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from storage.base import DueItem, StorageError, StorageUnavailable, Store
+from storage.postgres.schema import migrate
+from storage.records import (
+    SCHEDULED_STATUSES,
+    Account,
+    IdentityRecord,
+    Occurrence,
+    Outcome,
+    Reminder,
+    Tally,
+    from_doc,
+    to_doc,
+)
+from storage.tally import fold
+
+log = logging.getLogger(__name__)
+
+_SCHEDULED: Final = tuple(sorted(SCHEDULED_STATUSES))
+# Literal, so the planner matches the partial index occurrences_scheduled.
+_IS_SCHEDULED: Final = "status IN ('held', 'nudge', 'retry', 'snoozed')"
+assert _SCHEDULED == ("held", "nudge", "retry", "snoozed")
+_OCCURRENCE_COLUMNS: Final = "id, account_id, reminder_id, due, fire_at, status, is_open, doc"
+
+Conn = psycopg.Connection[tuple[Any, ...]]
+
+
+def _configure(conn: Conn) -> None:
+    set_json_loads(msgspec.json.decode, conn)
+    set_json_dumps(msgspec.json.encode, conn)
+
+
+class PostgresStore(Store):
+    """The shared store; `remote` tells the App to keep its calls off the event loop."""
+
+    remote = True
+
+    def __init__(self, url: str, *, min_size: int = 2, max_size: int = 16, timeout: float = 10.0) -> None:
+        self.url = url
+        try:
+            with psycopg.connect(url, autocommit=True, connect_timeout=int(timeout)) as conn:
+                applied = migrate(conn)
+        except psycopg.OperationalError as exc:
+            raise StorageUnavailable(f"cannot reach PostgreSQL ({_reason(exc)})") from exc
+        if applied:
+            log.info("database schema migrated to version %s", applied[-1])
+        self.pool: ConnectionPool[Conn] = ConnectionPool(
+            url,
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            kwargs={"autocommit": True},
+            configure=_configure,
+            name="clearback",
+            open=True,
+        )
+        self._local = threading.local()
+
+    # Connections and transactions ---------------------------------------------------------------
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except (psycopg.OperationalError, PoolTimeout) as exc:
+            raise StorageUnavailable(f"PostgreSQL unavailable ({_reason(exc)})") from exc
+        except psycopg.Error as exc:
+            raise StorageError(f"PostgreSQL refused a statement ({type(exc).__name__})") from exc
+
+    @property
+    def _tx(self) -> Conn | None:
+        conn: Conn | None = getattr(self._local, "conn", None)
+        return conn
+
+    @contextlib.contextmanager
+    def _conn(self) -> Iterator[Conn]:
+        conn = self._tx
+        if conn is not None:
+            with self._errors():
+                yield conn
+            return
+        with self._errors(), self.pool.connection() as pooled:
+            yield pooled
+
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        if self._tx is not None:  # nested: part of the outermost transaction
+            yield
+            return
+        with self._errors(), self.pool.connection() as conn:
+            self._local.conn = conn
+            try:
+                with conn.transaction():
+                    yield
+            finally:
+                self._local.conn = None
+
+    def _lock(self) -> str:
+        """Inside a transaction, reads lock what they read: see the module docstring."""
+        return " FOR UPDATE" if self._tx is not None else ""
+
+    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
+        with self._conn() as conn:
+            row = conn.execute(sql, params).fetchone()
+        return None if row is None else row[0]
+
+    def _all(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with self._conn() as conn:
+            return conn.execute(sql, params).fetchall()
+
+    def _run(self, sql: str, params: tuple[Any, ...]) -> None:
+        with self._conn() as conn:
+            conn.execute(sql, params)
+
+    # Accounts and identities -------------------------------------------------------------------
+    def get_account(self, account_id: str) -> Account | None:
+        doc = self._one("SELECT doc FROM accounts WHERE id = %s" + self._lock(), (account_id,))
+        return None if doc is None else from_doc(Account, doc)
+
+    def put_account(self, account: Account) -> None:
+        self._run(
+            "INSERT INTO accounts (id, doc) VALUES (%s, %s) ON CONFLICT (id) DO UPDATE SET doc = EXCLUDED.doc",
+            (account.id, Jsonb(to_doc(account))),
+        )
+
+    def get_identity(self, key: str) -> IdentityRecord | None:
+        doc = self._one("SELECT doc FROM identities WHERE key = %s" + self._lock(), (key,))
+        return None if doc is None else from_doc(IdentityRecord, doc)
+
+    def identities_of(self, account_id: str) -> list[IdentityRecord]:
+        rows = self._all("SELECT doc FROM identities WHERE account_id = %s ORDER BY key", (account_id,))
+        return [from_doc(IdentityRecord, doc) for (doc,) in rows]
+
+    def put_identity(self, identity: IdentityRecord) -> None:
+        self._run(
+            "INSERT INTO identities (key, account_id, doc) VALUES (%s, %s, %s) ON CONFLICT (key) DO UPDATE"
+            " SET account_id = EXCLUDED.account_id, doc = EXCLUDED.doc",
+            (identity.key, identity.account_id, Jsonb(to_doc(identity))),
+        )
+
+    def delete_identity(self, key: str) -> None:
+        self._run("DELETE FROM identities WHERE key = %s", (key,))
+
+    # Reminders --------------------------------------------------------------------------------
+    def get_reminder(self, reminder_id: str) -> Reminder | None:
+        doc = self._one("SELECT doc FROM reminders WHERE id = %s" + self._lock(), (reminder_id,))
+        return None if doc is None else from_doc(Reminder, doc)
+
+    def reminders_of(self, account_id: str) -> list[Reminder]:
+        rows = self._all("SELECT doc FROM reminders WHERE account_id = %s ORDER BY number, id", (account_id,))
+        return [from_doc(Reminder, doc) for (doc,) in rows]
+
+    def put_reminder(self, reminder: Reminder) -> None:
+        self._run(
+            "INSERT INTO reminders (id, account_id, number, next_due, paused, doc) VALUES (%s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (id) DO UPDATE SET account_id = EXCLUDED.account_id, number = EXCLUDED.number,"
+            " next_due = EXCLUDED.next_due, paused = EXCLUDED.paused, doc = EXCLUDED.doc",
+            (
+                reminder.id,
+                reminder.account_id,
+                reminder.number,
+                reminder.next_due,
+                reminder.paused,
+                Jsonb(to_doc(reminder)),
+            ),
+        )
+
+    def delete_reminder(self, reminder_id: str) -> None:
+        with self.atomic():
+            self._run("DELETE FROM tallies WHERE reminder_id = %s", (reminder_id,))
+            self._run("DELETE FROM reminders WHERE id = %s", (reminder_id,))
+
+    # Tallies ------------------------------------------------------------------------------------
+    def get_tally(self, reminder_id: str) -> Tally | None:
+        doc = self._one("SELECT doc FROM tallies WHERE reminder_id = %s" + self._lock(), (reminder_id,))
+        return None if doc is None else from_doc(Tally, doc)
+
+    def put_tally(self, tally: Tally) -> None:
+        # Only beside its reminder: a tally may outlive it (say, computed just before /forget).
+        self._run(
+            "INSERT INTO tallies (reminder_id, account_id, doc) SELECT %s, %s, %s"
+            " WHERE EXISTS (SELECT 1 FROM reminders WHERE id = %s)"
+            " ON CONFLICT (reminder_id) DO UPDATE SET account_id = EXCLUDED.account_id, doc = EXCLUDED.doc",
+            (tally.reminder_id, tally.account_id, Jsonb(to_doc(tally)), tally.reminder_id),
+        )
+
+    def _drop_tally(self, reminder_id: str) -> None:
+        self._run("DELETE FROM tallies WHERE reminder_id = %s", (reminder_id,))
+
+    # Occurrences --------------------------------------------------------------------------------
+    def get_occurrence(self, account_id: str, occurrence_id: str) -> Occurrence | None:
+        doc = self._one(
+            "SELECT doc FROM occurrences WHERE id = %s AND account_id = %s" + self._lock(), (occurrence_id, account_id)
+        )
+        return None if doc is None else _occurrence(doc)
+
+    def open_occurrences_of(self, account_id: str) -> list[Occurrence]:
+        rows = self._all(
+            "SELECT doc FROM occurrences WHERE account_id = %s AND is_open ORDER BY due, id", (account_id,)
+        )
+        return [_occurrence(doc) for (doc,) in rows]
+
+    def open_occurrences_with_status(self, status: str) -> list[Occurrence]:
+        rows = self._all("SELECT doc FROM occurrences WHERE status = %s AND is_open ORDER BY due, id", (status,))
+        return [_occurrence(doc) for (doc,) in rows]
+
+    def history_of(self, account_id: str) -> list[Occurrence]:
+        rows = self._all(
+            "SELECT doc FROM occurrences WHERE account_id = %s AND NOT is_open ORDER BY due, id", (account_id,)
+        )
+        return [_occurrence(doc) for (doc,) in rows]
+
+    def history_outcomes(self, account_id: str) -> list[Outcome]:
+        rows = self._all(
+            "SELECT reminder_id, due, status FROM occurrences WHERE account_id = %s AND NOT is_open ORDER BY due, id",
+            (account_id,),
+        )
+        return [Outcome(reminder_id, due, status) for reminder_id, due, status in rows]
+
+    def _upsert_occurrence(self, occurrence: Occurrence) -> None:
+        self._run(
+            f"INSERT INTO occurrences ({_OCCURRENCE_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+            " ON CONFLICT (id) DO UPDATE SET account_id = EXCLUDED.account_id, reminder_id = EXCLUDED.reminder_id,"
+            " due = EXCLUDED.due, fire_at = EXCLUDED.fire_at, status = EXCLUDED.status, is_open = EXCLUDED.is_open,"
+            " doc = EXCLUDED.doc",
+            (
+                occurrence.id,
+                occurrence.account_id,
+                occurrence.reminder_id,
+                occurrence.due,
+                occurrence.fire_at,
+                occurrence.status,
+                occurrence.is_open,
+                Jsonb(to_doc(occurrence)),
+            ),
+        )
+
+    def put_occurrence(self, occurrence: Occurrence) -> None:
+        if occurrence.is_open:
+            self._upsert_occurrence(occurrence)
+            return
+        with self.atomic():
+            self._upsert_occurrence(occurrence)
+            tally = self.get_tally(occurrence.reminder_id)
+            if tally is None:
+                return  # unknown: rebuilt from history when read
+            updated = fold(tally, occurrence.due, occurrence.status, occurrence.updated_at)
+            if updated is None:
+                self._drop_tally(occurrence.reminder_id)
+            elif updated is not tally:
+                self.put_tally(updated)
+
+    def reopen_occurrence(self, occurrence: Occurrence) -> None:
+        if not occurrence.is_open:
+            raise ValueError(f"reopen_occurrence needs an open status, got {occurrence.status!r}")
+        with self.atomic():
+            self._upsert_occurrence(occurrence)
+            self._drop_tally(occurrence.reminder_id)
+
+    def drop_occurrence(self, account_id: str, occurrence_id: str) -> None:
+        with self.atomic():
+            reminder_id = self._one(
+                "DELETE FROM occurrences WHERE id = %s AND account_id = %s RETURNING reminder_id",
+                (occurrence_id, account_id),
+            )
+            if reminder_id is not None:
+                self._drop_tally(reminder_id)
+
+    # Scheduling ---------------------------------------------------------------------------------
+    def next_due_at(self) -> float | None:
+        at = self._one(
+            "SELECT least((SELECT min(next_due) FROM reminders WHERE next_due IS NOT NULL AND NOT paused),"
+            f" (SELECT min(fire_at) FROM occurrences WHERE {_IS_SCHEDULED}))",
+            (),
+        )
+        return None if at is None else float(at)
+
+    def due_items(self, until: float, limit: int) -> list[DueItem]:
+        rows = self._all(
+            "(SELECT next_due AS at, id, 0 AS kind, doc FROM reminders"
+            "  WHERE next_due IS NOT NULL AND NOT paused AND next_due <= %s ORDER BY next_due, id LIMIT %s)"
+            " UNION ALL"
+            f" (SELECT fire_at, id, 1, doc FROM occurrences WHERE {_IS_SCHEDULED} AND fire_at <= %s"
+            "  ORDER BY fire_at, id LIMIT %s)"
+            " ORDER BY at, kind, id LIMIT %s",
+            (until, limit, until, limit, limit),
+        )
+        return [_due_item(at, kind, doc) for at, _, kind, doc in rows]
+
+    def lock_due(self, items: list[DueItem], until: float) -> list[DueItem]:
+        if self._tx is None:
+            raise StorageError("lock_due() outside atomic(): the locks would end with the statement")
+        reminder_ids = [i.reminder.id for i in items if i.reminder is not None]
+        occurrence_ids = [i.occurrence.id for i in items if i.occurrence is not None]
+        fresh: dict[tuple[int, str], DueItem] = {}
+        if reminder_ids:
+            for at, key, doc in self._all(
+                "SELECT next_due, id, doc FROM reminders WHERE id = ANY(%s) AND next_due IS NOT NULL AND NOT paused"
+                " AND next_due <= %s ORDER BY id FOR UPDATE SKIP LOCKED",
+                (reminder_ids, until),
+            ):
+                fresh[(0, key)] = _due_item(at, 0, doc)
+        if occurrence_ids:
+            for at, key, doc in self._all(
+                f"SELECT fire_at, id, doc FROM occurrences WHERE id = ANY(%s) AND {_IS_SCHEDULED} AND fire_at <= %s"
+                " ORDER BY id FOR UPDATE SKIP LOCKED",
+                (occurrence_ids, until),
+            ):
+                fresh[(1, key)] = _due_item(at, 1, doc)
+        kept = []
+        for item in items:
+            key = (0, item.reminder.id) if item.reminder is not None else (1, item.occurrence.id)  # type: ignore[union-attr]
+            if key in fresh:
+                kept.append(fresh[key])
+        return kept
+
+    # Whole accounts -----------------------------------------------------------------------------
+    def delete_account(self, account_id: str) -> None:
+        """Every row of the account is deleted for real (PostgreSQL's VACUUM then reclaims the space)."""
+        with self.atomic():
+            for table in ("occurrences", "tallies", "reminders", "identities"):
+                self._run(f"DELETE FROM {table} WHERE account_id = %s", (account_id,))
+            self._run("DELETE FROM shared_state WHERE account_id = %s", (account_id,))
+            self._run("DELETE FROM accounts WHERE id = %s", (account_id,))
+
+    # Shared short-lived state ---------------------------------------------------------------------
+    def shared_put(
+        self,
+        kind: str,
+        key: str,
+        doc: dict[str, Any],
+        *,
+        account_id: str | None = None,
+        expires_at: float | None = None,
+    ) -> None:
+        self._run(
+            "INSERT INTO shared_state (kind, key, account_id, doc, expires_at) VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (kind, key) DO UPDATE SET account_id = EXCLUDED.account_id, doc = EXCLUDED.doc,"
+            " expires_at = EXCLUDED.expires_at",
+            (kind, key, account_id, Jsonb(doc), expires_at),
+        )
+
+    def shared_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
+        doc: dict[str, Any] | None = self._one(
+            "SELECT doc FROM shared_state WHERE kind = %s AND key = %s AND (expires_at IS NULL OR expires_at > %s)",
+            (kind, key, now),
+        )
+        return doc
+
+    def shared_take(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
+        with self.atomic():
+            doc: dict[str, Any] | None = self._one(
+                "DELETE FROM shared_state WHERE kind = %s AND key = %s RETURNING"
+                " CASE WHEN expires_at IS NULL OR expires_at > %s THEN doc END",
+                (kind, key, now),
+            )
+        return doc
+
+    def shared_list(self, kind: str, now: float) -> list[tuple[str, dict[str, Any]]]:
+        with self.atomic():
+            self._run("DELETE FROM shared_state WHERE kind = %s AND expires_at <= %s", (kind, now))
+            rows = self._all("SELECT key, doc FROM shared_state WHERE kind = %s ORDER BY key", (kind,))
+        return [(key, doc) for key, doc in rows]
+
+    def shared_first(self, kind: str, key: str, doc: dict[str, Any]) -> dict[str, Any]:
+        with self.atomic():
+            self._run(
+                "INSERT INTO shared_state (kind, key, doc) VALUES (%s, %s, %s) ON CONFLICT (kind, key) DO NOTHING",
+                (kind, key, Jsonb(doc)),
+            )
+            stored: dict[str, Any] = self._one("SELECT doc FROM shared_state WHERE kind = %s AND key = %s", (kind, key))
+        return stored
+
+    # Lifecycle ----------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def stats(self) -> dict[str, int]:
+        """Row counts (exact: this reads every table, so it is for tools and tests, not the hot path)."""
+        counts: dict[str, int] = {}
+        for name, sql in (
+            ("accounts", "SELECT count(*) FROM accounts"),
+            ("identities", "SELECT count(*) FROM identities"),
+            ("reminders", "SELECT count(*) FROM reminders"),
+            ("occurrences", "SELECT count(*) FROM occurrences WHERE is_open"),
+            ("history", "SELECT count(*) FROM occurrences WHERE NOT is_open"),
+            ("tallies", "SELECT count(*) FROM tallies"),
+        ):
+            counts[name] = int(self._one(sql, ()))
+        return counts
+
+
+def _occurrence(doc: dict[str, Any]) -> Occurrence:
+    return from_doc(Occurrence, doc)
+
+
+def _due_item(at: float, kind: int, doc: dict[str, Any]) -> DueItem:
+    if kind == 0:
+        return DueItem(at=float(at), reminder=from_doc(Reminder, doc))
+    return DueItem(at=float(at), occurrence=_occurrence(doc))
+
+
+def _reason(exc: BaseException) -> str:
+    """A short cause for the log: never the URL (it may hold a password)."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text.split(": ", 1)[-1][:120]

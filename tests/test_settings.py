@@ -28,6 +28,7 @@ def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
         ("BOT_DEFAULT_TIMEZONE", "Mars/Olympus", "Europe/Berlin"),
         ("LOG_LEVEL", "LOUD", "LOG_LEVEL=INFO"),
         ("BOT_CATCH_UP_GRACE_HOURS", "soon", "=12"),
+        ("BOT_DATABASE_URL", "mysql://db/clearback", "postgresql://"),
     ],
 )
 def test_malformed_setting_names_itself_and_the_fix(name: str, value: str, hint: str) -> None:
@@ -35,3 +36,13 @@ def test_malformed_setting_names_itself_and_the_fix(name: str, value: str, hint:
         load_settings({name: value}, env_file=None)
     message = str(caught.value)
     assert name in message and hint in message and "\n" not in message
+
+
+def test_a_database_url_is_the_store_and_its_password_is_a_secret(tmp_path: Path) -> None:
+    url = "postgresql://clearback:s3cret-pw@db.internal:5432/clearback"
+    settings = load_settings({"BOT_DATABASE_URL": url}, env_file=tmp_path / "missing.env")
+    assert settings.store_target == url
+    assert settings.secrets == ["s3cret-pw"]
+    assert "s3cret-pw" not in repr(settings)
+    plain = load_settings({}, env_file=tmp_path / "missing.env")
+    assert plain.store_target == DEFAULT_DB_PATH and plain.secrets == []

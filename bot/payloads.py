@@ -13,6 +13,9 @@ import re
 import secrets
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
+
+from storage.base import Store
 
 # Occurrence actions.
 DONE = "d"
@@ -40,24 +43,47 @@ class Payload:
 
 class Binding(Enum):
     YOURS = "yours"
-    STALE = "stale"  # signed with another process's key: made before a restart, for whoever
+    STALE = "stale"  # signed with another key: made before a restart (or on another database), for whoever
     NOT_YOURS = "not-yours"
 
 
 class _Signer:
-    """A per-process secret: buttons made before a restart are refused (and the person asked again)."""
+    """An HMAC key and its short id. A random one until share_key_of() installs the one the store keeps."""
 
-    def __init__(self) -> None:
-        self.key = secrets.token_bytes(32)
-        self.key_id = base64.urlsafe_b64encode(secrets.token_bytes(3)).decode()[:_KEY_ID_CHARS]
+    def __init__(self, key: bytes | None = None, key_id: str | None = None) -> None:
+        self.key = key if key is not None else secrets.token_bytes(32)
+        self.key_id = key_id or base64.urlsafe_b64encode(secrets.token_bytes(3)).decode()[:_KEY_ID_CHARS]
 
     def tag(self, subject: str, command_text: str) -> str:
         message = f"{self.key_id}|{subject}|{command_text}".encode()
         digest = hmac.new(self.key, message, hashlib.sha256).digest()
         return base64.urlsafe_b64encode(digest).decode()[:_TAG_CHARS]
 
+    def to_doc(self) -> dict[str, Any]:
+        return {"key": base64.b64encode(self.key).decode(), "key_id": self.key_id}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> _Signer:
+        key = base64.b64decode(doc["key"], validate=True)
+        key_id = str(doc["key_id"])
+        if len(key) < 32 or len(key_id) != _KEY_ID_CHARS:
+            raise ValueError("damaged button key")
+        return cls(key, key_id)
+
 
 _signer = _Signer()
+
+SECRET_KIND, SECRET_KEY = "secret", "buttons"
+
+
+def share_key_of(store: Store) -> None:
+    """Sign and check buttons with the key kept in `store`, made by the first process that needed it.
+
+    Every peer on one PostgreSQL database then accepts the others' buttons. The one-process stores keep shared
+    state in memory, so a restart there makes a fresh key and older buttons are stale, as they always were.
+    """
+    global _signer
+    _signer = _Signer.from_doc(store.shared_first(SECRET_KIND, SECRET_KEY, _Signer().to_doc()))
 
 
 def occurrence(action: str, occurrence_id: str) -> str:
@@ -93,7 +119,7 @@ def bound(subject_: str, text: str) -> str:
 
 
 def check(payload: Payload, subject_: str) -> Binding:
-    """Whether the bound `payload` was made for `subject_` by this process."""
+    """Whether the bound `payload` was made for `subject_` with the key in use (this process's or the shared one)."""
     key_id, tag, text = payload.args
     if not hmac.compare_digest(key_id, _signer.key_id):
         return Binding.STALE

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
 
+from bot import payloads
 from bot.choices import Choices
 from bot.linking import LinkCodes, merge_accounts
 from bot.models import Address, Identity
@@ -67,6 +68,9 @@ class Regimen:
         self.store = store
         self.clock = clock
         self.default_timezone = default_timezone
+        # What every process on this store must see alike lives in its shared state: the button key, link codes
+        # and offered choices (on PostgreSQL one table; in memory for the one-process stores).
+        payloads.share_key_of(store)
         self.links = LinkCodes()
         self.choices = Choices(self.now_ts)  # open questions with buttons: "did you mean...", "undo"
         self._last_chart: OrderedDict[str, float] = OrderedDict()

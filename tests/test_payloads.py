@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 
 from bot import payloads
 from bot.models import MAX_PAYLOAD_BYTES, Button
+from storage.memory_store import MemoryStore
 
 
 def test_round_trips() -> None:
@@ -59,6 +60,19 @@ def test_a_bound_payload_from_another_process_is_stale(monkeypatch: pytest.Monke
     parsed = payloads.parse(payloads.bound("acct-a", "/forget confirm"))
     assert parsed is not None
     monkeypatch.setattr(payloads, "_signer", payloads._Signer())  # a restart: a new key, a new key id
+    assert payloads.check(parsed, "acct-a") is payloads.Binding.STALE
+
+
+def test_processes_on_one_store_share_the_button_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    store = MemoryStore()
+    monkeypatch.setattr(payloads, "_signer", payloads._Signer())  # restored after the test
+    payloads.share_key_of(store)
+    parsed = payloads.parse(payloads.bound("acct-a", "/forget confirm"))
+    assert parsed is not None
+    monkeypatch.setattr(payloads, "_signer", payloads._Signer())  # another process starts with its own key...
+    payloads.share_key_of(store)  # ...and takes the one the store keeps
+    assert payloads.check(parsed, "acct-a") is payloads.Binding.YOURS
+    payloads.share_key_of(MemoryStore())  # a one-process store after a restart: a fresh key
     assert payloads.check(parsed, "acct-a") is payloads.Binding.STALE
 
 

@@ -2,9 +2,11 @@
 
     python run_bot.py [--console] [--db PATH|URL]
     python run_bot.py salvage [--db PATH]    rebuild a damaged database from what still reads
+    python run_bot.py migrate [--from PATH|URL] --to URL|PATH    copy the whole bot into an empty store
 
 Exit status: 0 after a clean stop, 2 when a setting is wrong (or every platform rejected its token),
-3 when the database cannot be opened. Nothing written to stdout or stderr ever contains a token.
+3 when the database cannot be opened; migrate also exits 4 when the target is not empty (nothing written) and 5
+when the counts differ after copying (storage.migrate). Nothing written to stdout or stderr ever contains a token.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from bot.settings import Settings, SettingsError, load_settings
 from bot.ticker import pin_process_clock_to_utc
 from storage.base import StorageError
 from storage.factory import is_database_url, open_store
+from storage.migrate import migrate_database, url_passwords
 
 log = logging.getLogger("clearback")
 
@@ -57,10 +60,13 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["salvage"],
+        choices=["salvage", "migrate"],
         help="salvage: rebuild a damaged database (the bot must be stopped) from the previous snapshot and "
-        "every journal line that still reads; the files it read are moved into a folder beside it",
+        "every journal line that still reads; the files it read are moved into a folder beside it. "
+        "migrate: copy every record from --from (default BOT_DB_PATH) into the empty store --to, and count both",
     )
+    parser.add_argument("--from", dest="source", metavar="PATH|URL", help="migrate: the store to copy from")
+    parser.add_argument("--to", dest="target", metavar="URL|PATH", help="migrate: the empty store to copy into")
     parser.add_argument("--console", action="store_true", help="use the local console chat even if tokens are set")
     parser.add_argument(
         "--db",
@@ -137,6 +143,9 @@ def salvage_database(path: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "migrate" and not args.target:
+        print("migrate needs --to: a postgresql:// URL or a new TinyDB file", file=sys.stderr)
+        return 2
     try:
         settings = load_run_settings()
     except SettingsError as exc:
@@ -146,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = replace(settings, core=replace(settings.core, database_url=args.db))
     elif args.db:
         settings = replace(settings, core=replace(settings.core, db_path=args.db, database_url=None))
-    secrets = settings.platforms.secrets + settings.core.secrets
+    secrets = settings.platforms.secrets + settings.core.secrets + url_passwords(args.source, args.target)
     redact_output(secrets)  # before logging is set up, so its handler writes through it too
     logging.basicConfig(
         level=settings.core.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
@@ -155,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     pin_process_clock_to_utc()
     if args.command == "salvage":
         return salvage_database(settings.core.db_path)
+    if args.command == "migrate":
+        return migrate_database(args.source or settings.core.db_path, args.target)
     console = args.console or not settings.platforms.platforms_configured
     try:
         return asyncio.run(serve(settings, console))

@@ -9,13 +9,17 @@ StorageUnavailable and nothing was changed.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from storage.records import Account, IdentityRecord, Occurrence, Outcome, Reminder, Tally
 
 SCHEMA_VERSION = 1
+
+# The tables count_rows() reports, in the order the migration copies them (occurrences: the open ones).
+ROW_TABLES: Final = ("accounts", "identities", "reminders", "occurrences", "history", "tallies")
 
 
 class StorageError(Exception):
@@ -37,6 +41,29 @@ class DueItem:
     at: float
     reminder: Reminder | None = None
     occurrence: Occurrence | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecords:
+    """Everything one account holds, as stored: what a migration reads out of one store and into another."""
+
+    account: Account
+    identities: tuple[IdentityRecord, ...]
+    reminders: tuple[Reminder, ...]
+    tallies: tuple[Tally, ...]
+    open: tuple[Occurrence, ...]
+    history: tuple[Occurrence, ...]
+
+    def counts(self) -> dict[str, int]:
+        """Rows per table (storage.base.ROW_TABLES)."""
+        return {
+            "accounts": 1,
+            "identities": len(self.identities),
+            "reminders": len(self.reminders),
+            "occurrences": len(self.open),
+            "history": len(self.history),
+            "tallies": len(self.tallies),
+        }
 
 
 class Store(ABC):
@@ -143,6 +170,53 @@ class Store(ABC):
     @abstractmethod
     def delete_account(self, account_id: str) -> None:
         """Remove the account and everything that belongs to it (its identities included)."""
+
+    # Whole stores (the migration: storage.migrate) ------------------------------------------------
+    @abstractmethod
+    def all_account_ids(self) -> Iterator[str]:
+        """The id of every stored account, in id order; a store over the network reads them a page at a time."""
+
+    @abstractmethod
+    def count_rows(self) -> dict[str, int]:
+        """Exact rows per table (ROW_TABLES): reads everything, so it is for tools and tests, not the hot path."""
+
+    def export_accounts(self, account_ids: Sequence[str]) -> list[AccountRecords]:
+        """Everything these accounts hold, in the order given; an id with no account is left out."""
+        found = []
+        for account_id in account_ids:
+            account = self.get_account(account_id)
+            if account is None:
+                continue
+            reminders = tuple(self.reminders_of(account_id))
+            tallies = tuple(t for t in map(self.get_tally, [r.id for r in reminders]) if t is not None)
+            found.append(
+                AccountRecords(
+                    account,
+                    tuple(self.identities_of(account_id)),
+                    reminders,
+                    tallies,
+                    tuple(self.open_occurrences_of(account_id)),
+                    tuple(self.history_of(account_id)),
+                )
+            )
+        return found
+
+    def import_accounts(self, batch: Sequence[AccountRecords]) -> None:
+        """Write whole accounts as they are, in one transaction, into a store that holds none of them yet.
+
+        Tallies go last: they already count the history written before them (a tally written first would
+        have each outcome folded in again)."""
+        with self.atomic():
+            for records in batch:
+                self.put_account(records.account)
+                for identity in records.identities:
+                    self.put_identity(identity)
+                for reminder in records.reminders:
+                    self.put_reminder(reminder)
+                for occurrence in (*records.open, *records.history):
+                    self.put_occurrence(occurrence)
+                for tally in records.tallies:
+                    self.put_tally(tally)
 
     # Shared short-lived state ---------------------------------------------------------------------
     # What every process serving the bot must see alike, though it is not part of anyone's regimen: a key

@@ -9,11 +9,23 @@ from __future__ import annotations
 
 import threading
 from abc import abstractmethod
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from typing import Any
 
-from storage.base import DueItem, Store
-from storage.indexes import ACCOUNTS, HISTORY, IDENTITIES, OCCURRENCES, REMINDERS, TALLIES, Change, History, Indexes
+from storage.base import ROW_TABLES, DueItem, Store
+from storage.indexes import (
+    ACCOUNTS,
+    HISTORY,
+    IDENTITIES,
+    INDEXED_TABLES,
+    OCCURRENCES,
+    REMINDERS,
+    TALLIES,
+    Change,
+    History,
+    Indexes,
+)
 from storage.records import Account, IdentityRecord, Occurrence, Outcome, Record, Reminder, Tally
 from storage.tally import fold
 
@@ -189,6 +201,21 @@ class IndexedStore(Store):
         with self._shared_lock:
             for key in [k for k, (_, owner, _) in self._shared.items() if owner == account_id]:
                 del self._shared[key]
+
+    # Whole stores -------------------------------------------------------------------------------
+    def all_account_ids(self) -> Iterator[str]:
+        with self.indexes.lock:  # the ids as they are now (a sorted copy); the records are read later
+            ids = sorted(r.id for r in self.indexes.rows(ACCOUNTS) if isinstance(r, Account))
+        yield from ids
+
+    def count_rows(self) -> dict[str, int]:
+        counts = {table: n for table, n in self.indexes.stats().items() if table in INDEXED_TABLES}
+        # History is kept per account (in files, for TinyDB): counted account by account, one at a time.
+        counts[HISTORY] = 0
+        for account_id in self.all_account_ids():
+            with self.indexes.lock:
+                counts[HISTORY] += len(self.indexes.history.outcomes(account_id))
+        return {table: counts[table] for table in ROW_TABLES}
 
     # Shared short-lived state ---------------------------------------------------------------------
     def shared_put(

@@ -16,7 +16,8 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
 
 import msgspec
@@ -24,7 +25,7 @@ import psycopg
 from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from storage.base import DueItem, StorageError, StorageUnavailable, Store
+from storage.base import ROW_TABLES, AccountRecords, DueItem, StorageError, StorageUnavailable, Store
 from storage.postgres.schema import migrate
 from storage.records import (
     SCHEDULED_STATUSES,
@@ -46,6 +47,16 @@ _SCHEDULED: Final = tuple(sorted(SCHEDULED_STATUSES))
 _IS_SCHEDULED: Final = "status IN ('held', 'nudge', 'retry', 'snoozed')"
 assert _SCHEDULED == ("held", "nudge", "retry", "snoozed")
 _OCCURRENCE_COLUMNS: Final = "id, account_id, reminder_id, due, fire_at, status, is_open, doc"
+ACCOUNT_ID_PAGE: Final = 1000  # all_account_ids() reads this many ids per query
+_COUNTS: Final = {
+    "accounts": "SELECT count(*) FROM accounts",
+    "identities": "SELECT count(*) FROM identities",
+    "reminders": "SELECT count(*) FROM reminders",
+    "occurrences": "SELECT count(*) FROM occurrences WHERE is_open",
+    "history": "SELECT count(*) FROM occurrences WHERE NOT is_open",
+    "tallies": "SELECT count(*) FROM tallies",
+}
+assert tuple(_COUNTS) == ROW_TABLES
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -347,6 +358,123 @@ class PostgresStore(Store):
             self._run("DELETE FROM shared_state WHERE account_id = %s", (account_id,))
             self._run("DELETE FROM accounts WHERE id = %s", (account_id,))
 
+    # Whole stores -------------------------------------------------------------------------------
+    def all_account_ids(self) -> Iterator[str]:
+        # Keyset pages along the primary key: each query is as cheap as the first, and no connection is
+        # held between pages (a caller may write to another store in between).
+        after: str | None = None
+        while True:
+            rows = self._all(
+                "SELECT id FROM accounts WHERE %s::text IS NULL OR id > %s ORDER BY id LIMIT %s",
+                (after, after, ACCOUNT_ID_PAGE),
+            )
+            for (account_id,) in rows:
+                yield account_id
+            if len(rows) < ACCOUNT_ID_PAGE:
+                return
+            after = rows[-1][0]
+
+    def count_rows(self) -> dict[str, int]:
+        with self._errors(), self.pool.connection() as conn, conn.transaction():  # one snapshot for all counts
+            rows = {table: conn.execute(sql).fetchone() for table, sql in _COUNTS.items()}
+        return {table: int(row[0]) if row else 0 for table, row in rows.items()}
+
+    def export_accounts(self, account_ids: Sequence[str]) -> list[AccountRecords]:
+        """A few queries for the whole page rather than six per account, all in one snapshot."""
+        ids = list(account_ids)
+        with self._errors(), self.pool.connection() as conn, conn.transaction():
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+
+            def by_account(sql: str, key: Any) -> dict[str, list[dict[str, Any]]]:
+                grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+                for account_id, doc in conn.execute(sql, (key,)).fetchall():
+                    grouped[account_id].append(doc)
+                return grouped
+
+            accounts = {
+                account_id: doc
+                for account_id, doc in conn.execute("SELECT id, doc FROM accounts WHERE id = ANY(%s)", (ids,))
+            }
+            identities = by_account(
+                "SELECT account_id, doc FROM identities WHERE account_id = ANY(%s) ORDER BY account_id, key", ids
+            )
+            reminders = by_account(
+                "SELECT account_id, doc FROM reminders WHERE account_id = ANY(%s) ORDER BY account_id, number, id",
+                ids,
+            )
+            reminder_ids = [doc["id"] for docs in reminders.values() for doc in docs]
+            tallies = {
+                reminder_id: doc
+                for reminder_id, doc in conn.execute(
+                    "SELECT reminder_id, doc FROM tallies WHERE reminder_id = ANY(%s)", (reminder_ids,)
+                ).fetchall()
+            }
+            occurrences = by_account(
+                "SELECT account_id, doc FROM occurrences WHERE account_id = ANY(%s) ORDER BY account_id, due, id",
+                ids,
+            )
+        found = []
+        for account_id in ids:
+            if account_id not in accounts:
+                continue
+            own = [from_doc(Reminder, doc) for doc in reminders.get(account_id, [])]
+            occurs = [_occurrence(doc) for doc in occurrences.get(account_id, [])]
+            found.append(
+                AccountRecords(
+                    from_doc(Account, accounts[account_id]),
+                    tuple(from_doc(IdentityRecord, doc) for doc in identities.get(account_id, [])),
+                    tuple(own),
+                    tuple(from_doc(Tally, tallies[r.id]) for r in own if r.id in tallies),
+                    tuple(o for o in occurs if o.is_open),
+                    tuple(o for o in occurs if not o.is_open),
+                )
+            )
+        return found
+
+    def import_accounts(self, batch: Sequence[AccountRecords]) -> None:
+        """COPY, one statement per table for the whole batch (measured: docs/benchmarks.md); a row already
+        there breaks a primary key and the whole batch is rolled back."""
+        with self.atomic():
+            conn = self._tx
+            assert conn is not None
+            with self._errors(), conn.cursor() as cur:
+                _copy(cur, "accounts (id, doc)", ((r.account.id, Jsonb(to_doc(r.account))) for r in batch))
+                _copy(
+                    cur,
+                    "identities (key, account_id, doc)",
+                    ((i.key, i.account_id, Jsonb(to_doc(i))) for r in batch for i in r.identities),
+                )
+                _copy(
+                    cur,
+                    "reminders (id, account_id, number, next_due, paused, doc)",
+                    (
+                        (m.id, m.account_id, m.number, m.next_due, m.paused, Jsonb(to_doc(m)))
+                        for r in batch
+                        for m in r.reminders
+                    ),
+                )
+                _copy(
+                    cur,
+                    f"occurrences ({_OCCURRENCE_COLUMNS})",
+                    (
+                        (o.id, o.account_id, o.reminder_id, o.due, o.fire_at, o.status, o.is_open, Jsonb(to_doc(o)))
+                        for r in batch
+                        for o in (*r.open, *r.history)
+                    ),
+                )
+                # As put_tally: only beside its reminder.
+                reminder_ids = {m.id for r in batch for m in r.reminders}
+                _copy(
+                    cur,
+                    "tallies (reminder_id, account_id, doc)",
+                    (
+                        (t.reminder_id, t.account_id, Jsonb(to_doc(t)))
+                        for r in batch
+                        for t in r.tallies
+                        if t.reminder_id in reminder_ids
+                    ),
+                )
+
     # Shared short-lived state ---------------------------------------------------------------------
     def shared_put(
         self,
@@ -402,17 +530,13 @@ class PostgresStore(Store):
 
     def stats(self) -> dict[str, int]:
         """Row counts (exact: this reads every table, so it is for tools and tests, not the hot path)."""
-        counts: dict[str, int] = {}
-        for name, sql in (
-            ("accounts", "SELECT count(*) FROM accounts"),
-            ("identities", "SELECT count(*) FROM identities"),
-            ("reminders", "SELECT count(*) FROM reminders"),
-            ("occurrences", "SELECT count(*) FROM occurrences WHERE is_open"),
-            ("history", "SELECT count(*) FROM occurrences WHERE NOT is_open"),
-            ("tallies", "SELECT count(*) FROM tallies"),
-        ):
-            counts[name] = int(self._one(sql, ()))
-        return counts
+        return self.count_rows()
+
+
+def _copy(cur: psycopg.Cursor[tuple[Any, ...]], into: str, rows: Iterable[tuple[Any, ...]]) -> None:
+    with cur.copy(f"COPY {into} FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _occurrence(doc: dict[str, Any]) -> Occurrence:

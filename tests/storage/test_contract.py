@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.base import StorageUnavailable, Store
+from storage.base import ROW_TABLES, AccountRecords, StorageUnavailable, Store
 from storage.indexed_store import IndexedStore
 from storage.indexes import Change
 from storage.memory_store import MemoryStore
@@ -418,3 +418,63 @@ def test_shared_first_keeps_the_first_writers_document(store: Store) -> None:
     first = store.shared_first("secret", "buttons", {"key": "aa"})
     again = store.shared_first("secret", "buttons", {"key": "bb"})
     assert first == again == {"key": "aa"}
+
+
+# Whole stores (the migration) ------------------------------------------------------------------------
+def test_all_account_ids_and_count_rows_see_every_record(store: Store) -> None:
+    assert list(store.all_account_ids()) == []
+    assert store.count_rows() == dict.fromkeys(ROW_TABLES, 0)
+    _populate(store)
+    store.put_tally(empty(reminder(number=1).id, "acct1"))
+    for n in (3, 1, 2):
+        store.put_account(account(f"acct{n}0"))
+    store.checkpoint()  # TinyDB: history from its files now, not the journal
+    store.put_occurrence(occurrence(reminder(number=2), due=T0 - 2 * 86400, status=SKIPPED))  # and one on top
+    assert list(store.all_account_ids()) == ["acct1", "acct10", "acct20", "acct30"]
+    assert store.count_rows() == {
+        "accounts": 4,
+        "identities": 1,
+        "reminders": 2,
+        "occurrences": 1,
+        "history": 2,
+        "tallies": 1,
+    }
+
+
+def test_all_account_ids_pages_through_many(store: Store) -> None:
+    ids = [f"a{n:05d}" for n in range(2345)]  # more than two of PostgreSQL's pages
+    store.import_accounts([AccountRecords(account(i), (), (), (), (), ()) for i in reversed(ids)])
+    assert list(store.all_account_ids()) == ids
+
+
+def test_export_then_import_copies_accounts_as_stored(store: Store, tmp_path: Path) -> None:
+    _populate(store)
+    r1 = reminder(number=1)
+    tally = replace(empty(r1.id, "acct1"), through=T0 - 86400, current=1, best=3, recent="Dxyz")
+    store.put_tally(tally)  # as stored: not what folding the history would give
+    store.put_account(account("acct2"))
+    exported = store.export_accounts(["acct2", "nobody", "acct1"])
+    assert [r.account.id for r in exported] == ["acct2", "acct1"]
+    mine = exported[1]
+    assert mine.account == store.get_account("acct1")
+    assert list(mine.identities) == store.identities_of("acct1")
+    assert list(mine.reminders) == store.reminders_of("acct1")
+    assert list(mine.open) == store.open_occurrences_of("acct1")
+    assert list(mine.history) == store.history_of("acct1")
+    assert mine.tallies == (tally,)
+    assert mine.counts() == {
+        "accounts": 1,
+        "identities": 1,
+        "reminders": 2,
+        "occurrences": 1,
+        "history": 1,
+        "tallies": 1,
+    }
+    copy = TinyDBStore(str(tmp_path / "copy.json"), freeze_gc=False)
+    try:
+        copy.import_accounts(exported)
+        assert state_of(copy, ["acct1", "acct2"]) == state_of(store, ["acct1", "acct2"])
+    finally:
+        copy.close()
+    store.import_accounts([AccountRecords(account("acct3"), (), (), (), (), ())])
+    assert store.get_account("acct3") == account("acct3")

@@ -1,0 +1,208 @@
+"""Move a whole bot from one store to another: TinyDB to PostgreSQL, and back, so nobody is locked in.
+
+`python run_bot.py migrate --to postgresql://...` (from BOT_DB_PATH, or `--from`). Accounts are read a batch
+at a time (Store.export_accounts) and written a batch per transaction (Store.import_accounts: COPY on
+PostgreSQL), so memory stays flat and a failure leaves whole batches. The target must hold no records: a
+migration never merges into or overwrites a bot. At the end the rows per table are counted on both sides.
+
+Shared short-lived state (Store.shared_*) is not copied: it expires within minutes and is made again.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Final, TextIO
+
+from storage.base import ROW_TABLES, StorageError, Store
+from storage.factory import is_database_url
+
+BATCH_ACCOUNTS: Final = 1000  # accounts per read and per write transaction
+PROGRESS_EVERY: Final = 10_000  # the CLI prints a line each time this many more accounts are copied
+
+# Exit statuses of the CLI (run_bot.py migrate).
+OK: Final = 0
+BAD_ARGUMENTS: Final = 2
+CANNOT_OPEN: Final = 3
+REFUSED: Final = 4
+COUNTS_DIFFER: Final = 5
+
+NOT_COPIED: Final = (
+    "Not copied: shared short-lived state (one-time link codes, notes waiting for someone's next message); "
+    "it expires within minutes and is made again as needed."
+)
+
+Progress = Callable[[int, int, float], None]  # (accounts copied, accounts in the source, seconds so far)
+
+
+class TargetNotEmpty(StorageError):
+    """The target already holds records: nothing was written."""
+
+
+@dataclass(frozen=True, slots=True)
+class MigrationReport:
+    source: dict[str, int]  # rows per table counted in the source before copying
+    copied: dict[str, int]  # rows read out and written
+    target: dict[str, int]  # rows per table counted in the target afterwards
+    seconds: float
+    differences: list[str] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        return not self.differences
+
+
+def migrate(
+    source: Store, target: Store, *, batch: int = BATCH_ACCOUNTS, progress: Progress | None = None
+) -> MigrationReport:
+    """Copy every account of `source` with all it holds into the empty `target`; count both sides after."""
+    started = time.perf_counter()
+    already = target.count_rows()
+    if any(already.values()):
+        held = ", ".join(f"{n} {table}" for table, n in already.items() if n)
+        raise TargetNotEmpty(f"the target already holds records ({held}); nothing was written")
+    counted = source.count_rows()
+    copied = dict.fromkeys(ROW_TABLES, 0)
+    page: list[str] = []
+
+    def flush() -> None:
+        records = source.export_accounts(page)
+        target.import_accounts(records)
+        for account in records:
+            for table, n in account.counts().items():
+                copied[table] += n
+        page.clear()
+        if progress is not None:
+            progress(copied["accounts"], counted["accounts"], time.perf_counter() - started)
+
+    for account_id in source.all_account_ids():
+        page.append(account_id)
+        if len(page) >= batch:
+            flush()
+    if page:
+        flush()
+    written = target.count_rows()
+    differences = [
+        f"{table}: {counted[table]} in the source, {copied[table]} copied, {written[table]} in the target"
+        for table in ROW_TABLES
+        if not counted[table] == copied[table] == written[table]
+    ]
+    return MigrationReport(counted, copied, written, time.perf_counter() - started, differences)
+
+
+# The command line -------------------------------------------------------------------------------------
+def describe(target: str) -> str:
+    """How a store is named in the output: host and database of a URL, never its user or password."""
+    if not is_database_url(target):
+        return f"TinyDB file {target}"
+    import psycopg.conninfo
+
+    try:
+        params = psycopg.conninfo.conninfo_to_dict(target)
+    except psycopg.ProgrammingError:
+        return "PostgreSQL database (the URL does not parse)"
+    host = str(params.get("host") or "localhost")
+    port = params.get("port")
+    where = f"{host}:{port}" if port else host
+    return f"PostgreSQL database {params.get('dbname') or '(default)'} on {where}"
+
+
+@contextmanager
+def _opened(target: str, *, source: bool) -> Iterator[Store]:
+    if is_database_url(target):
+        from storage.postgres import PostgresStore
+
+        shared = PostgresStore(target, min_size=1, max_size=2)
+        try:
+            yield shared
+        finally:
+            shared.close()
+        return
+    from storage.tinydb import TinyDBStore
+
+    durable = TinyDBStore(target)
+    try:
+        yield durable
+    except BaseException:
+        durable.close(checkpoint=False)  # a refused target stays byte for byte as it was
+        raise
+    # A source is left exactly as it was found; a target folds its journal into the files.
+    durable.close(checkpoint=not source)
+
+
+def url_passwords(*targets: str | None) -> list[str]:
+    """The passwords in these URLs, for the output filter (describe() never prints them anyway)."""
+    import psycopg.conninfo
+
+    found = []
+    for target in targets:
+        if target and is_database_url(target):
+            try:
+                password = psycopg.conninfo.conninfo_to_dict(target).get("password")
+            except psycopg.ProgrammingError:
+                continue
+            if password:
+                found.append(str(password))
+    return found
+
+
+def migrate_database(
+    source: str, dest: str, out: TextIO | None = None, err: TextIO | None = None, *, every: int = PROGRESS_EVERY
+) -> int:
+    """`run_bot.py migrate`: copy `source` (a path or URL) into `dest`. Progress and the summary go to `out`
+    (stdout), a refusal or failure to `err` (stderr); returns the exit status."""
+    out = out or sys.stdout
+    err = err or sys.stderr
+    if source == dest or (not is_database_url(source) and os.path.abspath(source) == os.path.abspath(dest)):
+        print("Migration refused: the source and the target are the same store.", file=err)
+        return BAD_ARGUMENTS
+    if not is_database_url(source) and not os.path.exists(source):
+        print(f"Migration refused: there is no database at {source} (name it with --from PATH).", file=err)
+        return BAD_ARGUMENTS
+    print(f"Copying {describe(source)} into {describe(dest)}.", file=out)
+    if not is_database_url(source):
+        print("The bot must be stopped while it runs (a running bot holds the file's lock).", file=out)
+    else:
+        print("Stop every bot process on the source database first: changes made meanwhile would be missed.", file=out)
+    shown = [0]
+
+    def report(done: int, total: int, seconds: float) -> None:
+        if done - shown[0] >= every or (done == total and shown[0]):
+            shown[0] = done
+            rate = done / seconds if seconds > 0 else 0.0
+            print(f"  {done:,} of {total:,} accounts copied ({seconds:.1f} s, {rate:,.0f} accounts/s)", file=out)
+
+    try:
+        with _opened(source, source=True) as source_store, _opened(dest, source=False) as dest_store:
+            result = migrate(source_store, dest_store, progress=report)
+    except TargetNotEmpty as exc:
+        print(f"Migration refused: {describe(dest)}: {exc}. Give an empty database or a new file.", file=err)
+        return REFUSED
+    except StorageError as exc:
+        print(f"Migration failed: {exc}", file=err)
+        return CANNOT_OPEN
+    print(summary(result), file=out)
+    print(NOT_COPIED, file=out)
+    if not result.verified:
+        print("Migration failed: the counts differ (see above); do not switch to the target.", file=err)
+        return COUNTS_DIFFER
+    return OK
+
+
+def summary(report: MigrationReport) -> str:
+    lines = [f"{'table':<12}{'source':>12}{'copied':>12}{'target':>12}"]
+    for table in ROW_TABLES:
+        lines.append(f"{table:<12}{report.source[table]:>12,}{report.copied[table]:>12,}{report.target[table]:>12,}")
+    accounts = report.copied["accounts"]
+    rate = accounts / report.seconds if report.seconds > 0 else 0.0
+    lines.append(f"Took {report.seconds:.1f} s ({rate:,.0f} accounts/s).")
+    if report.verified:
+        lines.append("Counts verified: every table of the target holds exactly the rows of the source.")
+    else:
+        lines.append("COUNTS DIFFER (the target is incomplete; do not switch to it):")
+        lines.extend(f"  {line}" for line in report.differences)
+    return "\n".join(lines)

@@ -4,8 +4,12 @@ Codes are random (secrets), 8 characters from an alphabet without look-alikes, s
 10 minutes, compared in constant time, and redeemable only on another platform than the one that asked.
 Asking for a code is the issuer's consent; entering one only holds it for that identity, and nothing is joined
 until the same identity confirms within 5 minutes. After 5 wrong codes in a row an identity may not try again
-for 15 minutes. Codes, held links and failure counts live in memory only, each dropped when it expires (failure
-counts also when too many are tracked): a restart simply means asking for a new code.
+for 15 minutes.
+
+Codes, held links and failure counts live in the store's shared state, each with its expiry, so a code asked for
+on Telegram can be entered on Discord even when another process serves Discord: on PostgreSQL every peer sees
+them, and exactly one redeemer takes a code (Store.shared_take). The one-process stores keep them in memory: a
+restart simply means asking for a new code.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ import hmac
 import secrets
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
 from storage.base import Store
 from storage.records import Account, Occurrence, Reminder
@@ -25,9 +30,15 @@ CODE_TTL = 600.0
 MAX_FAILURES = 5
 LOCKOUT = 900.0
 FAILURE_MEMORY = LOCKOUT  # wrong codes further apart than this no longer count as "in a row"
-MAX_TRACKED = 10_000  # identities with recent wrong codes kept; beyond it the oldest are forgotten first
+MAX_TRACKED = 10_000  # identities with recent wrong codes kept per process; beyond it the oldest are forgotten
 CONFIRM_TTL = 300.0
 HELD_ID_LENGTH = 6
+SWEEP_EVERY = 60.0  # how often issuing a code also clears expired held links and failure counts from the store
+
+# Kinds of shared state (Store.shared_*).
+CODES = "link-code"  # key: the code; the live ones are few (10 minutes each), so redeeming lists them all
+HELD = "link-held"  # key: the redeemer's identity
+FAILURES = "link-fail"  # key: the identity that typed wrong codes
 
 
 class LinkError(ValueError):
@@ -59,20 +70,42 @@ class _Failures:
     locked_until: float
     last: float  # time of the latest wrong code
 
+    @property
+    def expires_at(self) -> float:
+        return max(self.locked_until, self.last + FAILURE_MEMORY)
+
+
+def _pending(doc: dict[str, Any]) -> PendingCode:
+    return PendingCode(
+        str(doc["code"]), str(doc["account_id"]), str(doc["identity_key"]), str(doc["platform"]), doc["expires_at"]
+    )
+
+
+def _held(doc: dict[str, Any]) -> HeldLink:
+    return HeldLink(str(doc["id"]), _pending(doc["pending"]), str(doc["identity_key"]), doc["expires_at"])
+
 
 class LinkCodes:
-    def __init__(self) -> None:
+    """Link codes on the store's shared state. The lock keeps one process's read-modify-write of a failure count
+    whole; across processes two wrong codes typed at the same instant may count once (see _fail)."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
         self._lock = threading.Lock()
-        self._codes: list[PendingCode] = []
-        self._held: dict[str, HeldLink] = {}  # redeemer's identity key -> the link waiting for their answer
-        # Ordered by latest failure (an update moves the entry to the end), so expired ones are at the front.
-        self._failures: OrderedDict[str, _Failures] = OrderedDict()
+        # The identities this process counted wrong codes for, by latest failure (an update moves the entry to
+        # the end), with when that count ends: the bound on what one process adds to the store.
+        self._counted: OrderedDict[str, float] = OrderedDict()
+        self._swept = float("-inf")
+        self._latest = 0.0  # the latest time given to any method (tracked_failures reads the store as of then)
 
     def issue(self, account_id: str, identity_key: str, platform: str, now: float) -> PendingCode:
         with self._lock:
-            self._expire(now)
+            self._seen(now)
+            self._sweep(now)
             # One live code per identity: asking again replaces the old one.
-            self._codes = [c for c in self._codes if c.identity_key != identity_key]
+            for code, doc in self._store.shared_list(CODES, now):
+                if doc["identity_key"] == identity_key:
+                    self._store.shared_take(CODES, code, now)
             pending = PendingCode(
                 code="".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH)),
                 account_id=account_id,
@@ -80,17 +113,20 @@ class LinkCodes:
                 platform=platform,
                 expires_at=now + CODE_TTL,
             )
-            self._codes.append(pending)
+            self._store.shared_put(
+                CODES, pending.code, asdict(pending), account_id=account_id, expires_at=pending.expires_at
+            )
             return pending
 
     def redeem(self, typed: str, identity_key: str, platform: str, now: float) -> PendingCode:
         """The pending code matching `typed`, consumed; LinkError otherwise (and the failure counted)."""
         with self._lock:
-            self._expire(now)
+            self._seen(now)
             self._check_lockout(identity_key, now)
             candidate = "".join(typed.split()).upper().replace("-", "")
             match: PendingCode | None = None
-            for pending in self._codes:  # compare against every live code, in constant time each
+            for _, doc in self._store.shared_list(CODES, now):  # compare against every live code, in constant time each
+                pending = _pending(doc)
                 if hmac.compare_digest(pending.code.encode(), candidate.encode()[:64]):
                     match = pending
             if match is None:
@@ -100,75 +136,100 @@ class LinkCodes:
                     "That code has to be entered on your other platform: it links two different apps "
                     "(for example, ask on Telegram, enter it on Discord)."
                 )
-            self._codes.remove(match)
-            self._failures.pop(identity_key, None)
+            if self._store.shared_take(CODES, match.code, now) is None:  # another process's redeemer was first
+                raise LinkError(self._fail(identity_key, now))
+            self._forget_failures(identity_key, now)
             return match
 
     def hold(self, pending: PendingCode, identity_key: str, now: float) -> HeldLink:
         """Keep a redeemed code for `identity_key` to confirm; a newer one replaces the older question."""
         with self._lock:
-            self._expire(now)
+            self._seen(now)
             held = HeldLink(
                 id="".join(secrets.choice(ALPHABET) for _ in range(HELD_ID_LENGTH)),
                 pending=pending,
                 identity_key=identity_key,
                 expires_at=now + CONFIRM_TTL,
             )
-            self._held[identity_key] = held
+            # Not tied to the issuer's account: if it is deleted meanwhile, the Yes must say so (see handlers.link).
+            self._store.shared_put(HELD, identity_key, asdict(held), expires_at=held.expires_at)
             return held
 
     def take(self, identity_key: str, held_id: str, now: float) -> HeldLink:
         """The link `identity_key` was asked about (the question `held_id`, or the latest when empty), consumed."""
         with self._lock:
-            self._expire(now)
-            held = self._held.get(identity_key)
-            if held is None or (held_id and not hmac.compare_digest(held.id.encode(), held_id.upper().encode())):
-                raise LinkError(
-                    "There's no link waiting for your answer (it may have expired after 5 minutes). "
-                    "Ask for a new code with /link on your other platform, then send /link CODE here."
-                )
-            del self._held[identity_key]
-            return held
+            self._seen(now)
+            doc = self._store.shared_get(HELD, identity_key, now)
+            # held_id empty: the latest question; another id (an older question's button): this one stays.
+            if doc is not None and (
+                not held_id or hmac.compare_digest(str(doc["id"]).encode(), held_id.upper().encode())
+            ):
+                taken = self._store.shared_take(HELD, identity_key, now)
+                if taken is not None and taken["id"] == doc["id"]:
+                    return _held(taken)
+                if taken is not None:  # a newer question came in between: it stays for its own answer
+                    self._store.shared_put(HELD, identity_key, taken, expires_at=taken["expires_at"])
+            raise LinkError(
+                "There's no link waiting for your answer (it may have expired after 5 minutes). "
+                "Ask for a new code with /link on your other platform, then send /link CODE here."
+            )
 
     def drop(self, identity_key: str) -> None:
         with self._lock:
-            self._held.pop(identity_key, None)
+            self._store.shared_take(HELD, identity_key, self._latest)
 
     def tracked_failures(self) -> int:
+        """Identities with a failure count or lockout in the store, as of the latest time this object was given."""
         with self._lock:
-            return len(self._failures)
+            return len(self._store.shared_list(FAILURES, self._latest))
+
+    def _seen(self, now: float) -> None:
+        self._latest = max(self._latest, now)
 
     def _fail(self, identity_key: str, now: float) -> str:
-        previous = self._failures.pop(identity_key, None)  # re-inserted below, at the end
+        # Read, count, write: whole within this process (the lock). An identity's messages normally reach the one
+        # peer holding its platform's receiving lease; only wrong codes typed at the same instant on two peers
+        # (webhooks behind a load balancer) can count once, which delays a lockout by a try, no more.
+        doc = self._store.shared_get(FAILURES, identity_key, now)
+        previous = _Failures(**doc) if doc is not None else None
         count = (previous.count if previous else 0) + 1
         if count >= MAX_FAILURES:
-            self._remember(identity_key, _Failures(0, now + LOCKOUT, now))
+            self._remember(identity_key, _Failures(0, now + LOCKOUT, now), now)
             return "That code didn't work, 5 times in a row. For your safety, /link is paused for 15 minutes."
-        self._remember(identity_key, _Failures(count, 0.0, now))
+        self._remember(identity_key, _Failures(count, 0.0, now), now)
         return (
             "That code didn't work: it may be mistyped, used already or older than 10 minutes. "
             "Ask for a new one with /link on your other platform, then send /link CODE here."
         )
 
-    def _remember(self, identity_key: str, failures: _Failures) -> None:
-        self._failures[identity_key] = failures
-        while len(self._failures) > MAX_TRACKED:
-            self._failures.popitem(last=False)
+    def _remember(self, identity_key: str, failures: _Failures, now: float) -> None:
+        self._store.shared_put(FAILURES, identity_key, asdict(failures), expires_at=failures.expires_at)
+        self._counted.pop(identity_key, None)
+        self._counted[identity_key] = failures.expires_at
+        while len(self._counted) > MAX_TRACKED:
+            oldest, _ = self._counted.popitem(last=False)
+            self._store.shared_take(FAILURES, oldest, now)
+
+    def _forget_failures(self, identity_key: str, now: float) -> None:
+        self._counted.pop(identity_key, None)
+        self._store.shared_take(FAILURES, identity_key, now)
 
     def _check_lockout(self, identity_key: str, now: float) -> None:
-        failures = self._failures.get(identity_key)
+        doc = self._store.shared_get(FAILURES, identity_key, now)
+        failures = _Failures(**doc) if doc is not None else None
         if failures is not None and failures.locked_until > now:
             minutes = max(1, round((failures.locked_until - now) / 60))
             raise LinkError(f"Too many wrong codes. For your safety, /link is paused; try again in {minutes} min.")
 
-    def _expire(self, now: float) -> None:
-        self._codes = [c for c in self._codes if c.expires_at > now]
-        self._held = {k: h for k, h in self._held.items() if h.expires_at > now}
-        while self._failures:  # oldest first; stops at the first still in force
-            key, oldest = next(iter(self._failures.items()))
-            if max(oldest.locked_until, oldest.last + FAILURE_MEMORY) > now:
-                break
-            del self._failures[key]
+    def _sweep(self, now: float) -> None:
+        """Clear what has expired: listing a kind deletes its expired entries (the codes are listed anyway)."""
+        if now - self._swept < SWEEP_EVERY:
+            return
+        self._swept = now
+        self._store.shared_list(HELD, now)
+        self._store.shared_list(FAILURES, now)
+        while self._counted and next(iter(self._counted.values())) <= now:  # by latest failure; each lasts 15 min
+            self._counted.popitem(last=False)
 
 
 def merge_accounts(store: Store, keep: Account, absorb: Account) -> dict[int, int]:

@@ -14,12 +14,13 @@ from bot.linking import (
     LinkCodes,
     LinkError,
 )
+from storage.memory_store import MemoryStore
 
 NOW = 1_800_000_000.0
 
 
 def test_codes_are_random_unambiguous_and_single_use() -> None:
-    codes = LinkCodes()
+    codes = LinkCodes(MemoryStore())
     issued = {codes.issue(f"acc{i}", f"telegram:{i}", "telegram", NOW).code for i in range(200)}
     assert len(issued) == 200
     assert all(len(c) == CODE_LENGTH and set(c) <= set(ALPHABET) for c in issued)
@@ -32,21 +33,21 @@ def test_codes_are_random_unambiguous_and_single_use() -> None:
 
 
 def test_code_expires_after_ten_minutes() -> None:
-    codes = LinkCodes()
+    codes = LinkCodes(MemoryStore())
     pending = codes.issue("acc", "telegram:1", "telegram", NOW)
     with pytest.raises(LinkError, match="older than 10 minutes"):
         codes.redeem(pending.code, "discord:9", "discord", NOW + CODE_TTL + 1)
 
 
 def test_code_works_on_the_other_platform_only() -> None:
-    codes = LinkCodes()
+    codes = LinkCodes(MemoryStore())
     pending = codes.issue("acc", "telegram:1", "telegram", NOW)
     with pytest.raises(LinkError, match="other platform"):
         codes.redeem(pending.code, "telegram:2", "telegram", NOW)
 
 
 def test_a_new_code_replaces_the_old_one() -> None:
-    codes = LinkCodes()
+    codes = LinkCodes(MemoryStore())
     old = codes.issue("acc", "telegram:1", "telegram", NOW)
     new = codes.issue("acc", "telegram:1", "telegram", NOW + 5)
     with pytest.raises(LinkError):
@@ -55,7 +56,7 @@ def test_a_new_code_replaces_the_old_one() -> None:
 
 
 def test_five_wrong_codes_pause_linking_for_fifteen_minutes() -> None:
-    codes = LinkCodes()
+    codes = LinkCodes(MemoryStore())
     pending = codes.issue("acc", "telegram:1", "telegram", NOW)
     for attempt in range(MAX_FAILURES):
         with pytest.raises(LinkError) as caught:
@@ -71,7 +72,7 @@ def test_five_wrong_codes_pause_linking_for_fifteen_minutes() -> None:
 
 # Held links and the failure counter (#11) ----------------------------------------------------------------
 def test_a_held_link_is_taken_once_by_its_redeemer_within_five_minutes() -> None:
-    codes = LinkCodes()
+    codes = LinkCodes(MemoryStore())
     pending = codes.redeem(codes.issue("acc", "telegram:1", "telegram", NOW).code, "discord:9", "discord", NOW)
     held = codes.hold(pending, "discord:9", NOW)
     with pytest.raises(LinkError):
@@ -87,7 +88,7 @@ def test_a_held_link_is_taken_once_by_its_redeemer_within_five_minutes() -> None
 
 
 def test_failure_counts_are_pruned_once_they_no_longer_matter() -> None:
-    codes = LinkCodes()
+    codes = LinkCodes(MemoryStore())
     for n in range(50):
         with pytest.raises(LinkError):
             codes.redeem("WRONG234", f"discord:{n}", "discord", NOW + n)
@@ -104,7 +105,7 @@ def test_failure_counts_are_pruned_once_they_no_longer_matter() -> None:
 
 
 def test_wrong_codes_far_apart_are_not_in_a_row() -> None:
-    codes = LinkCodes()
+    codes = LinkCodes(MemoryStore())
     for attempt in range(MAX_FAILURES):
         with pytest.raises(LinkError) as caught:
             codes.redeem("WRONG234", "discord:9", "discord", NOW + attempt * (FAILURE_MEMORY + 1))
@@ -112,7 +113,7 @@ def test_wrong_codes_far_apart_are_not_in_a_row() -> None:
 
 
 def test_the_failure_counter_is_bounded() -> None:
-    codes = LinkCodes()
+    codes = LinkCodes(MemoryStore())
     for n in range(MAX_TRACKED + 100):
         with pytest.raises(LinkError):
             codes.redeem("WRONG234", f"discord:{n}", "discord", NOW)

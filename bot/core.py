@@ -22,6 +22,7 @@ from bot.handlers import series as series_handlers
 from bot.handlers import settings as settings_handlers
 from bot.linking import LinkError
 from bot.models import MAX_PAYLOAD_BYTES, Button, IncomingMessage, Reply
+from bot.offload import Offload
 from bot.regimen import Regimen, RegimenError
 from bot.series import SeriesError
 from bot.suggest import did_you_mean
@@ -132,10 +133,18 @@ def _draws_a_chart(message: IncomingMessage) -> bool:
 
 
 class BotCore:
-    def __init__(self, regimen: Regimen, faq: FaqIndex | None = None, throttle: Throttle | None = None) -> None:
+    def __init__(
+        self,
+        regimen: Regimen,
+        faq: FaqIndex | None = None,
+        throttle: Throttle | None = None,
+        *,
+        offload: Offload | None = None,
+    ) -> None:
         self.regimen = regimen
         self.faq = faq or default_index()
         self.throttle = throttle or Throttle()
+        self.offload = offload or Offload()  # inline unless the App's store is remote
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         allowed, before = self._admit(message)
@@ -144,7 +153,7 @@ class BotCore:
         if _draws_a_chart(message):
             # Rendering takes a good fraction of a second: off the event loop, so nobody else waits.
             return before + await asyncio.to_thread(self._answer, message)
-        return before + self._answer(message)
+        return before + await self.offload.run(self._answer, message)  # a remote store: in a worker thread
 
     def handle_sync(self, message: IncomingMessage) -> list[Reply]:
         """The same as handle(), for callers without an event loop (benchmarks, scripts)."""

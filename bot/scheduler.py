@@ -4,12 +4,19 @@ The store is the source of truth for due times; this module only reads them. Eac
 turned into an occurrence in the same transaction that moves the reminder on (the claim). The claim
 is written as SENDING before the send, and SENT (with where it went) after; an occurrence found
 SENDING at start-up was interrupted mid-send and is recorded UNCONFIRMED, never sent again.
+
+Across processes on one database (PostgreSQL): each claim holds what it claims with `store.lock_due` (another
+dispatcher skips it), and what a send did is committed on the occurrence as it is stored then, under its row
+lock, so an answer given meanwhile through another process is never overwritten. Every store call runs through
+`offload` (worker threads when the store is remote); sends and edits stay on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
+import secrets
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -19,6 +26,7 @@ from bot import claim_rules as rules
 from bot.delivery import DeliveryError, DeliveryUncertain, RecipientUnreachable, RetryLater
 from bot.hub import Hub
 from bot.models import Address, Reply
+from bot.offload import Offload
 from bot.regimen import Regimen
 from bot.render import (
     FOLLOW_UP,
@@ -63,6 +71,9 @@ log = logging.getLogger(__name__)
 BACKOFF = (30.0, 120.0, 600.0, 1800.0, 3600.0)
 MAX_NUDGES = 2
 _REASONS = {HELD: HELD_BACK, NUDGE: NUDGED, SNOOZED: SNOOZED_AGAIN}
+UNTOLD_DAYS = 30  # a note nobody came back for in a month is dropped (/reminders still says why one is paused)
+# When every due item was held by another dispatcher: look again after this long instead of spinning on them.
+CONTENDED_SECONDS = 0.05
 _T = TypeVar("_T")
 
 
@@ -74,9 +85,11 @@ class Scheduler:
         grace: timedelta = timedelta(hours=12),
         batch: int = 200,
         concurrency: int = 64,
+        offload: Offload | None = None,
     ) -> None:
         self.regimen = regimen
         self.store = regimen.store
+        self.offload = offload or Offload()  # inline unless the App's store is remote
         self.hub = hub
         self.grace = grace.total_seconds()
         self.batch = batch
@@ -86,12 +99,12 @@ class Scheduler:
         self.recovered = False  # start-up recovery done (retried by the run loop until it is)
         # Outcomes of sends whose commit failed (a full disk): what really happened, committed on a later pass.
         self._unrecorded: dict[str, _Attempt] = {}
-        # Notes that could not be delivered (a reminder put aside, a summary while the platform was down), per
-        # account: the person is told on their next message. In memory: after a restart /reminders still says
-        # why a reminder is paused.
-        self._untold: dict[str, list[str]] = defaultdict(list)
+        # Notes that could not be delivered (a reminder put aside, a summary while the platform was down) are kept
+        # in the store's shared state, so whichever process gets the person's next message tells them.
+        self._untold_seq = itertools.count()
         # Items that failed to claim and could not even be paused: skipped for the rest of the run.
         self._unclaimable: set[str] = set()
+        self._contended = False  # the last pass found every due item held by another dispatcher
 
     def wake(self) -> None:
         """Something new may be due sooner than the loop expected."""
@@ -99,15 +112,26 @@ class Scheduler:
 
     # Start-up --------------------------------------------------------------------------------------
     async def recover(self) -> int:
-        """Occurrences left SENDING by a crash: maybe delivered, so never re-sent. Tell the person."""
-        interrupted: dict[str, list[Occurrence]] = defaultdict(list)
-        for occurrence in self.store.open_occurrences_with_status(SENDING):
-            self.regimen.give_up(occurrence, UNCONFIRMED)
-            interrupted[occurrence.account_id].append(occurrence)
+        """Occurrences left SENDING by a crash: maybe delivered, so never re-sent. Tell the person.
+
+        Only the one dispatcher may run this (at start-up, or when it takes over from a dead one): beside a
+        live dispatcher it would record that one's sends in flight as unconfirmed."""
+        interrupted = await self.offload.run(self._give_up_interrupted)
         for account_id, items in interrupted.items():
             await self._notify(account_id, interrupted_notice(items))
         self.recovered = True
         return sum(len(v) for v in interrupted.values())
+
+    def _give_up_interrupted(self) -> dict[str, list[Occurrence]]:
+        interrupted: dict[str, list[Occurrence]] = defaultdict(list)
+        for found in self.store.open_occurrences_with_status(SENDING):
+            with self.store.atomic():  # re-read under its lock: it may have been answered since the list was read
+                occurrence = self.store.get_occurrence(found.account_id, found.id)
+                if occurrence is None or occurrence.status != SENDING:
+                    continue
+                self.regimen.give_up(occurrence, UNCONFIRMED)
+            interrupted[occurrence.account_id].append(occurrence)
+        return interrupted
 
     # One pass ----------------------------------------------------------------------------------------
     async def tick(self) -> int:
@@ -118,26 +142,34 @@ class Scheduler:
         passed: dict[str, list[Occurrence]] = defaultdict(list)
         notices: dict[str, list[str]] = defaultdict(list)
         failure: Exception | None = None
+        self._contended = False
         while failure is None:
-            items = [i for i in self.store.due_items(now, self.batch) if _item_key(i) not in self._unclaimable]
+            items = await self.offload.run(self._due, now)
             if not items:
                 break
             claimed: list[_Claim] = []
+            held = len(items)
             try:
-                claimed = self._claim_batch(items, now, passed, notices)
+                claimed, held = await self.offload.run(self._claim_batch, items, now, passed, notices)
             except _PassFailed as failed:
                 claimed, failure = failed.claimed, failed.cause
             finally:
                 await self._deliver_all(claimed)  # whatever was committed as claimed goes out
-            handled += len(items)
+            handled += held
+            if held == 0:  # all of them are being claimed by another dispatcher: theirs, not ours
+                self._contended = True
+                break
         # Said even when the pass stops early: what was committed as missed or moved on must be told.
         for account_id, missed in passed.items():
-            await self._notify(account_id, passed_summary(missed, self.regimen))
+            await self._notify(account_id, await self.offload.run(passed_summary, missed, self.regimen))
         for account_id, texts in notices.items():
             await self._notify(account_id, "\n".join(texts))
         if failure is not None:
             raise failure  # the run loop backs off and retries the rest
         return handled
+
+    def _due(self, now: float) -> list[DueItem]:
+        return [i for i in self.store.due_items(now, self.batch) if _item_key(i) not in self._unclaimable]
 
     def _claim_batch(
         self,
@@ -145,13 +177,18 @@ class Scheduler:
         now: float,
         passed: dict[str, list[Occurrence]],
         notices: dict[str, list[str]],
-    ) -> list[_Claim]:
+    ) -> tuple[list[_Claim], int]:
         """Claim a batch in one durable commit; if one item fails, claim them one at a time instead, so a
-        bad item is put aside and never holds back anybody else's reminders."""
+        bad item is put aside and never holds back anybody else's reminders.
+
+        Only what `lock_due` holds for this process is claimed (another dispatcher may hold the rest). Returns
+        the claims and how many items were held."""
         try:
             claimed, batch_passed, batch_notices = [], _grouped(), _grouped()
             with self.store.atomic():
-                for item in items:
+                self._lock_accounts(items)
+                held = self.store.lock_due(items, now)
+                for item in held:
                     claim = self._claim(item, now, batch_passed, batch_notices)
                     if claim is not None:
                         claimed.append(claim)
@@ -161,7 +198,17 @@ class Scheduler:
             return self._claim_each(items, now, passed, notices)
         _merge(passed, batch_passed)
         _merge(notices, batch_notices)
-        return claimed
+        return claimed, len(held)
+
+    def _lock_accounts(self, items: list[DueItem]) -> None:
+        """Across processes: lock the batch's accounts first, in one order (by id), before anything else.
+
+        A claim locks its account's row (PostgreSQL's reads inside atomic()); two dispatchers claiming reminders
+        of the same two people in opposite orders would deadlock. In one process there is nobody to wait for."""
+        if not self.store.remote:
+            return
+        for account_id in sorted({_account_of(item) for item in items}):
+            self.store.get_account(account_id)
 
     def _claim_each(
         self,
@@ -169,14 +216,19 @@ class Scheduler:
         now: float,
         passed: dict[str, list[Occurrence]],
         notices: dict[str, list[str]],
-    ) -> list[_Claim]:
+    ) -> tuple[list[_Claim], int]:
         claimed: list[_Claim] = []
         failed: list[tuple[DueItem, Exception]] = []
+        skipped = 0
         for item in items:
             item_passed, item_notices = _grouped(), _grouped()
             try:
                 with self.store.atomic():
-                    claim = self._claim(item, now, item_passed, item_notices)
+                    fresh = self.store.lock_due([item], now)
+                    if not fresh:  # another dispatcher holds it, or has already moved it on
+                        skipped += 1
+                        continue
+                    claim = self._claim(fresh[0], now, item_passed, item_notices)
             except _SYSTEMIC as exc:
                 raise _PassFailed(claimed, exc) from exc  # the disk, not this item: retry the rest later
             except Exception as exc:
@@ -191,7 +243,7 @@ class Scheduler:
                 self._put_aside(item, error)
             except _SYSTEMIC as unavailable:
                 raise _PassFailed(claimed, unavailable) from unavailable
-        return claimed
+        return claimed, len(items) - skipped
 
     def _claim(
         self, item: DueItem, now: float, passed: dict[str, list[Occurrence]], notices: dict[str, list[str]]
@@ -223,11 +275,29 @@ class Scheduler:
                 log.error("could not put reminder %s aside (%s): skipped until restart", reminder_id, _kind(again))
                 self._unclaimable.add(_item_key(item))
         if reminder is not None:
-            self._untold[reminder.account_id].append(put_aside_notice([reminder]))
+            self._keep_untold(reminder.account_id, put_aside_notice([reminder]))
+
+    def _keep_untold(self, account_id: str, text: str) -> None:
+        """A note for the person's next message, in whichever process gets it. Keys sort oldest first: the
+        time, then this process's count (notes written at one instant), then a few random bytes so two
+        processes never write the same key."""
+        now = self.regimen.now_ts()
+        key = f"{int(now * 1000):015d}-{next(self._untold_seq):09d}-{secrets.token_hex(4)}"
+        doc = {"text": text}
+        expires = now + UNTOLD_DAYS * 86400
+        self.store.shared_put(_untold_kind(account_id), key, doc, account_id=account_id, expires_at=expires)
 
     def take_untold(self, account_id: str) -> list[str]:
-        """Notes the person could not be given when they were written (each told once)."""
-        return self._untold.pop(account_id, [])
+        """Notes the person could not be given when they were written, oldest first (each told once, by exactly
+        one process: shared_take hands a note to one taker only)."""
+        now = self.regimen.now_ts()
+        kind = _untold_kind(account_id)
+        texts = []
+        for key, _ in self.store.shared_list(kind, now):
+            doc = self.store.shared_take(kind, key, now)
+            if doc is not None:
+                texts.append(str(doc["text"]))
+        return texts
 
     def _claim_reminder(
         self,
@@ -323,16 +393,24 @@ class Scheduler:
                 log.exception("delivery of an occurrence failed unexpectedly")
 
     async def _deliver_one(self, occurrence: Occurrence, reason: str | None) -> None:
+        wanted = await self.offload.run(self._still_wanted, occurrence)
+        if wanted is None:
+            return
+        account, reminder = wanted
+        attempt = await self._send_everywhere(occurrence, account, reminder, reason)
+        await self._record(attempt)
+
+    def _still_wanted(self, occurrence: Occurrence) -> tuple[Account, Reminder] | None:
+        """The account and reminder to send for, or None when they are gone (the occurrence is then cancelled)."""
         account = self.store.get_account(occurrence.account_id)
         reminder = self.store.get_reminder(occurrence.reminder_id)
         if account is None:  # forgotten meanwhile: leave nothing behind
-            return
+            return None
         if reminder is None:
             if self.store.get_occurrence(account.id, occurrence.id) is not None:
                 self.regimen.resolve(occurrence, CANCELLED)
-            return
-        attempt = await self._send_everywhere(occurrence, account, reminder, reason)
-        await self._record(attempt)
+            return None
+        return account, reminder
 
     async def _send_everywhere(
         self, occurrence: Occurrence, account: Account, reminder: Reminder, reason: str | None
@@ -342,12 +420,7 @@ class Scheduler:
         retry_after: float | None = None
         backoff = BACKOFF[min(occurrence.attempts, len(BACKOFF) - 1)]
         try:
-            addresses = self.regimen.delivery_addresses(account, reminder.origin)
-            tz = self.regimen.tz(account)
-            last = _is_last(occurrence, reminder, tz)
-            reply = reminder_message(
-                occurrence, tz, self.regimen.now(), reason, last=last, session=reminder.series is not None
-            )
+            addresses, reply = await self.offload.run(self._prepare, occurrence, account, reminder, reason)
         except Exception as exc:  # nothing left: try again later
             log.error("could not prepare occurrence %s: %s", occurrence.id, type(exc).__name__)
             return _Attempt(occurrence, (), backoff)
@@ -358,7 +431,7 @@ class Scheduler:
             except DeliveryUncertain:  # may have arrived: counted as delivered, never re-sent
                 deliveries.append(Delivery(address.platform, address.chat_id, None))
             except RecipientUnreachable:
-                self._mark_unreachable(account.id, address)
+                await self.offload.run(self._mark_unreachable, account.id, address)
             except RetryLater as exc:
                 retry_after = max(retry_after or 0.0, exc.retry_after)
             except DeliveryError as exc:
@@ -369,6 +442,18 @@ class Scheduler:
                 retry_after = max(retry_after or 0.0, backoff)
         return _Attempt(occurrence, tuple(deliveries), retry_after)
 
+    def _prepare(
+        self, occurrence: Occurrence, account: Account, reminder: Reminder, reason: str | None
+    ) -> tuple[list[Address], Reply]:
+        """Where the occurrence goes and how it reads."""
+        addresses = self.regimen.delivery_addresses(account, reminder.origin)
+        tz = self.regimen.tz(account)
+        last = _is_last(occurrence, reminder, tz)
+        reply = reminder_message(
+            occurrence, tz, self.regimen.now(), reason, last=last, session=reminder.series is not None
+        )
+        return addresses, reply
+
     async def _record(self, attempt: _Attempt) -> None:
         """Commit what the sends did; an occurrence is never left SENDING for the rest of the run.
 
@@ -376,7 +461,8 @@ class Scheduler:
         falls back to the plainest true write: sent if it arrived anywhere, else due for another attempt.
         """
         try:
-            await self._commit_attempt(attempt)
+            after = await self.offload.run(self._commit_attempt, attempt)
+            await self._follow_up(after)
         except StorageUnavailable:
             log.error("storage unavailable while recording delivery of %s; will record it later", attempt.occurrence.id)
             self._unrecorded[attempt.occurrence.id] = attempt
@@ -384,23 +470,27 @@ class Scheduler:
             return
         except Exception as exc:
             log.error("recording delivery of %s failed (%s); keeping it open", attempt.occurrence.id, _kind(exc))
-            self._record_plainly(attempt)
+            await self.offload.run(self._record_plainly, attempt)
         self._unrecorded.pop(attempt.occurrence.id, None)
 
     def _record_plainly(self, attempt: _Attempt) -> None:
-        current = self.store.get_occurrence(attempt.occurrence.account_id, attempt.occurrence.id)
-        if current is None or current.status != SENDING:
-            return
-        now = self.regimen.now_ts()
-        if attempt.deliveries:
-            plain = replace(current, status=SENT, deliveries=_added(current, attempt.deliveries), updated_at=now)
-        else:
-            backoff = BACKOFF[-1]
-            plain = replace(current, status=RETRY, fire_at=now + backoff, attempts=current.attempts + 1, updated_at=now)
+        occurrence_id = attempt.occurrence.id
         try:
-            self.store.put_occurrence(plain)  # an open record: no tally or history is touched
+            with self.store.atomic():  # read and write under the occurrence's lock, as _commit_attempt does
+                current = self.store.get_occurrence(attempt.occurrence.account_id, occurrence_id)
+                if current is None or current.status != SENDING:
+                    return
+                now = self.regimen.now_ts()
+                if attempt.deliveries:
+                    deliveries = _added(current, attempt.deliveries)
+                    plain = replace(current, status=SENT, deliveries=deliveries, updated_at=now)
+                else:
+                    backoff = BACKOFF[-1]
+                    attempts = current.attempts + 1
+                    plain = replace(current, status=RETRY, fire_at=now + backoff, attempts=attempts, updated_at=now)
+                self.store.put_occurrence(plain)  # an open record: no tally or history is touched
         except Exception as exc:
-            log.error("could not record delivery of %s at all (%s)", current.id, type(exc).__name__)
+            log.error("could not record delivery of %s at all (%s)", occurrence_id, type(exc).__name__)
 
     async def _record_unrecorded(self) -> None:
         """Outcomes whose commit the disk refused, oldest first; while one still can't be saved, claiming more
@@ -410,22 +500,39 @@ class Scheduler:
             if attempt.occurrence.id in self._unrecorded:
                 raise StorageUnavailable("the outcome of a delivery still cannot be saved")
 
-    async def _commit_attempt(self, attempt: _Attempt) -> None:
+    def _commit_attempt(self, attempt: _Attempt) -> _After:
+        """Record what the sends did, in one transaction on the occurrence as it is stored now (its row locked on
+        PostgreSQL, so an answer given meanwhile through another process is neither lost nor overwritten).
+        Returns what is left to do on the loop: the edits that show an answer given meanwhile, a note."""
+        with self.store.atomic():
+            after, answered, missed = self._commit_locked(attempt)
+        # Read after the commit, outside its locks: the words for what is still to be shown.
+        if answered is not None:
+            after = after._replace(edits=self._outcome_edits(*answered))
+        if missed is not None:
+            after = after._replace(note=(missed.account_id, passed_summary([missed], self.regimen)))
+        return after
+
+    def _commit_locked(
+        self, attempt: _Attempt
+    ) -> tuple[_After, tuple[Occurrence, list[Delivery]] | None, Occurrence | None]:
         occurrence, deliveries, retry_after = attempt
+        after = _After()
+        # The sends awaited: the person may have answered, deleted the reminder or forgotten everything
+        # meanwhile. Build on what is stored now, never on the copy from before the sends. The occurrence is
+        # read (and locked) before its reminder, in the order an answer takes them.
+        current = self.store.get_occurrence(occurrence.account_id, occurrence.id)
         reminder = self.store.get_reminder(occurrence.reminder_id)
         now = self.regimen.now_ts()
-        # The sends awaited: the person may have answered, deleted the reminder or forgotten everything
-        # meanwhile. Build on what is stored now, never on the copy from before the sends.
-        current = self.store.get_occurrence(occurrence.account_id, occurrence.id)
         if current is None:
-            return
+            return after, None, None
         if current.status != SENDING:
             new = tuple(d for d in deliveries if d not in current.deliveries)
             if new:
                 self.store.put_occurrence(replace(current, deliveries=current.deliveries + new))
                 if not current.is_open:
-                    await self._show_outcome(current, list(new))
-            return
+                    return after, (current, list(new)), None
+            return after, None, None
         occurrence = current
         if deliveries:
             nudge = (
@@ -441,36 +548,47 @@ class Scheduler:
                 fire_at=now + reminder.nudge_minutes * 60 if nudge and reminder is not None else now,
             )
             self.store.put_occurrence(updated)
-            self.delivered += 1
-        elif retry_after is not None and (
+            return after._replace(delivered=True), None, None
+        if retry_after is not None and (
             now + retry_after - occurrence.round_start <= self.grace or self._asks(occurrence)
         ):
             updated = replace(
                 occurrence, status=RETRY, fire_at=now + retry_after, attempts=occurrence.attempts + 1, updated_at=now
             )
             self.store.put_occurrence(updated)
-            self.wake()
-        elif retry_after is not None:  # the next attempt would come after the grace period: it is missed
+            return after._replace(wake=True), None, None
+        if retry_after is not None:  # the next attempt would come after the grace period: it is missed
             missed = self.regimen.resolve(replace(occurrence, attempts=occurrence.attempts + 1), MISSED)
-            await self._notify(occurrence.account_id, passed_summary([missed], self.regimen))
-        else:
-            self.regimen.give_up(occurrence, UNDELIVERABLE)
+            return after, None, missed
+        self.regimen.give_up(occurrence, UNDELIVERABLE)
+        return after, None, None
+
+    async def _follow_up(self, after: _After) -> None:
+        """What a commit leaves for the loop: counting, waking, the edits and the note."""
+        if after.delivered:
+            self.delivered += 1
+        if after.wake:
+            self.wake()
+        for address, ref, reply in after.edits:  # answered elsewhere meanwhile: show the answer here too
+            try:
+                await self.hub.edit(address, ref, reply)
+            except Exception as exc:  # best effort
+                log.info("could not mirror an answer to %s: %s", address.platform, type(exc).__name__)
+        if after.note is not None:
+            await self._notify(*after.note)
 
     def _asks(self, occurrence: Occurrence) -> bool:
         """A series' "did it happen?" question: about the past, so it is never too late to ask it."""
         reminder = self.store.get_reminder(occurrence.reminder_id)
         return reminder is not None and reminder.series is not None
 
-    async def _show_outcome(self, occurrence: Occurrence, deliveries: list[Delivery]) -> None:
-        """Answered elsewhere while this copy was on its way: show the answer here too (best effort)."""
+    def _outcome_edits(self, occurrence: Occurrence, deliveries: list[Delivery]) -> tuple[_Edit, ...]:
+        """Answered elsewhere while this copy was on its way: the edits that show the answer on it too."""
         account = self.store.get_account(occurrence.account_id)
         text = outcome_message(occurrence, self.regimen.tz(account), self.regimen.now())
-        for delivery in deliveries:
-            if delivery.message_ref is not None:
-                try:
-                    await self.hub.edit(Address(delivery.platform, delivery.chat_id), delivery.message_ref, Reply(text))
-                except Exception as exc:
-                    log.info("could not mirror an answer to %s: %s", delivery.platform, type(exc).__name__)
+        return tuple(
+            (Address(d.platform, d.chat_id), ref, Reply(text)) for d in deliveries if (ref := d.message_ref) is not None
+        )
 
     def _mark_unreachable(self, account_id: str, address: Address) -> None:
         for identity in self.store.identities_of(account_id):
@@ -481,11 +599,11 @@ class Scheduler:
     async def _notify(self, account_id: str, text: str) -> None:
         """A note to the person (no buttons, not an occurrence). If it reaches them nowhere, they are told on
         their next message instead."""
-        account = self.store.get_account(account_id)
-        if account is None:
+        addresses = await self.offload.run(self._note_addresses, account_id)
+        if addresses is None:
             return
         arrived = False
-        for address in self.regimen.delivery_addresses(account, origin=""):
+        for address in addresses:
             try:
                 await self.hub.send(address, Reply(text=text))
                 arrived = True
@@ -494,7 +612,11 @@ class Scheduler:
             except Exception as exc:
                 log.info("notice to %s not delivered: %s", address.platform, type(exc).__name__)
         if not arrived:
-            self._untold[account_id].append(text)
+            await self.offload.run(self._keep_untold, account_id, text)
+
+    def _note_addresses(self, account_id: str) -> list[Address] | None:
+        account = self.store.get_account(account_id)
+        return None if account is None else self.regimen.delivery_addresses(account, origin="")
 
     # The loop ----------------------------------------------------------------------------------------------
     def seconds_until_due(self, cap: float = 1.0) -> float:
@@ -510,7 +632,13 @@ class Scheduler:
 
     async def wait_for_work(self, stop: asyncio.Event, cap: float = 1.0) -> None:
         """Sleep until the next due time (at most `cap`), a wake-up, or stop."""
-        delay = self.seconds_until_due(cap)
+        delay = await self.offload.run(self.seconds_until_due, cap)
+        if self._contended:  # what is due is another dispatcher's until it commits: don't spin on it
+            delay = max(delay, CONTENDED_SECONDS)
+        await self.wait(stop, delay)
+
+    async def wait(self, stop: asyncio.Event, delay: float) -> None:
+        """Sleep `delay` seconds at most: until a wake-up or stop."""
         if delay <= 0:
             await asyncio.sleep(0)  # always yield: adapters and signal handlers must get their turn
             return
@@ -558,6 +686,17 @@ def _kind(exc: BaseException) -> str:
     return type(exc).__name__  # never the message: it may quote a reminder's text
 
 
+def _untold_kind(account_id: str) -> str:
+    """One shared-state kind per account: listing a person's notes reads theirs only, however many people."""
+    return f"untold:{account_id}"
+
+
+def _account_of(item: DueItem) -> str:
+    record = item.reminder if item.reminder is not None else item.occurrence
+    assert record is not None
+    return record.account_id
+
+
 def _item_key(item: DueItem) -> str:
     return item.reminder.id if item.reminder is not None else f"o:{item.occurrence.id}"  # type: ignore[union-attr]
 
@@ -575,6 +714,18 @@ def _is_last(occurrence: Occurrence, reminder: Reminder, tz: tzinfo) -> bool:
 
 def _added(occurrence: Occurrence, deliveries: tuple[Delivery, ...]) -> tuple[Delivery, ...]:
     return occurrence.deliveries + tuple(d for d in deliveries if d not in occurrence.deliveries)
+
+
+_Edit = tuple[Address, str, Reply]  # where, which message, what it now says
+
+
+class _After(NamedTuple):
+    """What a committed attempt leaves for the event loop (sends and counters never leave it)."""
+
+    delivered: bool = False
+    wake: bool = False
+    edits: tuple[_Edit, ...] = ()
+    note: tuple[str, str] | None = None  # (account id, text)
 
 
 class _Attempt(NamedTuple):

@@ -108,44 +108,68 @@ class PostgresStore(Store):
         return conn
 
     @contextlib.contextmanager
-    def _conn(self) -> Iterator[Conn]:
-        conn = self._tx
-        if conn is not None:
-            with self._errors():
-                yield conn
-            return
-        with self._errors(), self.pool.connection() as pooled:
-            yield pooled
-
-    @contextlib.contextmanager
     def atomic(self) -> Iterator[None]:
         if self._tx is not None:  # nested: part of the outermost transaction
             yield
             return
-        with self._errors(), self.pool.connection() as conn:
+        with self._errors(), contextlib.ExitStack() as stack:
+            conn = self._begin(stack)
             self._local.conn = conn
             try:
-                with conn.transaction():
-                    yield
+                yield
             finally:
                 self._local.conn = None
+            # Leaving the stack: COMMIT, or ROLLBACK when the block raised; then the connection goes back.
+
+    def _begin(self, stack: contextlib.ExitStack) -> Conn:
+        """A pooled connection inside BEGIN; one found dead is replaced (nothing was sent on it yet)."""
+        for attempt in (1, 2):
+            conn = stack.enter_context(self.pool.connection())
+            try:
+                stack.enter_context(conn.transaction())
+                return conn
+            except psycopg.OperationalError:
+                if attempt == 2 or not conn.broken:
+                    raise
+                stack.close()
+                self.pool.check()
+        raise AssertionError("unreachable")
 
     def _lock(self) -> str:
         """Inside a transaction, reads lock what they read: see the module docstring."""
         return " FOR UPDATE" if self._tx is not None else ""
 
+    def _execute(self, sql: str, params: tuple[Any, ...], fetch: str) -> Any:
+        """One statement: in the thread's transaction, or alone on a pooled connection (autocommit).
+
+        Alone, a connection found dead (a server restart, an idle timeout) is replaced and the statement
+        run once more: safe, because every write of the contract is a whole put or delete of a keyed row.
+        """
+        conn = self._tx
+        if conn is not None:
+            with self._errors():
+                return _fetched(conn.execute(sql, params), fetch)
+        with self._errors():
+            for attempt in (1, 2):
+                with self.pool.connection() as pooled:
+                    try:
+                        return _fetched(pooled.execute(sql, params), fetch)
+                    except psycopg.OperationalError:
+                        if attempt == 2 or not pooled.broken:
+                            raise
+                self.pool.check()  # the others idle beside it are likely dead too: replace them all
+        raise AssertionError("unreachable")
+
     def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
-        with self._conn() as conn:
-            row = conn.execute(sql, params).fetchone()
+        row = self._execute(sql, params, "one")
         return None if row is None else row[0]
 
     def _all(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
-        with self._conn() as conn:
-            return conn.execute(sql, params).fetchall()
+        rows: list[tuple[Any, ...]] = self._execute(sql, params, "all")
+        return rows
 
     def _run(self, sql: str, params: tuple[Any, ...]) -> None:
-        with self._conn() as conn:
-            conn.execute(sql, params)
+        self._execute(sql, params, "none")
 
     # Accounts and identities -------------------------------------------------------------------
     def get_account(self, account_id: str) -> Account | None:
@@ -537,6 +561,14 @@ def _copy(cur: psycopg.Cursor[tuple[Any, ...]], into: str, rows: Iterable[tuple[
     with cur.copy(f"COPY {into} FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def _fetched(cursor: psycopg.Cursor[tuple[Any, ...]], fetch: str) -> Any:
+    if fetch == "one":
+        return cursor.fetchone()
+    if fetch == "all":
+        return cursor.fetchall()
+    return None
 
 
 def _occurrence(doc: dict[str, Any]) -> Occurrence:

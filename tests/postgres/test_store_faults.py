@@ -1,0 +1,68 @@
+"""PostgreSQL going away: a clear StorageUnavailable, nothing half-written, and the pool recovers by itself."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+
+from storage.base import StorageUnavailable
+from storage.postgres import PostgresStore
+from tests import pg_server
+from tests.storage.helpers import account, reminder
+
+
+@pytest.fixture
+def url() -> str:
+    return pg_server.fresh_database()
+
+
+@pytest.fixture
+def store(url: str) -> Iterator[PostgresStore]:
+    shared = PostgresStore(url, timeout=3.0)
+    yield shared
+    shared.close()
+
+
+def _unused_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_an_unreachable_server_is_one_clear_error_without_the_password() -> None:
+    url = f"postgresql://clearback:pw-never-shown@127.0.0.1:{_unused_port()}/clearback"
+    with pytest.raises(StorageUnavailable) as caught:
+        PostgresStore(url, timeout=2.0)
+    assert "cannot reach PostgreSQL" in str(caught.value)
+    assert "pw-never-shown" not in str(caught.value)
+
+
+def _terminate_others(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as conn:
+        row = conn.execute(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_a_connection_lost_mid_transaction_rolls_it_back_and_the_next_works(store: PostgresStore, url: str) -> None:
+    store.put_account(account("kept"))
+    with pytest.raises(StorageUnavailable), store.atomic():
+        store.put_account(account("lost"))
+        store.put_reminder(reminder("lost"))
+        assert _terminate_others(url) >= 1  # the server goes away under the open transaction
+        store.put_account(account("lost", next_number=9))
+    assert store.get_account("lost") is None and store.reminders_of("lost") == []
+    assert store.get_account("kept") == account("kept")  # the pool replaced the dead connections
+
+
+def test_idle_connections_killed_by_a_server_restart_are_replaced(store: PostgresStore, url: str) -> None:
+    store.put_account(account("before"))
+    _terminate_others(url)
+    # The pool hands out a checked connection, so the first call after the kill already works.
+    store.put_account(account("after"))
+    assert store.get_account("before") is not None and store.get_account("after") is not None

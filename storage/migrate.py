@@ -10,6 +10,7 @@ Shared short-lived state (Store.shared_*) is not copied: it expires within minut
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import time
@@ -32,8 +33,9 @@ REFUSED: Final = 4
 COUNTS_DIFFER: Final = 5
 
 NOT_COPIED: Final = (
-    "Not copied: shared short-lived state (one-time link codes, notes waiting for someone's next message); "
-    "it expires within minutes and is made again as needed."
+    "Not copied: the shared short-lived state (the key that signs buttons, one-time link codes, notes waiting "
+    "for someone's next message): it is made again as needed; buttons on messages sent before the move stop "
+    "working, as after a restart of a one-process bot."
 )
 
 Progress = Callable[[int, int, float], None]  # (accounts copied, accounts in the source, seconds so far)
@@ -124,7 +126,7 @@ def _opened(target: str, *, source: bool) -> Iterator[Store]:
         return
     from storage.tinydb import TinyDBStore
 
-    durable = TinyDBStore(target)
+    durable = TinyDBStore(target, freeze_gc=False)  # the collector is off for the whole copy (migrate_database)
     try:
         yield durable
     except BaseException:
@@ -151,7 +153,13 @@ def url_passwords(*targets: str | None) -> list[str]:
 
 
 def migrate_database(
-    source: str, dest: str, out: TextIO | None = None, err: TextIO | None = None, *, every: int = PROGRESS_EVERY
+    source: str,
+    dest: str,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+    *,
+    every: int = PROGRESS_EVERY,
+    batch: int = BATCH_ACCOUNTS,
 ) -> int:
     """`run_bot.py migrate`: copy `source` (a path or URL) into `dest`. Progress and the summary go to `out`
     (stdout), a refusal or failure to `err` (stderr); returns the exit status."""
@@ -165,7 +173,7 @@ def migrate_database(
         return BAD_ARGUMENTS
     print(f"Copying {describe(source)} into {describe(dest)}.", file=out)
     if not is_database_url(source):
-        print("The bot must be stopped while it runs (a running bot holds the file's lock).", file=out)
+        print("The bot must be stopped first (a running bot holds the file's lock).", file=out)
     else:
         print("Stop every bot process on the source database first: changes made meanwhile would be missed.", file=out)
     shown = [0]
@@ -176,15 +184,22 @@ def migrate_database(
             rate = done / seconds if seconds > 0 else 0.0
             print(f"  {done:,} of {total:,} accounts copied ({seconds:.1f} s, {rate:,.0f} accounts/s)", file=out)
 
+    # Records are freed by reference counting (no cycles); collections would only walk the millions a TinyDB
+    # source keeps in memory, again and again.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with _opened(source, source=True) as source_store, _opened(dest, source=False) as dest_store:
-            result = migrate(source_store, dest_store, progress=report)
+            result = migrate(source_store, dest_store, batch=batch, progress=report)
     except TargetNotEmpty as exc:
         print(f"Migration refused: {describe(dest)}: {exc}. Give an empty database or a new file.", file=err)
         return REFUSED
     except StorageError as exc:
         print(f"Migration failed: {exc}", file=err)
         return CANNOT_OPEN
+    finally:
+        if collecting:
+            gc.enable()
     print(summary(result), file=out)
     print(NOT_COPIED, file=out)
     if not result.verified:

@@ -7,110 +7,23 @@ Rounds default to 50; CLEARBACK_CRASH_ROUNDS raises or lowers that.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
-import re
-import signal
-import subprocess
-import sys
-import threading
 import time
-from collections import Counter
 from pathlib import Path
 
 from storage.records import DONE, UNCONFIRMED
 from storage.tinydb import TinyDBStore
+from tests.faults.bot_process import BotProcess, crash_rounds
 
-ROOT = Path(__file__).resolve().parents[2]
 ROUNDS = int(os.environ.get("CLEARBACK_CRASH_ROUNDS", "50"))
-ACK = re.compile(r"^Reminder \d+ set: (r\d+-\d+)$")
-DELIVERED = re.compile(r"^⏰ Reminder \d+: (r\d+-\d+)$")
-
-
-class BotProcess:
-    def __init__(self, db: Path) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.endswith("_TOKEN")}
-        env.update({"BOT_DEFAULT_TIMEZONE": "UTC", "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"})
-        self.proc = subprocess.Popen(
-            [sys.executable, "run_bot.py", "--console", "--db", str(db)],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            encoding="utf-8",
-        )
-        self.lines: list[str] = []
-        self._changed = threading.Condition()
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
-
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            with self._changed:
-                self.lines.append(line.rstrip("\n"))
-                self._changed.notify_all()
-
-    def wait_for(self, pattern: str, timeout: float = 20.0) -> None:
-        with self._changed:
-            ok = self._changed.wait_for(lambda: any(pattern in line for line in self.lines), timeout)
-        assert ok, f"bot never printed {pattern!r}; got {self.lines[-5:]}"
-
-    def send(self, text: str) -> None:
-        assert self.proc.stdin is not None
-        self.proc.stdin.write(text + "\n")
-        self.proc.stdin.flush()
-
-    def kill(self) -> None:
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-        self._close()
-
-    def finish(self) -> int:
-        assert self.proc.stdin is not None
-        self.proc.stdin.close()
-        code = self.proc.wait(20)
-        self._close()
-        return code
-
-    def _close(self) -> None:
-        self._reader.join(10)  # everything printed before the end has been read
-        for stream in (self.proc.stdin, self.proc.stdout):
-            if stream is not None and not stream.closed:
-                with contextlib.suppress(BrokenPipeError):
-                    stream.close()
 
 
 def test_sigkill_at_random_moments_loses_no_acknowledged_write_and_delivers_nothing_twice(tmp_path: Path) -> None:
     db = tmp_path / "crash.json"
     rng = random.Random(20261125)
-    acknowledged: set[str] = set()
-    delivered: Counter[str] = Counter()
-    for round_no in range(ROUNDS):
-        bot = BotProcess(db)
-        bot.wait_for("Ctrl-D")
-        for i in range(rng.randint(2, 6)):
-            bot.send(f"/remind r{round_no}-{i} in {rng.choice([1, 1, 2, 30])}s")
-            if rng.random() < 0.3:
-                bot.send(f"/done {rng.randint(1, 3 * (round_no + 1))}")
-        time.sleep(rng.uniform(0.0, 1.2))
-        bot.kill()
-        for line in bot.lines:
-            if match := ACK.match(line):
-                acknowledged.add(match.group(1))
-            if match := DELIVERED.match(line):
-                delivered[match.group(1)] += 1
-
-    final = BotProcess(db)
-    final.wait_for("Ctrl-D")
-    time.sleep(3.5)  # everything 'in 1-2s' and the 30s ones from the last rounds (late, within grace) fire now
-    assert final.finish() == 0
-    for line in final.lines:
-        if match := DELIVERED.match(line):
-            delivered[match.group(1)] += 1
+    log = crash_rounds(db, ROUNDS, rng)
+    acknowledged, delivered = log.acknowledged, log.delivered
 
     assert acknowledged, "the load never got an acknowledgement: the test would prove nothing"
     assert [name for name, count in delivered.items() if count > 1] == []

@@ -72,7 +72,7 @@ class Regimen:
         # and offered choices (on PostgreSQL one table; in memory for the one-process stores).
         payloads.share_key_of(store)
         self.links = LinkCodes(store)
-        self.choices = Choices(self.now_ts)  # open questions with buttons: "did you mean...", "undo"
+        self.choices = Choices(store, self.now_ts)  # open questions with buttons: "did you mean...", "undo"
         self._last_chart: OrderedDict[str, float] = OrderedDict()
         self._history_lasts: LastMemo = OrderedDict()  # see bot.state.last_outcomes
 

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from bot.choices import MAX_OFFERS, OFFER_TTL, Choices, Option
-from bot.context import Context
-from bot.models import Reply
+from bot.choices import MAX_OFFERS, OFFER_TTL, Choices, Option, say
+from storage.memory_store import MemoryStore
 
 
-def _reply(text: str) -> Option[Context]:
-    def act(ctx: Context) -> list[Reply]:
-        return [Reply(text=text)]
-
-    return Option(text, act)
+def _reply(text: str) -> Option:
+    return say(text, text)
 
 
 class Clock:
@@ -23,7 +19,7 @@ class Clock:
 
 
 def test_an_option_is_taken_once_and_answers_the_whole_offer() -> None:
-    choices = Choices(Clock())
+    choices = Choices(MemoryStore(), Clock())
     token = choices.offer("acct", [_reply("a"), _reply("b")])
     picked = choices.take("acct", token, 1)
     assert picked is not None and picked.label == "b"
@@ -31,7 +27,7 @@ def test_an_option_is_taken_once_and_answers_the_whole_offer() -> None:
 
 
 def test_only_the_subject_can_take_and_bad_indexes_are_refused() -> None:
-    choices = Choices(Clock())
+    choices = Choices(MemoryStore(), Clock())
     token = choices.offer("acct", [_reply("a")])
     assert choices.take("someone-else", token, 0) is None
     assert choices.take("acct", token, 5) is None
@@ -41,14 +37,14 @@ def test_only_the_subject_can_take_and_bad_indexes_are_refused() -> None:
 
 def test_offers_expire() -> None:
     clock = Clock()
-    choices = Choices(clock)
+    choices = Choices(MemoryStore(), clock)
     token = choices.offer("acct", [_reply("a")])
     clock.now += OFFER_TTL
     assert choices.take("acct", token, 0) is None
 
 
 def test_undo_reaches_the_latest_offer_with_an_undo_only() -> None:
-    choices = Choices(Clock())
+    choices = Choices(MemoryStore(), Clock())
     first = choices.offer("acct", [_reply("undo 1")], undo_index=0)
     choices.offer("acct", [_reply("undo 2"), _reply("other")], undo_index=0)
     latest = choices.take_undo("acct")
@@ -58,7 +54,7 @@ def test_undo_reaches_the_latest_offer_with_an_undo_only() -> None:
 
 
 def test_the_number_of_offers_is_bounded() -> None:
-    choices = Choices(Clock())
+    choices = Choices(MemoryStore(), Clock())
     first = choices.offer("acct", [_reply("a")], undo_index=0)
     for _ in range(MAX_OFFERS):
         choices.offer("other", [_reply("b")])

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
-from bot.choices import Option
+from bot.choices import Option, action
 from bot.context import Context
 from bot.handlers.choosing import offer
 from bot.mirror import mirror_answer
 from bot.models import Button, Reply
 from bot.render import occurrence_buttons, outcome_message, undo_refused, undone_answer
-from storage.records import Occurrence, Reminder
+from storage.records import Occurrence, Reminder, from_doc, to_doc
 
 
 def answered(
@@ -24,17 +24,21 @@ def answered(
     reminder = ctx.regimen.store.get_reminder(before.reminder_id)
     buttons: tuple[tuple[Button, ...], ...] = ()
     if reminder is not None and reminder.series is None:
-        buttons = offer(ctx, [], Option("↩ Undo", _undoer(before, updated, early, edit, reminder)))
+        buttons = offer(ctx, [], _undo_option(before, updated, early, edit, reminder))
     return [Reply(text=text, edit=edit, buttons=buttons), *mirror_answer(ctx.msg, updated, text)]
 
 
-def _undoer(
-    before: Occurrence, updated: Occurrence, early: bool, edit: bool, left: Reminder
-) -> Callable[[Context], list[Reply]]:
-    def act(ctx: Context) -> list[Reply]:
-        if not ctx.regimen.undo_answer(updated, before, early, left):
-            return [Reply(text=undo_refused(before, ctx.tz, ctx.now))]
-        buttons = () if early else occurrence_buttons(before, ctx.tz, ctx.now)
-        return [Reply(text=undone_answer(before, early, ctx.tz, ctx.now), buttons=buttons, edit=edit)]
+def _undo_option(before: Occurrence, updated: Occurrence, early: bool, edit: bool, left: Reminder) -> Option:
+    """The answer's Undo, as data: the records as they were and are (any process may be the one to undo)."""
+    args = {"before": to_doc(before), "updated": to_doc(updated), "early": early, "edit": edit, "left": to_doc(left)}
+    return Option("↩ Undo", "answer.undo", args)
 
-    return act
+
+@action("answer.undo")
+def _undo(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    before, updated = from_doc(Occurrence, args["before"]), from_doc(Occurrence, args["updated"])
+    early, edit = bool(args["early"]), bool(args["edit"])
+    if not ctx.regimen.undo_answer(updated, before, early, from_doc(Reminder, args["left"])):
+        return [Reply(text=undo_refused(before, ctx.tz, ctx.now))]
+    buttons = () if early else occurrence_buttons(before, ctx.tz, ctx.now)
+    return [Reply(text=undone_answer(before, early, ctx.tz, ctx.now), buttons=buttons, edit=edit)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bot import payloads
-from bot.choices import Option
+from bot.choices import Option, run
 from bot.context import Context
 from bot.models import MAX_PAYLOAD_BYTES, Button, Reply
 
@@ -24,9 +24,7 @@ def _subject(ctx: Context) -> str:
     return payloads.subject(account.id if account else None, ctx.msg.identity.key)
 
 
-def offer(
-    ctx: Context, options: Sequence[Option[Context]], undo: Option[Context] | None = None
-) -> tuple[tuple[Button, ...], ...]:
+def offer(ctx: Context, options: Sequence[Option], undo: Option | None = None) -> tuple[tuple[Button, ...], ...]:
     """Buttons for `options` (and an Undo first, when given), bound to whoever is asking."""
     listed = ([undo] if undo is not None else []) + list(options)
     if not listed:
@@ -49,13 +47,15 @@ def pick(ctx: Context, args: str) -> list[Reply]:
     option = ctx.regimen.choices.take(_subject(ctx), words[0], int(words[1]))
     if option is None and ctx.account() is not None:  # offered before this person had an account
         option = ctx.regimen.choices.take(payloads.subject(None, ctx.msg.identity.key), words[0], int(words[1]))
-    if option is None:
-        return [Reply(text=EXPIRED)]
-    return option.act(ctx)
+    return _act(ctx, option, EXPIRED)
 
 
 def undo(ctx: Context, args: str) -> list[Reply]:
     option = ctx.regimen.choices.take_undo(_subject(ctx))
-    if option is None:
-        return [Reply(text=NOTHING_TO_UNDO)]
-    return option.act(ctx)
+    return _act(ctx, option, NOTHING_TO_UNDO)
+
+
+def _act(ctx: Context, option: Option | None, otherwise: str) -> list[Reply]:
+    """Run the picked option; a peer running an older version may not know its action (a rolling upgrade)."""
+    done = run(ctx, option.action, option.args) if option is not None else None
+    return done if done is not None else [Reply(text=otherwise)]

@@ -2,24 +2,26 @@
 
 It counts every exfoliation reminder the person has (paused and finished ones aside) together with the new
 schedule; above three times a week it asks before saving anything, offering to keep the schedule, a gentler
-one at the reminder's own time, or nothing.
+one at the reminder's own time, or nothing. What going ahead does is data (a bot.choices action and its
+arguments, given the chosen schedule as "schedule"), so any process can answer the question.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from typing import Any
 
-from bot.choices import Option
+from bot.choices import Option, action, perform, say
 from bot.confirmations import exfoliation_question
 from bot.context import Context
 from bot.handlers.choosing import offer
 from bot.models import Reply
-from bot.timing.recurrence import Schedule, format_clock, schedule_from_dict, times_per_week
+from bot.timing.recurrence import Schedule, format_clock, schedule_from_dict, schedule_to_dict, times_per_week
 
 WEEKLY_LIMIT = 3.0
 GENTLE_DAYS = (0, 3)  # Mon and Thu: "a couple of times a week", three days apart
 
-Proceed = Callable[[Context, Schedule], list[Reply]]
+# How to go ahead: a registered action and its arguments, to which the chosen schedule is added.
+Proceed = tuple[str, dict[str, Any]]
 
 
 def other_exfoliation_per_week(ctx: Context, excluding: str | None) -> float:
@@ -45,19 +47,34 @@ def check(ctx: Context, schedule: Schedule, excluding: str | None, proceed: Proc
     if total <= WEEKLY_LIMIT:
         return None
     gentler = _gentler(schedule, others)
-    def agreed(c: Context) -> list[Reply]:
-        # Pressed later, after more exfoliation reminders were added: what was agreed to is no longer the total.
-        if other_exfoliation_per_week(c, excluding) > others:
-            return check(c, schedule, excluding, proceed, sure) or proceed(c, schedule)
-        return proceed(c, schedule)
-
-    options = [Option(f"Yes, {total:g} a week", agreed)]
+    then, then_args = proceed
+    agreed = {"schedule": schedule_to_dict(schedule), "excluding": excluding, "then": then, "then_args": then_args}
+    options = [Option(f"Yes, {total:g} a week", "exfoliation.agreed", {**agreed, "sure": sure, "others": others})]
     if gentler is not None:
         label = "Mon & Thu" if gentler.weekdays == GENTLE_DAYS else "Thu only"
-        options.append(Option(f"{label} {format_clock(gentler.times[0])}", lambda c: proceed(c, gentler)))
-    options.append(Option("Cancel", _cancelled))
+        options.append(_going_ahead(f"{label} {format_clock(gentler.times[0])}", proceed, gentler))
+    options.append(say("Cancel", "Nothing changed. See your reminders with /reminders."))
     text = exfoliation_question(total, others, gentler, ctx.tz, sure)
     return [Reply(text=text, buttons=offer(ctx, options))]
+
+
+def _going_ahead(label: str, proceed: Proceed, schedule: Schedule) -> Option:
+    then, then_args = proceed
+    return Option(label, then, {**then_args, "schedule": schedule_to_dict(schedule)})
+
+
+@action("exfoliation.agreed")
+def _agreed(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    schedule = schedule_from_dict(args["schedule"])
+    proceed: Proceed = (str(args["then"]), dict(args["then_args"]))
+    excluding = args["excluding"]
+    go = _going_ahead("", proceed, schedule)
+    # Pressed later, after more exfoliation reminders were added: what was agreed to is no longer the total.
+    if other_exfoliation_per_week(ctx, excluding) > float(args["others"]):
+        asked = check(ctx, schedule, excluding, proceed, str(args["sure"]))
+        if asked is not None:
+            return asked
+    return perform(ctx, go.action, go.args)
 
 
 def _gentler(schedule: Schedule, others: float) -> Schedule | None:
@@ -69,7 +86,3 @@ def _gentler(schedule: Schedule, others: float) -> Schedule | None:
         if others + len(days) <= WEEKLY_LIMIT:
             return Schedule("weekly", at=at, weekdays=days)
     return None
-
-
-def _cancelled(ctx: Context) -> list[Reply]:
-    return [Reply(text="Nothing changed. See your reminders with /reminders.")]

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from bot import payloads
-from bot.choices import Option
+from bot.choices import Option, action, say
 from bot.confirmations import ask_lines, confirmation_lines, early_question, folded_label
 from bot.context import Context, clip
 from bot.handlers import exfoliation_guard
@@ -18,8 +18,9 @@ from bot.plans import TEMPLATES, PlanTemplate, find_template
 from bot.regimen import RegimenError
 from bot.render import DISCLAIMER, outcome_message, reminder_line, when_text
 from bot.timing.readings import SMALL_HOURS_END, Reading, read_when
-from bot.timing.recurrence import Schedule, describe, schedule_from_dict
+from bot.timing.recurrence import Schedule, describe, schedule_from_dict, schedule_to_dict
 from bot.timing.remind_split import RemindRequest, split_what_when
+from bot.timing.resolve import Alternative
 from bot.timing.timeparse import WhenParseError, parse_clock, parse_days, parse_duration
 from storage.records import Occurrence, Reminder
 
@@ -49,7 +50,7 @@ def _create(ctx: Context, what: str, reading: Reading, confirmed: bool = False) 
             ctx,
             reading.schedule,
             None,
-            lambda c, s: _create(c, what, replace(reading, schedule=s), confirmed=True),
+            ("remind.create_sure", {"what": what, "reading": _reading_doc(reading)}),
             f"/remind {what} {reading.phrase} !",
         )
         if asked is not None:
@@ -59,27 +60,51 @@ def _create(ctx: Context, what: str, reading: Reading, confirmed: bool = False) 
     return [_created(ctx, reminder, reading.schedule, reading, undo=_undo_create(reminder.id))]
 
 
+@action("remind.create")
+def _create_picked(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    return _create(ctx, str(args["what"]), _reading(args["reading"]))
+
+
+@action("remind.create_sure")
+def _create_sure(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    """Past the exfoliation question, with the schedule chosen there."""
+    reading = replace(_reading(args["reading"]), schedule=schedule_from_dict(args["schedule"]))
+    return _create(ctx, str(args["what"]), reading, confirmed=True)
+
+
+def _reading_doc(reading: Reading) -> dict[str, Any]:
+    """A Reading as JSON-ready data, for an offered option (bot.choices)."""
+    return {
+        "schedule": schedule_to_dict(reading.schedule),
+        "phrase": reading.phrase,
+        "notes": list(reading.notes),
+        "alternatives": [{"label": a.label, "schedule": schedule_to_dict(a.schedule)} for a in reading.alternatives],
+    }
+
+
+def _reading(doc: dict[str, Any]) -> Reading:
+    alternatives = tuple(Alternative(str(a["label"]), schedule_from_dict(a["schedule"])) for a in doc["alternatives"])
+    return Reading(schedule_from_dict(doc["schedule"]), str(doc["phrase"]), tuple(doc["notes"]), alternatives)
+
+
 def _ask(ctx: Context, request: RemindRequest) -> Reply:
     """Words about time were left in the name: offer each reading as a button, and set nothing yet."""
     options = [
-        Option(folded_label(f.reading.schedule, ctx.now, ctx.tz), _creator(f.what, f.reading)) for f in request.folded
+        _creator(folded_label(f.reading.schedule, ctx.now, ctx.tz), f.what, f.reading) for f in request.folded
     ]
-    options.append(Option(f'Keep "{clip(request.what, 24)}"', _creator(request.what, request.reading)))
-    options.append(Option("Neither", _nothing_set))
+    options.append(_creator(f'Keep "{clip(request.what, 24)}"', request.what, request.reading))
+    options.append(say("Neither", NOTHING_SET))
     return Reply(text="\n".join(ask_lines(request, ctx.now, ctx.tz)), buttons=offer(ctx, options))
 
 
-def _creator(what: str, reading: Reading) -> Callable[[Context], list[Reply]]:
-    return lambda ctx: _create(ctx, what, reading)
+def _creator(label: str, what: str, reading: Reading) -> Option:
+    return Option(label, "remind.create", {"what": what, "reading": _reading_doc(reading)})
 
 
-def _nothing_set(ctx: Context) -> list[Reply]:
-    return [
-        Reply(
-            text="Nothing set. Say it again with the time at the end and the name without it, for example: "
-            "/remind book peel appointment next friday at 6pm"
-        )
-    ]
+NOTHING_SET = (
+    "Nothing set. Say it again with the time at the end and the name without it, for example: "
+    "/remind book peel appointment next friday at 6pm"
+)
 
 
 def _mine(ctx: Context, reminder_id: str) -> Reminder | None:
@@ -88,62 +113,55 @@ def _mine(ctx: Context, reminder_id: str) -> Reminder | None:
     return reminder if reminder is not None and account is not None and reminder.account_id == account.id else None
 
 
-def _undo_create(reminder_id: str) -> Option[Context]:
-    def act(ctx: Context) -> list[Reply]:
-        reminder = _mine(ctx, reminder_id)
-        if reminder is None:
-            return [Reply(text="That reminder is already gone.")]
-        ctx.regimen.delete_reminder(reminder)
-        return [Reply(text=f"Undone: reminder {reminder.number} ({reminder.text}) is removed.")]
-
-    return Option("Undo", act)
+def _undo_create(reminder_id: str) -> Option:
+    return Option("Undo", "reminder.undo_create", {"reminder_id": reminder_id})
 
 
-def _undo_schedule(reminder_id: str, previous: Schedule) -> Option[Context]:
-    def act(ctx: Context) -> list[Reply]:
-        reminder = _mine(ctx, reminder_id)
-        if reminder is None:
-            return [Reply(text="That reminder is gone, so there's nothing to undo.")]
-        try:
-            updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, previous)
-        except RegimenError:
-            return [
-                Reply(text=f"I can't go back: the old time has passed. Set a new one: /edit {reminder.number} <when>")
-            ]
-        return [
-            _created(
-                ctx,
-                updated,
-                previous,
-                None,
-                heading=f"Undone: reminder {updated.number} is back as it was: {updated.text}",
-            )
-        ]
-
-    return Option("Undo", act)
+@action("reminder.undo_create")
+def _undone_create(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    reminder = _mine(ctx, str(args["reminder_id"]))
+    if reminder is None:
+        return [Reply(text="That reminder is already gone.")]
+    ctx.regimen.delete_reminder(reminder)
+    return [Reply(text=f"Undone: reminder {reminder.number} ({reminder.text}) is removed.")]
 
 
-def _switcher(reminder_id: str, schedule: Schedule) -> Callable[[Context], list[Reply]]:
+def _undo_schedule(reminder_id: str, previous: Schedule) -> Option:
+    args = {"reminder_id": reminder_id, "previous": schedule_to_dict(previous)}
+    return Option("Undo", "reminder.undo_schedule", args)
+
+
+@action("reminder.undo_schedule")
+def _undone_schedule(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    reminder = _mine(ctx, str(args["reminder_id"]))
+    if reminder is None:
+        return [Reply(text="That reminder is gone, so there's nothing to undo.")]
+    previous = schedule_from_dict(args["previous"])
+    try:
+        updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, previous)
+    except RegimenError:
+        return [Reply(text=f"I can't go back: the old time has passed. Set a new one: /edit {reminder.number} <when>")]
+    heading = f"Undone: reminder {updated.number} is back as it was: {updated.text}"
+    return [_created(ctx, updated, previous, None, heading=heading)]
+
+
+def _switcher(label: str, reminder_id: str, schedule: Schedule) -> Option:
     """The other reading of a time ("21:00 tonight" instead of "09:00 tomorrow"), applied to the reminder."""
+    return Option(label, "reminder.switch", {"reminder_id": reminder_id, "schedule": schedule_to_dict(schedule)})
 
-    def act(ctx: Context) -> list[Reply]:
-        reminder = _mine(ctx, reminder_id)
-        if reminder is None:
-            return [Reply(text="That reminder is gone. See your reminders with /reminders.")]
-        previous = schedule_from_dict(reminder.schedule)
-        updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, schedule)
-        return [
-            _created(
-                ctx,
-                updated,
-                schedule,
-                None,
-                undo=_undo_schedule(reminder_id, previous),
-                heading=f"Changed reminder {updated.number}: {updated.text}",
-            )
-        ]
 
-    return act
+@action("reminder.switch")
+def _switched(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    reminder_id = str(args["reminder_id"])
+    reminder = _mine(ctx, reminder_id)
+    if reminder is None:
+        return [Reply(text="That reminder is gone. See your reminders with /reminders.")]
+    schedule = schedule_from_dict(args["schedule"])
+    previous = schedule_from_dict(reminder.schedule)
+    updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, schedule)
+    undo = _undo_schedule(reminder_id, previous)
+    heading = f"Changed reminder {updated.number}: {updated.text}"
+    return [_created(ctx, updated, schedule, None, undo=undo, heading=heading)]
 
 
 def _created(
@@ -151,7 +169,7 @@ def _created(
     reminder: Reminder,
     schedule: Schedule,
     reading: Reading | None = None,
-    undo: Option[Context] | None = None,
+    undo: Option | None = None,
     heading: str | None = None,
 ) -> Reply:
     assert reminder.next_due is not None
@@ -160,7 +178,7 @@ def _created(
     quiet = account.quiet_hours if account else None
     lines = confirmation_lines(heading, schedule, reading, ctx.now, ctx.tz, ctx.account_timezone_name(), quiet)
     alternatives = (
-        [Option(f"{a.label}", _switcher(reminder.id, a.schedule)) for a in reading.alternatives] if reading else []
+        [_switcher(a.label, reminder.id, a.schedule) for a in reading.alternatives] if reading else []
     )
     rows = offer(ctx, alternatives, undo) if (alternatives or undo) else ()
     return Reply(
@@ -260,7 +278,7 @@ def _apply_edit(ctx: Context, reminder_id: str, reading: Reading, confirmed: boo
             ctx,
             reading.schedule,
             reminder.id,
-            lambda c, s: _apply_edit(c, reminder_id, replace(reading, schedule=s), True),
+            ("reminder.edit_sure", {"reminder_id": reminder_id, "reading": _reading_doc(reading)}),
             f"/edit {reminder.number} {reading.phrase} !",
         )
         if asked is not None:
@@ -269,6 +287,13 @@ def _apply_edit(ctx: Context, reminder_id: str, reading: Reading, confirmed: boo
     updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, reading.schedule)
     undo = _undo_schedule(reminder.id, previous) if previous is not None else None
     return [_created(ctx, updated, reading.schedule, reading, undo=undo)]
+
+
+@action("reminder.edit_sure")
+def _edit_sure(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    """Past the exfoliation question, with the schedule chosen there."""
+    reading = replace(_reading(args["reading"]), schedule=schedule_from_dict(args["schedule"]))
+    return _apply_edit(ctx, str(args["reminder_id"]), reading, True)
 
 
 def _readable_schedule(reminder: Reminder) -> Schedule | None:
@@ -322,19 +347,23 @@ def _ask_early(ctx: Context, reminder: Reminder, verb: str) -> Reply:
     due = reminder.next_due
     word = "done" if verb == "done" else "skipped"
 
-    def act(c: Context) -> list[Reply]:
-        current = _mine(c, reminder.id)
-        if current is None or current.next_due != due:
-            return [Reply(text=f"Reminder {reminder.number} has changed since I asked; nothing was marked.")]
-        occurrence = c.regimen.claim_early(current)
-        if occurrence is None:
-            return [Reply(text=f"Reminder {reminder.number} has nothing waiting for an answer.")]
-        updated = c.regimen.mark_done(occurrence) if verb == "done" else c.regimen.mark_skipped(occurrence)
-        return answered(c, occurrence, updated, early=True)
-
     text = early_question(reminder.number, reminder.text, when_text(due, ctx.tz, ctx.now), word)
-    options = [Option(f"Yes, {word}", act), Option("No", lambda c: [Reply(text="Nothing marked.")])]
+    args = {"reminder_id": reminder.id, "number": reminder.number, "due": due, "verb": verb}
+    options = [Option(f"Yes, {word}", "answer.early", args), say("No", "Nothing marked.")]
     return Reply(text=text, buttons=offer(ctx, options))
+
+
+@action("answer.early")
+def _answer_early(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    number, verb = int(args["number"]), str(args["verb"])
+    current = _mine(ctx, str(args["reminder_id"]))
+    if current is None or current.next_due != args["due"]:
+        return [Reply(text=f"Reminder {number} has changed since I asked; nothing was marked.")]
+    occurrence = ctx.regimen.claim_early(current)
+    if occurrence is None:
+        return [Reply(text=f"Reminder {number} has nothing waiting for an answer.")]
+    updated = ctx.regimen.mark_done(occurrence) if verb == "done" else ctx.regimen.mark_skipped(occurrence)
+    return answered(ctx, occurrence, updated, early=True)
 
 
 def _snooze_until(ctx: Context, text: str) -> datetime:
@@ -456,7 +485,7 @@ def _adopt_schedule(
             ctx,
             schedule,
             existing[0].id if existing else None,
-            lambda c, s: _adopt_schedule(c, template, s, None, True),
+            ("plan.adopt_sure", {"template": template.id}),
             f"/plan exfoliation {spec} !",
         )
         if asked is not None:
@@ -480,6 +509,13 @@ def _adopt_schedule(
 
 def _today(ctx: Context) -> date:
     return ctx.now.astimezone(ctx.tz).date()
+
+
+@action("plan.adopt_sure")
+def _adopt_sure(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    """Past the exfoliation question, with the schedule chosen there."""
+    template = TEMPLATES[str(args["template"])]
+    return _adopt_schedule(ctx, template, schedule_from_dict(args["schedule"]), None, True)
 
 
 def _keep_rhythm(schedule: Schedule, old: Schedule | None) -> Schedule:

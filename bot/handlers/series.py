@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from bot import payloads
-from bot.choices import Option
+from bot.choices import Option, action, say
 from bot.context import Context
 from bot.faq_content import DISCLAIMER
 from bot.handlers.choosing import offer
@@ -48,11 +49,34 @@ def series(ctx: Context, args: str) -> list[Reply]:
     ctx.ensure_account()  # the buttons below are bound to it
     twin = _same_series(ctx, plan)
     if twin is not None:
-        options: list[Option[Context]] = [
-            Option("Yes, another series", lambda c: _create(c, plan)),
-            Option("No", lambda c: [Reply(text=f"Nothing new set. Your series is number {twin.number}: /reminders")]),
+        options = [
+            Option("Yes, another series", "series.create", _plan_doc(plan)),
+            say("No", f"Nothing new set. Your series is number {twin.number}: /reminders"),
         ]
         return [Reply(text=series_twice(twin, ctx.tz), buttons=offer(ctx, options))]
+    return _create(ctx, plan)
+
+
+def _plan_doc(plan: SeriesPlan) -> dict[str, Any]:
+    """A SeriesPlan as JSON-ready data, for an offered option (bot.choices)."""
+    return {
+        "treatment": plan.treatment,
+        "sessions": plan.sessions,
+        "every_weeks": plan.every_weeks,
+        "first_session": plan.first_session.isoformat(),
+        "notes": list(plan.notes),
+    }
+
+
+@action("series.create")
+def _create_picked(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    plan = SeriesPlan(
+        str(args["treatment"]),
+        int(args["sessions"]),
+        int(args["every_weeks"]),
+        datetime.fromisoformat(str(args["first_session"])),
+        tuple(args["notes"]),
+    )
     return _create(ctx, plan)
 
 

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, time
 
 from bot import payloads
 from bot.app import App
+from bot.choices import Choices
 from bot.models import Identity, Reply
 from bot.timing.clock import FakeClock
 from bot.timing.recurrence import Schedule, schedule_from_dict
+from storage.memory_store import MemoryStore
 from storage.records import Reminder
 from tests.conftest import only, say
 
@@ -124,7 +126,8 @@ async def test_a_time_word_that_agrees_with_the_when_stays_in_the_name_without_a
 
 async def test_a_choice_from_before_a_restart_is_expired_not_guessed(bot_app: App) -> None:
     reply = only(await say(bot_app, "/remind stretch every day at 21:30"))
-    bot_app.regimen.choices = type(bot_app.regimen.choices)(bot_app.regimen.now_ts)  # memory lost, key kept
+    # The offers are gone (a restart of a one-process store, or their expiry), the button key is kept.
+    bot_app.regimen.choices = Choices(MemoryStore(), bot_app.regimen.now_ts)
     answer = only(await say(bot_app, button=button(reply, "Undo")))
     assert "expired" in answer.text and "Nothing was changed" in answer.text
     assert len(reminders(bot_app)) == 1

@@ -11,7 +11,8 @@ from bot.models import MAX_PAYLOAD_BYTES, Button, Reply
 
 PICK = "pick"  # the internal command a choice button runs: /pick <token> <index>
 EXPIRED = (
-    "That question has expired (I keep them for a few hours, and not across a restart). "
+    # Also when another press (on this process or another peer) answered it first: the same for the person.
+    "That question has expired or was answered already (I keep them for a few hours). "
     "Nothing was changed; send the command again."
 )
 NOTHING_TO_UNDO = (

@@ -26,9 +26,10 @@ from adapters.log_hygiene import install_log_hygiene, redact_output
 from adapters.settings import PlatformSettings, load_platform_settings
 from adapters.wiring import build_console_adapter, build_platform_adapters
 from bot.app import App
+from bot.peers import LeaseKeeper, holder_id, lease_dispatcher
 from bot.settings import Settings, SettingsError, load_settings
 from bot.ticker import pin_process_clock_to_utc
-from storage.base import StorageError
+from storage.base import StorageError, Store
 from storage.factory import is_database_url, open_store
 from storage.migrate import migrate_database, url_passwords
 
@@ -76,10 +77,30 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def build_adapters(app: App, settings: RunSettings, console: bool) -> list[Adapter]:
+def build_adapters(app: App, settings: RunSettings, console: bool, keeper: LeaseKeeper | None = None) -> list[Adapter]:
     if console:
         return [build_console_adapter(app, files_dir=Path(settings.core.db_path).parent / "exports")]
-    return build_platform_adapters(app, settings.platforms)
+    return build_platform_adapters(app, settings.platforms, keeper=keeper)
+
+
+def build_keeper(store: Store) -> LeaseKeeper | None:
+    """Among peers on a shared database, the keeper of this process's leases; None for a one-process store."""
+    url = getattr(store, "url", None)  # PostgresStore's; imported lazily, like psycopg
+    if not isinstance(url, str) or not is_database_url(url):
+        return None
+    from storage.postgres.leases import LeaseTable
+
+    return LeaseKeeper(LeaseTable(url, holder_id()))
+
+
+async def finish(runner: asyncio.Task[None] | None, within: float = 30.0) -> None:
+    """Let the dispatcher's pass under way end (app.stop() was called) before its lease is given up."""
+    if runner is None or runner.done():
+        return
+    done, _ = await asyncio.wait({runner}, timeout=within)
+    if not done:
+        runner.cancel()
+        await asyncio.wait({runner})
 
 
 async def serve(settings: RunSettings, console: bool) -> int:
@@ -89,7 +110,10 @@ async def serve(settings: RunSettings, console: bool) -> int:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, app.stop)
-    adapters = build_adapters(app, settings, console)
+    keeper = build_keeper(store)
+    if keeper is not None:  # a peer: the dispatcher and each platform's receiving are leases (bot/peers.py)
+        lease_dispatcher(keeper, app)
+    adapters = build_adapters(app, settings, console, keeper)
     runner: asyncio.Task[None] | None = None
     try:
         started = 0
@@ -104,6 +128,9 @@ async def serve(settings: RunSettings, console: bool) -> int:
             log.info("%s adapter started", adapter.platform)
         if not started:
             return 2
+        if keeper is not None:  # polling and shards start once their lease is held, as the adapters are up
+            log.info("peer %s on a shared database; leases are taken within a second when free", keeper.holder)
+            keeper.start()
         # Only now: start-up notices and late reminders need the adapters to be up.
         runner = asyncio.create_task(app.run())
         if console:
@@ -115,13 +142,15 @@ async def serve(settings: RunSettings, console: bool) -> int:
         await runner
     finally:
         app.stop()
+        await finish(runner)
+        if keeper is not None:  # stop polling, shards and dispatching, then hand the leases over at once
+            await keeper.stop()
         for adapter in adapters:
             try:
                 await adapter.stop()
             except Exception:
                 log.exception("stopping the %s adapter failed", adapter.platform)
-        if runner is not None and not runner.done():
-            runner.cancel()
+        app.close()
         store.close()
         log.info("stopped cleanly")
     return 0

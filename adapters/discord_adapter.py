@@ -105,9 +105,15 @@ class ClearBackClient(discord.Client):
         intents: discord.Intents,
         guild_ready_timeout: float,
         http_trace: aiohttp.TraceConfig,
+        shard: tuple[int, int] | None = None,
+        sync_commands: bool = True,
     ) -> None:
+        """`shard` (id, count): the gateway shard this client connects; `sync_commands`: register the slash
+        commands at log-in (once per adapter: shard clients only serve them)."""
         super().__init__(
             http_trace=http_trace,
+            shard_id=shard[0] if shard is not None else None,
+            shard_count=shard[1] if shard is not None else None,
             intents=intents,
             allowed_mentions=discord.AllowedMentions.none(),
             max_ratelimit_timeout=MAX_RATELIMIT_WAIT,
@@ -116,17 +122,19 @@ class ClearBackClient(discord.Client):
             chunk_guilds_at_startup=False,
         )
         self.adapter = adapter
+        self.sync_commands = sync_commands
         self.tree: app_commands.CommandTree[ClearBackClient] = app_commands.CommandTree(self)
         self.ready_event = asyncio.Event()
 
     async def setup_hook(self) -> None:
-        await self.adapter._sync_commands(self)
+        if self.sync_commands:
+            await self.adapter._sync_commands(self)
 
     async def on_ready(self) -> None:
         self.ready_event.set()
 
     async def on_message(self, message: discord.Message) -> None:
-        await self.adapter._on_message(message)
+        await self.adapter._on_message(message, self)
 
     async def button_pressed(self, interaction: Interaction, custom_id: str) -> None:
         await self.adapter._on_button(interaction, custom_id)
@@ -153,8 +161,16 @@ class DiscordAdapter:
         limits: FloodLimits = DISCORD_LIMITS,
         request_pacer: Pacer | None = None,
         request_window: ArrivalWindow | None = None,
+        shard_count: int = 1,
+        gateway_on_start: bool = True,
     ) -> None:
-        """`request_pacer`/`request_window` replace the ones `limits` would make (tests observe them)."""
+        """`request_pacer`/`request_window` replace the ones `limits` would make (tests observe them).
+
+        `gateway_on_start` False: start() only logs in (sending works through the REST API) and each gateway
+        shard connects on connect_shard(i), as a peer does while it holds that shard's lease; with one shard
+        and True, one client does both, as it always did."""
+        if shard_count < 1:
+            raise ValueError("shard_count must be at least 1")
         names = [spec.name for spec in commands]
         if len(set(names)) != len(names):
             raise ValueError("slash command names must be unique")
@@ -174,6 +190,10 @@ class DiscordAdapter:
         self._client: ClearBackClient | None = None
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self.shard_count = shard_count
+        self._gateway_on_start = gateway_on_start
+        # Gateway clients of their own (shard id -> client, its task) when the REST client does not connect.
+        self._shards: dict[int, tuple[ClearBackClient, asyncio.Task[None]]] = {}
         # user id -> their DM channel; channel id -> guild id for server channels we have seen.
         self._dm_channels: OrderedDict[int, Target] = OrderedDict()
         self._guild_channels: OrderedDict[int, int] = OrderedDict()
@@ -183,12 +203,22 @@ class DiscordAdapter:
 
     @property
     def client(self) -> ClearBackClient | None:
+        """The client that sends (and, unless the shards have clients of their own, receives)."""
         return self._client
+
+    @property
+    def connected_shards(self) -> list[int]:
+        """The shards whose gateway this adapter has a client for (connected or reconnecting)."""
+        return sorted(self._shards)
 
     # ------------------------------------------------------------------ life cycle
 
     def build_client(self) -> ClearBackClient:
-        """A new client with its slash commands and button handler registered; does not connect."""
+        """The sending client, with its slash commands and button handler registered; does not connect."""
+        self._client = self._new_client()
+        return self._client
+
+    def _new_client(self, shard: tuple[int, int] | None = None, sync: bool = True) -> ClearBackClient:
         # No voice here: skip discord.py's warnings about the missing voice libraries.
         discord.VoiceClient.warn_nacl = False
         discord.VoiceClient.warn_dave = False
@@ -199,19 +229,29 @@ class DiscordAdapter:
             intents=self._intents,
             guild_ready_timeout=self._guild_ready_timeout,
             http_trace=global_limit_trace(self._window),
+            shard=shard,
+            sync_commands=sync,
         )
         for spec in self.commands:
             autocomplete = self._make_autocomplete if self._autocomplete is not None else None
             client.tree.add_command(slash_command(spec, self._on_command, autocomplete))
         client.add_dynamic_items(PayloadButton)
-        self._client = client
         return client
 
     async def start(self) -> None:
-        """Log in and connect in a background task; return once ready (raise if login fails)."""
+        """Log in and connect in a background task; return once ready (raise if login fails). Without the
+        gateway on start, or with several shards: log in, then connect the shards if on start."""
         if self._task is not None and not self._task.done():
             return
+        if self._task is None and self._client is not None and not self._client.is_closed():
+            return  # logged in without the gateway already
         self._stopping = False
+        if not self._gateway_on_start or self.shard_count > 1:
+            await self._log_in()
+            if self._gateway_on_start:
+                for shard in range(self.shard_count):
+                    await self.connect_shard(shard)
+            return
         client = self.build_client()
         task = asyncio.create_task(client.start(self._token), name="discord-client")
         self._task = task
@@ -237,11 +277,57 @@ class DiscordAdapter:
         await self.stop()
         raise error
 
+    async def _log_in(self) -> None:
+        """The sending client, logged in (REST only: no gateway connection); commands synced."""
+        client = self.build_client()
+        try:
+            await asyncio.wait_for(client.login(self._token), timeout=self._start_timeout)
+        except BaseException:
+            await self.stop()
+            raise
+        user = client.user.id if client.user else "?"
+        logger.info("Discord logged in as bot user %s (the gateway connects per shard)", user)
+
+    async def connect_shard(self, shard: int) -> None:
+        """Connect the gateway of `shard` (of shard_count) in a client of its own; return once it is ready,
+        or after the start time-out with discord.py still reconnecting. A no-op before start()."""
+        running = self._shards.get(shard)
+        if (running is not None and not running[1].done()) or self._client is None or self._stopping:
+            return
+        if not 0 <= shard < self.shard_count:
+            raise ValueError(f"no shard {shard} of {self.shard_count}")
+        client = self._new_client(shard=(shard, self.shard_count), sync=False)
+        task = asyncio.create_task(client.start(self._token), name=f"discord-shard-{shard}")
+        task.add_done_callback(self._on_client_exit)
+        self._shards[shard] = (client, task)
+        ready = asyncio.create_task(client.ready_event.wait(), name=f"discord-shard-{shard}-ready")
+        try:
+            done, _ = await asyncio.wait(
+                {task, ready}, timeout=self._start_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            ready.cancel()
+        if ready in done:
+            logger.info("Discord shard %d of %d connected", shard, self.shard_count)
+        elif task in done:  # ended (the error is logged by _on_client_exit): gone
+            self._shards.pop(shard, None)
+        else:
+            logger.warning("Discord shard %d not ready within %gs; still connecting", shard, self._start_timeout)
+
+    async def disconnect_shard(self, shard: int) -> None:
+        """Close the gateway of `shard`; sending goes on through the REST client."""
+        entry = self._shards.pop(shard, None)
+        if entry is not None:
+            await _close_client(*entry)
+            logger.info("Discord shard %d of %d disconnected", shard, self.shard_count)
+
     async def stop(self) -> None:
         """Disconnect and release the HTTP session; safe to call twice or before start."""
         client, task = self._client, self._task
         self._client, self._task = None, None
         self._stopping = True
+        for shard in list(self._shards):
+            await self.disconnect_shard(shard)
         if client is not None and not client.is_closed():
             await client.close()
         if task is None:
@@ -337,7 +423,7 @@ class DiscordAdapter:
 
     # ------------------------------------------------------------------ DMs
 
-    async def _on_message(self, message: discord.Message) -> None:
+    async def _on_message(self, message: discord.Message, client: discord.Client | None = None) -> None:
         """Plain text typed in a DM with the bot goes to the core like a typed command or question."""
         if message.author.bot or message.guild is not None:
             return
@@ -348,7 +434,7 @@ class DiscordAdapter:
             return
         user_id = message.author.id
         if isinstance(message.channel, discord.DMChannel | discord.PartialMessageable):
-            self._remember(self._dm_channels, user_id, message.channel)
+            self._remember(self._dm_channels, user_id, self._sendable(message.channel, client))
         address = Address(DISCORD, str(user_id))
         incoming = IncomingMessage(
             identity=Identity(DISCORD, str(user_id)), address=address, text=text, is_private=True
@@ -372,7 +458,7 @@ class DiscordAdapter:
         identity = Identity(DISCORD, str(user_id))
         if interaction.guild_id is None:
             if isinstance(interaction.channel, discord.DMChannel):
-                self._remember(self._dm_channels, user_id, interaction.channel)
+                self._remember(self._dm_channels, user_id, self._sendable(interaction.channel, interaction.client))
             return identity, Address(DISCORD, str(user_id)), True
         channel_id = interaction.channel_id or 0
         self._remember(self._guild_channels, channel_id, interaction.guild_id)
@@ -580,6 +666,14 @@ class DiscordAdapter:
         self._remember(self._dm_channels, chat_id, dm)
         return dm, str(chat_id)
 
+    def _sendable(self, channel: Target, received_by: discord.Client | None) -> Target:
+        """A DM channel to remember for sending: one of the sending client, never of a shard's client, which
+        is closed when its lease is lost."""
+        main = self._client
+        if main is None or received_by is None or received_by is main:
+            return channel
+        return main.get_partial_messageable(channel.id, type=discord.ChannelType.private)
+
     @contextlib.asynccontextmanager
     async def _paced(self, chat: str | None = None, background: bool = False) -> AsyncIterator[None]:
         """One REST request through the FloodGate (the arrival window is passed in the HTTP session)."""
@@ -592,6 +686,15 @@ class DiscordAdapter:
         cache.move_to_end(key)
         while len(cache) > _MAX_REMEMBERED_CHANNELS:
             cache.popitem(last=False)
+
+
+async def _close_client(client: discord.Client, task: asyncio.Task[None]) -> None:
+    if not client.is_closed():
+        await client.close()
+    done, _ = await asyncio.wait({task}, timeout=10.0)
+    if not done:
+        task.cancel()
+        await asyncio.wait({task})
 
 
 def _file(attachment: Attachment) -> discord.File:

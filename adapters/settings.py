@@ -33,6 +33,8 @@ class PlatformSettings:
     telegram_webhook_port: int = DEFAULT_WEBHOOK_PORT
     telegram_webhook_secret: str | None = field(default=None, repr=False)
     discord_guild_id: int | None = None
+    # Gateway shards (Discord requires more than one past 2,500 servers); among peers each is a lease.
+    discord_shard_count: int = 1
 
     @property
     def secrets(self) -> list[str]:
@@ -43,6 +45,14 @@ class PlatformSettings:
     @property
     def platforms_configured(self) -> list[str]:
         return [name for name, token in (("telegram", self.telegram_token), ("discord", self.discord_token)) if token]
+
+
+def _shard_count(raw: str | None) -> int:
+    if raw is None:
+        return 1
+    if not raw.isdecimal() or not 1 <= int(raw) <= 1024:
+        raise SettingsError("DISCORD_SHARD_COUNT must be a whole number from 1 to 1024, e.g. DISCORD_SHARD_COUNT=1.")
+    return int(raw)
 
 
 def load_platform_settings(
@@ -86,4 +96,5 @@ def load_platform_settings(
         telegram_webhook_port=int(env.number("TELEGRAM_WEBHOOK_PORT", DEFAULT_WEBHOOK_PORT, 1, 65535, "8443")),
         telegram_webhook_secret=webhook_secret,
         discord_guild_id=int(guild_raw) if guild_raw else None,
+        discord_shard_count=_shard_count(env.text("DISCORD_SHARD_COUNT")),
     )

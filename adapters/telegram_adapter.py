@@ -117,8 +117,12 @@ class TelegramAdapter:
         limits: FloodLimits = TELEGRAM_LIMITS,
         retry: RetryPolicy = RETRY_POLICY,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        poll_on_start: bool = True,
     ) -> None:
-        """`sleep` waits out retry back-offs and flood waits (tests pass their own clock)."""
+        """`sleep` waits out retry back-offs and flood waits (tests pass their own clock). `poll_on_start`
+        False: in polling mode, updates are fetched only between start_polling() and stop_polling() (a peer
+        polls only while it holds the poll lease: Telegram allows one getUpdates consumer); sending works
+        from start() on either way."""
         if not token:
             raise ValueError("a Telegram bot token is required")
         self._handler = handler
@@ -126,6 +130,7 @@ class TelegramAdapter:
         self._base_url = base_url.rstrip("/") if base_url else None
         self._commands = tuple(commands)
         self._webhook = webhook
+        self._poll_on_start = poll_on_start
         self._request_timeout = request_timeout
         self._poll_timeout = poll_timeout
         self._limiter = FloodLimiter(limits)
@@ -201,7 +206,7 @@ class TelegramAdapter:
                     await app.start()
                     if self._webhook is not None:
                         await self._start_webhook(app, self._webhook)
-                    else:
+                    elif self._poll_on_start:
                         await self._start_polling(app)
             except BaseException:
                 await self._teardown(app)
@@ -230,12 +235,43 @@ class TelegramAdapter:
             error_callback=self._on_polling_error,
         )
 
+    @property
+    def polls(self) -> bool:
+        """Whether updates arrive by long polling (not the webhook), so only one process may fetch them."""
+        return self._webhook is None
+
+    @property
+    def polling(self) -> bool:
+        """Whether this adapter is fetching updates now."""
+        app = self._app
+        return app is not None and app.updater is not None and app.updater.running
+
+    async def start_polling(self) -> None:
+        """Start fetching updates (polling mode, once started; else nothing to do)."""
+        async with self._lifecycle:
+            app = self._app
+            if app is None or not self.polls or self.polling:
+                return
+            await self._start_polling(app)
+            logger.info("telegram: polling for updates")
+
+    async def stop_polling(self) -> None:
+        """Stop fetching updates; updates already fetched are still answered, and sending goes on. PTB's
+        last getUpdates marks what was fetched as read, so the next poller does not get it again."""
+        async with self._lifecycle:
+            app = self._app
+            if app is not None and app.updater is not None and app.updater.running:
+                await app.updater.stop()
+                logger.info("telegram: stopped polling for updates")
+
     async def _start_webhook(self, app: AnyApplication, config: WebhookConfig) -> None:
         self._webhook_server = await start_webhook(app, config, list(ALLOWED_UPDATES))
 
     @property
     def _mode(self) -> str:
-        return "webhook" if self._webhook is not None else "polling"
+        if self._webhook is not None:
+            return "webhook"
+        return "polling" if self._poll_on_start else "polling when it holds the poll lease"
 
     async def _register_commands(self, app: AnyApplication) -> None:
         if not self._commands:

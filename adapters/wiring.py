@@ -1,8 +1,13 @@
 """Builds the adapters and registers them with the app's hub: the one wiring for run_bot.py, the benchmark
-and the end-to-end tests (which may pass quicker limits, retries or time-outs, but through here)."""
+and the end-to-end tests (which may pass quicker limits, retries or time-outs, but through here).
+
+Among peers (a LeaseKeeper given), what a platform allows only one process to do is a lease: Telegram's long
+poll ("telegram-poll"; in webhook mode every peer serves its own port, no lease) and each Discord gateway shard
+("discord-shard-<i>"). Every peer can send from the start either way."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +19,7 @@ from adapters.pacing import PLATFORM_LIMITS, PlatformLimits
 from adapters.settings import PlatformSettings
 from bot.app import App
 from bot.commands import menu
+from bot.peers import LeaseKeeper
 from bot.suggest import Suggester
 
 
@@ -29,6 +35,12 @@ class Connection:
 
 CONNECTION = Connection()
 
+TELEGRAM_POLL = "telegram-poll"
+
+
+def discord_shard_lease(shard: int) -> str:
+    return f"discord-shard-{shard}"
+
 
 def build_platform_adapters(
     app: App,
@@ -38,12 +50,14 @@ def build_platform_adapters(
     retry: RetryPolicy = RETRY_POLICY,
     connection: Connection = CONNECTION,
     handler: MessageHandler | None = None,
+    keeper: LeaseKeeper | None = None,
 ) -> list[Adapter]:
     """An adapter for every platform whose token is set (Telegram first), each registered with `app.hub`.
 
     Each adapter paces itself with its platform's `limits` and retries as `retry` says (the contract in
     adapters/base.py); it hands every incoming message to `handler` (App.handle unless given, e.g. to watch
     what reaches the core). Nothing is started: run_bot.py starts them (and unregisters one that fails).
+    With `keeper`, each adapter receives only while this peer holds its leases (want()ed here).
     """
     handle = handler or app.handle
     adapters: list[Adapter] = []
@@ -61,35 +75,45 @@ def build_platform_adapters(
             if settings.telegram_webhook_url
             else None
         )
-        adapters.append(
-            TelegramAdapter(
-                handle,
-                settings.telegram_token,
-                base_url=settings.telegram_base_url,
-                commands=menu(),
-                webhook=webhook,
-                request_timeout=connection.telegram_request_timeout,
-                poll_timeout=connection.telegram_poll_timeout,
-                limits=limits.telegram,
-                retry=retry,
-            )
+        telegram = TelegramAdapter(
+            handle,
+            settings.telegram_token,
+            base_url=settings.telegram_base_url,
+            commands=menu(),
+            webhook=webhook,
+            request_timeout=connection.telegram_request_timeout,
+            poll_timeout=connection.telegram_poll_timeout,
+            limits=limits.telegram,
+            retry=retry,
+            poll_on_start=keeper is None,
         )
+        adapters.append(telegram)
+        if keeper is not None and webhook is None:
+            keeper.want(TELEGRAM_POLL, telegram.start_polling, telegram.stop_polling)
     if settings.discord_token:
         from adapters.discord_adapter import DiscordAdapter
         from adapters.discord_render import specs_from_core
 
-        adapters.append(
-            DiscordAdapter(
-                handle,
-                settings.discord_token,
-                guild_id=settings.discord_guild_id,
-                commands=specs_from_core(),
-                autocomplete=Suggester(app.regimen, app.core.faq),
-                sync_commands=connection.discord_sync_commands,
-                guild_ready_timeout=connection.discord_guild_ready_timeout,
-                limits=limits.discord,
-            )
+        discord = DiscordAdapter(
+            handle,
+            settings.discord_token,
+            guild_id=settings.discord_guild_id,
+            commands=specs_from_core(),
+            autocomplete=Suggester(app.regimen, app.core.faq),
+            sync_commands=connection.discord_sync_commands,
+            guild_ready_timeout=connection.discord_guild_ready_timeout,
+            limits=limits.discord,
+            shard_count=settings.discord_shard_count,
+            gateway_on_start=keeper is None,
         )
+        adapters.append(discord)
+        for shard in range(settings.discord_shard_count):
+            if keeper is not None:
+                keeper.want(
+                    discord_shard_lease(shard),
+                    functools.partial(discord.connect_shard, shard),
+                    functools.partial(discord.disconnect_shard, shard),
+                )
     for adapter in adapters:
         app.hub.register(adapter)
     return adapters

@@ -228,3 +228,23 @@ class LeaseKeeper:
         changes = [f"gained {', '.join(sorted(gained))}"] if gained else []
         changes += [f"lost {', '.join(sorted(lost))}"] if lost else []
         log.info("holding leases: %s%s", held, f" ({'; '.join(changes)})" if changes else "")
+
+
+class Dispatching(Protocol):
+    """What the dispatcher lease switches: bot.app.App."""
+
+    may_dispatch: Callable[[], bool]
+
+    def dispatcher_acquired(self) -> None: ...
+
+
+def lease_dispatcher(keeper: LeaseKeeper, app: Dispatching) -> None:
+    """Due reminders go out only while this peer holds the dispatcher lease (checked before every pass, and
+    false from the fencing deadline on). Gaining it means the previous holder's lease has ended, so what that
+    one left SENDING is recovered (UNCONFIRMED and told, never re-sent)."""
+
+    async def gained() -> None:
+        app.dispatcher_acquired()
+
+    app.may_dispatch = lambda: keeper.holds(DISPATCHER)
+    keeper.want(DISPATCHER, gained)

@@ -55,3 +55,11 @@ def test_webhook_listens_on_loopback_by_default_and_keeps_a_valid_secret() -> No
         load_platform_settings({"TELEGRAM_WEBHOOK_LISTEN": "0.0.0.0"}, env_file=None).telegram_webhook_listen
         == "0.0.0.0"
     )
+
+
+def test_discord_shard_count_defaults_to_one_and_must_be_a_whole_number() -> None:
+    assert load_platform_settings({}, env_file=None).discord_shard_count == 1
+    assert load_platform_settings({"DISCORD_SHARD_COUNT": "4"}, env_file=None).discord_shard_count == 4
+    for bad in ("0", "1.5", "many", "2000"):
+        with pytest.raises(SettingsError, match="DISCORD_SHARD_COUNT"):
+            load_platform_settings({"DISCORD_SHARD_COUNT": bad}, env_file=None)

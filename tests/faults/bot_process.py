@@ -91,10 +91,10 @@ class CrashLog:
 
     acknowledged: set[str] = field(default_factory=set)
     delivered: Counter[str] = field(default_factory=Counter)
-    lines: list[str] = field(default_factory=list)  # every line of every run, in order
+    runs: list[list[str]] = field(default_factory=list)  # every line of every run; the last run ended cleanly
 
     def read(self, bot: BotProcess) -> None:
-        self.lines.extend(bot.lines)
+        self.runs.append(list(bot.lines))
         for line in bot.lines:
             if match := ACK.match(line):
                 self.acknowledged.add(match.group(1))
@@ -104,6 +104,12 @@ class CrashLog:
     @property
     def twice(self) -> list[str]:
         return sorted(name for name, count in self.delivered.items() if count > 1)
+
+    def delivered_in(self, name: str) -> list[int]:
+        """The runs (0-based, in order) that printed `name` as a reminder."""
+        return [
+            i for i, lines in enumerate(self.runs) for line in lines if (m := DELIVERED.match(line)) and m[1] == name
+        ]
 
 
 def crash_rounds(

@@ -55,10 +55,13 @@ from bot.timing.recurrence import Schedule
 from bot.timing.remind_split import split_what_when
 from bot.timing.timeparse import WhenParseError
 from scripts import bench_storage as population
+from storage.base import Store
+from storage.factory import is_database_url, open_store
 from storage.memory_store import MemoryStore
 from storage.tinydb import TinyDBStore
 
 if TYPE_CHECKING:
+    from scripts.bench_postgres import Server as BenchServer
     from tests.adapters.fake_process import Arrival
 
 NOW = population.NOW
@@ -101,45 +104,70 @@ def message_for(i: int, text: str) -> IncomingMessage:
 
 
 # Core figures, measured in a child process so its memory is the bot's alone --------------------------
-def measure_core(path: str, users: int, history_accounts: int, samples: int) -> dict[str, float]:
+def measure_core(target: str, users: int, history_accounts: int, samples: int) -> dict[str, float]:
+    """`target` is a TinyDB file or a postgresql:// URL (a peer of a shared database: it loads nobody)."""
+    with contextlib.ExitStack() as stack:
+        statements = [0]
+        if is_database_url(target):
+            from scripts.bench_postgres import counting_statements
+
+            statements = stack.enter_context(counting_statements())
+        return _measure_core(target, users, history_accounts, samples, statements)
+
+
+def _measure_core(
+    target: str, users: int, history_accounts: int, samples: int, statements: list[int]
+) -> dict[str, float]:
     out: dict[str, float] = {}
+    rng = random.Random(SEED)
     started = time.perf_counter()
-    store = TinyDBStore(path)
+    store = open_store(target)
     app = App(store, FakeClock(datetime.fromtimestamp(NOW - 60, tz=UTC)))
     recovered = asyncio.run(app.scheduler.recover())
-    out["startup_s"] = time.perf_counter() - started
+    app.core.throttle = Throttle(rate=1e9, burst=1e9)  # measuring the work, not the flood control
+    first = app.core.handle_sync(message_for(rng.randrange(users), "/reminders"))
+    assert first and "wrong" not in first[0].text, first[0].text
+    out["startup_s"] = time.perf_counter() - started  # open, build the App, recover, first /reminders answered
     out["recovered"] = recovered
     out["rss_mb"] = psutil.Process().memory_info().rss / (1 << 20)
-    app.core.throttle = Throttle(rate=1e9, burst=1e9)  # measuring the work, not the flood control
-    rng = random.Random(SEED)
 
-    def timed(texts: list[tuple[int, str]]) -> list[float]:
+    def timed(name: str, texts: list[tuple[int, str]]) -> list[float]:
         result = []
+        before = statements[0]
         for i, text in texts:
             t = time.perf_counter()
             replies = app.core.handle_sync(message_for(i, text))
             result.append(time.perf_counter() - t)
             assert replies and "wrong" not in replies[0].text, replies[0].text
+        if statements[0]:
+            out[f"{name}_statements"] = (statements[0] - before) / len(texts)
         return result
 
-    out.update(summary("reminders", timed([(rng.randrange(users), "/reminders") for _ in range(samples)])))
+    out.update(summary("reminders", timed("reminders", [(rng.randrange(users), "/reminders") for _ in range(samples)])))
     sample = rng.sample(range(min(history_accounts, users)), min(200, history_accounts, users))
-    out.update(summary("progress_cold", timed([(i, "/progress text") for i in sample])))
-    out.update(summary("progress_warm", timed([(i, "/progress text") for i in sample])))
+    out.update(summary("progress_cold", timed("progress_cold", [(i, "/progress text") for i in sample])))
+    out.update(summary("progress_warm", timed("progress_warm", [(i, "/progress text") for i in sample])))
     # /done on the open, unanswered occurrence every 5th-but-not person has (a durable write each).
     answering = [i for i in rng.sample(range(users), min(users, samples * 2)) if i % 5][:samples]
-    out.update(summary("done", timed([(i, "/done 2") for i in answering])))
+    out.update(summary("done", timed("done", [(i, "/done 2") for i in answering])))
+    out["requests"] = 1 + samples + 2 * len(sample) + len(answering)
+    out["rss_end_mb"] = psutil.Process().memory_info().rss / (1 << 20)
+    out["load_1m"] = os.getloadavg()[0]
 
     idle = []
+    before = statements[0]
     for _ in range(1000):
         t = time.perf_counter()
         asyncio.run(_one_tick(app))
         idle.append(time.perf_counter() - t)
+    if statements[0]:
+        out["tick_idle_statements"] = (statements[0] - before) / 1000
     out.update(summary("tick_idle", idle))
     out.update(_handoff(store))
-    t = time.perf_counter()
-    store.checkpoint_in_background().join()  # snapshot + every history file the commands touched
-    out["checkpoint_s"] = time.perf_counter() - t
+    if isinstance(store, TinyDBStore):
+        t = time.perf_counter()
+        store.checkpoint_in_background().join()  # snapshot + every history file the commands touched
+        out["checkpoint_s"] = time.perf_counter() - t
     store.close()
     return out
 
@@ -148,7 +176,7 @@ async def _one_tick(app: App) -> None:
     await app.scheduler.tick()
 
 
-def _handoff(store: TinyDBStore) -> dict[str, float]:
+def _handoff(store: Store) -> dict[str, float]:
     """Real time from a reminder's due instant to the adapter's send, with the bot's own run loop."""
     clock = ShiftedClock(NOW - 120)
     app = App(store, clock)
@@ -267,23 +295,24 @@ async def _until_delivered(app: App, count: int) -> None:
         await asyncio.sleep(0.2)  # a look now and then is enough: the figures come from the fake
 
 
-async def deliver_telegram(count: int) -> dict[str, float]:
+async def deliver_telegram(count: int, store: Callable[[str], Store] | None = None) -> dict[str, float]:
     """`count` reminders due at once, through the real adapter, to a fake Bot API in its own process that
     enforces 30 messages within any second and 1 a second per chat; figures as the fake saw them."""
     from tests.adapters.fake_process import running_in_child
 
-    app = App(MemoryStore(), ShiftedClock(NOW - 1))
+    app = App(store("telegram") if store else MemoryStore(), ShiftedClock(NOW - 1))
     users = await _populate_due(app, "telegram", count, NOW)
     async with running_in_child("telegram", "--enforce", "--users", users[0], str(count)) as fake:
         settings = PlatformSettings(telegram_token=fake.token, telegram_base_url=fake.base_url)
         await _deliver_through(app, _wired(app, settings, Connection(telegram_poll_timeout=1)), count)
         arrivals = await fake.stop()
+    app.store.close()
     sends = [a for a in arrivals if a.method == "sendMessage"]
     ok = [a for a in sends if a.status == 200]
     return _figures(count, 30.0, arrivals, ok, sends, Counter(a.target for a in ok))
 
 
-async def deliver_discord(count: int) -> dict[str, float]:
+async def deliver_discord(count: int, store: Callable[[str], Store] | None = None) -> dict[str, float]:
     """`count` reminders due at once, through the real adapter and discord.py, to a fake Discord in its
     own process that enforces the global limit (50 requests within any second); figures as it saw them."""
     import discord.gateway
@@ -293,7 +322,7 @@ async def deliver_discord(count: int) -> dict[str, float]:
 
     from tests.adapters.fake_process import running_in_child
 
-    app = App(MemoryStore(), ShiftedClock(NOW - 1))
+    app = App(store("discord") if store else MemoryStore(), ShiftedClock(NOW - 1))
     users = await _populate_due(app, "discord", count, NOW)
     async with running_in_child("discord", "--global-limit", "50", "--users", users[0], str(count)) as fake:
         patch = pytest.MonkeyPatch()
@@ -305,6 +334,7 @@ async def deliver_discord(count: int) -> dict[str, float]:
         finally:
             patch.undo()
         arrivals = await fake.stop()
+    app.store.close()
     # What the delivery asked of Discord: opening each DM, then the message (login requests left out).
     delivery_paths = ("/users/@me/channels", "/channels/")
     requests = [a for a in arrivals if a.method == "POST" and a.target.startswith(delivery_paths)]
@@ -408,6 +438,43 @@ def print_table(results: dict[int, dict[str, float]]) -> list[str]:
     return lines
 
 
+COMPARE_ROWS = [
+    ("snapshot_mb", "TinyDB snapshot / PostgreSQL database (MB)", "{:.0f}"),
+    ("populate_s", "populate (generate / COPY + VACUUM ANALYZE) (s)", "{:.0f}"),
+    ("startup_s", "start-up: open, App, recover, first /reminders (s)", "{:.2f}"),
+    ("rss_mb", "resident memory after start-up (MB)", "{:.0f}"),
+    ("rss_end_mb", "resident memory after the requests (MB)", "{:.0f}"),
+    ("requests", "requests answered before that", "{:,.0f}"),
+    ("reminders_median_ms", "/reminders median (ms)", "{:.3f}"),
+    ("reminders_p99_ms", "/reminders p99 (ms)", "{:.3f}"),
+    ("reminders_statements", "/reminders: SQL statements each", "{:.1f}"),
+    ("progress_cold_p99_ms", "/progress text, first after start-up, p99 (ms)", "{:.2f}"),
+    ("progress_warm_p99_ms", "/progress text, again, p99 (ms)", "{:.2f}"),
+    ("progress_warm_statements", "/progress text: SQL statements each", "{:.1f}"),
+    ("done_median_ms", "/done durable write median (ms)", "{:.3f}"),
+    ("done_p99_ms", "/done durable write p99 (ms)", "{:.3f}"),
+    ("done_statements", "/done: SQL statements each", "{:.1f}"),
+    ("tick_idle_median_ms", "scheduler tick, nothing due, median (ms)", "{:.3f}"),
+    ("tick_idle_p99_ms", "scheduler tick, nothing due, p99 (ms)", "{:.3f}"),
+    ("handoff_median_ms", "due -> adapter, median (ms)", "{:.1f}"),
+    ("handoff_max_ms", "due -> adapter, max (ms)", "{:.1f}"),
+    ("checkpoint_s", "checkpoint in background (s)", "{:.2f}"),
+    ("load_1m", "machine's 1-minute load average at the end", "{:.2f}"),
+]
+
+
+def print_comparison(columns: dict[str, dict[str, float]]) -> list[str]:
+    """One column per store and population: the figures side by side."""
+    width = max(len(label) for _, label, _ in COMPARE_ROWS)
+    cell = max(13, *(len(name) for name in columns))
+    lines = [f"| {'':<{width}} |" + "".join(f" {name:>{cell}} |" for name in columns)]
+    lines.append(f"|{'-' * (width + 2)}|" + "".join(f"{'-' * (cell + 2)}|" for _ in columns))
+    for key, label, fmt in COMPARE_ROWS:
+        cells = [fmt.format(col[key]) if key in col else "-" for col in columns.values()]
+        lines.append(f"| {label:<{width}} |" + "".join(f" {c:>{cell}} |" for c in cells))
+    return lines
+
+
 def write_chart(results: dict[int, dict[str, float]], target: Path) -> None:
     import matplotlib
 
@@ -440,21 +507,46 @@ def write_chart(results: dict[int, dict[str, float]], target: Path) -> None:
 def run_population(users: int, args: argparse.Namespace, workdir: str) -> dict[str, float]:
     path = os.path.join(workdir, f"u{users}", "clearback.json")
     history_accounts = min(users, args.history_accounts)
+    t = time.perf_counter()
     generated = population.generate(path, users, history_accounts, args.journal_mb, SEED)
-    child = subprocess.run(
-        [sys.executable, "-m", "scripts.bench", "--child", path, str(users), str(history_accounts), str(args.samples)],
-        capture_output=True,
-        text=True,
-    )
-    if child.returncode != 0:
-        raise SystemExit(f"measuring {users} users failed:\n{child.stderr[-3000:]}")
-    out: dict[str, float] = json.loads(child.stdout.strip().splitlines()[-1])
+    populate_s = time.perf_counter() - t
+    out = _measure_in_child(path, users, history_accounts, args.samples)
     out["snapshot_mb"] = generated["snapshot_mb"]
+    out["populate_s"] = populate_s
     plain = population.plain_tinydb(workdir, min(users * 3, args.tinydb_cap), 20, SEED)
     out["plain_update_median_ms"] = plain["plain_update_median_ms"]
     out["plain_reminders"] = plain["plain_reminders"]
     out["ratio"] = plain["plain_update_median_ms"] / out["done_median_ms"]
     shutil.rmtree(os.path.dirname(path), ignore_errors=True)
+    return out
+
+
+def _measure_in_child(target: str, users: int, history_accounts: int, samples: int) -> dict[str, float]:
+    """measure_core in a fresh process; a database URL goes through the environment, never the command line."""
+    env = dict(os.environ, CLEARBACK_BENCH_TARGET=target)
+    child = subprocess.run(
+        [sys.executable, "-m", "scripts.bench", "--child", "env", str(users), str(history_accounts), str(samples)],
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    if child.returncode != 0:
+        raise SystemExit(f"measuring {users} users failed:\n{child.stderr[-3000:]}")
+    out: dict[str, float] = json.loads(child.stdout.strip().splitlines()[-1])
+    return out
+
+
+def run_population_postgres(users: int, args: argparse.Namespace, server: BenchServer) -> dict[str, float]:
+    """The same people loaded into PostgreSQL with COPY, then a peer measured in a fresh process."""
+    from scripts import bench_postgres
+
+    history_accounts = min(users, args.history_accounts)
+    url = server.create_database(f"clearback_u{users}")
+    loaded = bench_postgres.populate(url, users, history_accounts, SEED)
+    out = _measure_in_child(url, users, history_accounts, args.samples)
+    out["snapshot_mb"] = loaded["database_mb"]
+    out["populate_s"] = loaded["populate_s"]
+    server.drop_database(f"clearback_u{users}")
     return out
 
 
@@ -479,12 +571,30 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--out", default="bench-out", help="where the chart and the table go")
     parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--postgres",
+        action="store_true",
+        help="PostgreSQL beside TinyDB (default 1,000,000 users; --sizes 100000 for a quicker run)",
+    )
+    parser.add_argument(
+        "--stores",
+        nargs="+",
+        choices=["tinydb", "postgres"],
+        default=["tinydb", "postgres"],
+        help="with --postgres: the stores measured (populations and delivery)",
+    )
+    parser.add_argument("--shared-buffers", default="2GB", help="with --postgres: the server's shared_buffers")
+    parser.add_argument("--failover", type=int, default=5, help="with --postgres: dispatcher kills timed (0: none)")
     args = parser.parse_args(argv)
     if args.child:
         path, users, history_accounts, samples = args.child
-        print(json.dumps(measure_core(path, int(users), int(history_accounts), int(samples))))
+        target = os.environ["CLEARBACK_BENCH_TARGET"] if path == "env" else path
+        print(json.dumps(measure_core(target, int(users), int(history_accounts), int(samples))))
         return
 
+    if args.postgres:
+        main_postgres(args)
+        return
     sizes = [1_000, 10_000] if args.quick else [1_000, 10_000, 100_000]
     if args.sizes is not None:
         sizes = args.sizes
@@ -532,22 +642,91 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nchart: {out / 'bench-scaling.png'}, table: {out / 'bench.md'}")
 
 
-def deliver_both(delivery: int, platforms: tuple[str, ...] = ("telegram", "discord")) -> list[str]:
-    print(f"\n  delivering {delivery:,} reminders due in the same minute ...", flush=True)
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f}"
+
+
+def main_postgres(args: argparse.Namespace) -> None:
+    """`--postgres`: the same figures for a PostgreSQL peer and for TinyDB, side by side; the delivery run on
+    each store; the dispatcher's failover between two peer processes."""
+    from scripts import bench_postgres
+
+    sizes = args.sizes or [1_000_000]
+    delivery = min(args.delivery, 1_000) if args.quick else args.delivery
+    memory = psutil.virtual_memory().total / (1 << 30)
+    header = (
+        f"ClearBack benchmark (--postgres), {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} "
+        f"{os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}, {_load()}"
+    )
+    print(header, flush=True)
+    server = bench_postgres.Server(args.shared_buffers)
+    notes = [server.describe()]
+    print(notes[0], flush=True)
+    columns: dict[str, dict[str, float]] = {}
+    lines: list[str] = []
+    workdir = tempfile.mkdtemp(prefix="clearback-bench-")
+    try:
+        for users in sizes:
+            if "tinydb" in args.stores:
+                print(f"  TinyDB, {users:,} users ... ({_load()})", flush=True)
+                columns[f"TinyDB {users:,}"] = run_population(users, args, workdir)
+            if "postgres" in args.stores:
+                print(f"  PostgreSQL, {users:,} users ... ({_load()})", flush=True)
+                columns[f"PostgreSQL {users:,}"] = run_population_postgres(users, args, server)
+            print("\n".join(print_comparison(columns)), flush=True)
+        if delivery > 0:
+            for store in args.stores:
+                print(f"  delivery on {store} ({_load()})", flush=True)
+                lines += deliver_both(delivery, tuple(args.platforms), _delivery_store(store, server, workdir))
+        if "postgres" in args.stores and args.failover > 0:
+            print(f"  failover ({_load()})", flush=True)
+            lines += bench_postgres.failover_lines(server, args.failover)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+        server.close()
+    table = print_comparison(columns) if columns else []
+    notes.append(f"at the end: {_load()}")
+    print("\n".join([*table, "", *lines, "", *notes]))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "bench-postgres.md").write_text("\n".join([header, "", *table, "", *lines, "", *notes, ""]))
+    print(f"\ntable: {out / 'bench-postgres.md'}")
+
+
+def _delivery_store(kind: str, server: BenchServer, workdir: str) -> Callable[[str], Store]:
+    """A fresh, empty store per platform's run: a TinyDB file, or a new PostgreSQL database."""
+
+    def make(name: str) -> Store:
+        if kind == "postgres":
+            return open_store(server.create_database(f"clearback_delivery_{name}"))
+        return open_store(os.path.join(workdir, f"delivery-{name}", "clearback.json"))
+
+    make.label = kind  # type: ignore[attr-defined]
+    return make
+
+
+def deliver_both(
+    delivery: int,
+    platforms: tuple[str, ...] = ("telegram", "discord"),
+    store: Callable[[str], Store] | None = None,
+) -> list[str]:
+    on = getattr(store, "label", "memory")
+    print(f"\n  delivering {delivery:,} reminders due in the same minute (store: {on}) ...", flush=True)
     lines = []
     if "telegram" in platforms:
-        telegram = asyncio.run(deliver_telegram(delivery))
+        telegram = asyncio.run(deliver_telegram(delivery, store))
         lines.append(
-            f"Telegram: {telegram['count']:.0f} reminders in {telegram['seconds']:.0f} s = "
+            f"Telegram ({on}): {telegram['count']:.0f} reminders in {telegram['seconds']:.0f} s = "
             f"{telegram['rate']:.2f} messages/s at the server ({100 * telegram['rate'] / telegram['limit']:.1f}% "
             f"of 30/s), busiest second: {telegram['busiest_second']:.0f} messages, "
             f"HTTP 429: {telegram['http_429']:.0f}, duplicates: {telegram['duplicates']:.0f}, "
             f"missing: {telegram['missing']:.0f}"
         )
     if "discord" in platforms:
-        dc = asyncio.run(deliver_discord(delivery))
+        dc = asyncio.run(deliver_discord(delivery, store))
         lines.append(
-            f"Discord: {dc['count']:.0f} reminders in {dc['seconds']:.0f} s = {dc['rate']:.2f} "
+            f"Discord ({on}): {dc['count']:.0f} reminders in {dc['seconds']:.0f} s = {dc['rate']:.2f} "
             f"requests/s at the server ({100 * dc['rate'] / dc['limit']:.1f}% of the 50/s global limit; "
             f"{dc['messages_per_s']:.1f} DMs/s, first DMs need 2 requests), busiest second: "
             f"{dc['busiest_second']:.0f} requests, HTTP 429: {dc['http_429']:.0f}, "

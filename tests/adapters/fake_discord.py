@@ -7,6 +7,10 @@ requests with `wait_for` (event-driven, no sleeping) and inject failures with `f
 
 `install(monkeypatch)` points discord.py's REST base and default gateway at the fake.
 
+Shards: every IDENTIFY is kept in `identifies` (with its `shard`, [id, count], when the client sent one), and
+`sessions()` lists the shard of each gateway session open now, so a test can see that one shard is connected
+once (Discord itself would deliver each event to every session of a shard: twice).
+
 `global_limit=50` enforces Discord's global rate limit: a bot request arriving when `global_limit` requests
 were already served within the last `global_window` seconds (a sliding window, the strictest reading of
 "50 a second") is refused like Discord does, with 429, `"global": true` and the `retry_after` until the
@@ -154,6 +158,7 @@ class FakeDiscord:
         self._failures: list[Failure] = []
         self._waiters: list[tuple[Callable[[Call], bool], asyncio.Future[Call], int]] = []
         self._sockets: list[web.WebSocketResponse] = []
+        self._shards: dict[web.WebSocketResponse, tuple[int, int]] = {}  # session -> its IDENTIFY's shard
         self._connected: asyncio.Event = asyncio.Event()
         self._seq = 0
         self._server: TestServer | None = None
@@ -182,6 +187,10 @@ class FakeDiscord:
     def gateway_url(self) -> str:
         assert self._server is not None
         return f"ws://127.0.0.1:{self._server.port}/gateway"
+
+    def sessions(self) -> list[tuple[int, int]]:
+        """The shard (id, count) of each gateway session open now; (0, 1) when IDENTIFY named none."""
+        return [self._shards.get(ws, (0, 1)) for ws in self._sockets]
 
     def install(self, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setattr(discord.http.Route, "BASE", self.base_url)
@@ -776,10 +785,14 @@ class FakeDiscord:
                     "application": {"id": str(self.app_id), "flags": 0},
                 }
                 self._sockets.append(ws)
+                shard = packet["d"].get("shard")
+                if shard is not None:
+                    self._shards[ws] = (int(shard[0]), int(shard[1]))
                 await ws.send_str(json.dumps({"op": 0, "t": "READY", "s": self._seq, "d": ready}))
                 self._connected.set()
         if ws in self._sockets:
             self._sockets.remove(ws)
+        self._shards.pop(ws, None)
         if not self._sockets:
             self._connected.clear()
         return ws

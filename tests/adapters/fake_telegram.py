@@ -19,6 +19,10 @@ call, lets a test inject user messages and button presses, and has fault switche
   connect and nothing reaches the server;
 * `setWebhook` records the URL and `secret_token`; `post_to_webhook(...)` forges a delivery.
 
+Several bot processes (peers) can share one fake and still be told apart: each is given its own base URL,
+`base_url_for("a")` (the same API under /peer/a/), and every getUpdates is kept in `polls` as (peer, arrival
+time), so a test can see who polled when ("" for the plain base_url).
+
 Message text is validated like Telegram does for parse_mode=HTML (unknown tags and bare `&` are
 rejected), so escaping mistakes show up as 400 Bad Request.
 """
@@ -192,6 +196,8 @@ class FakeTelegram:
     violations: list[str] = field(default_factory=list)
     clock: Callable[[], float] = time.monotonic  # when requests arrive; tests may pass a manual clock
 
+    polls: list[tuple[str, float]] = field(default_factory=list)  # every getUpdates: (peer, arrival)
+
     def __post_init__(self) -> None:
         self._users: dict[int, dict[str, Any]] = {}
         self._chats: dict[int, Chat] = {}
@@ -221,10 +227,19 @@ class FakeTelegram:
     def base_file_url(self) -> str:
         return f"http://127.0.0.1:{self.port}/file/bot"
 
+    def base_url_for(self, peer: str) -> str:
+        """The Bot API for one peer of several: calls through it are recorded as that peer's."""
+        return f"http://127.0.0.1:{self.port}/peer/{peer}/bot"
+
+    def pollers(self, since: float = 0.0) -> list[str]:
+        """The peers that called getUpdates at or after `since` (fake clock), in order of their first poll."""
+        return list(dict.fromkeys(peer for peer, at in self.polls if at >= since))
+
     async def start(self) -> None:
         self._changed = asyncio.Condition()
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_route("*", "/peer/{peer}/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, shutdown_timeout=1.0, access_log=None)
         await self._runner.setup()
         await self._listen(0)
@@ -476,6 +491,8 @@ class FakeTelegram:
             return _error(401, "Unauthorized")
         params, files = await _read_params(request)
         call = Call(method, params, files, self.clock())
+        if method == "getUpdates":
+            self.polls.append((request.match_info.get("peer", ""), call.at))
         fault = self._take_fault(method)
         if method != "getUpdates" or fault is not None:  # polls are recorded only when they fail
             self.calls.append(call)

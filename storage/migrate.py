@@ -1,9 +1,10 @@
 """Move a whole bot from one store to another: TinyDB to PostgreSQL, and back, so nobody is locked in.
 
-`python run_bot.py migrate --to postgresql://...` (from BOT_DB_PATH, or `--from`). Accounts are read a batch
+`python run_bot.py migrate --to postgresql://...` (from BOT_DB_PATH, or `--from`). Accounts are read a page
 at a time (Store.export_accounts) and written a batch per transaction (Store.import_accounts: COPY on
-PostgreSQL), so memory stays flat and a failure leaves whole batches. The target must hold no records: a
-migration never merges into or overwrites a bot. At the end the rows per table are counted on both sides.
+PostgreSQL), so memory stays flat whatever the size of the bot, and a failure leaves whole batches. The
+target must hold no records: a migration never merges into or overwrites a bot. At the end the rows per
+table are counted on both sides.
 
 Shared short-lived state (Store.shared_*) is not copied: it expires within minutes and is made again.
 """
@@ -19,10 +20,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Final, TextIO
 
-from storage.base import ROW_TABLES, StorageError, Store
+from storage.base import ROW_TABLES, AccountRecords, StorageError, Store
 from storage.factory import is_database_url
 
-BATCH_ACCOUNTS: Final = 1000  # accounts per read and per write transaction
+READ_PAGE: Final = 100  # accounts per read (Store.export_accounts)
+BATCH_ACCOUNTS: Final = 1000  # accounts per write transaction at most...
+BATCH_ROWS: Final = 50_000  # ...and rows: a year of history is ~480 rows a person, so memory stays bounded
 PROGRESS_EVERY: Final = 10_000  # the CLI prints a line each time this many more accounts are copied
 
 # Exit statuses of the CLI (run_bot.py migrate).
@@ -69,24 +72,37 @@ def migrate(
         raise TargetNotEmpty(f"the target already holds records ({held}); nothing was written")
     counted = source.count_rows()
     copied = dict.fromkeys(ROW_TABLES, 0)
-    page: list[str] = []
+    ids: list[str] = []
+    pending: list[AccountRecords] = []
+    rows = 0
 
-    def flush() -> None:
-        records = source.export_accounts(page)
-        target.import_accounts(records)
-        for account in records:
+    def write() -> None:
+        nonlocal rows
+        target.import_accounts(pending)
+        for account in pending:
             for table, n in account.counts().items():
                 copied[table] += n
-        page.clear()
+        pending.clear()
+        rows = 0
         if progress is not None:
             progress(copied["accounts"], counted["accounts"], time.perf_counter() - started)
 
+    def read() -> None:
+        nonlocal rows
+        for account in source.export_accounts(ids):
+            pending.append(account)
+            rows += sum(account.counts().values())
+            if len(pending) >= batch or rows >= BATCH_ROWS:
+                write()
+        ids.clear()
+
     for account_id in source.all_account_ids():
-        page.append(account_id)
-        if len(page) >= batch:
-            flush()
-    if page:
-        flush()
+        ids.append(account_id)
+        if len(ids) >= READ_PAGE:
+            read()
+    read()
+    if pending:
+        write()
     written = target.count_rows()
     differences = [
         f"{table}: {counted[table]} in the source, {copied[table]} copied, {written[table]} in the target"
@@ -196,6 +212,7 @@ def migrate_database(
         return REFUSED
     except StorageError as exc:
         print(f"Migration failed: {exc}", file=err)
+        print("If the target was reached it may hold part of the copy: empty it before trying again.", file=err)
         return CANNOT_OPEN
     finally:
         if collecting:

@@ -6,18 +6,24 @@ polled, each peer having its own base URL), and when it stops or dies the other 
 the TTL used here. A peer that does not poll still sends. On Discord, only the holder of "discord-shard-0"
 has a gateway session, and the other still sends through the REST API.
 
-Starting a peer as a process against the fakes instead (for the multi-peer kill tests): see
-`peer_environment` below.
+Starting a peer as a process against the fakes instead (for the multi-peer kill tests): `PeerProcess.start`
+runs `python run_bot.py` with `peer_environment` (BOT_DATABASE_URL, TELEGRAM_TOKEN, and TELEGRAM_BASE_URL
+set to the fake's `base_url_for(peer)`), and `wait_for_line` reads its log ("holding leases: ..." says what it
+holds); SIGTERM is a clean stop, SIGKILL a death.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import psycopg
 import pytest
 
 from adapters.base import Adapter
@@ -28,6 +34,7 @@ from adapters.wiring import TELEGRAM_POLL, build_platform_adapters, discord_shar
 from bot.app import App
 from bot.models import DISCORD, TELEGRAM, Address, Reply
 from bot.peers import DISPATCHER, LeaseKeeper, lease_dispatcher
+from bot.peers import TTL as TTL_IN_PRODUCTION
 from storage.postgres import PostgresStore
 from storage.postgres.leases import LeaseTable
 from tests import pg_server
@@ -38,6 +45,7 @@ from tests.adapters.wired import QUICK_CONNECTION, QUICK_LIMITS, QUICK_RETRIES
 TTL, RENEW, MARGIN = 2.0, 0.2, 0.5  # quick figures; production's are 5 s, 1 s, 1.5 s
 SLACK = 1.0
 USER = 4242
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def peer_environment(database_url: str, telegram: FakeTelegram, peer: str) -> dict[str, str]:
@@ -52,6 +60,51 @@ def peer_environment(database_url: str, telegram: FakeTelegram, peer: str) -> di
         LOG_LEVEL="INFO",  # "holding leases: ..." lines on stderr say what the peer holds
     )
     return env
+
+
+@dataclass
+class PeerProcess:
+    """`python run_bot.py` as one peer; its log lines (stderr) are collected in `lines`."""
+
+    name: str
+    process: asyncio.subprocess.Process
+    lines: list[str] = field(default_factory=list)
+
+    @classmethod
+    async def start(cls, name: str, env: dict[str, str], cwd: Path) -> PeerProcess:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(ROOT / "run_bot.py"),
+            cwd=cwd,  # no .env there
+            env=env,
+            stdin=asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        return cls(name, process)
+
+    async def wait_for_line(self, fragment: str, within: float = 20.0) -> str:
+        """The first log line containing `fragment` (reading on as needed)."""
+        for line in self.lines:
+            if fragment in line:
+                return line
+        assert self.process.stderr is not None
+        deadline = time.monotonic() + within
+        while True:
+            raw = await asyncio.wait_for(self.process.stderr.readline(), max(0.01, deadline - time.monotonic()))
+            if not raw:
+                raise AssertionError(f"peer {self.name} ended without {fragment!r}: {self.lines[-10:]}")
+            self.lines.append(raw.decode(errors="replace").rstrip())
+            if fragment in self.lines[-1]:
+                return self.lines[-1]
+
+    async def end(self, signum: int = signal.SIGTERM, within: float = 30.0) -> int:
+        if self.process.returncode is None:
+            self.process.send_signal(signum)
+        assert self.process.stderr is not None
+        rest = await asyncio.wait_for(self.process.stderr.read(), within)
+        self.lines.extend(rest.decode(errors="replace").splitlines())
+        return await self.process.wait()
 
 
 @dataclass
@@ -241,3 +294,35 @@ async def test_one_gateway_session_per_shard_and_every_peer_sends(url: str, disc
         await b.stop()
         if not a.runner.done():
             await a.stop()
+
+
+# ---- run_bot.py peers ---------------------------------------------------------------------------------
+
+
+async def test_run_bot_peers_log_their_leases_and_a_sigterm_hands_them_over(
+    url: str, telegram: FakeTelegram, tmp_path: Path
+) -> None:
+    first = await PeerProcess.start("p1", peer_environment(url, telegram, "p1"), tmp_path)
+    second: PeerProcess | None = None
+    try:
+        assert "dispatcher, telegram-poll" in await first.wait_for_line("holding leases: dispatcher")
+        second = await PeerProcess.start("p2", peer_environment(url, telegram, "p2"), tmp_path)
+        await second.wait_for_line("holding leases: none")
+        await second.wait_for_line("telegram adapter started")
+        await asyncio.sleep(1.5)
+        assert telegram.pollers() == ["p1"]  # (a long poll lasts 25 s in production: p1's is still open)
+
+        stopped, handover = time.monotonic(), telegram.clock()
+        assert await first.end(signal.SIGTERM) == 0
+        assert any("stopped cleanly" in line for line in first.lines)
+        await second.wait_for_line("holding leases: dispatcher, telegram-poll", within=10)
+        assert time.monotonic() - stopped < TTL_IN_PRODUCTION  # released, not left to expire
+        await until(lambda: "p2" in telegram.pollers(handover), within=5)
+        telegram.inject_message(USER, "/help")
+        await telegram.wait_for(lambda: telegram.bot_messages(USER) or None, within=10)
+    finally:
+        await first.end(signal.SIGKILL)
+        if second is not None:
+            assert await second.end(signal.SIGTERM) == 0
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM leases").fetchone() == (0,)  # both released theirs

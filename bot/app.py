@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 MAINTENANCE_SECONDS = 60
 MAX_BACKOFF = 60.0
+DISPATCH_WORKERS = 4  # the scheduler's store calls: claims are one call a batch, sends wait on the platforms
 STANDBY_SECONDS = 1.0  # how often a peer that may not dispatch looks again (maintenance, a lease taken over)
 
 
@@ -49,11 +50,14 @@ class App:
     ) -> None:
         self.store = store
         self.clock = clock or SystemClock()
+        # Two pools: a burst of due reminders never queues people's replies behind its store calls, nor the
+        # other way round. Together they stay below the PostgreSQL pool's size (bot.offload.DEFAULT_WORKERS).
         self.offload = Offload(store.remote, workers)
+        self.dispatch_offload = Offload(store.remote, DISPATCH_WORKERS)
         self.regimen = Regimen(store, self.clock, default_timezone)
         self.core = BotCore(self.regimen, offload=self.offload)
         self.hub = Hub()
-        self.scheduler = Scheduler(self.regimen, self.hub, grace, offload=self.offload)
+        self.scheduler = Scheduler(self.regimen, self.hub, grace, offload=self.dispatch_offload)
         self.ticker = Ticker()
         self.ticker.every_seconds(MAINTENANCE_SECONDS, self._maintenance)
         self.stopping = asyncio.Event()
@@ -123,7 +127,7 @@ class App:
                     if not self.scheduler.recovered:
                         await self.scheduler.recover()
                     await self.scheduler.tick()
-                await self.offload.run(self.ticker.run_pending)  # store upkeep: blocking work
+                await self.dispatch_offload.run(self.ticker.run_pending)  # store upkeep: blocking work
                 failures = 0
             except StorageUnavailable:
                 failures += 1
@@ -148,3 +152,4 @@ class App:
     def close(self) -> None:
         """Let the worker threads finish what they were given (the store is closed by whoever opened it)."""
         self.offload.close()
+        self.dispatch_offload.close()

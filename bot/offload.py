@@ -19,8 +19,9 @@ from typing import ParamSpec, TypeVar
 _P = ParamSpec("_P")
 _T = TypeVar("_T")
 
-# Below the PostgreSQL pool's default size (16): a worker never waits for a connection, so a busy pool shows
-# as work queued here (cheap, in order) rather than as a PoolTimeout after ten seconds.
+# The App's two pools (replies: 8, the scheduler: 4) stay below the PostgreSQL pool's default size (16), with
+# room for the leases: a worker never waits for a connection, so a busy pool shows as work queued here (cheap,
+# in order) rather than as a PoolTimeout after ten seconds.
 DEFAULT_WORKERS = 8
 
 

@@ -326,3 +326,24 @@ async def test_run_bot_peers_log_their_leases_and_a_sigterm_hands_them_over(
             assert await second.end(signal.SIGTERM) == 0
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(*) FROM leases").fetchone() == (0,)  # both released theirs
+
+
+async def test_a_dm_channel_seen_by_a_shard_still_sends_after_that_shard_is_given_up(
+    url: str, discord_fake: FakeDiscord
+) -> None:
+    peer = await start_peer("a", url, discord_settings(discord_fake))
+    try:
+        adapter = peer.adapter
+        assert isinstance(adapter, DiscordAdapter)
+        await until(lambda: adapter.connected_shards == [0], within=RENEW + SLACK + 2)
+        user = discord_fake.user("sam")
+        mark = discord_fake.mark()
+        await discord_fake.dispatch("MESSAGE_CREATE", discord_fake.dm_text(user, "/help"))
+        await discord_fake.wait_for("POST", r"/channels/\d+/messages", since=mark)  # answered, channel remembered
+        await adapter.disconnect_shard(0)  # as on losing the lease: that client is closed
+        mark = discord_fake.mark()
+        await peer.app.hub.send(Address(DISCORD, user["id"]), Reply("still reachable"))
+        call = await discord_fake.wait_for("POST", r"/channels/\d+/messages", since=mark)
+        assert call.status == 200
+    finally:
+        await peer.stop()

@@ -42,6 +42,18 @@ def discord_shard_lease(shard: int) -> str:
     return f"discord-shard-{shard}"
 
 
+def shared_webhook_secret(app: App) -> str | None:
+    """With peers on a shared store, the one webhook secret they all register and check: each peer's setWebhook
+    replaces the others', so a secret made per process would make every other peer refuse Telegram's updates.
+    None for a one-process store: a fresh random secret at each start, as before."""
+    if not app.store.remote:
+        return None
+    from adapters.telegram_webhook import new_webhook_secret
+
+    doc = app.store.shared_first("secret", "telegram-webhook", {"value": new_webhook_secret()})
+    return str(doc["value"])
+
+
 def build_platform_adapters(
     app: App,
     settings: PlatformSettings,
@@ -70,7 +82,7 @@ def build_platform_adapters(
                 url=settings.telegram_webhook_url,
                 listen=settings.telegram_webhook_listen,
                 port=settings.telegram_webhook_port,
-                secret_token=settings.telegram_webhook_secret,
+                secret_token=settings.telegram_webhook_secret or shared_webhook_secret(app),
             )
             if settings.telegram_webhook_url
             else None

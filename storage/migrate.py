@@ -26,6 +26,10 @@ from storage.factory import is_database_url
 READ_PAGE: Final = 100  # accounts per read (Store.export_accounts)
 BATCH_ACCOUNTS: Final = 1000  # accounts per write transaction at most...
 BATCH_ROWS: Final = 50_000  # ...and rows: a year of history is ~480 rows a person, so memory stays bounded
+# A TinyDB target folds its journal in every this many rows written, in the foreground and unpaced (the
+# bot's background checkpoints are paced for a live bot, and rewrote the growing snapshot again and again).
+CHECKPOINT_ROWS: Final = 500_000
+_NO_AUTO_CHECKPOINT: Final = 1 << 62
 PROGRESS_EVERY: Final = 10_000  # the CLI prints a line each time this many more accounts are copied
 
 # Exit statuses of the CLI (run_bot.py migrate).
@@ -75,15 +79,20 @@ def migrate(
     ids: list[str] = []
     pending: list[AccountRecords] = []
     rows = 0
+    since_checkpoint = 0
 
     def write() -> None:
-        nonlocal rows
+        nonlocal rows, since_checkpoint
         target.import_accounts(pending)
         for account in pending:
             for table, n in account.counts().items():
                 copied[table] += n
         pending.clear()
+        since_checkpoint += rows
         rows = 0
+        if since_checkpoint >= CHECKPOINT_ROWS:
+            target.checkpoint()  # a no-op but on TinyDB, where it bounds the history held in memory
+            since_checkpoint = 0
         if progress is not None:
             progress(copied["accounts"], counted["accounts"], time.perf_counter() - started)
 
@@ -142,7 +151,8 @@ def _opened(target: str, *, source: bool) -> Iterator[Store]:
         return
     from storage.tinydb import TinyDBStore
 
-    durable = TinyDBStore(target, freeze_gc=False)  # the collector is off for the whole copy (migrate_database)
+    # The collector is off for the whole copy (migrate_database); a target checkpoints when migrate() says.
+    durable = TinyDBStore(target, freeze_gc=False, checkpoint_bytes=_NO_AUTO_CHECKPOINT)
     try:
         yield durable
     except BaseException:

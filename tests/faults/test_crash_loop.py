@@ -23,9 +23,10 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_write_and_delivers_noth
     db = tmp_path / "crash.json"
     rng = random.Random(20261125)
     log = crash_rounds(db, ROUNDS, rng)
-    acknowledged, delivered = log.acknowledged, log.delivered
+    acknowledged, delivered = log.kept, log.delivered  # kept: acknowledged, and never asked to be deleted
 
     assert acknowledged, "the load never got an acknowledgement: the test would prove nothing"
+    assert log.refused_for_the_cap == 0, "the person reached the cap on reminders: the load stopped writing"
     assert [name for name, count in delivered.items() if count > 1] == []
     store = TinyDBStore(str(db))
     try:
@@ -34,6 +35,7 @@ def test_sigkill_at_random_moments_loses_no_acknowledged_write_and_delivers_noth
         account = identity.account_id
         names = {r.text for r in store.reminders_of(account)}
         assert acknowledged <= names, sorted(acknowledged - names)
+        assert log.deleted & names == set(), "an acknowledged /delete came back"
         outcome = {o.text: o.status for o in store.history_of(account) + store.open_occurrences_of(account)}
         fired = {r.text for r in store.reminders_of(account) if r.next_due is None}
         # Every acknowledged one-off that came due was delivered exactly once, or answered early by /done, or,

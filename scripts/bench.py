@@ -62,6 +62,7 @@ from storage.tinydb import TinyDBStore
 
 if TYPE_CHECKING:
     from scripts.bench_postgres import Server as BenchServer
+    from scripts.bench_postgres import WalFsyncs
     from tests.adapters.fake_process import Arrival
 
 NOW = population.NOW
@@ -108,15 +109,22 @@ def measure_core(target: str, users: int, history_accounts: int, samples: int) -
     """`target` is a TinyDB file or a postgresql:// URL (a peer of a shared database: it loads nobody)."""
     with contextlib.ExitStack() as stack:
         statements = [0]
+        fsyncs = None
         if is_database_url(target):
-            from scripts.bench_postgres import counting_statements
+            from scripts.bench_postgres import WalFsyncs, counting_statements
 
             statements = stack.enter_context(counting_statements())
-        return _measure_core(target, users, history_accounts, samples, statements)
+            fsyncs = WalFsyncs(target)
+        return _measure_core(target, users, history_accounts, samples, statements, fsyncs)
 
 
 def _measure_core(
-    target: str, users: int, history_accounts: int, samples: int, statements: list[int]
+    target: str,
+    users: int,
+    history_accounts: int,
+    samples: int,
+    statements: list[int],
+    fsyncs: WalFsyncs | None,
 ) -> dict[str, float]:
     out: dict[str, float] = {}
     rng = random.Random(SEED)
@@ -133,7 +141,7 @@ def _measure_core(
 
     def timed(name: str, texts: list[tuple[int, str]]) -> list[float]:
         result = []
-        before = statements[0]
+        before, synced = statements[0], fsyncs.now() if fsyncs else 0.0
         for i, text in texts:
             t = time.perf_counter()
             replies = app.core.handle_sync(message_for(i, text))
@@ -141,6 +149,8 @@ def _measure_core(
             assert replies and "wrong" not in replies[0].text, replies[0].text
         if statements[0]:
             out[f"{name}_statements"] = (statements[0] - before) / len(texts)
+        if fsyncs:  # (not timed: it waits for the server to report)
+            out[f"{name}_fsyncs"] = fsyncs.since(synced) / len(texts)
         return result
 
     out.update(summary("reminders", timed("reminders", [(rng.randrange(users), "/reminders") for _ in range(samples)])))
@@ -448,12 +458,15 @@ COMPARE_ROWS = [
     ("reminders_median_ms", "/reminders median (ms)", "{:.3f}"),
     ("reminders_p99_ms", "/reminders p99 (ms)", "{:.3f}"),
     ("reminders_statements", "/reminders: SQL statements each", "{:.1f}"),
+    ("reminders_fsyncs", "/reminders: WAL fsyncs each (server's count)", "{:.2f}"),
     ("progress_cold_p99_ms", "/progress text, first after start-up, p99 (ms)", "{:.2f}"),
     ("progress_warm_p99_ms", "/progress text, again, p99 (ms)", "{:.2f}"),
     ("progress_warm_statements", "/progress text: SQL statements each", "{:.1f}"),
+    ("progress_warm_fsyncs", "/progress text: WAL fsyncs each", "{:.2f}"),
     ("done_median_ms", "/done durable write median (ms)", "{:.3f}"),
     ("done_p99_ms", "/done durable write p99 (ms)", "{:.3f}"),
     ("done_statements", "/done: SQL statements each", "{:.1f}"),
+    ("done_fsyncs", "/done: WAL fsyncs each", "{:.2f}"),
     ("tick_idle_median_ms", "scheduler tick, nothing due, median (ms)", "{:.3f}"),
     ("tick_idle_p99_ms", "scheduler tick, nothing due, p99 (ms)", "{:.3f}"),
     ("handoff_median_ms", "due -> adapter, median (ms)", "{:.1f}"),

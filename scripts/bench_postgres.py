@@ -400,6 +400,28 @@ def failover_lines(server: Server, rounds: int) -> list[str]:
     ]
 
 
+class WalFsyncs:
+    """The server's own count of WAL fsyncs (pg_stat_io): how many commands had to wait for the disk.
+
+    A backend reports its I/O counts when it has been idle a while (at most PGSTAT_IDLE_INTERVAL, 10 s),
+    so `since` waits that long before reading."""
+
+    SQL = "SELECT coalesce(sum(fsyncs), 0) FROM pg_stat_io WHERE object = 'wal'"
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def now(self) -> float:
+        with psycopg.connect(self.url, autocommit=True) as conn:
+            conn.execute("SELECT pg_stat_force_next_flush()")
+            row = conn.execute(self.SQL).fetchone()
+        return float(row[0]) if row else 0.0
+
+    def since(self, before: float, wait: float = 11.0) -> float:
+        time.sleep(wait)
+        return self.now() - before
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--users", type=int, default=100_000)

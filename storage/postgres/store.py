@@ -554,6 +554,11 @@ class PostgresStore(Store):
         return stored
 
     # Lifecycle ----------------------------------------------------------------------------------
+    def maintenance(self) -> None:
+        """Drop shared state that expired over a day ago by the database's clock (an offer of a peer that died,
+        a note never told). Live rows are judged by the core's clock when read; the day's slack means a peer
+        whose clock runs behind the database's never loses one early."""
+        self._run("DELETE FROM shared_state WHERE expires_at < extract(epoch FROM now()) - 86400", ())
 
     def close(self) -> None:
         self.pool.close()

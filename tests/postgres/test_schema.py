@@ -64,7 +64,8 @@ def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
     with psycopg.connect(url, autocommit=True) as conn, pytest.raises(psycopg.errors.DivisionByZero):
         migrate(conn, folder)
     with psycopg.connect(url) as conn:
-        columns = [r[0] for r in conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'accounts'")]
+        found = conn.execute("SELECT column_name FROM information_schema.columns WHERE table_name = 'accounts'")
+        columns = [r[0] for r in found]
     assert "half" not in columns
     assert _versions(url)[-1][0] == added - 1
 

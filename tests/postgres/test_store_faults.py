@@ -66,3 +66,17 @@ def test_idle_connections_killed_by_a_server_restart_are_replaced(store: Postgre
     # The pool hands out a checked connection, so the first call after the kill already works.
     store.put_account(account("after"))
     assert store.get_account("before") is not None and store.get_account("after") is not None
+
+
+def test_maintenance_sweeps_shared_state_long_expired_and_keeps_the_rest(store: PostgresStore) -> None:
+    import time
+
+    now = time.time()
+    store.shared_put("offer", "dead-peer", {"x": 1}, expires_at=now - 2 * 86400)  # its peer died days ago
+    store.shared_put("offer", "just-expired", {"x": 2}, expires_at=now - 60)
+    store.shared_put("offer", "live", {"x": 3}, expires_at=now + 3600)
+    store.shared_put("secret", "buttons", {"key": "k"})  # never expires
+    store.maintenance()
+    with psycopg.connect(store.url) as conn:
+        keys = [row[0] for row in conn.execute("SELECT key FROM shared_state ORDER BY key")]
+    assert keys == ["buttons", "just-expired", "live"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Iterator
 
 import psycopg
@@ -69,8 +70,6 @@ def test_idle_connections_killed_by_a_server_restart_are_replaced(store: Postgre
 
 
 def test_maintenance_sweeps_shared_state_long_expired_and_keeps_the_rest(store: PostgresStore) -> None:
-    import time
-
     now = time.time()
     store.shared_put("offer", "dead-peer", {"x": 1}, expires_at=now - 2 * 86400)  # its peer died days ago
     store.shared_put("offer", "just-expired", {"x": 2}, expires_at=now - 60)

@@ -175,8 +175,13 @@ class Regimen:
         return updated
 
     def forget(self, account: Account) -> None:
-        """Delete the account and everything that belongs to it (the store scrubs its files after)."""
-        self.store.delete_account(account.id)
+        """Delete the account and everything that belongs to it (the store scrubs its files after), and any link
+        waiting for one of its identities' answer. Wrong-code counts stay until they expire (at most 15 minutes):
+        they hold no regimen data, and forgetting them would let anyone reset the lockout by /forget."""
+        with self.store.atomic():
+            for identity in self.store.identities_of(account.id):
+                self.links.drop(identity.key)
+            self.store.delete_account(account.id)
 
     # Linking ------------------------------------------------------------------------------------
     def join(self, identity: Identity, keep: Account, mine: Account | None) -> dict[int, int]:

@@ -118,3 +118,16 @@ async def test_export_reads_everything_and_forget_deletes_every_row(app: tuple[A
     kept = owned_rows(url, bob)  # and the next person keeps all of theirs
     assert kept["accounts"] == 1 and kept["reminders"] == 3 and kept["occurrences"] >= 4 and kept["tallies"]
     assert (await say(bot, "/export", who=ALICE))[0].text.startswith("I don't keep any data about you")
+
+
+async def test_forget_also_deletes_a_link_waiting_for_their_answer(app: tuple[App, FakeClock], url: str) -> None:
+    bot, _ = app
+    await say(bot, "/timezone berlin", who=ALICE_ON_TELEGRAM)  # she has an account
+    code = re.search(r"/link ([A-Z2-9]{8})", (await say(bot, "/link", who=BOB))[0].text)
+    assert code is not None
+    asked = await say(bot, f"/link {code.group(1)}", who=ALICE_ON_TELEGRAM)  # held for her Yes
+    assert asked and rows_naming(url, "telegram:alice-tg")["shared_state"] == 1
+    yes = (await say(bot, "/forget", who=ALICE_ON_TELEGRAM))[0].button_payloads()[0]
+    await say(bot, button=yes, who=ALICE_ON_TELEGRAM)
+    assert rows_naming(url, "telegram:alice-tg", "alice-tg") == dict.fromkeys(TABLES, 0)
+    assert bot.regimen.account_for(BOB) is not None  # the one who asked for the code keeps his account

@@ -65,6 +65,7 @@ class App:
         # Whether this process may send due reminders now. One process alone always may; among peers on one
         # database the dispatcher lease's holder sets it (bot/peers.py), and calls dispatcher_acquired().
         self.may_dispatch: Callable[[], bool] = _always
+        self.scheduler.allowed = lambda: self.may_dispatch()  # read late: the peers layer replaces may_dispatch
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         """The adapters' entry point: answer, then let the scheduler notice any new due time.
@@ -117,7 +118,8 @@ class App:
         self.scheduler.wake()
 
     async def run(self) -> None:
-        """Deliver due reminders (while may_dispatch() says so) and run maintenance, until stop() is called."""
+        """Deliver due reminders (while may_dispatch() says so, asked before each pass and each batch) and run
+        maintenance, until stop() is called."""
         failures = 0
         while not self.stopping.is_set():
             dispatching = False

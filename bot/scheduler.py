@@ -18,6 +18,7 @@ import itertools
 import logging
 import secrets
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any, NamedTuple, TypeVar
@@ -105,6 +106,8 @@ class Scheduler:
         # Items that failed to claim and could not even be paused: skipped for the rest of the run.
         self._unclaimable: set[str] = set()
         self._contended = False  # the last pass found every due item held by another dispatcher
+        # Asked before each batch is claimed: a peer that has just lost the dispatcher lease stops mid-pass.
+        self.allowed: Callable[[], bool] = _always
 
     def wake(self) -> None:
         """Something new may be due sooner than the loop expected."""
@@ -143,7 +146,7 @@ class Scheduler:
         notices: dict[str, list[str]] = defaultdict(list)
         failure: Exception | None = None
         self._contended = False
-        while failure is None:
+        while failure is None and self.allowed():
             items = await self.offload.run(self._due, now)
             if not items:
                 break
@@ -684,6 +687,10 @@ _SYSTEMIC = (StorageError, OSError)
 
 def _kind(exc: BaseException) -> str:
     return type(exc).__name__  # never the message: it may quote a reminder's text
+
+
+def _always() -> bool:
+    return True
 
 
 def _untold_kind(account_id: str) -> str:

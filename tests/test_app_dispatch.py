@@ -84,3 +84,17 @@ async def test_a_takeover_records_what_the_dead_dispatcher_left_sending_and_neve
     assert len(platform.sent) == 1 and "stretch" in platform.sent[0][1].text
     [recorded] = app.store.history_of(account_id(app, ALICE))
     assert recorded.id == claimed.id and recorded.status == UNCONFIRMED
+
+
+async def test_a_peer_that_loses_the_lease_mid_pass_claims_no_further_batch() -> None:
+    app, platform, _, clock, _ = app_with_a_due_reminder()
+    await say(app, "/remind stretch in 30s", who=ALICE)
+    await say(app, "/remind cream in 30s", who=ALICE)
+    clock.advance(30)
+    app.scheduler.batch = 1
+    answers = iter([True])  # held for the first batch, lost before the second
+    app.may_dispatch = lambda: next(answers, False)
+    assert await app.scheduler.tick() == 1
+    assert len(platform.reminders()) == 1
+    [still_due] = app.store.due_items(clock.now().timestamp(), 10)  # left for the new holder
+    assert still_due.reminder is not None

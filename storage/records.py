@@ -6,6 +6,7 @@ copying every record. Timestamps are UTC epoch seconds (floats), never naive dat
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple, TypeVar
 
@@ -171,20 +172,31 @@ Record = Account | IdentityRecord | Reminder | Occurrence | Tally
 R = TypeVar("R", Account, IdentityRecord, Reminder, Occurrence, Tally)
 
 
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    """Looked up once per class: dataclasses.fields() builds its answer anew on every call."""
+    return tuple(f.name for f in fields(cls))
+
+
+@functools.cache
+def _field_set(cls: type) -> frozenset[str]:
+    return frozenset(_field_names(cls))
+
+
 def to_doc(record: Record) -> dict[str, Any]:
-    """A JSON-ready dict of the record's fields (used by the journal and the TinyDB files)."""
+    """A JSON-ready dict of the record's fields (used by the journal, the TinyDB files and PostgreSQL)."""
     doc: dict[str, Any] = {}
-    for f in fields(record):
-        value = getattr(record, f.name)
-        if f.name == "deliveries":
+    for name in _field_names(type(record)):
+        value = getattr(record, name)
+        if name == "deliveries":
             value = [[d.platform, d.chat_id, d.message_ref] for d in value]
-        doc[f.name] = value
+        doc[name] = value
     return doc
 
 
 def from_doc(cls: type[R], doc: dict[str, Any]) -> R:
     """Build a record from a stored dict; unknown keys are ignored, missing ones take defaults."""
-    names = {f.name for f in fields(cls)}
+    names = _field_set(cls)
     kwargs = {k: v for k, v in doc.items() if k in names}
     if cls is Occurrence and "deliveries" in kwargs:
         kwargs["deliveries"] = tuple(Delivery(*item) for item in kwargs["deliveries"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
 from collections import OrderedDict
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
@@ -74,17 +75,19 @@ class Regimen:
         self.links = LinkCodes(store)
         self.choices = Choices(store, self.now_ts)  # open questions with buttons: "did you mean...", "undo"
         self._last_chart: OrderedDict[str, float] = OrderedDict()
-        self._history_lasts: LastMemo = OrderedDict()  # see bot.state.last_outcomes
+        self._chart_lock = threading.Lock()  # the core may answer in several worker threads (bot.offload)
+        self._history_lasts = LastMemo()  # see bot.state.last_outcomes
 
     def chart_allowed(self, account_id: str, cooldown: float = 10.0) -> bool:
         """Charts cost CPU: one per account every `cooldown` seconds is plenty for a person."""
         now = self.now_ts()
-        if now - self._last_chart.get(account_id, float("-inf")) < cooldown:
-            return False
-        self._last_chart[account_id] = now
-        self._last_chart.move_to_end(account_id)
-        while len(self._last_chart) > 10_000:
-            self._last_chart.popitem(last=False)
+        with self._chart_lock:
+            if now - self._last_chart.get(account_id, float("-inf")) < cooldown:
+                return False
+            self._last_chart[account_id] = now
+            self._last_chart.move_to_end(account_id)
+            while len(self._last_chart) > 10_000:
+                self._last_chart.popitem(last=False)
         return True
 
     def now(self) -> datetime:
@@ -178,10 +181,10 @@ class Regimen:
         """Delete the account and everything that belongs to it (the store scrubs its files after), and any link
         waiting for one of its identities' answer. Wrong-code counts stay until they expire (at most 15 minutes):
         they hold no regimen data, and forgetting them would let anyone reset the lockout by /forget."""
-        with self.store.atomic():
-            for identity in self.store.identities_of(account.id):
-                self.links.drop(identity.key)
-            self.store.delete_account(account.id)
+        identities = self.store.identities_of(account.id)
+        self.store.delete_account(account.id)  # first: if it fails, nothing at all has changed
+        for identity in identities:
+            self.links.drop(identity.key)
 
     # Linking ------------------------------------------------------------------------------------
     def join(self, identity: Identity, keep: Account, mine: Account | None) -> dict[int, int]:
@@ -401,8 +404,7 @@ class Regimen:
                 self.store.put_occurrence(before)  # a snooze: back to waiting for an answer
             else:
                 self.store.reopen_occurrence(before)
-        for key in [k for k in self._history_lasts if k[0] == answered.reminder_id]:
-            del self._history_lasts[key]  # the outcome it remembers may be the one just undone
+        self._history_lasts.forget_reminder(answered.reminder_id)  # it may remember the outcome just undone
         return True
 
     def is_finished(self, occurrence: Occurrence) -> bool:

@@ -3,6 +3,7 @@ each, exfoliation held around a treatment session, and the time that will really
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
@@ -44,8 +45,37 @@ def treatment_pauses(reminders: list[Reminder], tz: tzinfo) -> dict[str, tuple[s
     return found
 
 
-LastMemo = OrderedDict[tuple[str, float], Outcome]  # (reminder id, tally.through) -> its newest outcome
 MAX_REMEMBERED = 10_000
+
+
+class LastMemo:
+    """(reminder id, tally.through) -> its newest outcome, the oldest forgotten beyond `limit`. Locked: with a
+    remote store the core answers in several worker threads at once (bot.offload)."""
+
+    def __init__(self, limit: int = MAX_REMEMBERED) -> None:
+        self._items: OrderedDict[tuple[str, float], Outcome] = OrderedDict()
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, float]) -> Outcome | None:
+        with self._lock:
+            return self._items.get(key)
+
+    def remember(self, key: tuple[str, float], outcome: Outcome) -> None:
+        with self._lock:
+            self._items[key] = outcome
+            self._items.move_to_end(key)
+            while len(self._items) > self._limit:
+                self._items.popitem(last=False)
+
+    def forget_reminder(self, reminder_id: str) -> None:
+        """What it remembers of one reminder may be an outcome just undone."""
+        with self._lock:
+            for key in [k for k in self._items if k[0] == reminder_id]:
+                del self._items[key]
+
+    def __len__(self) -> int:
+        return len(self._items)
 
 
 def last_outcomes(
@@ -82,10 +112,7 @@ def last_outcomes(
             if outcome.reminder_id in unknown and (best is None or outcome.due >= best.due):
                 found[outcome.reminder_id] = outcome
         for rid, outcome in found.items():
-            memo[(rid, tallies[rid].through)] = outcome
-            memo.move_to_end((rid, tallies[rid].through))
-        while len(memo) > MAX_REMEMBERED:
-            memo.popitem(last=False)
+            memo.remember((rid, tallies[rid].through), outcome)
         cached = {rid: found.get(rid) for rid in unknown}
     for rid, remembered in cached.items():
         if remembered is not None:

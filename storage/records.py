@@ -6,7 +6,6 @@ copying every record. Timestamps are UTC epoch seconds (floats), never naive dat
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple, TypeVar
 
@@ -172,15 +171,24 @@ Record = Account | IdentityRecord | Reminder | Occurrence | Tally
 R = TypeVar("R", Account, IdentityRecord, Reminder, Occurrence, Tally)
 
 
-@functools.cache
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # looked up once per class: fields() builds a new tuple each call
+
+
 def _field_names(cls: type) -> tuple[str, ...]:
-    """Looked up once per class: dataclasses.fields() builds its answer anew on every call."""
-    return tuple(f.name for f in fields(cls))
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(f.name for f in fields(cls))
+    return names
 
 
-@functools.cache
+_FIELD_SETS: dict[type, frozenset[str]] = {}
+
+
 def _field_set(cls: type) -> frozenset[str]:
-    return frozenset(_field_names(cls))
+    names = _FIELD_SETS.get(cls)
+    if names is None:
+        names = _FIELD_SETS[cls] = frozenset(_field_names(cls))
+    return names
 
 
 def to_doc(record: Record) -> dict[str, Any]:

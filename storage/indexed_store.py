@@ -37,7 +37,8 @@ class IndexedStore(Store):
         # Looked up at each commit, so a store (or a test) may replace `_persist` on the instance.
         self.indexes = Indexes(persist=lambda changes: self._persist(changes), history=history)
         # Shared state (storage.base): one process, so memory is enough; (kind, key) -> (doc, account, expiry).
-        self._shared: dict[tuple[str, str], tuple[dict[str, Any], str | None, float | None]] = {}
+        # kind -> key -> (doc, account, expiry): listing a kind never walks the others.
+        self._shared: dict[str, dict[str, tuple[dict[str, Any], str | None, float | None]]] = {}
         self._shared_lock = threading.Lock()
 
     @abstractmethod
@@ -198,9 +199,10 @@ class IndexedStore(Store):
                 self._write(IDENTITIES, identity.key, None, account_id)
             if self.indexes.get(ACCOUNTS, account_id) is not None:
                 self._write(ACCOUNTS, account_id, None, account_id)
-        with self._shared_lock:
-            for key in [k for k, (_, owner, _) in self._shared.items() if owner == account_id]:
-                del self._shared[key]
+        with self._shared_lock:  # not transactional: only after the account's rows are gone
+            for entries in self._shared.values():
+                for key in [k for k, (_, owner, _) in entries.items() if owner == account_id]:
+                    del entries[key]
 
     # Whole stores -------------------------------------------------------------------------------
     def all_account_ids(self) -> Iterator[str]:
@@ -228,14 +230,15 @@ class IndexedStore(Store):
         expires_at: float | None = None,
     ) -> None:
         with self._shared_lock:
-            self._shared[(kind, key)] = (doc, account_id, expires_at)
+            self._shared.setdefault(kind, {})[key] = (doc, account_id, expires_at)
 
     def _live(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
-        found = self._shared.get((kind, key))
+        entries = self._shared.get(kind, {})
+        found = entries.get(key)
         if found is None:
             return None
         if found[2] is not None and found[2] <= now:
-            del self._shared[(kind, key)]
+            del entries[key]
             return None
         return found[0]
 
@@ -246,18 +249,18 @@ class IndexedStore(Store):
     def shared_take(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
         with self._shared_lock:
             doc = self._live(kind, key, now)
-            self._shared.pop((kind, key), None)
+            self._shared.get(kind, {}).pop(key, None)
             return doc
 
     def shared_list(self, kind: str, now: float) -> list[tuple[str, dict[str, Any]]]:
         with self._shared_lock:
-            keys = sorted(k for (k_kind, k) in self._shared if k_kind == kind)
+            keys = sorted(self._shared.get(kind, {}))
             found = [(key, self._live(kind, key, now)) for key in keys]
         return [(key, doc) for key, doc in found if doc is not None]
 
     def shared_first(self, kind: str, key: str, doc: dict[str, Any]) -> dict[str, Any]:
         with self._shared_lock:
-            return self._shared.setdefault((kind, key), (doc, None, None))[0]
+            return self._shared.setdefault(kind, {}).setdefault(key, (doc, None, None))[0]
 
     def stats(self) -> dict[str, int]:
         return self.indexes.stats()

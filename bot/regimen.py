@@ -6,10 +6,12 @@ never leave, say, a reminder number used twice or an occurrence answered but not
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import threading
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
@@ -25,7 +27,7 @@ from bot.timing.clock import Clock
 from bot.timing.quiet import quiet_until
 from bot.timing.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
 from bot.timing.timezones import zone_from_name
-from storage.base import StorageUnavailable, Store
+from storage.base import Store
 from storage.records import (
     CANCELLED,
     DONE,
@@ -46,7 +48,7 @@ from storage.records import (
     Tally,
     occurrence_of,
 )
-from storage.tally import empty, from_outcomes
+from storage.tally import empty, read_progress
 
 MAX_REMINDERS = 50  # per account: plenty for a regimen, and a bound on what one person can store
 MAX_TEXT = 200
@@ -89,6 +91,20 @@ class Regimen:
             while len(self._last_chart) > 10_000:
                 self._last_chart.popitem(last=False)
         return True
+
+    @contextlib.contextmanager
+    def _writing(self, account_id: str) -> Iterator[None]:
+        """One transaction for a change to one person's records, their account row locked first.
+
+        On PostgreSQL every writer then takes its locks in one order, account first, as the dispatcher's claims
+        do (bot/scheduler.py locks a batch's accounts in id order): two processes never deadlock, and what is
+        read inside is not changed by another process until the commit. In memory it costs one dict read."""
+        with self.store.atomic():
+            self._writing_lock(account_id)
+            yield
+
+    def _writing_lock(self, account_id: str) -> None:
+        self.store.get_account(account_id)  # inside atomic(): FOR UPDATE on PostgreSQL
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -240,7 +256,7 @@ class Regimen:
         return reminder
 
     def _add(self, account: Account, reminder: Reminder) -> None:
-        with self.store.atomic():
+        with self._writing(account.id):
             self.store.put_account(replace(account, next_number=account.next_number + 1))
             self.store.put_reminder(reminder)
             # A new reminder has no history: its tally starts empty and every outcome is folded in.
@@ -254,7 +270,7 @@ class Regimen:
 
     def delete_reminder(self, reminder: Reminder) -> None:
         now = self.now_ts()
-        with self.store.atomic():
+        with self._writing(reminder.account_id):
             for occurrence in self.open_occurrences(reminder):
                 self.store.put_occurrence(replace(occurrence, status=CANCELLED, updated_at=now))
             self.store.delete_reminder(reminder.id)
@@ -271,7 +287,7 @@ class Regimen:
             updated = replace(reminder, paused=False, pause_reason=None, next_due=nxt.timestamp() if nxt else None)
         else:
             updated = replace(reminder, paused=paused, pause_reason=reason if paused else None)
-        with self.store.atomic():
+        with self._writing(reminder.account_id):
             self.store.put_reminder(updated)
             if paused:
                 for occurrence in self.open_occurrences(reminder):
@@ -295,6 +311,8 @@ class Regimen:
         """Pause or resume several reminders at once; returns the ones that changed."""
         changed = [r for r in reminders if r.paused != paused]
         with self.store.atomic():
+            for account_id in sorted({r.account_id for r in changed}):
+                self._writing_lock(account_id)
             for reminder in changed:
                 self.set_paused(reminder, paused, "by you" if paused else None)
         return changed
@@ -332,34 +350,9 @@ class Regimen:
 
     # Tallies ------------------------------------------------------------------------------------
     def progress_inputs(self, account_id: str) -> tuple[list[Reminder], dict[str, Tally], list[Occurrence]]:
-        """The account's reminders, their tallies and its open occurrences, read together under the store's
-        lock: /progress with a chart runs off the event loop, beside the scheduler's and other handlers' writes.
-
-        An unknown tally (an older database, an outcome out of order) is rebuilt from the account's history and
-        saved in the same block, so no answer can land between the history read and the save.
-        """
-        reminders: list[Reminder] = []
-        tallies: dict[str, Tally] = {}
-        open_occurrences: list[Occurrence] = []
-        try:
-            with self.store.atomic():
-                reminders = self.store.reminders_of(account_id)
-                open_occurrences = self.store.open_occurrences_of(account_id)
-                missing = []
-                for reminder in reminders:
-                    tally = self.store.get_tally(reminder.id)
-                    if tally is None:
-                        missing.append(reminder.id)
-                    else:
-                        tallies[reminder.id] = tally
-                if missing:
-                    history, now = self.store.history_outcomes(account_id), self.now_ts()
-                    for rid in missing:
-                        tallies[rid] = from_outcomes(rid, account_id, [o for o in history if o.reminder_id == rid], now)
-                        self.store.put_tally(tallies[rid])
-        except StorageUnavailable:  # the figures are right anyway; saving them only spares the next read
-            log.warning("could not save rebuilt tallies; they are rebuilt again next time")
-        return reminders, tallies, open_occurrences
+        """The account's reminders, their tallies (an unknown one rebuilt and saved) and open occurrences, read
+        together in one transaction (storage.tally.read_progress)."""
+        return read_progress(self.store, account_id, self.now_ts())
 
     def last_outcomes(self, account_id: str) -> dict[str, Occurrence | Outcome]:
         """What happened last to each of the account's reminders, by reminder id (bot.state.last_outcomes)."""
@@ -387,16 +380,12 @@ class Regimen:
         its reminder is due at that time again). `left`: the reminder as the answer left it. False, changing
         nothing, when anything has moved on since: the occurrence, the reminder (deleted, edited, another time
         claimed) or, for an early one, its time has come."""
-        reminder = self.store.get_reminder(answered.reminder_id)
-        if reminder is None or self.store.get_occurrence(answered.account_id, answered.id) != answered:
-            return False
-        if early and (
-            left is None
-            or (reminder.next_due, reminder.schedule, reminder.paused) != (left.next_due, left.schedule, left.paused)
-            or before.due <= self.now_ts()
-        ):
-            return False
-        with self.store.atomic():
+        with self._writing(answered.account_id):  # checked and undone under the same locks
+            reminder = self.store.get_reminder(answered.reminder_id)
+            if reminder is None or self.store.get_occurrence(answered.account_id, answered.id) != answered:
+                return False
+            if early and (left is None or _moved_on(reminder, left) or before.due <= self.now_ts()):
+                return False
             if early:
                 self.store.drop_occurrence(answered.account_id, answered.id)
                 self.store.put_reminder(replace(reminder, next_due=before.due))
@@ -432,17 +421,17 @@ class Regimen:
         assert reminder.next_due is not None
         due = reminder.next_due
         schedule = schedule_from_dict(reminder.schedule)
-        account = self.store.get_account(reminder.account_id)
-        nxt = next_occurrence(schedule, datetime.fromtimestamp(due, tz=UTC), self.tz(account))
-        occurrence = occurrence_of(reminder, due, status, at=self.now_ts(), fire_at=fire_at, late=late)
-        moved_on = replace(reminder, next_due=nxt.timestamp() if nxt else None)
-        existing = self._existing(reminder, occurrence.id, due)
-        if existing is not None:
-            # This time already has an outcome (say, an early /done before a time-zone change brought
-            # the same time back): keep it, never create it twice, just move on.
-            self.store.put_reminder(moved_on)
-            return existing
-        with self.store.atomic():
+        with self._writing(reminder.account_id):
+            account = self.store.get_account(reminder.account_id)
+            nxt = next_occurrence(schedule, datetime.fromtimestamp(due, tz=UTC), self.tz(account))
+            occurrence = occurrence_of(reminder, due, status, at=self.now_ts(), fire_at=fire_at, late=late)
+            moved_on = replace(reminder, next_due=nxt.timestamp() if nxt else None)
+            existing = self._existing(reminder, occurrence.id, due)
+            if existing is not None:
+                # This time already has an outcome (say, an early /done before a time-zone change brought
+                # the same time back): keep it, never create it twice, just move on.
+                self.store.put_reminder(moved_on)
+                return existing
             self.store.put_occurrence(occurrence)
             self.store.put_reminder(moved_on)
         return occurrence
@@ -472,7 +461,8 @@ class Regimen:
         if status not in RESOLVED_STATUSES:
             raise ValueError(status)
         updated = replace(occurrence, status=status, updated_at=self.now_ts())
-        with self.store.atomic():
+        with self._writing(occurrence.account_id):
+            updated = self._with_stored_deliveries(updated)
             self.store.put_occurrence(updated)
             if status in (DONE, SKIPPED):
                 self._answered(occurrence, status)
@@ -480,10 +470,20 @@ class Regimen:
 
     def snooze(self, occurrence: Occurrence, until: datetime) -> Occurrence:
         updated = replace(occurrence, status=SNOOZED, fire_at=until.timestamp(), updated_at=self.now_ts())
-        with self.store.atomic():
+        with self._writing(occurrence.account_id):
+            updated = self._with_stored_deliveries(updated)
             self.store.put_occurrence(updated)
             self._answered(occurrence)
         return updated
+
+    def _with_stored_deliveries(self, updated: Occurrence) -> Occurrence:
+        """Where the stored copy says it was shown, too: the dispatcher (maybe another process) may have recorded
+        a delivery since this copy was read, and an answer must not erase it (the other copies are edited)."""
+        stored = self.store.get_occurrence(updated.account_id, updated.id)
+        if stored is None or set(stored.deliveries) <= set(updated.deliveries):
+            return updated
+        more = tuple(d for d in stored.deliveries if d not in updated.deliveries)
+        return replace(updated, deliveries=updated.deliveries + more)
 
     def _answered(self, occurrence: Occurrence, status: str | None = None) -> None:
         """Any answer shows the person is there: the unanswered count starts again."""
@@ -525,7 +525,7 @@ class Regimen:
         question = f"Did your {reminder.series['treatment']} session ({number} of {reminder.series['total']}) happen?"
         now = self.now_ts()
         occurrence = occurrence_of(reminder, session_at, SENDING, at=now, fire_at=now, text=question)
-        with self.store.atomic():
+        with self._writing(reminder.account_id):
             self.store.put_occurrence(occurrence)
             self.store.put_reminder(replace(reminder, next_due=None))
         return occurrence
@@ -549,7 +549,7 @@ class Regimen:
         assert reminder.series is not None
         series = {**reminder.series, "session_at": when.timestamp()}
         updated = replace(reminder, series=series, next_due=first_stage_after(when.timestamp(), self.now_ts()))
-        with self.store.atomic():
+        with self._writing(reminder.account_id):
             for occurrence in self.open_occurrences(reminder):  # the old date's question is moot
                 self.store.put_occurrence(replace(occurrence, status=CANCELLED, updated_at=self.now_ts()))
             self.store.put_reminder(updated)
@@ -581,3 +581,8 @@ def clean_text(text: str) -> str:
     if len(cleaned) > MAX_TEXT:
         cleaned = cleaned[: MAX_TEXT - 1].rstrip() + "…"
     return cleaned
+
+
+def _moved_on(reminder: Reminder, left: Reminder) -> bool:
+    """Edited, paused or another time claimed since the answer left it as `left`."""
+    return (reminder.next_due, reminder.schedule, reminder.paused) != (left.next_due, left.schedule, left.paused)

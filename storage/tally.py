@@ -17,11 +17,15 @@ once. Times are compared to the second (an occurrence's id is its reminder and i
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterable
 from typing import Final
 
-from storage.records import DONE, MISSED, SKIPPED, Occurrence, Outcome, Tally
+from storage.base import StorageUnavailable, Store
+from storage.records import DONE, MISSED, SKIPPED, Occurrence, Outcome, Reminder, Tally
+
+log = logging.getLogger(__name__)
 
 DAY: Final = 86400
 WINDOW: Final = 28 * DAY  # the longest adherence window /progress shows; older outcomes leave `recent`
@@ -100,3 +104,37 @@ def _base36(number: int) -> str:
         number, rest = divmod(number, 36)
         digits.append(_DIGITS[rest])
     return "".join(reversed(digits))
+
+
+Progress = tuple[list[Reminder], dict[str, Tally], list[Occurrence]]
+
+
+def read_progress(store: Store, account_id: str, now: float) -> Progress:
+    """The account's reminders, their tallies and its open occurrences, read together in one transaction:
+    /progress with a chart runs off the event loop, beside the scheduler's and other handlers' writes.
+
+    An unknown tally (an older database, an outcome out of order) is rebuilt from the account's history and
+    saved in the same block, so no answer can land between the history read and the save.
+    """
+    reminders: list[Reminder] = []
+    tallies: dict[str, Tally] = {}
+    open_occurrences: list[Occurrence] = []
+    try:
+        with store.atomic():
+            reminders = store.reminders_of(account_id)
+            open_occurrences = store.open_occurrences_of(account_id)
+            missing = []
+            for reminder in reminders:
+                tally = store.get_tally(reminder.id)
+                if tally is None:
+                    missing.append(reminder.id)
+                else:
+                    tallies[reminder.id] = tally
+            if missing:
+                history = store.history_outcomes(account_id)
+                for rid in missing:
+                    tallies[rid] = from_outcomes(rid, account_id, [o for o in history if o.reminder_id == rid], now)
+                    store.put_tally(tallies[rid])
+    except StorageUnavailable:  # the figures are right anyway; saving them only spares the next read
+        log.warning("could not save rebuilt tallies; they are rebuilt again next time")
+    return reminders, tallies, open_occurrences

@@ -254,7 +254,7 @@ class BotCore:
             binding = payloads.check(payload, payloads.subject(None, ctx.msg.identity.key))
         if binding is payloads.Binding.YOURS:
             return self._command(ctx, text)
-        if name == "link":  # link questions live in memory only: after a restart there is nothing to confirm
+        if name == "link":  # a link question from before a restart (one-process stores) is gone: nothing to confirm
             return [Reply(text=LINK_EXPIRED if binding is payloads.Binding.STALE else NOT_YOURS["link"])]
         if account is None:  # nothing of the presser's to change, whoever the button was for
             return [Reply(text=NO_DATA_FOR_BUTTON)]
@@ -272,7 +272,7 @@ class BotCore:
         elif name == "link":
             return [Reply(text=LINK_EXPIRED)]
         elif text.startswith(f"/{choosing.PICK} "):
-            return [Reply(text=choosing.EXPIRED)]  # offers live in memory: one from before a restart is gone
+            return [Reply(text=choosing.EXPIRED)]  # signed with a key from before a restart: its offer is gone
         else:
             account = ctx.account()
             if account is None:

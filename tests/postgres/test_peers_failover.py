@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import signal
 import sys
@@ -523,6 +524,9 @@ async def test_a_rolling_restart_of_every_peer_under_load_loses_nothing_and_doub
         answers = newcomers.answers()
         assert {who: n for who, n in answers.items() if n != 1} == {}, "each message answered exactly once"
         check_limits_kept(world)
+        # One getUpdates consumer at a time: the polls change hands at most once per restart, never back and forth.
+        pollers = [peer for peer, _ in world.telegram.polls]
+        assert sum(a != b for a, b in itertools.pairwise(pollers)) <= 3, pollers
         for peer in list(crowd.running):
             assert await crowd.stop(peer) == 0
     print(f"rolling restart: {ways}, {restarted_with} of them sent before it ended; {len(answers)} messages answered")

@@ -207,3 +207,17 @@ def crash_rounds(
     assert final.finish() == 0
     log.read(final)
     return log
+
+
+TOLD = re.compile(r"I restarted while sending you a reminder \(([^)]*)\)")
+
+
+def told_in(runs: list[list[str]]) -> dict[str, list[int]]:
+    """name -> the runs that printed the "I restarted while sending you a reminder (...)" notice naming it."""
+    told: dict[str, list[int]] = {}
+    for i, lines in enumerate(runs):
+        for line in lines:
+            for match in TOLD.finditer(line):
+                for name in match.group(1).split(","):
+                    told.setdefault(name.strip(), []).append(i)
+    return told

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import os
 import random
-import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -33,23 +32,9 @@ import psycopg
 from storage.postgres import PostgresStore
 from storage.records import DONE, SENDING, UNCONFIRMED
 from tests import pg_server
-from tests.faults.bot_process import BotProcess, crash_rounds
+from tests.faults.bot_process import BotProcess, crash_rounds, told_in
 
 ROUNDS = int(os.environ.get("CLEARBACK_CRASH_ROUNDS", "50"))
-TOLD = re.compile(r"I restarted while sending you a reminder \(([^)]*)\)")
-
-
-def told_in(runs: list[list[str]]) -> dict[str, list[int]]:
-    """name -> the runs that printed the "I restarted while sending you a reminder (...)" notice naming it."""
-    told: dict[str, list[int]] = {}
-    for i, lines in enumerate(runs):
-        for line in lines:
-            for match in TOLD.finditer(line):
-                for name in match.group(1).split(","):
-                    told.setdefault(name.strip(), []).append(i)
-    return told
-
-
 def nothing_left_to_send(url: str) -> Callable[[], bool]:
     """Whether no reminder is due (by the database's clock) and nothing is SENDING: the final run is done."""
 

@@ -115,8 +115,13 @@ class PostgresStore(Store):
         with self._errors(), contextlib.ExitStack() as stack:
             conn = self._begin(stack)
             self._local.conn = conn
+            self._local.wrote = False
             try:
                 yield
+                if not self._local.wrote:
+                    # Nothing durable changed (reads that locked rows, short-lived shared state): a row lock
+                    # alone makes COMMIT wait for a WAL flush, which a crash would have nothing to keep from.
+                    conn.execute("SET LOCAL synchronous_commit = off")
             finally:
                 self._local.conn = None
             # Leaving the stack: COMMIT, or ROLLBACK when the block raised; then the connection goes back.
@@ -139,16 +144,23 @@ class PostgresStore(Store):
         """Inside a transaction, reads lock what they read: see the module docstring."""
         return " FOR UPDATE" if self._tx is not None else ""
 
-    def _execute(self, sql: str, params: tuple[Any, ...], fetch: str) -> Any:
+    def _execute(self, sql: str, params: tuple[Any, ...], fetch: str, durable: bool = True) -> Any:
         """One statement: in the thread's transaction, or alone on a pooled connection (autocommit).
 
         Alone, a connection found dead (a server restart, an idle timeout) is replaced and the statement
         run once more: safe, because every write of the contract is a whole put or delete of a keyed row.
+        A write that need not be `durable` (shared short-lived state) commits without waiting for the WAL
+        flush: a server crash may lose the last fraction of a second of them, never leave them half-written.
         """
         conn = self._tx
         if conn is not None:
+            if durable and not sql.lstrip("( ").upper().startswith("SELECT"):
+                self._local.wrote = True
             with self._errors():
                 return _fetched(conn.execute(sql, params), fetch)
+        if not durable:
+            with self.atomic():  # a transaction of its own, in which nothing durable is written
+                return self._execute(sql, params, fetch, durable=False)
         with self._errors():
             for attempt in (1, 2):
                 with self.pool.connection() as pooled:
@@ -160,16 +172,16 @@ class PostgresStore(Store):
                 self.pool.check()  # the others idle beside it are likely dead too: replace them all
         raise AssertionError("unreachable")
 
-    def _one(self, sql: str, params: tuple[Any, ...]) -> Any:
-        row = self._execute(sql, params, "one")
+    def _one(self, sql: str, params: tuple[Any, ...], durable: bool = True) -> Any:
+        row = self._execute(sql, params, "one", durable)
         return None if row is None else row[0]
 
     def _all(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
         rows: list[tuple[Any, ...]] = self._execute(sql, params, "all")
         return rows
 
-    def _run(self, sql: str, params: tuple[Any, ...]) -> None:
-        self._execute(sql, params, "none")
+    def _run(self, sql: str, params: tuple[Any, ...], durable: bool = True) -> None:
+        self._execute(sql, params, "none", durable)
 
     # Accounts and identities -------------------------------------------------------------------
     def get_account(self, account_id: str) -> Account | None:
@@ -467,6 +479,7 @@ class PostgresStore(Store):
         with self.atomic():
             conn = self._tx
             assert conn is not None
+            self._local.wrote = True  # COPY goes past _execute: this commit must be durable
             with self._errors(), conn.cursor() as cur:
                 _copy(cur, "accounts (id, doc)", ((r.account.id, Jsonb(to_doc(r.account))) for r in batch))
                 _copy(
@@ -520,6 +533,7 @@ class PostgresStore(Store):
             " ON CONFLICT (kind, key) DO UPDATE SET account_id = EXCLUDED.account_id, doc = EXCLUDED.doc,"
             " expires_at = EXCLUDED.expires_at",
             (kind, key, account_id, Jsonb(doc), expires_at),
+            durable=False,
         )
 
     def shared_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:
@@ -535,12 +549,13 @@ class PostgresStore(Store):
                 "DELETE FROM shared_state WHERE kind = %s AND key = %s RETURNING"
                 " CASE WHEN expires_at IS NULL OR expires_at > %s THEN doc END",
                 (kind, key, now),
+                durable=False,
             )
         return doc
 
     def shared_list(self, kind: str, now: float) -> list[tuple[str, dict[str, Any]]]:
         with self.atomic():
-            self._run("DELETE FROM shared_state WHERE kind = %s AND expires_at <= %s", (kind, now))
+            self._run("DELETE FROM shared_state WHERE kind = %s AND expires_at <= %s", (kind, now), durable=False)
             rows = self._all("SELECT key, doc FROM shared_state WHERE kind = %s ORDER BY key", (kind,))
         return [(key, doc) for key, doc in rows]
 
@@ -549,6 +564,7 @@ class PostgresStore(Store):
             self._run(
                 "INSERT INTO shared_state (kind, key, doc) VALUES (%s, %s, %s) ON CONFLICT (kind, key) DO NOTHING",
                 (kind, key, Jsonb(doc)),
+                durable=False,
             )
             stored: dict[str, Any] = self._one("SELECT doc FROM shared_state WHERE kind = %s AND key = %s", (kind, key))
         return stored

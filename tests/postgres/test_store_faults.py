@@ -79,3 +79,47 @@ def test_maintenance_sweeps_shared_state_long_expired_and_keeps_the_rest(store: 
     with psycopg.connect(store.url) as conn:
         keys = [row[0] for row in conn.execute("SELECT key FROM shared_state ORDER BY key")]
     assert keys == ["buttons", "just-expired", "live"]
+
+
+# A deferred trigger runs at COMMIT, after the store's last word on the transaction: it records the setting the
+# commit really ran with. Sessions ask for durable commits (the test server's default is off, for speed).
+_COMMIT_LOG = """
+CREATE TABLE commit_log (tbl text, sync text);
+CREATE FUNCTION log_commit() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO commit_log VALUES (TG_TABLE_NAME, current_setting('synchronous_commit'));
+    RETURN NULL;
+END $$;
+CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT OR UPDATE ON accounts
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION log_commit();
+CREATE CONSTRAINT TRIGGER at_commit AFTER INSERT OR UPDATE ON shared_state
+    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION log_commit();
+"""
+
+
+def _commits(url: str) -> list[tuple[str, str]]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        rows = conn.execute("DELETE FROM commit_log RETURNING tbl, sync").fetchall()
+    return [(tbl, sync) for tbl, sync in rows]
+
+
+def test_only_what_must_survive_a_crash_waits_for_the_disk(url: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(_COMMIT_LOG)
+    durable_session = url + "&options=-csynchronous_commit%3Don"
+    store = PostgresStore(durable_session)
+    try:
+        store.put_account(account())
+        assert _commits(url) == [("accounts", "on")]  # a regimen write: durable
+        store.shared_put("offer", "t1", {"x": 1}, expires_at=time.time() + 60)
+        assert _commits(url) == [("shared_state", "off")]  # an Undo button: a crash may lose it, harmlessly
+        with store.atomic():
+            store.get_account("acct1")  # locks the row: would otherwise make COMMIT wait for a WAL flush
+            store.shared_put("offer", "t2", {"x": 2})
+        assert _commits(url) == [("shared_state", "off")]
+        with store.atomic():
+            store.put_account(account(next_number=5))
+            store.shared_put("offer", "t3", {"x": 3})
+        assert sorted(_commits(url)) == [("accounts", "on"), ("shared_state", "on")]  # one durable commit
+    finally:
+        store.close()

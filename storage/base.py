@@ -116,6 +116,11 @@ class Store(ABC):
     @abstractmethod
     def put_tally(self, tally: Tally) -> None: ...
 
+    def tallies_of(self, account_id: str, reminder_ids: list[str]) -> dict[str, Tally]:
+        """The known tallies of these reminders of the account, by reminder id (one query on PostgreSQL)."""
+        found = {rid: self.get_tally(rid) for rid in reminder_ids}
+        return {rid: tally for rid, tally in found.items() if tally is not None and tally.account_id == account_id}
+
     # Occurrences --------------------------------------------------------------------------------
     @abstractmethod
     def get_occurrence(self, account_id: str, occurrence_id: str) -> Occurrence | None:

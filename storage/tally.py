@@ -123,13 +123,8 @@ def read_progress(store: Store, account_id: str, now: float) -> Progress:
         with store.atomic():
             reminders = store.reminders_of(account_id)
             open_occurrences = store.open_occurrences_of(account_id)
-            missing = []
-            for reminder in reminders:
-                tally = store.get_tally(reminder.id)
-                if tally is None:
-                    missing.append(reminder.id)
-                else:
-                    tallies[reminder.id] = tally
+            tallies = store.tallies_of(account_id, [r.id for r in reminders])
+            missing = [r.id for r in reminders if r.id not in tallies]
             if missing:
                 history = store.history_outcomes(account_id)
                 for rid in missing:

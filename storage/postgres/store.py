@@ -246,6 +246,14 @@ class PostgresStore(Store):
         doc = self._one("SELECT doc FROM tallies WHERE reminder_id = %s" + self._lock(), (reminder_id,))
         return None if doc is None else from_doc(Tally, doc)
 
+    def tallies_of(self, account_id: str, reminder_ids: list[str]) -> dict[str, Tally]:
+        rows = self._all(
+            "SELECT doc FROM tallies WHERE account_id = %s AND reminder_id = ANY(%s) ORDER BY reminder_id"
+            + self._lock(),
+            (account_id, reminder_ids),
+        )
+        return {tally.reminder_id: tally for tally in (from_doc(Tally, doc) for (doc,) in rows)}
+
     def put_tally(self, tally: Tally) -> None:
         # Only beside its reminder: a tally may outlive it (say, computed just before /forget).
         self._run(

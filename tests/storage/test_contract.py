@@ -478,3 +478,18 @@ def test_export_then_import_copies_accounts_as_stored(store: Store, tmp_path: Pa
         copy.close()
     store.import_accounts([AccountRecords(account("acct3"), (), (), (), (), ())])
     assert store.get_account("acct3") == account("acct3")
+
+
+def test_tallies_of_reads_the_known_tallies_of_the_reminders_asked_for(store: Store) -> None:
+    for number in (1, 2, 3):
+        store.put_reminder(reminder(number=number))
+    store.put_tally(empty(reminder(number=1).id, "acct1"))
+    store.put_tally(empty(reminder(number=3).id, "acct1"))
+    asked = [reminder(number=n).id for n in (1, 2, 3)]
+    assert store.tallies_of("acct1", asked) == {
+        reminder(number=1).id: empty(reminder(number=1).id, "acct1"),
+        reminder(number=3).id: empty(reminder(number=3).id, "acct1"),
+    }
+    assert store.tallies_of("acct1", asked[:1]) == {asked[0]: empty(asked[0], "acct1")}
+    assert store.tallies_of("acct2", asked) == {}  # never another account's
+    assert store.tallies_of("acct1", []) == {}

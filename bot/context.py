@@ -8,7 +8,7 @@ from datetime import datetime, tzinfo
 from bot.faq import FaqIndex
 from bot.models import IncomingMessage
 from bot.regimen import Regimen, RegimenError
-from storage.records import Account, Reminder
+from storage.records import Account, IdentityRecord, Reminder
 
 
 @dataclass
@@ -17,6 +17,8 @@ class Context:
     regimen: Regimen
     faq: FaqIndex
     _account: Account | None = field(default=None, init=False)
+    _record: IdentityRecord | None = field(default=None, init=False)
+    _record_read: bool = field(default=False, init=False)  # _record is the stored identity, read for this message
 
     @property
     def now(self) -> datetime:
@@ -24,8 +26,15 @@ class Context:
 
     def account(self) -> Account | None:
         if self._account is None:
-            self._account = self.regimen.account_for(self.msg.identity)
+            if self._record_read:
+                self._account = self.regimen.account_of(self._record)
+            else:
+                self._account = self.regimen.account_for(self.msg.identity)
         return self._account
+
+    def identity_read(self, record: IdentityRecord | None) -> None:
+        """The identity's record as just read for this message: account() needs not read it again."""
+        self._record, self._record_read = record, True
 
     def ensure_account(self) -> Account:
         if self._account is None:

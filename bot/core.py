@@ -173,7 +173,7 @@ class BotCore:
             message = replace(message, text=message.text[:MAX_INPUT])
         ctx = Context(message, self.regimen, self.faq)
         try:
-            replies = self._welcome_back(message) + self._route(ctx)
+            replies = self._welcome_back(ctx) + self._route(ctx)
         except (RegimenError, WhenParseError, ZoneError, QuietHoursError, SeriesError, LinkError) as exc:
             replies = [Reply(text=str(exc))]
         except StorageUnavailable:
@@ -191,9 +191,11 @@ class BotCore:
             replies = [Reply(text=INTERNAL)]
         return replies
 
-    def _welcome_back(self, message: IncomingMessage) -> list[Reply]:
-        if self.regimen.mark_reachable(message.identity):
-            fix = REACH_FIX.get(message.identity.platform)
+    def _welcome_back(self, ctx: Context) -> list[Reply]:
+        back, record = self.regimen.mark_reachable(ctx.msg.identity)
+        ctx.identity_read(record)
+        if back:
+            fix = REACH_FIX.get(ctx.msg.identity.platform)
             return [Reply(text=f"{WELCOME_BACK} {fix}" if fix else WELCOME_BACK)]
         return []
 

@@ -45,10 +45,9 @@ from storage.records import (
     Occurrence,
     Outcome,
     Reminder,
-    Tally,
     occurrence_of,
 )
-from storage.tally import empty, read_progress
+from storage.tally import Progress, empty, read_progress
 
 MAX_REMINDERS = 50  # per account: plenty for a regimen, and a bound on what one person can store
 MAX_TEXT = 200
@@ -114,7 +113,10 @@ class Regimen:
 
     # Accounts -----------------------------------------------------------------------------------
     def account_for(self, identity: Identity) -> Account | None:
-        record = self.store.get_identity(identity.key)
+        return self.account_of(self.store.get_identity(identity.key))
+
+    def account_of(self, record: IdentityRecord | None) -> Account | None:
+        """The account an identity record points at (None for an identity we don't know)."""
         return self.store.get_account(record.account_id) if record else None
 
     def ensure_account(self, identity: Identity) -> Account:
@@ -129,13 +131,15 @@ class Regimen:
             self.store.put_identity(_identity_record(identity, account.id, now))
         return account
 
-    def mark_reachable(self, identity: Identity) -> bool:
-        """The person wrote to us: deliveries that were parked because they blocked us resume."""
+    def mark_reachable(self, identity: Identity) -> tuple[bool, IdentityRecord | None]:
+        """The person wrote to us: deliveries that were parked because they blocked us resume. Returns whether
+        they do now, and the identity's record as it is now (so the message needs not read it again)."""
         record = self.store.get_identity(identity.key)
         if record is None or record.unreachable_since is None:
-            return False
-        self.store.put_identity(replace(record, unreachable_since=None))
-        return True
+            return False, record
+        record = replace(record, unreachable_since=None)
+        self.store.put_identity(record)
+        return True, record
 
     def tz(self, account: Account | None) -> tzinfo:
         return zone_from_name(account.timezone if account else self.default_timezone)
@@ -349,14 +353,15 @@ class Regimen:
         return updated
 
     # Tallies ------------------------------------------------------------------------------------
-    def progress_inputs(self, account_id: str) -> tuple[list[Reminder], dict[str, Tally], list[Occurrence]]:
+    def progress_inputs(self, account_id: str) -> Progress:
         """The account's reminders, their tallies (an unknown one rebuilt and saved) and open occurrences, read
         together in one transaction (storage.tally.read_progress)."""
         return read_progress(self.store, account_id, self.now_ts())
 
-    def last_outcomes(self, account_id: str) -> dict[str, Occurrence | Outcome]:
-        """What happened last to each of the account's reminders, by reminder id (bot.state.last_outcomes)."""
-        reminders, tallies, open_occurrences = self.progress_inputs(account_id)
+    def last_outcomes(self, account_id: str, inputs: Progress | None = None) -> dict[str, Occurrence | Outcome]:
+        """What happened last to each of the account's reminders, by reminder id (bot.state.last_outcomes);
+        `inputs`: progress_inputs already read for this message."""
+        reminders, tallies, open_occurrences = inputs or self.progress_inputs(account_id)
         history = partial(self.store.history_outcomes, account_id)
         return last_outcomes(reminders, tallies, open_occurrences, history, self._history_lasts)
 
@@ -371,9 +376,12 @@ class Regimen:
             return shown[-1]
         return None
 
-    def treatment_pauses(self, account_id: str) -> dict[str, tuple[str, float | None]]:
+    def treatment_pauses(
+        self, account: Account, reminders: list[Reminder] | None = None
+    ) -> dict[str, tuple[str, float | None]]:
         """Exfoliation reminders held around a treatment session (bot.state.treatment_pauses)."""
-        return treatment_pauses(self.store.reminders_of(account_id), self.tz(self.store.get_account(account_id)))
+        found = self.store.reminders_of(account.id) if reminders is None else reminders
+        return treatment_pauses(found, self.tz(account))
 
     def undo_answer(self, answered: Occurrence, before: Occurrence, early: bool, left: Reminder | None) -> bool:
         """Put an answer back: `answered` becomes `before` again (an early one, made by the answer, goes away and

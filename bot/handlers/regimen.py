@@ -189,7 +189,8 @@ def _created(
 
 def reminders(ctx: Context, args: str) -> list[Reply]:
     account = ctx.account()
-    items = ctx.regimen.store.reminders_of(account.id) if account else []
+    inputs = ctx.regimen.progress_inputs(account.id) if account else None
+    items = inputs[0] if inputs else []
     if not items:
         return [
             Reply(
@@ -199,8 +200,8 @@ def reminders(ctx: Context, args: str) -> list[Reply]:
         ]
     lines = [f"Your reminders (times in {ctx.account_timezone_name()}):"]
     assert account is not None
-    lasts = ctx.regimen.last_outcomes(account.id)
-    pauses = ctx.regimen.treatment_pauses(account.id)
+    lasts = ctx.regimen.last_outcomes(account.id, inputs)
+    pauses = ctx.regimen.treatment_pauses(account, items)
     lines += [reminder_line(r, ctx.tz, ctx.now, lasts, pauses) for r in items]
     n = items[0].number  # the footer's examples name a reminder the person has
     lines.append(f"Change one: /edit {n} <when> · /pause {n} · /delete {n}")

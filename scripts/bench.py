@@ -5,6 +5,8 @@
     make bench ARGS="--quick"       # 1k and 10k users, 1,000 reminders in the delivery run
     make bench ARGS="--only-delivery --delivery 2000 --platforms telegram"   # just the delivery run
     make bench ARGS="--only-parser"  # just the when-grammar's cost per call (a few seconds)
+    make bench ARGS="--postgres"    # PostgreSQL beside TinyDB at 1,000,000 users, delivery on each, failover
+    make bench ARGS="--postgres --sizes 100000 --delivery 1000"   # the same, quicker
 
 For each population (a fixed seed; 3 reminders per user; a year of history for a sample of accounts;
 a journal to replay) it measures, in a fresh child process each: start-up (open the store, rebuild the

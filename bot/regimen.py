@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
+from typing import Any
 
 from bot import payloads
 from bot.choices import Choices
 from bot.linking import LinkCodes, merge_accounts
 from bot.models import Address, Identity
+from bot.names import clean_text, new_id
 from bot.render import PUT_ASIDE_REASON
 from bot.series import SeriesPlan, first_stage_after, new_series, next_session_after
 from bot.state import LastMemo, last_outcomes, treatment_pauses
@@ -50,15 +51,9 @@ from storage.records import (
 from storage.tally import Progress, empty, read_progress
 
 MAX_REMINDERS = 50  # per account: plenty for a regimen, and a bound on what one person can store
-MAX_TEXT = 200
 EARLY_DONE_WINDOW = timedelta(hours=12)  # "/done 1" before it is due counts for the upcoming one
-_ID_ALPHABET = "abcdefghijkmnpqrstuvwxyz23456789"
 
 log = logging.getLogger(__name__)
-
-
-def new_id(length: int = 10) -> str:
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(length))
 
 
 class RegimenError(ValueError):
@@ -256,15 +251,19 @@ class Regimen:
             created_at=self.now_ts(),
             next_due=nxt.timestamp(),
         )
-        self._add(fresh, reminder)
-        return reminder
+        return self._add(fresh, reminder)
 
-    def _add(self, account: Account, reminder: Reminder) -> None:
+    def _add(self, account: Account, reminder: Reminder) -> Reminder:
+        """Store a new reminder under the next number, taken from the account as locked now: two created at once
+        (two linked platforms, two peers) never share a number."""
         with self._writing(account.id):
+            account = self.store.get_account(account.id) or account
+            reminder = replace(reminder, number=account.next_number)
             self.store.put_account(replace(account, next_number=account.next_number + 1))
             self.store.put_reminder(reminder)
             # A new reminder has no history: its tally starts empty and every outcome is folded in.
             self.store.put_tally(empty(reminder.id, reminder.account_id))
+        return reminder
 
     def reminder_by_number(self, account: Account, number: int) -> Reminder | None:
         for reminder in self.store.reminders_of(account.id):
@@ -280,6 +279,10 @@ class Regimen:
             self.store.delete_reminder(reminder.id)
 
     def set_paused(self, reminder: Reminder, paused: bool, reason: str | None = None) -> Reminder:
+        with self._writing(reminder.account_id):
+            return self._set_paused(self._fresh(reminder), paused, reason)
+
+    def _set_paused(self, reminder: Reminder, paused: bool, reason: str | None) -> Reminder:
         if not paused and reminder.paused and reminder.series is not None:
             nxt_stage = first_stage_after(float(reminder.series["session_at"]), self.now_ts())
             updated = replace(reminder, paused=False, pause_reason=None, next_due=nxt_stage)
@@ -291,11 +294,10 @@ class Regimen:
             updated = replace(reminder, paused=False, pause_reason=None, next_due=nxt.timestamp() if nxt else None)
         else:
             updated = replace(reminder, paused=paused, pause_reason=reason if paused else None)
-        with self._writing(reminder.account_id):
-            self.store.put_reminder(updated)
-            if paused:
-                for occurrence in self.open_occurrences(reminder):
-                    self.hold_for_pause(occurrence)
+        self.store.put_reminder(updated)
+        if paused:
+            for occurrence in self.open_occurrences(reminder):
+                self.hold_for_pause(occurrence)
         return updated
 
     def hold_for_pause(self, occurrence: Occurrence) -> Occurrence:
@@ -322,34 +324,39 @@ class Regimen:
         return changed
 
     def set_nudges(self, reminder: Reminder, minutes: int, count: int) -> Reminder:
-        updated = replace(reminder, nudge_minutes=minutes, nudge_max=count)
-        self.store.put_reminder(updated)
-        return updated
+        return self._change(reminder, nudge_minutes=minutes, nudge_max=count)
 
     def set_series_pause(self, reminder: Reminder, before_days: int, after_days: int) -> Reminder:
         """Days around each session of this series when exfoliation reminders hold off."""
         assert reminder.series is not None
         series = {**reminder.series, "pause_before_days": before_days, "pause_after_days": after_days}
-        updated = replace(reminder, series=series)
-        self.store.put_reminder(updated)
-        return updated
+        return self._change(reminder, series=series)
 
     def reschedule(self, account: Account, reminder: Reminder, schedule: Schedule) -> Reminder:
         nxt = next_occurrence(schedule, self.now(), self.tz(account))
         if nxt is None:
             raise RegimenError("That time has already passed. Try a time in the future, e.g. 'tomorrow at 9am'.")
-        updated = replace(reminder, schedule=schedule_to_dict(schedule), next_due=nxt.timestamp())
+        changes: dict[str, Any] = {"schedule": schedule_to_dict(schedule), "next_due": nxt.timestamp()}
         if reminder.pause_reason == PUT_ASIDE_REASON:  # a new time is what the put-aside notice asked for
-            updated = replace(updated, paused=False, pause_reason=None)
-        self.store.put_reminder(updated)
-        return updated
+            changes.update(paused=False, pause_reason=None)
+        return self._change(reminder, **changes)
 
     def rename(self, reminder: Reminder, text: str) -> Reminder:
         text = clean_text(text)
         if not text:
             raise RegimenError("Tell me the new name, for example: /rename 2 evening stretch")
-        updated = replace(reminder, text=text)
-        self.store.put_reminder(updated)
+        return self._change(reminder, text=text)
+
+    def _fresh(self, reminder: Reminder) -> Reminder:
+        """The reminder as stored now (inside _writing: locked), not the copy a handler read before: the
+        dispatcher, maybe in another process, may have moved it on since."""
+        return self.store.get_reminder(reminder.id) or reminder
+
+    def _change(self, reminder: Reminder, **changes: Any) -> Reminder:
+        """Set some fields of the stored reminder, leaving the others as they are stored now."""
+        with self._writing(reminder.account_id):
+            updated = replace(self._fresh(reminder), **changes)
+            self.store.put_reminder(updated)
         return updated
 
     # Tallies ------------------------------------------------------------------------------------
@@ -522,8 +529,7 @@ class Regimen:
             next_due=first_stage_after(series["session_at"], self.now_ts()),
             series=series,
         )
-        self._add(fresh, reminder)
-        return reminder
+        return self._add(fresh, reminder)
 
     def series_follow_up(self, reminder: Reminder) -> Occurrence:
         """The 'did it happen?' question: an occurrence for the session; the series waits for the answer."""
@@ -580,15 +586,6 @@ def _identity_record(identity: Identity, account_id: str, now: float) -> Identit
         chat_id=identity.user_id,
         created_at=now,
     )
-
-
-def clean_text(text: str) -> str:
-    """Printable, single-line, bounded: reminder names are shown on every platform."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in text)
-    cleaned = " ".join(cleaned.split())
-    if len(cleaned) > MAX_TEXT:
-        cleaned = cleaned[: MAX_TEXT - 1].rstrip() + "…"
-    return cleaned
 
 
 def _moved_on(reminder: Reminder, left: Reminder) -> bool:

@@ -16,7 +16,7 @@ from bot.commands import BY_NAME, COMMANDS
 from bot.core import INTERNAL, MAX_INPUT, SLOW_DOWN, STORAGE_DOWN, WELCOME_BACK, skipped_notice
 from bot.faq import default_index
 from bot.models import Identity, Reply
-from bot.regimen import MAX_TEXT
+from bot.names import MAX_TEXT
 from bot.throttle import Throttle
 from bot.timing.clock import FakeClock
 from storage.base import StorageUnavailable

@@ -65,7 +65,8 @@ class App:
         # Whether this process may send due reminders now. One process alone always may; among peers on one
         # database the dispatcher lease's holder sets it (bot/peers.py), and calls dispatcher_acquired().
         self.may_dispatch: Callable[[], bool] = _always
-        self.scheduler.allowed = lambda: self.may_dispatch()  # read late: the peers layer replaces may_dispatch
+        # Read late (the peers layer replaces may_dispatch); a stop ends claiming at once, only sends in flight end.
+        self.scheduler.allowed = lambda: self.may_dispatch() and not self.stopping.is_set()
 
     async def handle(self, message: IncomingMessage) -> list[Reply]:
         """The adapters' entry point: answer, then let the scheduler notice any new due time.

@@ -10,7 +10,7 @@ from bot.models import Identity
 from bot.ticker import Ticker
 from bot.timing.clock import FakeClock
 from storage.memory_store import MemoryStore
-from storage.records import SENDING, UNCONFIRMED
+from storage.records import RETRY, SENDING, UNCONFIRMED
 from tests.conftest import START, make_bot_app
 from tests.fakes import RecordingPlatform
 from tests.talk import account_id, say
@@ -92,9 +92,36 @@ async def test_a_peer_that_loses_the_lease_mid_pass_claims_no_further_batch() ->
     await say(app, "/remind cream in 30s", who=ALICE)
     clock.advance(30)
     app.scheduler.batch = 1
-    answers = iter([True])  # held for the first batch, lost before the second
-    app.may_dispatch = lambda: next(answers, False)
+    app.may_dispatch = lambda: not platform.reminders()  # held until the first is sent, lost right after
     assert await app.scheduler.tick() == 1
     assert len(platform.reminders()) == 1
     [still_due] = app.store.due_items(clock.now().timestamp(), 10)  # left for the new holder
     assert still_due.reminder is not None
+
+
+async def test_a_claim_whose_lease_is_lost_before_its_send_goes_back_due_unsent_and_unrecorded() -> None:
+    app, platform, _, clock, _ = app_with_a_due_reminder()
+    await say(app, "/remind stretch in 30s", who=ALICE)
+    clock.advance(30)
+    answers = iter([True])  # held while claiming, lost before the send could start
+    app.may_dispatch = lambda: next(answers, False)
+    await app.scheduler.tick()
+    assert platform.reminders() == []  # never sent by a peer that no longer holds the lease
+    [released] = app.store.open_occurrences_of(account_id(app, ALICE))
+    assert released.status == RETRY and released.fire_at <= clock.now().timestamp()  # due now, for the next holder
+    assert app.store.history_of(account_id(app, ALICE)) == []  # neither unconfirmed nor missed
+    app.may_dispatch = lambda: True  # the next holder (here: the same peer again) sends it once
+    app.dispatcher_acquired()
+    await app.scheduler.recover()
+    await app.scheduler.tick()
+    [sent] = platform.reminders()
+    assert "stretch" in sent.text
+
+
+async def test_a_stop_ends_claiming_at_once() -> None:
+    app, platform, _, clock, _ = app_with_a_due_reminder()
+    await say(app, "/remind stretch in 30s", who=ALICE)
+    clock.advance(30)
+    app.stop()
+    assert await app.scheduler.tick() == 0
+    assert platform.reminders() == [] and len(app.store.due_items(clock.now().timestamp(), 10)) == 1

@@ -111,7 +111,7 @@ def build_platform_adapters(
             settings.discord_token,
             guild_id=settings.discord_guild_id,
             commands=specs_from_core(),
-            autocomplete=Suggester(app.regimen, app.core.faq),
+            autocomplete=Suggester(app.regimen, app.core.faq, app.offload),
             sync_commands=connection.discord_sync_commands,
             guild_ready_timeout=connection.discord_guild_ready_timeout,
             limits=limits.discord,

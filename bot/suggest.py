@@ -13,6 +13,7 @@ from functools import lru_cache
 from bot.commands import BY_NAME
 from bot.faq import FaqIndex
 from bot.models import Identity
+from bot.offload import Offload
 from bot.plans import TEMPLATES
 from bot.regimen import Regimen
 from bot.timing.timezones import country_names
@@ -29,12 +30,13 @@ def _zone_names() -> tuple[str, ...]:
 
 
 class Suggester:
-    def __init__(self, regimen: Regimen, faq: FaqIndex) -> None:
+    def __init__(self, regimen: Regimen, faq: FaqIndex, offload: Offload | None = None) -> None:
         self.regimen = regimen
         self.faq = faq
+        self.offload = offload or Offload()  # with a remote store: off the loop, like every other store call
 
     async def __call__(self, identity: Identity, command: str, option: str, current: str) -> list[tuple[str, str]]:
-        return self.suggest(identity, command, option, current)
+        return await self.offload.run(self.suggest, identity, command, option, current)
 
     def suggest(self, identity: Identity, command: str, option: str, current: str) -> list[tuple[str, str]]:
         typed = current.strip().lower()

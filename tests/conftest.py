@@ -7,6 +7,7 @@ Fixture names are specific (fake_clock, bot_app, recording_sender) so modules ma
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
@@ -17,6 +18,7 @@ from bot.throttle import Throttle
 from bot.timing.clock import FakeClock
 from storage.base import Store
 from storage.memory_store import MemoryStore
+from tests.adapters.fake_discord import FakeDiscord
 from tests.fakes import RecordingPlatform
 from tests.talk import PLATFORM
 from tests.talk import say as say
@@ -89,3 +91,13 @@ def account_snapshot(app: App, user: str = "u1", platform: str = PLATFORM) -> tu
         tuple(store.open_occurrences_of(account.id)),
         tuple(store.history_of(account.id)),
     )
+
+
+@pytest.fixture
+async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """The local fake of Discord's servers, with discord.py pointed at it (tests/adapters, tests/postgres)."""
+    server = FakeDiscord()
+    await server.start()
+    server.install(monkeypatch)
+    yield server
+    await server.close()

@@ -9,18 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from adapters.telegram_adapter import TelegramAdapter
-from tests.adapters.fake_discord import FakeDiscord
 from tests.adapters.fake_telegram import FakeTelegram, running_fake
 from tests.adapters.test_telegram_adapter import DemoBot, make_adapter
-
-
-@pytest.fixture
-async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    server.install(monkeypatch)
-    yield server
-    await server.close()
 
 
 @pytest.fixture

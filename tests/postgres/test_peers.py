@@ -160,15 +160,6 @@ async def until(condition: Callable[[], bool], within: float) -> float:
 
 
 @pytest.fixture
-async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    server.install(monkeypatch)
-    yield server
-    await server.close()
-
-
-@pytest.fixture
 def url() -> str:
     return pg_server.fresh_database()
 

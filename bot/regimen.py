@@ -87,18 +87,17 @@ class Regimen:
         return True
 
     @contextlib.contextmanager
-    def _writing(self, account_id: str) -> Iterator[None]:
+    def _writing(self, account_id: str) -> Iterator[Account | None]:
         """One transaction for a change to one person's records, their account row locked first.
 
         On PostgreSQL every writer then takes its locks in one order, account first, as the dispatcher's claims
         do (bot/scheduler.py locks a batch's accounts in id order): two processes never deadlock, and what is
         read inside is not changed by another process until the commit. In memory it costs one dict read."""
         with self.store.atomic():
-            self._writing_lock(account_id)
-            yield
+            yield self._writing_lock(account_id)  # the account as locked: what the block may build on
 
-    def _writing_lock(self, account_id: str) -> None:
-        self.store.get_account(account_id)  # inside atomic(): FOR UPDATE on PostgreSQL
+    def _writing_lock(self, account_id: str) -> Account | None:
+        return self.store.get_account(account_id)  # inside atomic(): FOR UPDATE on PostgreSQL
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -256,8 +255,8 @@ class Regimen:
     def _add(self, account: Account, reminder: Reminder) -> Reminder:
         """Store a new reminder under the next number, taken from the account as locked now: two created at once
         (two linked platforms, two peers) never share a number."""
-        with self._writing(account.id):
-            account = self.store.get_account(account.id) or account
+        with self._writing(account.id) as locked:
+            account = locked or account
             reminder = replace(reminder, number=account.next_number)
             self.store.put_account(replace(account, next_number=account.next_number + 1))
             self.store.put_reminder(reminder)

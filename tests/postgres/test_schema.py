@@ -18,6 +18,17 @@ def _versions(url: str) -> list[tuple[int, str]]:
         return [(v, n) for v, n in conn.execute("SELECT version, name FROM schema_migrations ORDER BY version")]
 
 
+def _with_one_more(tmp_path: Path, name: str, sql: str) -> tuple[Path, int]:
+    """A migrations folder: the shipped ones, then one more (as the next release would add); its version."""
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    for migration in known_migrations():
+        (folder / f"{migration.version:04d}_{migration.name}.sql").write_text(migration.sql)
+    added = len(known_migrations()) + 1
+    (folder / f"{added:04d}_{name}.sql").write_text(sql)
+    return folder, added
+
+
 def test_a_bare_database_gets_every_migration_in_order_and_recorded() -> None:
     url = pg_server.empty_database()
     store = PostgresStore(url)
@@ -39,12 +50,7 @@ def test_migrating_again_applies_nothing_and_keeps_the_rows() -> None:
 
 
 def test_a_new_migration_file_is_applied_once_on_the_next_start(tmp_path: Path) -> None:
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    for migration in known_migrations():
-        (folder / f"{migration.version:04d}_{migration.name}.sql").write_text(migration.sql)
-    added = len(known_migrations()) + 1
-    (folder / f"{added:04d}_remember_more.sql").write_text("ALTER TABLE accounts ADD COLUMN note text;")
+    folder, added = _with_one_more(tmp_path, "remember_more", "ALTER TABLE accounts ADD COLUMN note text;")
     url = pg_server.fresh_database()
     with psycopg.connect(url, autocommit=True) as conn:
         assert migrate(conn, folder) == [added]
@@ -54,12 +60,7 @@ def test_a_new_migration_file_is_applied_once_on_the_next_start(tmp_path: Path) 
 
 
 def test_a_failing_migration_changes_nothing(tmp_path: Path) -> None:
-    folder = tmp_path / "migrations"
-    folder.mkdir()
-    for migration in known_migrations():
-        (folder / f"{migration.version:04d}_{migration.name}.sql").write_text(migration.sql)
-    added = len(known_migrations()) + 1
-    (folder / f"{added:04d}_broken.sql").write_text("ALTER TABLE accounts ADD COLUMN half text; SELECT 1/0;")
+    folder, added = _with_one_more(tmp_path, "broken", "ALTER TABLE accounts ADD COLUMN half text; SELECT 1/0;")
     url = pg_server.fresh_database()
     with psycopg.connect(url, autocommit=True) as conn, pytest.raises(psycopg.errors.DivisionByZero):
         migrate(conn, folder)

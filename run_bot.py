@@ -1,6 +1,9 @@
 """Start ClearBack: every adapter whose token is set, or the console chat when none is.
 
-    python run_bot.py [--console] [--db PATH|URL]
+`clearback` (the installed command, pyproject.toml [project.scripts]) is this module's cli(); from a checkout
+`python run_bot.py` (what `make run` runs) is the same thing.
+
+    python run_bot.py [--console] [--db PATH|URL]    (or: clearback ...; clearback --version)
     python run_bot.py salvage [--db PATH]    rebuild a damaged database from what still reads
     python run_bot.py migrate [--from PATH|URL] --to URL|PATH    copy the whole bot into an empty store
 
@@ -18,6 +21,7 @@ import signal
 import sys
 from dataclasses import dataclass, replace
 from datetime import timedelta
+from importlib import metadata
 from pathlib import Path
 
 from adapters.base import Adapter
@@ -57,7 +61,8 @@ def load_run_settings() -> RunSettings:
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="Run the ClearBack bot.")
+    parser = argparse.ArgumentParser(prog="clearback", description="Run the ClearBack bot.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}")
     parser.add_argument(
         "command",
         nargs="?",
@@ -75,6 +80,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="a TinyDB file (overrides BOT_DB_PATH) or a postgresql:// URL (overrides BOT_DATABASE_URL)",
     )
     return parser.parse_args(argv)
+
+
+def package_version() -> str:
+    """The installed distribution's version (pyproject.toml's, via the wheel's or the editable install's metadata)."""
+    try:
+        return metadata.version("clearback")
+    except metadata.PackageNotFoundError:  # a bare checkout that was never pip-installed
+        return "unknown (not installed)"
 
 
 def build_adapters(app: App, settings: RunSettings, console: bool, keeper: LeaseKeeper | None = None) -> list[Adapter]:
@@ -203,5 +216,10 @@ def main(argv: list[str] | None = None) -> int:
         return 3
 
 
-if __name__ == "__main__":
+def cli() -> None:
+    """The installed `clearback` command (pyproject.toml [project.scripts])."""
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    cli()

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import logging
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import TYPE_CHECKING
@@ -28,9 +30,15 @@ from storage.records import DONE, MISSED, SKIPPED, Outcome, Reminder, occurrence
 if TYPE_CHECKING:
     from bot.chart import ChartRow
 
+log = logging.getLogger(__name__)
+
 CHART_COOLDOWN = 10.0
 CHART_WEEKS = 8
 NOTHING_YET = "No progress to show yet: adopt a plan with /plan or create a reminder with /remind."
+CHART_NEEDS_EXTRA = (
+    "(No chart: drawing it needs the optional charts extra, which whoever runs this bot can add with "
+    "pip install 'clearback[charts]'.)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +65,8 @@ def progress(ctx: Context, args: str) -> list[Reply]:
     some_deleted = any(n not in numbers for n in range(1, account.next_number))
     if not reminders and not some_deleted:
         return [Reply(text=NOTHING_YET)]
-    chart_allowed = not text_only and ctx.regimen.chart_allowed(account.id)
+    charts = not text_only and charts_installed()
+    chart_allowed = charts and ctx.regimen.chart_allowed(account.id)
     history = store.history_outcomes(account.id) if some_deleted or chart_allowed else []
     deleted = _deleted(ctx, account.id, reminders, history)  # also those a linked account brought along
     if not reminders and not deleted:
@@ -80,6 +89,9 @@ def progress(ctx: Context, args: str) -> list[Reply]:
     lines.append(encouragement(items or every))
     if text_only:
         return [Reply(text="\n".join(lines))]
+    if not charts:
+        lines.append(CHART_NEEDS_EXTRA)
+        return [Reply(text="\n".join(lines))]
     if not chart_allowed:
         lines.append(f"(The chart is drawn at most once every {CHART_COOLDOWN:.0f} seconds; try again shortly.)")
         return [Reply(text="\n".join(lines))]
@@ -90,6 +102,17 @@ def progress(ctx: Context, args: str) -> list[Reply]:
     rendered = chart_module.render(rows, _today(ctx), weeks=CHART_WEEKS)
     attachment = Attachment(filename="clearback-progress.png", data=rendered.png, mime_type="image/png")
     return [Reply(text="\n".join(lines), attachment=attachment)]
+
+
+@functools.cache
+def charts_installed() -> bool:
+    """Whether the chart can be drawn: matplotlib is the optional `charts` extra. Asked once (then logged once)."""
+    try:
+        import bot.chart  # noqa: F401 - loads matplotlib
+    except ImportError as exc:  # without it the numbers still stand alone
+        log.warning("no progress charts: %s (install the charts extra: pip install 'clearback[charts]')", exc)
+        return False
+    return True
 
 
 def _today(ctx: Context) -> date:

@@ -256,6 +256,21 @@ class Store(ABC):
     def shared_first(self, kind: str, key: str, doc: dict[str, Any]) -> dict[str, Any]:
         """Put `doc` unless the key exists; either way return what is stored (the first writer wins)."""
 
+    # Treatment-guide feedback ---------------------------------------------------------------------
+    # "Was this helpful? 👍 👎" counted per guide entry (bot.guide): the entry's id and two counts, never who
+    # pressed or what they had asked, so nothing here belongs to anybody (/forget and /export leave it alone).
+    @abstractmethod
+    def add_feedback(self, entry_id: str, helpful: bool) -> None:
+        """Count one press for the entry in one atomic step: presses at once in several processes all count."""
+
+    @abstractmethod
+    def feedback_counts(self) -> dict[str, tuple[int, int]]:
+        """entry id -> (helpful, not helpful) for every entry pressed at least once."""
+
+    @abstractmethod
+    def import_feedback(self, counts: dict[str, tuple[int, int]]) -> None:
+        """Set these entries' counts as given, in one transaction (storage.migrate, into an empty store)."""
+
     # Lifecycle ----------------------------------------------------------------------------------
     def maintenance(self) -> None:  # noqa: B027 - optional hook
         """Periodic upkeep, called about once a minute (e.g. checkpoint a long journal); cheap when idle."""

@@ -16,6 +16,7 @@ from typing import Any
 from storage.base import ROW_TABLES, DueItem, Store
 from storage.indexes import (
     ACCOUNTS,
+    FEEDBACK,
     HISTORY,
     IDENTITIES,
     INDEXED_TABLES,
@@ -26,7 +27,7 @@ from storage.indexes import (
     History,
     Indexes,
 )
-from storage.records import Account, IdentityRecord, Occurrence, Outcome, Record, Reminder, Tally
+from storage.records import Account, Feedback, IdentityRecord, Occurrence, Outcome, Record, Reminder, Tally
 from storage.tally import fold
 
 
@@ -219,6 +220,24 @@ class IndexedStore(Store):
                 counts[HISTORY] += len(self.indexes.history.outcomes(account_id))
         return {table: counts[table] for table in ROW_TABLES}
 
+    # Treatment-guide feedback ---------------------------------------------------------------------
+    # A table like the others (journalled, in the snapshot), with no account: "" routes it nowhere.
+    def add_feedback(self, entry_id: str, helpful: bool) -> None:
+        with self.atomic():  # read and write under the one lock: two presses at once both count
+            found = self.indexes.get(FEEDBACK, entry_id)
+            up, down = (found.up, found.down) if isinstance(found, Feedback) else (0, 0)
+            self._write(FEEDBACK, entry_id, Feedback(entry_id, up + helpful, down + (not helpful)), "")
+
+    def feedback_counts(self) -> dict[str, tuple[int, int]]:
+        with self.indexes.lock:
+            rows = self.indexes.rows(FEEDBACK)
+        return {r.entry_id: (r.up, r.down) for r in sorted(rows, key=_entry_id) if isinstance(r, Feedback)}
+
+    def import_feedback(self, counts: dict[str, tuple[int, int]]) -> None:
+        with self.atomic():
+            for entry_id, (up, down) in counts.items():
+                self._write(FEEDBACK, entry_id, Feedback(entry_id, up, down), "")
+
     # Shared short-lived state ---------------------------------------------------------------------
     def shared_put(
         self,
@@ -264,3 +283,7 @@ class IndexedStore(Store):
 
     def stats(self) -> dict[str, int]:
         return self.indexes.stats()
+
+
+def _entry_id(record: Record) -> str:
+    return record.entry_id if isinstance(record, Feedback) else ""

@@ -29,7 +29,8 @@ REMINDERS = "reminders"
 OCCURRENCES = "occurrences"  # open ones
 HISTORY = "history"  # resolved ones: kept by the History, not in the tables
 TALLIES = "tallies"  # per reminder: storage.tally
-TABLES = (ACCOUNTS, IDENTITIES, REMINDERS, OCCURRENCES, HISTORY, TALLIES)
+FEEDBACK = "feedback"  # per treatment-guide entry, nobody's: storage.records.Feedback
+TABLES = (ACCOUNTS, IDENTITIES, REMINDERS, OCCURRENCES, HISTORY, TALLIES, FEEDBACK)
 INDEXED_TABLES = tuple(t for t in TABLES if t != HISTORY)
 
 _REMINDER = 0

@@ -4,7 +4,8 @@
 at a time (Store.export_accounts) and written a batch per transaction (Store.import_accounts: COPY on
 PostgreSQL), so memory stays flat whatever the size of the bot, and a failure leaves whole batches. The
 target must hold no records: a migration never merges into or overwrites a bot. At the end the rows per
-table are counted on both sides.
+table are counted on both sides. The treatment guide's feedback counts (nobody's: an entry and two counts)
+are copied last, in one transaction, and compared entry by entry.
 
 Shared short-lived state (Store.shared_*) is not copied: it expires within minutes and is made again.
 """
@@ -59,6 +60,7 @@ class MigrationReport:
     target: dict[str, int]  # rows per table counted in the target afterwards
     seconds: float
     differences: list[str] = field(default_factory=list)
+    feedback_entries: int = 0  # guide entries whose helpful / not helpful counts were copied
 
     @property
     def verified(self) -> bool:
@@ -71,8 +73,8 @@ def migrate(
     """Copy every account of `source` with all it holds into the empty `target`; count both sides after."""
     started = time.perf_counter()
     already = target.count_rows()
-    if any(already.values()):
-        held = ", ".join(f"{n} {table}" for table, n in already.items() if n)
+    if any(already.values()) or target.feedback_counts():
+        held = ", ".join(f"{n} {table}" for table, n in already.items() if n) or "guide feedback"
         raise TargetNotEmpty(f"the target already holds records ({held}); nothing was written")
     counted = source.count_rows()
     copied = dict.fromkeys(ROW_TABLES, 0)
@@ -112,13 +114,19 @@ def migrate(
     read()
     if pending:
         write()
+    feedback = source.feedback_counts()
+    if feedback:
+        target.import_feedback(feedback)
     written = target.count_rows()
     differences = [
         f"{table}: {counted[table]} in the source, {copied[table]} copied, {written[table]} in the target"
         for table in ROW_TABLES
         if not counted[table] == copied[table] == written[table]
     ]
-    return MigrationReport(counted, copied, written, time.perf_counter() - started, differences)
+    landed = target.feedback_counts()
+    if landed != feedback:
+        differences.append(f"feedback: {len(feedback)} entries in the source, {len(landed)} in the target, differ")
+    return MigrationReport(counted, copied, written, time.perf_counter() - started, differences, len(feedback))
 
 
 # The command line -------------------------------------------------------------------------------------
@@ -239,6 +247,7 @@ def summary(report: MigrationReport) -> str:
     lines = [f"{'table':<12}{'source':>12}{'copied':>12}{'target':>12}"]
     for table in ROW_TABLES:
         lines.append(f"{table:<12}{report.source[table]:>12,}{report.copied[table]:>12,}{report.target[table]:>12,}")
+    lines.append(f"{'feedback':<12}{report.feedback_entries:>12,} guide entries' helpful counts")
     accounts = report.copied["accounts"]
     rate = accounts / report.seconds if report.seconds > 0 else 0.0
     lines.append(f"Took {report.seconds:.1f} s ({rate:,.0f} accounts/s).")

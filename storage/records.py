@@ -129,6 +129,15 @@ class Tally:
     recent: str = ""
 
 
+@dataclass(frozen=True, slots=True)
+class Feedback:
+    """How often one treatment-guide entry was found helpful or not: counts only, nobody's identity."""
+
+    entry_id: str
+    up: int = 0
+    down: int = 0
+
+
 class Outcome(NamedTuple):
     """What progress needs of an occurrence: cheap to build for a year of history."""
 
@@ -167,8 +176,8 @@ def occurrence_of(
     )
 
 
-Record = Account | IdentityRecord | Reminder | Occurrence | Tally
-R = TypeVar("R", Account, IdentityRecord, Reminder, Occurrence, Tally)
+Record = Account | IdentityRecord | Reminder | Occurrence | Tally | Feedback
+R = TypeVar("R", Account, IdentityRecord, Reminder, Occurrence, Tally, Feedback)
 
 
 _FIELD_NAMES: dict[type, tuple[str, ...]] = {}  # looked up once per class: fields() builds a new tuple each call

@@ -577,6 +577,30 @@ class PostgresStore(Store):
             stored: dict[str, Any] = self._one("SELECT doc FROM shared_state WHERE kind = %s AND key = %s", (kind, key))
         return stored
 
+    # Treatment-guide feedback (migrations/0002_feedback.sql) -------------------------------------
+    def add_feedback(self, entry_id: str, helpful: bool) -> None:
+        # One statement, so presses on several peers at once all count. Not durable: a press lost in a server
+        # crash costs the guide one vote, and nobody waits for a WAL flush to be thanked.
+        self._run(
+            "INSERT INTO guide_feedback AS f (entry_id, up, down) VALUES (%s, %s, %s)"
+            " ON CONFLICT (entry_id) DO UPDATE SET up = f.up + EXCLUDED.up, down = f.down + EXCLUDED.down",
+            (entry_id, int(helpful), int(not helpful)),
+            durable=False,
+        )
+
+    def feedback_counts(self) -> dict[str, tuple[int, int]]:
+        rows = self._all("SELECT entry_id, up, down FROM guide_feedback ORDER BY entry_id", ())
+        return {entry_id: (int(up), int(down)) for entry_id, up, down in rows}
+
+    def import_feedback(self, counts: dict[str, tuple[int, int]]) -> None:
+        with self.atomic():
+            for entry_id, (up, down) in counts.items():
+                self._run(
+                    "INSERT INTO guide_feedback (entry_id, up, down) VALUES (%s, %s, %s)"
+                    " ON CONFLICT (entry_id) DO UPDATE SET up = EXCLUDED.up, down = EXCLUDED.down",
+                    (entry_id, up, down),
+                )
+
     # Lifecycle ----------------------------------------------------------------------------------
     def maintenance(self) -> None:
         """Drop shared state that expired over a day ago by the database's clock (an offer of a peer that died,

@@ -21,8 +21,19 @@ from typing import Any, Final, Generic, TypeVar
 
 import msgspec
 
-from storage.indexes import ACCOUNTS, HISTORY, IDENTITIES, OCCURRENCES, REMINDERS, TALLIES
-from storage.records import Account, Delivery, IdentityRecord, Occurrence, R, Record, Reminder, Tally, from_doc
+from storage.indexes import ACCOUNTS, FEEDBACK, HISTORY, IDENTITIES, OCCURRENCES, REMINDERS, TALLIES
+from storage.records import (
+    Account,
+    Delivery,
+    Feedback,
+    IdentityRecord,
+    Occurrence,
+    R,
+    Record,
+    Reminder,
+    Tally,
+    from_doc,
+)
 from storage.tinydb.interning import Interned, share_dicts, share_strings
 from storage.tinydb.layout import Doc, NotLineFormat, decode_docs
 
@@ -205,6 +216,7 @@ BUILDERS: dict[str, Callable[[Doc], Record]] = {
     OCCURRENCES: occurrence_from_doc,
     HISTORY: occurrence_from_doc,
     TALLIES: _fast_builder(Tally),
+    FEEDBACK: _fast_builder(Feedback),
 }
 
 
@@ -212,4 +224,6 @@ def record_key(record: Record) -> str:
     """The key a record is stored under in its table."""
     if isinstance(record, IdentityRecord):
         return record.key
+    if isinstance(record, Feedback):
+        return record.entry_id
     return record.reminder_id if isinstance(record, Tally) else record.id

@@ -17,7 +17,7 @@ from typing import IO, Any, Final
 import msgspec
 
 from storage.base import SCHEMA_VERSION, StorageError
-from storage.indexes import ACCOUNTS, IDENTITIES, OCCURRENCES, REMINDERS, TALLIES, Indexes
+from storage.indexes import ACCOUNTS, FEEDBACK, IDENTITIES, OCCURRENCES, REMINDERS, TALLIES, Indexes
 from storage.records import Record, to_doc
 from storage.tinydb.interning import SHARED_FIELDS, Interned
 from storage.tinydb.layout import AtomicJSONStorage, Doc, NotLineFormat, decode_docs, iter_table_regions, salvage_lines
@@ -26,7 +26,7 @@ from storage.tinydb.migrations import META, Tables, meta_doc, migrate, schema_ve
 
 log = logging.getLogger(__name__)
 
-SNAPSHOT_TABLES: Final = (ACCOUNTS, IDENTITIES, REMINDERS, OCCURRENCES, TALLIES)
+SNAPSHOT_TABLES: Final = (ACCOUNTS, IDENTITIES, REMINDERS, OCCURRENCES, TALLIES, FEEDBACK)
 
 
 class Damaged(Exception):

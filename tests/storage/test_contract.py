@@ -493,3 +493,51 @@ def test_tallies_of_reads_the_known_tallies_of_the_reminders_asked_for(store: St
     assert store.tallies_of("acct1", asked[:1]) == {asked[0]: empty(asked[0], "acct1")}
     assert store.tallies_of("acct2", asked) == {}  # never another account's
     assert store.tallies_of("acct1", []) == {}
+
+
+# Treatment-guide feedback -----------------------------------------------------------------------------
+def test_feedback_counts_presses_per_entry(store: Store) -> None:
+    assert store.feedback_counts() == {}
+    store.add_feedback("exf-often", True)
+    store.add_feedback("exf-often", True)
+    store.add_feedback("exf-often", False)
+    store.add_feedback("laser-cost", False)
+    assert store.feedback_counts() == {"exf-often": (2, 1), "laser-cost": (0, 1)}
+
+
+def test_feedback_names_nobody_and_outlives_every_account(store: Store) -> None:
+    store.put_account(account())
+    store.put_identity(identity())
+    store.add_feedback("peel-after", True)
+    store.delete_account("acct1")
+    assert store.feedback_counts() == {"peel-after": (1, 0)}
+    assert store.count_rows() == dict.fromkeys(ROW_TABLES, 0)  # no person's row counts it
+
+
+def test_feedback_inside_a_failed_transaction_is_not_counted(store: Store) -> None:
+    store.add_feedback("md-hurt", True)
+    with pytest.raises(Boom), store.atomic():
+        store.add_feedback("md-hurt", True)
+        raise Boom
+    assert store.feedback_counts() == {"md-hurt": (1, 0)}
+
+
+def test_import_feedback_sets_the_counts_given(store: Store) -> None:
+    store.import_feedback({"a": (3, 1), "b": (0, 7)})
+    store.add_feedback("a", False)
+    assert store.feedback_counts() == {"a": (3, 2), "b": (0, 7)}
+
+
+def test_feedback_survives_a_reopen(store: Store, tmp_path: Path) -> None:
+    if not isinstance(store, TinyDBStore):
+        pytest.skip("about the journal and snapshot of the file store")
+    store.add_feedback("cream-which", True)
+    store._release_lock_for_tests()  # as kill -9: only the journal line holds it
+    reopened = TinyDBStore(store.path, freeze_gc=False)
+    assert reopened.feedback_counts() == {"cream-which": (1, 0)}
+    reopened.add_feedback("cream-which", False)
+    reopened.checkpoint()  # now the snapshot holds it
+    reopened.close()
+    again = TinyDBStore(store.path, freeze_gc=False)
+    assert again.feedback_counts() == {"cream-which": (1, 1)}
+    again.close()

@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DAY = 86400.0
 OPEN_STATUSES = [SENDING, RETRY, SENT, SNOOZED, HELD, NUDGE]
 HISTORY_STATUSES = [DONE, SKIPPED, MISSED, UNDELIVERABLE, UNCONFIRMED, CANCELLED, PAUSED]
+FEEDBACK_ENTRIES = ("exf-often", "laser-cost", "peel-after")
 SERIES = {"treatment": "chemical peel", "sessions": 4, "every_weeks": 3, "done": [T0 - 21 * DAY], "next": 2}
 
 
@@ -85,6 +86,9 @@ def populate(store: Store, people: int = 6) -> list[str]:
         store.put_occurrence(replace(occurrence(reminders[1], due=T0 + DAY, status=SNOOZED), nudges=1, round_at=T0))
         if n == 2:
             store.checkpoint()  # TinyDB: part of the history in files, the rest in the journal
+    for n, entry_id in enumerate(FEEDBACK_ENTRIES):  # the guide's counts, nobody's: copied beside the accounts
+        for press in range(n + 2):
+            store.add_feedback(entry_id, press % 3 != 0)
     return ids
 
 
@@ -109,7 +113,8 @@ def pg_url() -> Iterator[str]:
 
 def everything(store: Store) -> dict[str, Any]:
     ids = list(store.all_account_ids())
-    return {"ids": ids, "counts": store.count_rows(), "state": state_of(store, ids)}
+    feedback = store.feedback_counts()
+    return {"ids": ids, "counts": store.count_rows(), "state": state_of(store, ids), "feedback": feedback}
 
 
 def test_tinydb_to_postgresql_and_back_keeps_every_record(source_path: Path, pg_url: str, tmp_path: Path) -> None:
@@ -128,6 +133,8 @@ def test_tinydb_to_postgresql_and_back_keeps_every_record(source_path: Path, pg_
     try:
         report = migration.migrate(source, target, batch=4, progress=lambda done, total, _: seen.append((done, total)))
         assert report.verified and report.copied == report.source == report.target == original["counts"]
+        assert original["feedback"] == {"exf-often": (1, 1), "laser-cost": (2, 1), "peel-after": (2, 2)}
+        assert report.feedback_entries == 3
         assert seen == [(4, 6), (6, 6)]
         assert everything(target) == original  # every field of every record, and the due index
     finally:
@@ -158,6 +165,20 @@ def test_a_non_empty_postgresql_target_is_refused_and_nothing_written(source_pat
             migration.migrate(source, target)
         assert target.count_rows() == {**dict.fromkeys(ROW_TABLES, 0), "accounts": 1}
         assert list(target.all_account_ids()) == ["someone"]
+    finally:
+        source.close(checkpoint=False)
+        target.close()
+
+
+def test_a_target_holding_only_guide_feedback_is_refused(source_path: Path, pg_url: str) -> None:
+    target = PostgresStore(pg_url)
+    target.add_feedback("exf-often", True)
+    source = fresh_tinydb(source_path)
+    try:
+        with pytest.raises(migration.TargetNotEmpty, match="guide feedback"):
+            migration.migrate(source, target)
+        assert target.feedback_counts() == {"exf-often": (1, 0)}
+        assert target.count_rows() == dict.fromkeys(ROW_TABLES, 0)
     finally:
         source.close(checkpoint=False)
         target.close()

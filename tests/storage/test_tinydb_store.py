@@ -307,7 +307,8 @@ def test_files_are_plain_tinydb_json_with_private_modes(opened: Opener, db_path:
     history = [to_doc(o) for o in store.history_of("acct0")]
     store.close()
     with TinyDB(db_path, access_mode="r") as db:
-        assert set(db.tables()) == {"_meta", "accounts", "identities", "reminders", "occurrences", "tallies"}
+        tables = {"_meta", "accounts", "identities", "reminders", "occurrences", "tallies", "feedback"}  # feedback: #15
+        assert set(db.tables()) == tables
         meta = db.table("_meta").all()
         assert meta == [{"schema_version": SCHEMA_VERSION, "journal_generation": 2, "previous_generation": 1}]
         assert sorted(db.table("reminders").all(), key=lambda d: d["id"]) == sorted(reminders, key=lambda d: d["id"])

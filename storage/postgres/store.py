@@ -22,6 +22,7 @@ from typing import Any, Final
 
 import msgspec
 import psycopg
+from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
@@ -107,8 +108,15 @@ class PostgresStore(Store):
         conn: Conn | None = getattr(self._local, "conn", None)
         return conn
 
+    def atomic(self) -> contextlib.AbstractContextManager[None]:
+        return self._transaction(pipelined=True)
+
     @contextlib.contextmanager
-    def atomic(self) -> Iterator[None]:
+    def _transaction(self, pipelined: bool) -> Iterator[None]:
+        """One transaction. `pipelined` (all but COPY, which a pipeline cannot carry): a write whose result
+        nobody reads is sent with the next statement that is read, or with the COMMIT, so a read-modify-write
+        costs a round trip per read rather than per statement. A failed write still fails the block: its
+        error comes back with the next result, before anything commits."""
         if self._tx is not None:  # nested: part of the outermost transaction
             yield
             return
@@ -117,21 +125,26 @@ class PostgresStore(Store):
             self._local.conn = conn
             self._local.wrote = False
             try:
-                yield
-                if not self._local.wrote:
-                    # Nothing durable changed (reads that locked rows, short-lived shared state): a row lock
-                    # alone makes COMMIT wait for a WAL flush, which a crash would have nothing to keep from.
-                    conn.execute("SET LOCAL synchronous_commit = off")
+                with conn.pipeline() if pipelined else contextlib.nullcontext():
+                    yield
+                    if not self._local.wrote:
+                        # Nothing durable changed (reads that locked rows, short-lived shared state): a row
+                        # lock alone makes COMMIT wait for a WAL flush, which a crash would have nothing to keep.
+                        conn.execute("SET LOCAL synchronous_commit = off")
+                    conn.execute("COMMIT")
             finally:
                 self._local.conn = None
-            # Leaving the stack: COMMIT, or ROLLBACK when the block raised; then the connection goes back.
+                if not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
+                    with contextlib.suppress(psycopg.Error):  # a dead connection: the pool discards it
+                        conn.execute("ROLLBACK")  # the block raised or a statement failed: none of it stays
 
     def _begin(self, stack: contextlib.ExitStack) -> Conn:
-        """A pooled connection inside BEGIN; one found dead is replaced (nothing was sent on it yet)."""
+        """A pooled connection inside BEGIN, sent alone: one found dead there (nothing was sent on it yet) is
+        replaced, where the same error a statement later would fail the caller's whole block."""
         for attempt in (1, 2):
             conn = stack.enter_context(self.pool.connection())
             try:
-                stack.enter_context(conn.transaction())
+                conn.execute("BEGIN")
                 return conn
             except psycopg.OperationalError:
                 if attempt == 2 or not conn.broken:
@@ -158,13 +171,12 @@ class PostgresStore(Store):
                 self._local.wrote = True
             with self._errors():
                 return _fetched(conn.execute(sql, params), fetch)
-        if not durable:
-            with self.atomic():  # a transaction of its own, in which nothing durable is written
-                return self._execute(sql, params, fetch, durable=False)
         with self._errors():
             for attempt in (1, 2):
                 with self.pool.connection() as pooled:
                     try:
+                        if not durable:
+                            return _fetched(_without_flush(pooled, sql, params), fetch)
                         return _fetched(pooled.execute(sql, params), fetch)
                     except psycopg.OperationalError:
                         if attempt == 2 or not pooled.broken:
@@ -484,7 +496,7 @@ class PostgresStore(Store):
     def import_accounts(self, batch: Sequence[AccountRecords]) -> None:
         """COPY, one statement per table for the whole batch (measured: docs/benchmarks.md); a row already
         there breaks a primary key and the whole batch is rolled back."""
-        with self.atomic():
+        with self._transaction(pipelined=False):  # COPY cannot go through a pipeline
             conn = self._tx
             assert conn is not None
             self._local.wrote = True  # COPY goes past _execute: this commit must be durable
@@ -620,6 +632,22 @@ def _copy(cur: psycopg.Cursor[tuple[Any, ...]], into: str, rows: Iterable[tuple[
     with cur.copy(f"COPY {into} FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
+
+
+def _without_flush(conn: Conn, sql: str, params: tuple[Any, ...]) -> psycopg.Cursor[tuple[Any, ...]]:
+    """`sql` in a transaction of its own that commits without waiting for the WAL flush, sent in one round trip
+    (BEGIN, SET LOCAL, the statement and COMMIT pipelined); its result is read once the pipeline is synced."""
+    try:
+        with conn.pipeline():
+            conn.execute("BEGIN")
+            conn.execute("SET LOCAL synchronous_commit = off")
+            cursor = conn.execute(sql, params)
+            conn.execute("COMMIT")
+    except psycopg.Error:
+        if not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
+            conn.execute("ROLLBACK")  # the statement failed: the COMMIT behind it was skipped
+        raise
+    return cursor
 
 
 def _fetched(cursor: psycopg.Cursor[tuple[Any, ...]], fetch: str) -> Any:

@@ -6,10 +6,15 @@
     python run_bot.py [--console] [--db PATH|URL]    (or: clearback ...; clearback --version)
     python run_bot.py salvage [--db PATH]    rebuild a damaged database from what still reads
     python run_bot.py migrate [--from PATH|URL] --to URL|PATH    copy the whole bot into an empty store
+    python run_bot.py backup DEST [--db PATH]    a consistent archive of the TinyDB store, the bot running or not
+    python run_bot.py restore SRC [--db PATH]    put a backup back into an empty data directory
+    python run_bot.py healthcheck    0 when the running bot's /healthz answers 200 (the container's HEALTHCHECK)
 
 Exit status: 0 after a clean stop, 2 when a setting is wrong (or every platform rejected its token),
 3 when the database cannot be opened; migrate also exits 4 when the target is not empty (nothing written) and 5
-when the counts differ after copying (storage.migrate). Nothing written to stdout or stderr ever contains a token.
+when the counts differ after copying (storage.migrate); restore exits 4 when the data directory is not empty,
+backup 2 for a PostgreSQL store (it prints how to use pg_dump instead), healthcheck 1 when the bot is unhealthy.
+Nothing written to stdout or stderr ever contains a token.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ from pathlib import Path
 
 from adapters.base import Adapter
 from adapters.console_adapter import ConsoleAdapter
+from adapters.health_probe import probe_health
 from adapters.log_hygiene import install_log_hygiene, redact_output
 from adapters.settings import PlatformSettings, load_platform_settings
 from adapters.wiring import build_console_adapter, build_platform_adapters
@@ -33,6 +39,7 @@ from bot.app import App
 from bot.peers import LeaseKeeper, holder_id, lease_dispatcher
 from bot.settings import Settings, SettingsError, load_settings
 from bot.ticker import pin_process_clock_to_utc
+from storage.backups import backup_command, restore_command
 from storage.base import StorageError, Store
 from storage.factory import is_database_url, open_store
 from storage.migrate import migrate_database, url_passwords
@@ -66,11 +73,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "command",
         nargs="?",
-        choices=["salvage", "migrate"],
+        choices=["salvage", "migrate", "backup", "restore", "healthcheck"],
         help="salvage: rebuild a damaged database (the bot must be stopped) from the previous snapshot and "
         "every journal line that still reads; the files it read are moved into a folder beside it. "
-        "migrate: copy every record from --from (default BOT_DB_PATH) into the empty store --to, and count both",
+        "migrate: copy every record from --from (default BOT_DB_PATH) into the empty store --to, and count both. "
+        "backup DEST: a consistent copy of the TinyDB store (the bot may run) as one owner-only archive. "
+        "restore SRC: put a backup back into an empty data directory. "
+        "healthcheck: exit 0 when the running bot's /healthz (BOT_HTTP_PORT) answers 200",
     )
+    parser.add_argument("path", nargs="?", metavar="DEST|SRC", help="backup: the archive to write; restore: to read")
     parser.add_argument("--from", dest="source", metavar="PATH|URL", help="migrate: the store to copy from")
     parser.add_argument("--to", dest="target", metavar="URL|PATH", help="migrate: the empty store to copy into")
     parser.add_argument("--console", action="store_true", help="use the local console chat even if tokens are set")
@@ -185,6 +196,8 @@ def salvage_database(path: str) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "healthcheck":  # before settings: a probe needs no tokens, and must not log
+        return probe_health()
     if args.command == "migrate" and not args.target:
         print("migrate needs --to: a postgresql:// URL or a new TinyDB file", file=sys.stderr)
         return 2
@@ -208,6 +221,10 @@ def main(argv: list[str] | None = None) -> int:
         return salvage_database(settings.core.db_path)
     if args.command == "migrate":
         return migrate_database(args.source or settings.core.db_path, args.target)
+    if args.command == "backup":
+        return backup_command(settings.core.store_target, args.path)
+    if args.command == "restore":
+        return restore_command(args.path, settings.core.store_target)
     console = args.console or not settings.platforms.platforms_configured
     try:
         return asyncio.run(serve(settings, console))

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 
 from bot.faq import FaqIndex
+from bot.guide import Guide, default_guide
 from bot.models import IncomingMessage
 from bot.regimen import Regimen, RegimenError
 from storage.records import Account, IdentityRecord, Reminder
@@ -16,6 +17,7 @@ class Context:
     msg: IncomingMessage
     regimen: Regimen
     faq: FaqIndex
+    guide: Guide = field(default_factory=default_guide)
     _account: Account | None = field(default=None, init=False)
     _record: IdentityRecord | None = field(default=None, init=False)
     _record_read: bool = field(default=False, init=False)  # _record is the stored identity, read for this message

@@ -13,8 +13,10 @@ from bot import payloads
 from bot.commands import BY_NAME
 from bot.context import Context, clip
 from bot.faq import FaqIndex, default_index
+from bot.guide import default_guide
 from bot.handlers import choosing
 from bot.handlers import general as general
+from bot.handlers import guide as guide_handlers
 from bot.handlers import link as link_handlers
 from bot.handlers import progress as progress_handlers
 from bot.handlers import regimen as regimen_handlers
@@ -143,6 +145,7 @@ class BotCore:
     ) -> None:
         self.regimen = regimen
         self.faq = faq or default_index()
+        self.guide = default_guide()
         self.throttle = throttle or Throttle()
         self.offload = offload or Offload()  # inline unless the App's store is remote
 
@@ -171,7 +174,7 @@ class BotCore:
     def _answer(self, message: IncomingMessage) -> list[Reply]:
         if len(message.text) > MAX_INPUT:
             message = replace(message, text=message.text[:MAX_INPUT])
-        ctx = Context(message, self.regimen, self.faq)
+        ctx = Context(message, self.regimen, self.faq, self.guide)
         try:
             replies = self._welcome_back(ctx) + self._route(ctx)
         except (RegimenError, WhenParseError, ZoneError, QuietHoursError, SeriesError, LinkError) as exc:
@@ -230,6 +233,10 @@ class BotCore:
             return regimen_handlers.press_occurrence(ctx, *payload.args)
         if payload.kind == "faq":
             return general.press_faq(ctx, payload.args[0])
+        if payload.kind == "q":
+            return guide_handlers.press_question(ctx, payload.args[0])
+        if payload.kind == "fb":
+            return guide_handlers.press_feedback(ctx, *payload.args)
         if payload.kind == "plan":
             return regimen_handlers.press_plan(ctx, payload.args)
         if payload.kind == "forget":

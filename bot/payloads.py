@@ -30,6 +30,8 @@ _SAFE = re.compile(r"[A-Za-z0-9_@.,:+~/\-]{1,64}")
 
 # Bound buttons: b:<key id>:<tag>:<command>. 72 bits of HMAC-SHA256 cannot be guessed at the rate buttons can
 # be pressed; the key id tells a button from before a restart (another key) from one made for somebody else.
+_ENTRY_ID = re.compile(r"[a-z0-9\-]{1,32}")
+_FEEDBACK = re.compile(r"([a-z0-9\-]{1,32}):([ud])")
 _TAG_CHARS = 12
 _KEY_ID_CHARS = 2
 _BOUND = re.compile(r"b:([A-Za-z0-9_\-]{2}):([A-Za-z0-9_\-]{12}):(/.+)")
@@ -37,7 +39,7 @@ _BOUND = re.compile(r"b:([A-Za-z0-9_\-]{2}):([A-Za-z0-9_\-]{12}):(/.+)")
 
 @dataclass(frozen=True, slots=True)
 class Payload:
-    kind: str  # "o" occurrence, "faq", "plan", "forget" (before bound buttons), "cmd", "b" bound command
+    kind: str  # "o" occurrence, "faq", "q" guide entry, "fb" its feedback, "plan", "forget", "cmd", "b" bound
     args: tuple[str, ...]
 
 
@@ -94,6 +96,17 @@ def faq(topic_id: str) -> str:
     return f"faq:{topic_id}"
 
 
+def question(entry_id: str) -> str:
+    """A treatment-guide entry, e.g. q:exf-often (ids are short slugs: well inside 64 bytes)."""
+    return f"q:{entry_id}"
+
+
+def feedback(entry_id: str, helpful: bool) -> str:
+    """"Was this helpful?" for one entry: fb:exf-often:u (or :d). Unsigned and unbound on purpose: it names
+    nobody, and a press only counts a vote."""
+    return f"fb:{entry_id}:{'u' if helpful else 'd'}"
+
+
 def plan(template_id: str, *args: str) -> str:
     return ":".join(("plan", template_id, *args))
 
@@ -137,6 +150,10 @@ def parse(raw: str) -> Payload | None:
         if action in OCCURRENCE_ACTIONS and "@" in occurrence_id:
             return Payload("o", (action, occurrence_id))
         return None
+    if kind == "q" and _ENTRY_ID.fullmatch(rest):
+        return Payload("q", (rest,))
+    if kind == "fb" and (vote := _FEEDBACK.fullmatch(rest)):
+        return Payload("fb", (vote[1], vote[2]))
     if kind in ("faq", "plan") and rest:
         return Payload(kind, tuple(rest.split(":")))
     if kind == "forget" and rest in ("yes", "no"):

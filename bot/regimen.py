@@ -191,6 +191,10 @@ class Regimen:
         self.store.put_account(updated)
         return updated
 
+    def count_feedback(self, entry_id: str, helpful: bool) -> None:
+        """A 👍 or 👎 for a guide entry: a count, with nothing about who pressed it."""
+        self.store.add_feedback(entry_id, helpful)
+
     def forget(self, account: Account) -> None:
         """Delete the account and everything that belongs to it (the store scrubs its files after), and any link
         waiting for one of its identities' answer. Wrong-code counts stay until they expire (at most 15 minutes):

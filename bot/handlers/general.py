@@ -10,6 +10,7 @@ from bot.commands import COMMANDS
 from bot.context import Context, clip
 from bot.faq import Topic
 from bot.faq_content import ENCOURAGEMENT
+from bot.handlers import guide as guide_handlers
 from bot.handlers.progress import export_csv
 from bot.models import MAX_PAYLOAD_BYTES, Attachment, Button, Reply
 from bot.render import DISCLAIMER, when_text
@@ -151,12 +152,12 @@ def faq(ctx: Context, args: str) -> list[Reply]:
     if not args.strip():
         return [_topic_menu(ctx, "What would you like to know? Pick a topic, or just ask me a question.")]
     topic = ctx.faq.get(args)
-    if topic is None:
-        matches = ctx.faq.match(args, limit=1)
-        topic = matches[0].topic if matches else None
-    if topic is None:
-        return [_topic_menu(ctx, f'I have no topic called "{clip(args)}". These are the topics I know:')]
-    return [_topic_answer(ctx, topic)]
+    if topic is not None:  # a topic's name: its overview, with its questions
+        return [_topic_answer(ctx, topic)]
+    found = ctx.guide.answer(args)  # other words: a search of the questions
+    if found.entry is not None:
+        return [guide_handlers.entry_reply(ctx, found.entry)]
+    return [_topic_menu(ctx, f'I have no topic called "{clip(args)}". These are the topics I know:')]
 
 
 def press_faq(ctx: Context, topic_id: str) -> list[Reply]:
@@ -212,18 +213,19 @@ def question(ctx: Context, text: str) -> list[Reply]:
     command = reminder_command(text)
     if command is not None:
         return [_reminder_hint(ctx, command)]
-    matches = ctx.faq.match(text, limit=3)
-    if not matches:
-        return [
-            _topic_menu(
-                ctx,
-                "I'm not sure I understood that. I can answer questions about back acne and its scars, or you "
-                "can pick a topic below. For commands, see /help.",
-            )
-        ]
-    best = matches[0].topic
-    reply = _topic_answer(ctx, best, also=[m.topic for m in matches[1:]])
-    return [reply]
+    found = ctx.guide.answer(text)
+    if found.entry is not None:
+        return [guide_handlers.entry_reply(ctx, found.entry)]
+    declined = guide_handlers.decline_reply(ctx, found) if found.ranked and found.ranked[0].in_domain else None
+    if declined is not None:
+        return [declined]
+    return [
+        _topic_menu(
+            ctx,
+            "I'm not sure I understood that. I can answer questions about back acne and its scars, or you "
+            "can pick a topic below. For commands, see /help.",
+        )
+    ]
 
 
 def _topic_answer(ctx: Context, topic: Topic, also: list[Topic] | None = None) -> Reply:
@@ -236,6 +238,8 @@ def _topic_answer(ctx: Context, topic: Topic, also: list[Topic] | None = None) -
             seen.add(t.id)
             buttons.append(Button(t.title, payloads.faq(t.id)))
     rows = tuple(tuple(buttons[i : i + FAQ_COLUMNS]) for i in range(0, min(len(buttons), 4), FAQ_COLUMNS))
+    # The topic's own questions first (answers to what was asked), then the neighbouring topics.
+    rows = guide_handlers.topic_questions(ctx, topic.id) + rows
     return Reply(text=f"{topic.title}\n{topic.answer}\n\n{DISCLAIMER}", buttons=rows, private=False)
 
 

@@ -12,6 +12,7 @@ from bot.commands import COMMANDS
 from bot.core import NO_DATA_FOR_BUTTON
 from bot.faq import Topic, default_index
 from bot.faq_content import DISCLAIMER
+from bot.guide import default_guide
 from bot.handlers.general import ADOPT_NEXT, ALL_SET, CREAM_NEXT, ZONE_CHANGE_NOTE, ZONE_FIRST
 from bot.models import Identity, Reply
 from bot.timing.clock import FakeClock
@@ -21,6 +22,7 @@ from tests.conftest import account_snapshot, only, say
 from tests.fakes import RecordingPlatform
 
 INDEX = default_index()
+GUIDE = default_guide()
 ALL_TOPIC_PAYLOADS = [f"faq:{t.id}" for t in INDEX.topics()]
 UNSURE = (
     "I'm not sure I understood that. I can answer questions about back acne and its scars, or you can pick a "
@@ -37,16 +39,33 @@ def topic(topic_id: str) -> Topic:
 
 
 def assert_answer(reply: Reply, topic_id: str) -> None:
-    """A topic's answer: title, text, disclaimer, and buttons to other topics only."""
+    """A topic's answer: title, text, disclaimer, its own questions (#15), then buttons to other topics."""
     shown = topic(topic_id)
     assert reply.text == f"{shown.title}\n{shown.answer}\n\n{DISCLAIMER}"
     payloads = reply.button_payloads()
-    assert payloads, "an answer offers related topics"
-    assert len(payloads) <= 4
+    questions = [p for p in payloads if p.startswith("q:")]
+    topics = [p for p in payloads if not p.startswith("q:")]
+    assert questions == [f"q:{e.id}" for e in GUIDE.of_topic(topic_id)[:3]]
+    assert payloads[: len(questions)] == questions  # the questions first
+    assert topics, "an answer offers related topics"
+    assert len(topics) <= 4
     assert len(set(payloads)) == len(payloads)
     assert f"faq:{topic_id}" not in payloads
-    assert set(payloads) <= set(ALL_TOPIC_PAYLOADS)
+    assert set(topics) <= set(ALL_TOPIC_PAYLOADS)
     assert not reply.private  # general information: fine in a shared channel
+
+
+def assert_entry(reply: Reply, entry_id: str) -> None:
+    """A guide entry's answer (#15): its question, the short answer first, then the detail, its source, the
+    disclaimer; 2-3 follow-up questions, then the helpful / not helpful vote."""
+    entry = GUIDE.get(entry_id)
+    assert entry is not None
+    assert reply.text.startswith(f"{entry.question}\n{entry.short}\n\n{entry.detail}\n\n")
+    assert reply.text.endswith(DISCLAIMER)
+    payloads = reply.button_payloads()
+    assert payloads[:-2] == [f"q:{r}" for r in entry.related] and 2 <= len(entry.related) <= 3
+    assert payloads[-2:] == [f"fb:{entry_id}:u", f"fb:{entry_id}:d"]
+    assert not reply.private
 
 
 def assert_menu(reply: Reply, intro: str) -> None:
@@ -337,7 +356,10 @@ async def test_faq_buttons_answer_and_lead_on(bot_app: App) -> None:
         reply = only(await say(bot_app, button=payload))
         assert_answer(reply, payload.removeprefix("faq:"))
         for related in reply.button_payloads():  # every related button works too
-            assert INDEX.get(related.removeprefix("faq:")) is not None
+            if related.startswith("q:"):  # pressed in test_follow_up_buttons_...: flood control stops a loop here
+                assert GUIDE.get(related.removeprefix("q:")) is not None
+            else:
+                assert INDEX.get(related.removeprefix("faq:")) is not None
 
 
 async def test_unknown_faq_topic_shows_the_topics(bot_app: App) -> None:
@@ -347,18 +369,54 @@ async def test_unknown_faq_topic_shows_the_topics(bot_app: App) -> None:
 
 
 @pytest.mark.parametrize(
-    ("question", "topic_id"),
+    ("question", "entry_id"),
     [
-        ("how often should I exfoliate?", "exfoliation"),
-        ("Does laser resurfacing hurt?", "laser"),
-        ("what is a chemical peel", "peels"),
-        ("which cream or lotion helps fade scars?", "creams"),
+        ("how often should I exfoliate?", "exf-often"),
+        ("Does laser resurfacing hurt?", "laser-hurt"),
+        ("what is a chemical peel", "peel-what"),
+        ("which cream or lotion helps fade scars?", "cream-which"),
+        # The questions of #15 that each got a whole topic's paragraph before.
+        ("how long until I see results from exfoliating?", "exf-results"),
+        ("is it safe to use a loofah every day?", "exf-daily"),
+        ("does retinol help with back acne scars", "cream-ingredient"),
+        ("can I pop the pimples on my back", "prev-pick"),
+        ("how much does laser cost", "laser-cost"),
     ],
 )
-async def test_free_text_question_gets_the_best_topic_and_related_buttons(
-    bot_app: App, question: str, topic_id: str
+async def test_free_text_question_gets_the_entry_that_answers_it(bot_app: App, question: str, entry_id: str) -> None:
+    assert_entry(only(await say(bot_app, question)), entry_id)
+
+
+async def test_faq_words_search_the_questions(bot_app: App) -> None:
+    assert_entry(only(await say(bot_app, "/faq does a chemical peel hurt")), "peel-hurt")
+
+
+@pytest.mark.parametrize("text", ["does laser hair removal hurt", "does botox hurt my back"])
+async def test_a_question_near_the_guide_but_outside_it_is_declined_with_the_closest_topics(
+    bot_app: App, text: str
 ) -> None:
-    assert_answer(only(await say(bot_app, question)), topic_id)
+    reply = only(await say(bot_app, text))
+    assert reply.text.startswith("I don't have a good answer to that.")
+    assert "dermatologist" in reply.text
+    assert reply.button_payloads() and set(reply.button_payloads()) <= set(ALL_TOPIC_PAYLOADS)
+
+
+async def test_follow_up_buttons_answer_and_votes_count_per_entry_and_name_nobody(bot_app: App) -> None:
+    answer = only(await say(bot_app, "how often should I exfoliate?"))
+    follow_up = answer.button_payloads()[0]
+    assert_entry(only(await say(bot_app, button=follow_up)), follow_up.removeprefix("q:"))
+    thanks = only(await say(bot_app, button="fb:exf-often:u"))
+    assert "nothing about you" in thanks.text
+    await say(bot_app, button="fb:exf-often:d", user="someone-else")
+    await say(bot_app, button="fb:exf-often:u", user="someone-else")
+    assert bot_app.store.feedback_counts() == {"exf-often": (2, 1)}
+    assert account_snapshot(bot_app) == ()  # voting made nobody an account
+
+
+async def test_a_vote_for_an_entry_that_does_not_exist_counts_nothing(bot_app: App) -> None:
+    assert only(await say(bot_app, button="fb:no-such-entry:u")).text.startswith("That question is no longer")
+    assert only(await say(bot_app, button="q:no-such-entry")).text.startswith("That question is no longer")
+    assert bot_app.store.feedback_counts() == {}
 
 
 @pytest.mark.parametrize("text", ["what about tattoos?", "hello there", "🙂", "asdf qwer"])

@@ -1,0 +1,136 @@
+"""The labelled questions (tests/guide/labelled_questions/): load them, measure the guide, tune its thresholds.
+
+Each line is `label<TAB>split<TAB>question`: the entry id that answers it (several with "|" where two answer
+it equally well), or "-" for a question the guide should decline; `split` is "tune" (thresholds are chosen on
+these) or "held" (only ever measured). The split is fixed in the file, so the held-out figures in `make bench`
+and docs/benchmarks.md are on questions the thresholds never saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from bot.guide.matcher import Guide, Scored
+
+DATA: Final = Path(__file__).resolve().parents[2] / "tests" / "guide" / "labelled_questions" / "guide_questions.tsv"
+DECLINE: Final = "-"
+TUNE: Final = "tune"
+HELD: Final = "held"
+# A wrong answer costs more than a decline: the person is told something confidently that is not about
+# their question, where a decline at least says so and offers the closest topics.
+WRONG_COST: Final = 3.0
+SCORE_GRID: Final = tuple(x / 2 for x in range(0, 61))  # 0 .. 30
+COVERAGE_GRID: Final = tuple(x / 20 for x in range(0, 19))  # 0 .. 0.9
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    labels: frozenset[str]  # entry ids that answer it; empty: decline
+    split: str
+    text: str
+
+    @property
+    def in_scope(self) -> bool:
+        return bool(self.labels)
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    questions: int
+    in_scope: int
+    top1: float  # in-scope questions answered with a right entry (a decline counts as a miss)
+    ranked_top1: float  # in-scope questions whose best-ranked entry is right, before any threshold
+    confident_wrong: float  # of all questions: answered with an entry that does not answer it
+    in_scope_declines: float  # of in-scope questions: declined
+    out_of_scope_declined: float  # of out-of-scope questions: declined, as they should be
+    misses: tuple[tuple[str, str, str], ...]  # (question, expected, what was answered or "-")
+
+
+def load(path: Path = DATA) -> list[Question]:
+    found = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if number == 1 or not line.strip():
+            continue  # the header
+        label, split, text = line.split("\t")
+        if split not in (TUNE, HELD):
+            raise ValueError(f"{path}:{number}: split must be {TUNE} or {HELD}, not {split!r}")
+        labels = frozenset() if label == DECLINE else frozenset(label.split("|"))
+        found.append(Question(labels, split, text))
+    return found
+
+
+def of_split(questions: Iterable[Question], split: str) -> list[Question]:
+    return [q for q in questions if q.split == split]
+
+
+Ranker = Callable[[str], Sequence[Scored]]
+
+
+def measure(
+    guide: Guide, questions: Sequence[Question], *, min_score: float | None = None, min_coverage: float | None = None
+) -> Figures:
+    """The figures of `guide` (with its thresholds, or these) on `questions`."""
+    ranked = [guide.rank(q.text) for q in questions]
+    return _figures(
+        questions,
+        ranked,
+        guide.min_score if min_score is None else min_score,
+        guide.min_coverage if min_coverage is None else min_coverage,
+    )
+
+
+def tune(guide: Guide, questions: Sequence[Question]) -> tuple[float, float]:
+    """The (min_score, min_coverage) of the grids with the lowest cost on `questions`: WRONG_COST per
+    confident wrong answer plus one per in-scope decline; ties go to the lowest thresholds (the first found)."""
+    ranked = [guide.rank(q.text) for q in questions]
+    best: tuple[float, float, float] | None = None
+    for min_score in SCORE_GRID:
+        for min_coverage in COVERAGE_GRID:
+            figures = _figures(questions, ranked, min_score, min_coverage)
+            cost = (
+                WRONG_COST * figures.confident_wrong * figures.questions + figures.in_scope_declines * figures.in_scope
+            )
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, min_score, min_coverage)
+    assert best is not None
+    return best[1], best[2]
+
+
+def _figures(
+    questions: Sequence[Question], ranked: Sequence[Sequence[Scored]], min_score: float, min_coverage: float
+) -> Figures:
+    right = ranked_right = wrong = declined_in = declined_out = 0
+    misses = []
+    for question, scored in zip(questions, ranked, strict=True):
+        top = scored[0] if scored else None
+        answered = top is not None and top.in_domain and top.score >= min_score and top.coverage >= min_coverage
+        said = top.entry.id if answered and top is not None else DECLINE
+        if question.in_scope:
+            ranked_right += top is not None and top.entry.id in question.labels
+            if not answered:
+                declined_in += 1
+            elif said in question.labels:
+                right += 1
+            else:
+                wrong += 1
+        elif answered:
+            wrong += 1
+        else:
+            declined_out += 1
+        if said not in question.labels and not (said == DECLINE and not question.in_scope):
+            misses.append((question.text, "|".join(sorted(question.labels)) or DECLINE, said))
+    in_scope = sum(q.in_scope for q in questions)
+    out_of_scope = len(questions) - in_scope
+    return Figures(
+        questions=len(questions),
+        in_scope=in_scope,
+        top1=right / in_scope if in_scope else 0.0,
+        ranked_top1=ranked_right / in_scope if in_scope else 0.0,
+        confident_wrong=wrong / len(questions) if questions else 0.0,
+        in_scope_declines=declined_in / in_scope if in_scope else 0.0,
+        out_of_scope_declined=declined_out / out_of_scope if out_of_scope else 0.0,
+        misses=tuple(misses),
+    )

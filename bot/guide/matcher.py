@@ -1,0 +1,199 @@
+"""Which guide entry answers a question, and whether the guide should answer at all.
+
+A hand-written scorer, measured against rapidfuzz and a BM25 library on the held-out questions
+(scripts/bench_faq.py, docs/benchmarks.md). Each entry is a bag of terms: the stems and neighbouring pairs of
+its question and of the other ways people ask it (weight 1), and its topic's words (weight 1/2). A question
+scores, for each entry, the sum of idf x weight of the terms they share; idf is counted over entries, so a
+word every entry has ("back", "scar") counts little and "hurt" or "cost" a lot.
+
+Two numbers decide whether to answer (both tuned on the tune half of tests/guide/labelled_questions/ by
+bot.guide.labelled.tune, never by hand): the best entry's score, and its *coverage*, the share of the
+question's own words (idf-weighted; a word the guide has never seen counts UNKNOWN_IDF) that the entry
+explains. "does laser hair removal hurt" shares "laser" and "hurt" with the laser-pain entry, but "hair" and
+"removal" are unexplained, so it is declined rather than answered with a confident wrong paragraph.
+
+Three refinements, each for a failure seen on the tune split: the entry's own question counts again
+(QUESTION_BONUS x the overlap of the question with the entry's closest wording), so "what is microdermabrasion"
+finds the overview rather than any entry that mentions microdermabrasion; an entry about another treatment than the one
+named loses SUBJECT_MISS of its score ("results from exfoliating" is not the laser results entry); and a
+question with no word of the domain at all (DOMAIN_WORDS, or any topic's words) is declined ("how much do
+braces cost").
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from bot.guide.entries import ENTRIES, TOPIC_WORDS
+from bot.guide.entry import Entry
+from bot.guide.text import bigrams, tokens
+from bot.guide.typos import Speller
+
+TOPIC_WEIGHT: Final = 0.5
+UNKNOWN_IDF: Final = 3.5  # what a word the guide never uses weighs in a question's total (~ a word of one entry)
+QUESTION_BONUS: Final = 16.0
+SUBJECT_MISS: Final = 0.6
+# The treatments: a question naming one is about that one.
+SUBJECT_TOPICS: Final = ("exfoliation", "creams", "microderm", "peels", "laser")
+DOMAIN_WORDS: Final = (
+    "acne bacne scar scars scarring skin back spot spots pimple pimples zit zits breakout breakouts pore pores "
+    "blemish marks sweat sweaty sweating shower gym workout exercise clothes clothing wear shirt towel towels "
+    "sheets soap wash cleanser dermatologist doctor sun sunscreen tan tanning pregnant pregnancy breastfeeding "
+    "retinol vitamin acid"
+)
+# Tuned on the tune split (bot.guide.labelled.tune; tests/guide/test_tuning.py checks they are its result).
+MIN_SCORE: Final = 14.5
+MIN_COVERAGE: Final = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Scored:
+    entry: Entry
+    score: float
+    coverage: float  # 0..1: how much of the question this entry explains
+    in_domain: bool = True  # the question has a word about skin, acne or the guide's topics
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The entry to answer with, or None (decline); `ranked` best first either way, for the closest topics."""
+
+    entry: Entry | None
+    ranked: tuple[Scored, ...]
+
+    def closest_topics(self, limit: int = 3) -> list[str]:
+        found: list[str] = []
+        for scored in self.ranked:
+            if scored.entry.topic not in found:
+                found.append(scored.entry.topic)
+        return found[:limit]
+
+
+class Guide:
+    """An immutable index over guide entries; everything about the content is computed once, here."""
+
+    def __init__(
+        self,
+        entries: Sequence[Entry] = ENTRIES,
+        *,
+        min_score: float = MIN_SCORE,
+        min_coverage: float = MIN_COVERAGE,
+    ) -> None:
+        self.entries: tuple[Entry, ...] = tuple(entries)
+        self.min_score = min_score
+        self.min_coverage = min_coverage
+        self._by_id = {e.id: e for e in self.entries}
+        weights: list[dict[str, float]] = []
+        for entry in self.entries:
+            terms: dict[str, float] = {}
+            for phrase in TOPIC_WORDS.get(entry.topic, ()):
+                stems = tokens(phrase)
+                for term in (*stems, *bigrams(stems)):
+                    terms[term] = TOPIC_WEIGHT
+            for phrase in (entry.question, *entry.asks):
+                stems = tokens(phrase)
+                for term in (*stems, *bigrams(stems)):
+                    terms[term] = 1.0
+            weights.append(terms)
+        count = len(self.entries)
+        document_frequency: dict[str, int] = {}
+        for terms in weights:
+            for term in terms:
+                document_frequency[term] = document_frequency.get(term, 0) + 1
+        self._idf = {t: math.log(1 + count / df) for t, df in document_frequency.items()}
+        self._postings: dict[str, tuple[tuple[int, float], ...]] = {}
+        for term in document_frequency:
+            self._postings[term] = tuple((i, w[term] * self._idf[term]) for i, w in enumerate(weights) if term in w)
+        self._speller = Speller(t for t in document_frequency if " " not in t)
+        # Each wording of each entry (its question and its asks), as idf-weighted stems: the closest one to a
+        # question earns the entry QUESTION_BONUS x their overlap.
+        self._wordings: list[tuple[tuple[dict[str, float], float], ...]] = []
+        for entry in self.entries:
+            wordings = []
+            for phrase in (entry.question, *entry.asks):
+                terms_of = {t: self._idf.get(t, 0.0) for t in tokens(phrase)}
+                if terms_of:
+                    wordings.append((terms_of, sum(terms_of.values())))
+            self._wordings.append(tuple(wordings))
+        self._subjects: dict[str, frozenset[str]] = {
+            topic: frozenset(t for phrase in TOPIC_WORDS[topic] for t in tokens(phrase)) for topic in SUBJECT_TOPICS
+        }
+        self._entry_terms: list[frozenset[str]] = [frozenset(w) for w in weights]
+        self._domain: frozenset[str] = frozenset(tokens(DOMAIN_WORDS)) | frozenset(
+            t for words in TOPIC_WORDS.values() for phrase in words for t in tokens(phrase)
+        )
+
+    def get(self, entry_id: str) -> Entry | None:
+        return self._by_id.get(entry_id)
+
+    def of_topic(self, topic_id: str) -> tuple[Entry, ...]:
+        return tuple(e for e in self.entries if e.topic == topic_id)
+
+    def terms(self, question: str) -> list[str]:
+        """The question's stems, typos corrected to the guide's words where one is close enough."""
+        found = []
+        for stem in tokens(question):
+            fixed = stem if stem in self._idf else self._speller.correct(stem)
+            found.append(fixed or stem)
+        return found
+
+    def rank(self, question: str, limit: int = 5) -> tuple[Scored, ...]:
+        """Entries sharing anything with the question, best first (ties: content order)."""
+        stems = self.terms(question)
+        if not stems:
+            return ()
+        unique = dict.fromkeys(stems)
+        total = sum(self._idf.get(s, UNKNOWN_IDF) for s in unique)
+        scores: dict[int, float] = {}
+        explained: dict[int, float] = {}
+        for term in (*unique, *dict.fromkeys(bigrams(stems))):
+            for index, weight in self._postings.get(term, ()):
+                scores[index] = scores.get(index, 0.0) + weight
+                if " " not in term:
+                    explained[index] = explained.get(index, 0.0) + self._idf[term]
+        named = {t for words in self._subjects.values() for t in words if t in unique}
+        for index in scores:
+            scores[index] += QUESTION_BONUS * self._closest_wording(index, unique, total)
+            if named and not named & self._entry_terms[index]:
+                scores[index] *= SUBJECT_MISS
+        best = sorted(scores, key=lambda i: (-scores[i], i))[:limit]
+        domain = any(t in self._domain for t in unique)
+        return tuple(
+            Scored(self.entries[i], round(scores[i], 4), round(explained.get(i, 0.0) / total, 4), domain) for i in best
+        )
+
+    def _closest_wording(self, index: int, unique: dict[str, None], total: float) -> float:
+        """0..1: the F1 of the entry's closest wording and the question (idf-weighted overlap both ways)."""
+        best = 0.0
+        for terms_of, mass in self._wordings[index]:
+            shared = sum(w for t, w in terms_of.items() if t in unique)
+            if shared and mass:
+                precision, recall = shared / mass, shared / total
+                best = max(best, 2 * precision * recall / (precision + recall))
+        return best
+
+    def in_domain(self, question: str) -> bool:
+        """Whether the question has any word about skin, acne or the guide's topics."""
+        return any(t in self._domain for t in self.terms(question))
+
+    def answer(self, question: str) -> Answer:
+        ranked = self.rank(question)
+        if ranked and self.confident(ranked[0]):
+            return Answer(ranked[0].entry, ranked)
+        return Answer(None, ranked)
+
+    def confident(self, best: Scored, min_score: float | None = None, min_coverage: float | None = None) -> bool:
+        """Whether `best` is good enough to answer with (these thresholds, or the guide's)."""
+        floor = self.min_score if min_score is None else min_score
+        share = self.min_coverage if min_coverage is None else min_coverage
+        return best.in_domain and best.score >= floor and best.coverage >= share
+
+
+@functools.cache
+def default_guide() -> Guide:
+    """The guide over every entry, built once per process."""
+    return Guide()

@@ -1,0 +1,76 @@
+"""The guide's matcher: the question asked gets its entry, typos are forgiven, the unrelated is declined, fast."""
+
+from __future__ import annotations
+
+import random
+import string
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.guide import Guide, default_guide
+from bot.guide.typos import Speller, distance
+
+
+@pytest.fixture(scope="module")
+def guide() -> Guide:
+    return default_guide()
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("how often should i exfoilate", "exf-often"),
+        ("does microderm hurt", "md-hurt"),
+        ("what should I avoid before a peel", "peel-before"),
+        ("what should I avoid after a peel", "peel-after"),
+        ("can I do microdermabrasion myself", "md-home"),
+        ("is laser safe", "laser-invasive"),
+    ],
+)
+def test_questions_get_their_entry(guide: Guide, question: str, entry_id: str) -> None:
+    found = guide.answer(question).entry
+    assert found is not None and found.id == entry_id
+
+
+@pytest.mark.parametrize("question", ["", "hello", "what is the weather tomorrow", "how much do braces cost", "🙂"])
+def test_unrelated_questions_are_declined(guide: Guide, question: str) -> None:
+    assert guide.answer(question).entry is None
+
+
+def test_a_decline_names_the_closest_topics(guide: Guide) -> None:
+    answer = guide.answer("does laser hair removal hurt")
+    assert answer.entry is None
+    assert "laser" in answer.closest_topics()
+
+
+def test_speller_corrects_one_edit_and_swaps_but_not_everyday_words() -> None:
+    speller = Speller(["laser", "microdermabrasion", "exfoliat"])
+    assert speller.correct("lazer") == "laser"
+    assert speller.correct("microdermabraison") == "microdermabrasion"
+    assert speller.correct("exfoilat") == "exfoliat"
+    assert speller.correct("later") is None  # an everyday word, not a typo
+    assert speller.correct("feel") is None  # too short to guess
+    assert distance("ab", "ba") == 1 and distance("kitten", "sitting") == 3
+
+
+def test_a_long_message_is_matched_well_under_five_ms(guide: Guide) -> None:
+    rnd = random.Random(7)
+    words = ["".join(rnd.choices(string.ascii_lowercase, k=rnd.randint(3, 11))) for _ in range(700)]
+    message = ("how often should I exfoliate my back " + " ".join(words))[:4000]
+    guide.answer(message)
+    start = time.perf_counter()
+    for _ in range(20):
+        guide.answer(message)
+    assert (time.perf_counter() - start) / 20 < 0.005
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=st.text(max_size=5000))
+def test_any_text_is_answered_or_declined_never_raises(text: str) -> None:
+    answer = default_guide().answer(text)
+    scores = [s.score for s in answer.ranked]
+    assert scores == sorted(scores, reverse=True)
+    assert all(0.0 <= s.coverage <= 1.0 for s in answer.ranked)

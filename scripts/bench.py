@@ -5,6 +5,7 @@
     make bench ARGS="--quick"       # 1k and 10k users, 1,000 reminders in the delivery run
     make bench ARGS="--only-delivery --delivery 2000 --platforms telegram"   # just the delivery run
     make bench ARGS="--only-parser"  # just the when-grammar's cost per call (a few seconds)
+    make bench ARGS="--only-faq"     # just the treatment guide: held-out accuracy, declines, match p99
     make bench ARGS="--postgres"    # PostgreSQL beside TinyDB at 1,000,000 users, delivery on each, failover
     make bench ARGS="--postgres --sizes 100000 --delivery 1000"   # the same, quicker
 
@@ -56,6 +57,7 @@ from bot.timing.readings import read_when
 from bot.timing.recurrence import Schedule
 from bot.timing.remind_split import split_what_when
 from bot.timing.timeparse import WhenParseError
+from scripts import bench_faq
 from scripts import bench_storage as population
 from storage.base import Store
 from storage.factory import is_database_url, open_store
@@ -577,6 +579,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--delivery", type=int, default=10_000, help="reminders due in one minute per platform")
     parser.add_argument("--only-delivery", action="store_true", help="measure only the delivery (no populations)")
     parser.add_argument("--only-parser", action="store_true", help="measure only the when-grammar's cost per call")
+    parser.add_argument("--only-faq", action="store_true", help="measure only the treatment guide (scripts/bench_faq)")
     parser.add_argument(
         "--platforms",
         nargs="+",
@@ -624,6 +627,14 @@ def main(argv: list[str] | None = None) -> None:
         f"{os.cpu_count()} cores, {memory:.0f} GiB, Python {platform.python_version()}"
     )
     print(header, flush=True)
+    guide = [] if args.only_delivery else bench_faq.run()
+    print("\n".join(guide), flush=True)
+    if args.only_faq:
+        out_faq = Path(args.out)
+        out_faq.mkdir(parents=True, exist_ok=True)
+        (out_faq / "bench-faq.md").write_text("\n".join([header, "", *guide, ""]))
+        print(f"\ntable: {out_faq / 'bench-faq.md'}")
+        return
     grammar = [] if args.only_delivery else measure_parser()
     print("\n".join(grammar), flush=True)
     out = Path(args.out)

@@ -1,0 +1,72 @@
+"""`make bench ARGS="--only-faq"` (and the first section of every `make bench`): the treatment guide's
+held-out figures, its hand scorer against rapidfuzz on the same questions, and matching's cost per message."""
+
+from __future__ import annotations
+
+import random
+import statistics
+import string
+import time
+
+from bot.guide import default_guide
+from bot.guide import labelled as labelled_set
+
+
+def _rapidfuzz_top1(held: list[labelled_set.Question]) -> float | None:
+    """Nearest wording by rapidfuzz token_sort_ratio (its best scorer on the tune half), ranked top-1."""
+    try:
+        from rapidfuzz import fuzz, process, utils
+    except ImportError:
+        return None
+    guide = default_guide()
+    choices = [(w, e.id) for e in guide.entries for w in (e.question, *e.asks)]
+    texts = [c[0] for c in choices]
+    in_scope = [q for q in held if q.in_scope]
+    right = 0
+    for q in in_scope:
+        found = process.extractOne(q.text, texts, scorer=fuzz.token_sort_ratio, processor=utils.default_process)
+        right += found is not None and choices[found[2]][1] in q.labels
+    return right / len(in_scope)
+
+
+def _p99_ms(message: str, rounds: int = 300) -> tuple[float, float]:
+    guide = default_guide()
+    guide.answer(message)
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        guide.answer(message)
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.99) - 1]
+
+
+def run() -> list[str]:
+    held = labelled_set.of_split(labelled_set.load(), labelled_set.HELD)
+    figures = labelled_set.measure(default_guide(), held)
+    rnd = random.Random(20261202)
+    filler = " ".join("".join(rnd.choices(string.ascii_lowercase, k=rnd.randint(3, 11))) for _ in range(800))
+    long_message = ("how often should I exfoliate my back? " + filler)[:4000]
+    median, p99 = _p99_ms(long_message)
+    short_median, short_p99 = _p99_ms("how long until I see results from exfoliating?")
+    fuzzy = _rapidfuzz_top1(held)
+    lines = [
+        "## Treatment guide (held-out half of the labelled questions)",
+        "",
+        "| figure | value | target |",
+        "| --- | --- | --- |",
+        f"| questions (in scope / to decline) | {figures.in_scope} / {figures.questions - figures.in_scope} | |",
+        f"| top-1 answered right | {figures.top1:.1%} | >= 90% |",
+        f"| best-ranked entry right (before the threshold) | {figures.ranked_top1:.1%} | |",
+        f"| confident wrong answers | {figures.confident_wrong:.1%} | <= 2% |",
+        f"| in-scope questions declined | {figures.in_scope_declines:.1%} | <= 5% |",
+        f"| out-of-scope questions declined | {figures.out_of_scope_declined:.1%} | |",
+        f"| rapidfuzz token_sort_ratio, best-ranked right | {'not installed' if fuzzy is None else f'{fuzzy:.1%}'} | |",
+        f"| match a 4,000-character message, median / p99 | {median:.2f} / {p99:.2f} ms | p99 < 5 ms |",
+        f"| match a short question, median / p99 | {short_median:.3f} / {short_p99:.3f} ms | |",
+    ]
+    return lines
+
+
+if __name__ == "__main__":
+    print("\n".join(run()))

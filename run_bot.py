@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
-import signal
 import sys
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -32,12 +31,19 @@ from pathlib import Path
 from adapters.base import Adapter
 from adapters.console_adapter import ConsoleAdapter
 from adapters.health_probe import probe_health
+from adapters.http_server import Endpoints, HttpListener, start_http
+from adapters.json_logs import use_json_logs
 from adapters.log_hygiene import install_log_hygiene, redact_output
+from adapters.metrics import PrometheusTelemetry
 from adapters.settings import PlatformSettings, load_platform_settings
+from adapters.stopping import Stopper
+from adapters.supervisor import Supervisor
 from adapters.wiring import build_console_adapter, build_platform_adapters
 from bot.app import App
+from bot.health import Probe
 from bot.peers import LeaseKeeper, holder_id, lease_dispatcher
 from bot.settings import Settings, SettingsError, load_settings
+from bot.telemetry import NULL_TELEMETRY
 from bot.ticker import pin_process_clock_to_utc
 from storage.backups import backup_command, restore_command
 from storage.base import StorageError, Store
@@ -45,6 +51,8 @@ from storage.factory import is_database_url, open_store
 from storage.migrate import migrate_database, url_passwords
 
 log = logging.getLogger("clearback")
+
+STOP_ADAPTER_WITHIN = 2.0  # each adapter's stop, so that a SIGTERM's whole stop fits in 10 s
 
 CONNECT_HINT = (
     "No TELEGRAM_TOKEN or DISCORD_TOKEN is set, so this is the local console chat.\n"
@@ -117,7 +125,7 @@ def build_keeper(store: Store) -> LeaseKeeper | None:
     return LeaseKeeper(LeaseTable(url, holder_id()))
 
 
-async def finish(runner: asyncio.Task[None] | None, within: float = 30.0) -> None:
+async def finish(runner: asyncio.Task[None] | None, within: float = 5.0) -> None:
     """Let the dispatcher's pass under way end (app.stop() was called) before its lease is given up."""
     if runner is None or runner.done():
         return
@@ -128,30 +136,43 @@ async def finish(runner: asyncio.Task[None] | None, within: float = 30.0) -> Non
 
 
 async def serve(settings: RunSettings, console: bool) -> int:
+    """Run until stopped. A platform that cannot be reached is tried again in the background; one whose token is
+    rejected, then or later, is stopped (adapters.supervisor), and 2 is returned once none is left. The first
+    SIGTERM/SIGINT stops within 10 s, the second at once (adapters.stopping)."""
     core = settings.core
     store = open_store(core.store_target)
-    app = App(store, default_timezone=core.default_timezone, grace=timedelta(hours=core.catch_up_grace_hours))
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, app.stop)
+    platforms = settings.platforms
+    metrics = PrometheusTelemetry(platforms.platforms_configured) if platforms.http_port is not None else None
+    app = App(
+        store,
+        default_timezone=core.default_timezone,
+        grace=timedelta(hours=core.catch_up_grace_hours),
+        telemetry=metrics or NULL_TELEMETRY,
+    )
+    stopper = Stopper(app.stop)
+    stopper.install(asyncio.get_running_loop())
     keeper = build_keeper(store)
     if keeper is not None:  # a peer: the dispatcher and each platform's receiving are leases (bot/peers.py)
         lease_dispatcher(keeper, app)
     adapters = build_adapters(app, settings, console, keeper)
+    supervisor = Supervisor(app, adapters)
+    listener: HttpListener | None = None
     runner: asyncio.Task[None] | None = None
     try:
-        started = 0
+        if metrics is not None and platforms.http_port is not None:
+            listener = start_http(Endpoints(Probe(app), adapters, metrics), platforms.http_host, platforms.http_port)
         for adapter in adapters:
             try:
                 await adapter.start()
             except SettingsError as exc:  # e.g. a token the platform rejects: name the setting, go on without it
-                print(f"Configuration error: {exc}", file=sys.stderr, flush=True)
-                app.hub.unregister(adapter.platform)
+                supervisor.retire(adapter, str(exc))
                 continue
-            started += 1
-            log.info("%s adapter started", adapter.platform)
-        if not started:
-            return 2
+            if adapter.link.connected:
+                log.info("%s adapter started", adapter.platform)
+            else:  # it goes on trying in the background, one line per attempt
+                log.info("%s adapter waiting for its platform", adapter.platform)
+        if not supervisor.in_service:
+            return supervisor.exit_code
         if keeper is not None:  # polling and shards start once their lease is held, as the adapters are up
             log.info("peer %s on a shared database; leases are taken within a second when free", keeper.holder)
             keeper.start()
@@ -169,15 +190,19 @@ async def serve(settings: RunSettings, console: bool) -> int:
         await finish(runner)
         if keeper is not None:  # stop polling, shards and dispatching, then hand the leases over at once
             await keeper.stop()
+        await supervisor.settled()
         for adapter in adapters:
             try:
-                await adapter.stop()
-            except Exception:
-                log.exception("stopping the %s adapter failed", adapter.platform)
+                await asyncio.wait_for(adapter.stop(), STOP_ADAPTER_WITHIN)
+            except Exception as exc:
+                log.warning("stopping the %s adapter failed (%s)", adapter.platform, type(exc).__name__)
+        if listener is not None:
+            await listener.stop()
         app.close()
         store.close()
+        stopper.disarm()
         log.info("stopped cleanly")
-    return 0
+    return supervisor.exit_code
 
 
 def salvage_database(path: str) -> int:
@@ -215,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=settings.core.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    if settings.core.log_format == "json":
+        use_json_logs()
     install_log_hygiene(*secrets)  # libraries that log request URLs would otherwise print the bot token
     pin_process_clock_to_utc()
     if args.command == "salvage":

@@ -40,6 +40,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+from adapters.link import Link
 from bot.core import INTERNAL
 from bot.models import Address, IncomingMessage, Reply
 
@@ -62,9 +63,12 @@ RETRY_POLICY = RetryPolicy()
 
 class Adapter(Protocol):
     platform: str
+    link: Link  # whether the platform can be reached now (adapters/link.py)
 
     async def start(self) -> None:
-        """Connect and begin receiving; returns once running (it must not own the event loop)."""
+        """Connect and begin receiving; returns once running, or once the first attempt found the platform
+        unreachable (it then goes on trying in the background, and `link` says so). Raises a SettingsError
+        when the platform rejects the token. It must not own the event loop."""
         ...
 
     async def stop(self) -> None:

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import TextIO
 
 from adapters.base import APOLOGY, MessageHandler
+from adapters.link import Link
 from bot.app import App
 from bot.handlers.general import ALL_GONE
 from bot.models import CONSOLE, Address, Attachment, Identity, IncomingMessage, Reply
@@ -88,14 +89,17 @@ class ConsoleAdapter:
         self.handled = 0  # lines answered so far
         self.line_done = asyncio.Event()  # set after each line is answered (for whoever waits on `handled`)
         self._task: asyncio.Task[None] | None = None
+        self.link = Link(CONSOLE)
 
     async def start(self) -> None:
+        self.link.up()  # the terminal is always there
         loop = asyncio.get_running_loop()
         # A thread reads stdin: works for terminals, pipes and redirected files alike.
         threading.Thread(target=self._read_lines, args=(loop,), daemon=True, name="console-stdin").start()
         self._task = asyncio.create_task(self._serve())
 
     async def stop(self) -> None:
+        self.link.stopped()
         if self._task is not None and not self._task.done():
             self._task.cancel()
 

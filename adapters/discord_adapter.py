@@ -46,7 +46,9 @@ from typing import Any
 
 import aiohttp
 import discord
+import discord.client
 from discord import app_commands
+from discord.backoff import ExponentialBackoff
 from discord.utils import MISSING
 
 from adapters.base import APOLOGY, MessageHandler
@@ -68,10 +70,13 @@ from adapters.discord_render import (
     message_nonce,
     split_content,
 )
+from adapters.link import UNREACHABLE, Backoff, Link, reason_of, retry_fields, retry_line
 from adapters.log_hygiene import install_log_hygiene
 from adapters.pacing import DISCORD_LIMITS, ArrivalWindow, FloodGate, FloodLimits, Pacer
 from bot.delivery import DeliveryError, RecipientUnreachable, TransientDeliveryError
 from bot.models import DISCORD, Address, Attachment, Identity, IncomingMessage, Reply
+from bot.settings import SettingsError
+from bot.telemetry import NULL_TELEMETRY, Telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +90,56 @@ ACKNOWLEDGED = "Done."
 AUTOCOMPLETE_TIMEOUT = 2.5  # Discord drops autocomplete answers after 3 s
 DEFER_AFTER = 2.0  # interactions must be acknowledged within 3 s; slower handlers get a deferral
 _MAX_REMEMBERED_CHANNELS = 10_000
+AUTHENTICATION_FAILED = 4004  # the gateway's close code for a token it does not accept
+TOKEN_HINT = "DISCORD_TOKEN was rejected by Discord: copy it again from the Bot page of your application (Reset Token)."
+# What may fail while Discord cannot be reached (DNS, refused, reset, TLS, time-outs, 5xx, gateway gone).
+UNREACHABLE_ERRORS = (OSError, aiohttp.ClientError, TimeoutError, discord.GatewayNotFound, discord.ConnectionClosed)
+
+
+class TokenRejected(SettingsError, discord.LoginFailure):
+    """Discord refused the bot token: one line naming the setting (run_bot.py), never the token."""
+
+
+class _CappedBackoff(ExponentialBackoff[bool]):
+    """discord.py's reconnect back-off (full jitter) with its ceiling at 2^8 s, about 4 minutes instead of 17:
+    within the 5 minutes ClearBack promises between attempts. discord.py makes one per connect() itself."""
+
+    def __init__(self, base: int = 1, *, integral: bool = False) -> None:
+        super().__init__(base, integral=integral)
+        self._max = 8
+
+
+setattr(discord.client, "ExponentialBackoff", _CappedBackoff)  # noqa: B010 - the name connect() looks up
+
+
+class _ReconnectLine(logging.Filter):
+    """discord.py logs each gateway reconnect with a full traceback at ERROR; this makes it our one line per
+    attempt, at WARNING ("Discord unreachable (connection refused); retrying in 3 s"), and tells the link."""
+
+    def __init__(self, link: Link) -> None:
+        super().__init__()
+        self.link = link
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.msg != "Attempting a reconnect in %.2fs" or not isinstance(record.args, tuple):
+            return True
+        wait = record.args[0] if record.args and isinstance(record.args[0], int | float) else 0.0
+        error = record.exc_info[1] if record.exc_info else None
+        reason = reason_of(error) if error is not None else "connection lost"
+        record.msg, record.args = retry_line("Discord", reason, float(wait)), ()
+        record.exc_info, record.exc_text = None, None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+        self.link.down(reason)
+        return True
+
+
+def _rest_unreachable(exc: BaseException) -> bool:
+    """A failure that means Discord could not be reached (not a refusal of what was asked)."""
+    if isinstance(exc, discord.HTTPException):
+        return exc.status >= 500
+    if isinstance(exc, discord.ConnectionClosed):
+        return exc.code != AUTHENTICATION_FAILED
+    return isinstance(exc, UNREACHABLE_ERRORS)
 
 
 def default_intents() -> discord.Intents:
@@ -132,6 +187,10 @@ class ClearBackClient(discord.Client):
 
     async def on_ready(self) -> None:
         self.ready_event.set()
+        self.adapter._gateway_up()
+
+    async def on_resumed(self) -> None:
+        self.adapter._gateway_up()
 
     async def on_message(self, message: discord.Message) -> None:
         await self.adapter._on_message(message, self)
@@ -163,12 +222,15 @@ class DiscordAdapter:
         request_window: ArrivalWindow | None = None,
         shard_count: int = 1,
         gateway_on_start: bool = True,
+        reconnect: Backoff | None = None,
+        telemetry: Telemetry = NULL_TELEMETRY,
     ) -> None:
         """`request_pacer`/`request_window` replace the ones `limits` would make (tests observe them).
 
         `gateway_on_start` False: start() only logs in (sending works through the REST API) and each gateway
         shard connects on connect_shard(i), as a peer does while it holds that shard's lease; with one shard
-        and True, one client does both, as it always did."""
+        and True, one client does both, as it always did. `reconnect`: the waits between attempts to log in while
+        Discord cannot be reached (adapters.link.Backoff); once connected, discord.py reconnects the gateway."""
         if shard_count < 1:
             raise ValueError("shard_count must be at least 1")
         names = [spec.name for spec in commands]
@@ -197,6 +259,13 @@ class DiscordAdapter:
         # user id -> their DM channel; channel id -> guild id for server channels we have seen.
         self._dm_channels: OrderedDict[int, Target] = OrderedDict()
         self._guild_channels: OrderedDict[int, int] = OrderedDict()
+        self.link = Link(DISCORD)
+        self._reconnect = reconnect or Backoff()
+        self._telemetry = telemetry
+        self._reconnect_line = _ReconnectLine(self.link)
+        self._first_failure = asyncio.Event()
+        self._ready = asyncio.Event()  # the gateway is connected (the sending client's, or a shard's)
+        self._stop_requested = asyncio.Event()
 
     def __repr__(self) -> str:  # never show the token
         return f"<DiscordAdapter guild_id={self.guild_id} commands={len(self.commands)}>"
@@ -224,11 +293,12 @@ class DiscordAdapter:
         discord.VoiceClient.warn_dave = False
         # discord.py's DEBUG records contain request bodies and gateway events, i.e. what people wrote.
         install_log_hygiene(self._token)
+        logging.getLogger("discord.client").addFilter(self._reconnect_line)
         client = ClearBackClient(
             self,
             intents=self._intents,
             guild_ready_timeout=self._guild_ready_timeout,
-            http_trace=global_limit_trace(self._window),
+            http_trace=global_limit_trace(self._window, on_429=lambda: self._telemetry.rate_limited(DISCORD)),
             shard=shard,
             sync_commands=sync,
         )
@@ -246,45 +316,92 @@ class DiscordAdapter:
         if self._task is None and self._client is not None and not self._client.is_closed():
             return  # logged in without the gateway already
         self._stopping = False
+        self._stop_requested.clear()
         if not self._gateway_on_start or self.shard_count > 1:
             await self._log_in()
             if self._gateway_on_start:
                 for shard in range(self.shard_count):
                     await self.connect_shard(shard)
             return
-        client = self.build_client()
-        task = asyncio.create_task(client.start(self._token), name="discord-client")
+        self.link.starting()
+        self._first_failure.clear()
+        self._ready.clear()
+        task = asyncio.create_task(self._run(), name="discord-client")
         self._task = task
-        ready = asyncio.create_task(client.ready_event.wait(), name="discord-ready")
+        ready = asyncio.create_task(self._ready.wait(), name="discord-ready")
+        failed = asyncio.create_task(self._first_failure.wait(), name="discord-unreachable")
         try:
             done, _ = await asyncio.wait(
-                {task, ready}, timeout=self._start_timeout, return_when=asyncio.FIRST_COMPLETED
+                {task, ready, failed}, timeout=self._start_timeout, return_when=asyncio.FIRST_COMPLETED
             )
         except BaseException:  # cancelled while connecting: leave nothing running
-            ready.cancel()
             await self.stop()
             raise
-        if ready in done:
-            task.add_done_callback(self._on_client_exit)
-            logger.info("Discord connected as bot user %s", client.user.id if client.user else "?")
-            return
-        ready.cancel()
-        error: BaseException
-        if task in done:
+        finally:
+            ready.cancel()
+            failed.cancel()
+        if task in done and not self._ready.is_set():
             error = task.exception() or RuntimeError("the Discord client stopped before it was ready")
-        else:
-            error = TimeoutError(f"Discord did not become ready within {self._start_timeout:g} s")
-        await self.stop()
-        raise error
+            await self.stop()
+            raise error
+        task.add_done_callback(self._on_client_exit)
+        if self._ready.is_set():
+            client = self._client
+            logger.info("Discord connected as bot user %s", client.user.id if client and client.user else "?")
+        elif failed not in done:
+            logger.warning("Discord not ready within %gs; still connecting", self._start_timeout)
+        # else: unreachable, tried again in the background (one line per attempt)
+
+    async def _run(self) -> None:
+        """Log in and hold the gateway (discord.py reconnects a dropped one itself); while Discord cannot be
+        reached, a new client tries again after each wait of the back-off. Ends on stop(), or raises
+        TokenRejected when Discord refuses the token (then, or on a later reconnect)."""
+        while not self._stopping:
+            client = self.build_client()
+            self._dm_channels.clear()  # channel objects belong to the client that made them
+            try:
+                await client.login(self._token)
+                await client.connect(reconnect=True)
+                return
+            except discord.LoginFailure:
+                await client.close()
+                self.link.reject(TOKEN_HINT)
+                raise TokenRejected(TOKEN_HINT) from None
+            except Exception as exc:
+                await client.close()
+                if isinstance(exc, discord.ConnectionClosed) and exc.code == AUTHENTICATION_FAILED:
+                    self.link.reject(TOKEN_HINT)
+                    raise TokenRejected(TOKEN_HINT) from None
+                if self._stopping or not _rest_unreachable(exc):
+                    raise
+                reason, wait = reason_of(exc), self._reconnect.next()
+                logger.warning(retry_line("Discord", reason, wait), extra=retry_fields("discord", reason, wait))
+                self.link.down(reason)
+                self._first_failure.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop_requested.wait(), wait)
+
+    def _gateway_up(self) -> None:
+        if self.link.state == UNREACHABLE:
+            logger.info("Discord reachable again")
+        self._reconnect.reset()
+        self.link.up()
+        self._ready.set()
 
     async def _log_in(self) -> None:
         """The sending client, logged in (REST only: no gateway connection); commands synced."""
+        self.link.starting()
         client = self.build_client()
         try:
             await asyncio.wait_for(client.login(self._token), timeout=self._start_timeout)
+        except discord.LoginFailure:
+            self.link.reject(TOKEN_HINT)
+            await self.stop()
+            raise TokenRejected(TOKEN_HINT) from None
         except BaseException:
             await self.stop()
             raise
+        self.link.up()
         user = client.user.id if client.user else "?"
         logger.info("Discord logged in as bot user %s (the gateway connects per shard)", user)
 
@@ -326,6 +443,9 @@ class DiscordAdapter:
         client, task = self._client, self._task
         self._client, self._task = None, None
         self._stopping = True
+        self._stop_requested.set()
+        self.link.stopped()
+        logging.getLogger("discord.client").removeFilter(self._reconnect_line)
         for shard in list(self._shards):
             await self.disconnect_shard(shard)
         if client is not None and not client.is_closed():
@@ -336,13 +456,15 @@ class DiscordAdapter:
         if not done:
             task.cancel()
             await asyncio.wait({task})
-        elif not task.cancelled() and task.exception() is not None:
+        elif not task.cancelled() and task.exception() is not None and not isinstance(task.exception(), TokenRejected):
             logger.info("Discord client ended with %s", type(task.exception()).__name__)
 
     def _on_client_exit(self, task: asyncio.Task[None]) -> None:
         if self._stopping or task.cancelled():
             return
         error = task.exception()
+        if isinstance(error, TokenRejected):  # run_bot.py says so, once, naming the setting
+            return
         if error is not None:
             logger.error("Discord connection ended: %s", type(error).__name__, exc_info=error)
 

@@ -35,12 +35,13 @@ CANNOT_MESSAGE_USER = 50007
 INVALID_RECIPIENT = 50033
 
 
-def global_limit_trace(window: ArrivalWindow) -> aiohttp.TraceConfig:
+def global_limit_trace(window: ArrivalWindow, on_429: Callable[[], None] | None = None) -> aiohttp.TraceConfig:
     """aiohttp hooks that hold each request made with the bot token in `window` until it may leave, and
     count it until its answer is back; interaction responses and follow-ups (token in the URL) are exempt.
 
     In the HTTP session rather than around the adapter's calls, so that every such request counts: discord.py's
     log-in and command sync, its retries after a 429 or 5xx, and the moment of leaving is the real one.
+    `on_429` hears every 429 answer (discord.py waits most of them out without telling anybody).
     """
 
     async def start(session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestStartParams) -> None:
@@ -54,6 +55,9 @@ def global_limit_trace(window: ArrivalWindow) -> aiohttp.TraceConfig:
         if getattr(context, "counted", False):
             context.counted = False
             window.leave()
+        response = getattr(params, "response", None)
+        if on_429 is not None and response is not None and response.status == 429:
+            on_429()
 
     trace = aiohttp.TraceConfig()
     trace.on_request_start.append(start)

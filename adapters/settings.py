@@ -16,6 +16,7 @@ from bot.settings import Environment, SettingsError
 # Loopback: the webhook listener usually sits behind a TLS-terminating reverse proxy on the same host.
 DEFAULT_WEBHOOK_LISTEN = "127.0.0.1"
 DEFAULT_WEBHOOK_PORT = 8443
+DEFAULT_RECONNECT_MAX_SECONDS = 300.0  # the longest wait between attempts to reach a platform that is down
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
 
 
@@ -35,6 +36,10 @@ class PlatformSettings:
     discord_guild_id: int | None = None
     # Gateway shards (Discord requires more than one past 2,500 servers); among peers each is a lease.
     discord_shard_count: int = 1
+    reconnect_max_seconds: float = DEFAULT_RECONNECT_MAX_SECONDS
+    # BOT_HTTP_PORT: /healthz and /metrics (adapters/http_server.py); None: no listener.
+    http_port: int | None = None
+    http_host: str = "127.0.0.1"
 
     @property
     def secrets(self) -> list[str]:
@@ -97,4 +102,9 @@ def load_platform_settings(
         telegram_webhook_secret=webhook_secret,
         discord_guild_id=int(guild_raw) if guild_raw else None,
         discord_shard_count=_shard_count(env.text("DISCORD_SHARD_COUNT")),
+        reconnect_max_seconds=env.number(
+            "BOT_RECONNECT_MAX_SECONDS", DEFAULT_RECONNECT_MAX_SECONDS, 0.1, 3600, "300"
+        ),
+        http_port=int(env.number("BOT_HTTP_PORT", 0, 1, 65535, "9090")) if env.text("BOT_HTTP_PORT") else None,
+        http_host=env.text("BOT_HTTP_HOST") or "127.0.0.1",
     )

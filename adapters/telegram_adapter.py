@@ -22,11 +22,12 @@ from datetime import timedelta
 from typing import Any, TypeVar
 
 from telegram import Bot, BotCommand, Message, ReplyParameters, Update
-from telegram.error import BadRequest, InvalidToken, TelegramError
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 from tornado.httpserver import HTTPServer
 
 from adapters.base import APOLOGY, RETRY_POLICY, MessageHandler, RetryPolicy
+from adapters.link import UNREACHABLE, Backoff, Link, reason_of, retry_fields, retry_line
 from adapters.log_hygiene import install_log_hygiene
 from adapters.pacing import TELEGRAM_LIMITS, FloodLimits
 from adapters.telegram_calls import (
@@ -34,7 +35,9 @@ from adapters.telegram_calls import (
     NOT_MODIFIED,
     EditImpossible,
     FloodLimiter,
+    ObservedRequest,
     call_bot_api,
+    never_sent,
 )
 from adapters.telegram_render import (
     TextKwargs,
@@ -53,6 +56,7 @@ from bot.delivery import (
 )
 from bot.models import TELEGRAM, Address, IncomingMessage, Reply
 from bot.settings import SettingsError
+from bot.telemetry import NULL_TELEMETRY, Telemetry
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +68,8 @@ OPEN_PRIVATE_CHAT = "Please open a private chat with me first: https://t.me/{use
 ALLOWED_UPDATES = ("message", "callback_query")
 
 AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+PTB_POLL_RETRY_CAP = 30.0  # python-telegram-bot's own wait between failed getUpdates grows 1.5x up to this
 
 
 class TokenRejected(SettingsError):
@@ -118,11 +124,14 @@ class TelegramAdapter:
         retry: RetryPolicy = RETRY_POLICY,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         poll_on_start: bool = True,
+        reconnect: Backoff | None = None,
+        telemetry: Telemetry = NULL_TELEMETRY,
     ) -> None:
         """`sleep` waits out retry back-offs and flood waits (tests pass their own clock). `poll_on_start`
         False: in polling mode, updates are fetched only between start_polling() and stop_polling() (a peer
         polls only while it holds the poll lease: Telegram allows one getUpdates consumer); sending works
-        from start() on either way."""
+        from start() on either way. `reconnect`: the waits between attempts to reach Telegram while it cannot
+        be reached at start-up (adapters.link.Backoff, 5 s doubling to 5 minutes, unless given)."""
         if not token:
             raise ValueError("a Telegram bot token is required")
         self._handler = handler
@@ -134,6 +143,13 @@ class TelegramAdapter:
         self._request_timeout = request_timeout
         self._poll_timeout = poll_timeout
         self._limiter = FloodLimiter(limits)
+        self.link = Link(TELEGRAM)
+        self._reconnect = reconnect or Backoff()
+        self._telemetry = telemetry
+        self._connecting: asyncio.Task[None] | None = None
+        self._poll_failures = 0  # getUpdates failed in a row (PTB retries them itself)
+        self._poll_wanted = False  # start_polling() asked before Telegram could be reached: poll once it is
+        self._requests: list[ObservedRequest] = []  # the HTTP clients of the application being built or run
         # Own retries when a request never left (connect errors, pool timeouts), and for edits after any
         # network trouble or 5xx; flood waits waited out in place for sends through the hub, and for replies.
         self.transient_retry_delays = retry.never_left_delays
@@ -165,10 +181,8 @@ class TelegramAdapter:
             .rate_limiter(self._limiter)
             .concurrent_updates(True)
             .job_queue(None)
-            .connect_timeout(self._request_timeout)
-            .read_timeout(self._request_timeout)
-            .write_timeout(self._request_timeout)
-            .pool_timeout(self._request_timeout)
+            .request(self._request(pool=256, timeout=self._request_timeout))
+            .get_updates_request(self._request(pool=1, timeout=None))  # PTB adds the long poll's own wait
         )
         if self._base_url:
             builder = builder.base_url(self._base_url).base_file_url(self._file_base_url(self._base_url))
@@ -179,6 +193,22 @@ class TelegramAdapter:
         app.add_error_handler(self._on_ptb_error)
         return app
 
+    def _request(self, pool: int, timeout: float | None) -> ObservedRequest:
+        """PTB's HTTP client, telling _observe how every request ended (getUpdates bypasses the limiter)."""
+        if timeout is None:
+            request = ObservedRequest(self._observe, connection_pool_size=pool)
+        else:
+            request = ObservedRequest(
+                self._observe,
+            connection_pool_size=pool,
+                connect_timeout=timeout,
+                read_timeout=timeout,
+                write_timeout=timeout,
+                pool_timeout=timeout,
+            )
+        self._requests.append(request)
+        return request
+
     @staticmethod
     def _file_base_url(base_url: str) -> str:
         # https://api.telegram.org/bot -> https://api.telegram.org/file/bot
@@ -186,36 +216,79 @@ class TelegramAdapter:
         return f"{head}/file/{tail}" if head else f"{base_url}/file"
 
     async def start(self) -> None:
+        """Connect; a Telegram that cannot be reached is tried again in the background (the adapter is up
+        once it answers: sends meanwhile fail as transient, and the scheduler retries them). A token Telegram
+        rejects raises TokenRejected (a SettingsError naming the setting)."""
         async with self._lifecycle:
-            if self._app is not None:
+            if self._app is not None or self._connecting is not None:
                 return
-            install_log_hygiene(self._token)  # loggers created by late PTB imports
-            app = self._build_application()
-            rejected = False
+            self.link.starting()
             try:
-                try:
-                    await app.initialize()
-                except InvalidToken:
-                    # PTB's message quotes the token: it is dropped here, and raised anew outside this block so
-                    # it is not even the new error's __context__.
-                    rejected = True
-                else:
-                    self._bot_username = app.bot.username
-                    self._bot_id = app.bot.id
-                    await self._register_commands(app)
-                    await app.start()
-                    if self._webhook is not None:
-                        await self._start_webhook(app, self._webhook)
-                    elif self._poll_on_start:
-                        await self._start_polling(app)
-            except BaseException:
-                await self._teardown(app)
+                await self._connect()
+            except TokenRejected as exc:
+                self.link.reject(str(exc))
                 raise
-            if rejected:
-                await self._teardown(app)
-                raise TokenRejected(self._rejected_hint())
-            self._app = app
-            logger.info("telegram adapter started as @%s (%s)", self._bot_username, self._mode)
+            except NetworkError as exc:
+                if isinstance(exc, BadRequest):  # a refused setting (the webhook URL): not an outage
+                    raise
+                self._connecting = asyncio.create_task(self._keep_connecting(exc), name="telegram-connect")
+
+    async def _keep_connecting(self, failure: NetworkError) -> None:
+        """Try again after each wait of the back-off until Telegram answers, rejects the token, or stop()."""
+        try:
+            while True:
+                reason = reason_of(failure)
+                wait = self._reconnect.next()
+                logger.warning(retry_line("Telegram", reason, wait), extra=retry_fields("telegram", reason, wait))
+                self.link.down(reason)
+                await asyncio.sleep(wait)
+                async with self._lifecycle:
+                    try:
+                        await self._connect()
+                        logger.info("Telegram reachable again")
+                        return
+                    except TokenRejected as exc:  # run_bot.py says so, once, naming the setting
+                        self.link.reject(str(exc))
+                        return
+                    except NetworkError as exc:
+                        if isinstance(exc, BadRequest):
+                            raise
+                        failure = exc
+        finally:
+            self._connecting = None
+
+    async def _connect(self) -> None:
+        """One attempt: getMe, the command menu, then polling or the webhook. Raises NetworkError when Telegram
+        cannot be reached (nothing is left running), TokenRejected when it refuses the token."""
+        install_log_hygiene(self._token)  # loggers created by late PTB imports
+        app = self._build_application()
+        rejected = False
+        try:
+            try:
+                await app.initialize()
+            except InvalidToken:
+                # PTB's message quotes the token: it is dropped here, and raised anew outside this block so
+                # it is not even the new error's __context__.
+                rejected = True
+            else:
+                self._bot_username = app.bot.username
+                self._bot_id = app.bot.id
+                await self._register_commands(app)
+                await app.start()
+                if self._webhook is not None:
+                    await self._start_webhook(app, self._webhook)
+                elif self._poll_on_start or self._poll_wanted:
+                    await self._start_polling(app)
+        except BaseException:
+            await self._teardown(app)
+            raise
+        if rejected:
+            await self._teardown(app)
+            raise TokenRejected(self._rejected_hint())
+        self._app = app
+        self._reconnect.reset()
+        self.link.up()
+        logger.info("telegram adapter started as @%s (%s)", self._bot_username, self._mode)
 
     def _rejected_hint(self) -> str:
         hint = "TELEGRAM_TOKEN was rejected by Telegram: copy the token again from @BotFather (/mybots, API Token)"
@@ -250,6 +323,7 @@ class TelegramAdapter:
         """Start fetching updates (polling mode, once started; else nothing to do)."""
         async with self._lifecycle:
             app = self._app
+            self._poll_wanted = self.polls
             if app is None or not self.polls or self.polling:
                 return
             await self._start_polling(app)
@@ -260,6 +334,7 @@ class TelegramAdapter:
         last getUpdates marks what was fetched as read, so the next poller does not get it again."""
         async with self._lifecycle:
             app = self._app
+            self._poll_wanted = False
             if app is not None and app.updater is not None and app.updater.running:
                 await app.updater.stop()
                 logger.info("telegram: stopped polling for updates")
@@ -282,7 +357,13 @@ class TelegramAdapter:
             logger.warning("could not register the command menu: %s", type(exc).__name__)
 
     async def stop(self) -> None:
+        connecting = self._connecting
+        if connecting is not None:  # outside the lifecycle lock, which an attempt under way holds
+            connecting.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connecting
         async with self._lifecycle:
+            self.link.stopped()
             app, self._app = self._app, None
             if app is not None:
                 await self._teardown(app)
@@ -295,15 +376,47 @@ class TelegramAdapter:
                 server.stop()
                 await server.close_all_connections()
             if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+                try:
+                    await app.updater.stop()
+                except TelegramError as exc:  # polling had ended with it (a revoked token): stopped anyway
+                    logger.debug("telegram: polling had ended with %s", type(exc).__name__)
             if app.running:
                 await app.stop()
         finally:
             with contextlib.suppress(RuntimeError):  # never initialized
                 await app.shutdown()
+            requests, self._requests = self._requests, []
+            for request in requests:  # a failed initialize leaves them open (PTB shuts down only what it started)
+                await request.shutdown()
 
     def _on_polling_error(self, exc: TelegramError) -> None:
+        if isinstance(exc, NetworkError) and not isinstance(exc, BadRequest):
+            # PTB waits 1 s after the first failure, then 1.5 times longer each time, up to 30 s.
+            self._poll_failures += 1
+            wait = min(PTB_POLL_RETRY_CAP, 1.5 ** (self._poll_failures - 1))
+            reason = reason_of(exc)
+            self.link.down(reason)
+            logger.warning(retry_line("Telegram", reason, wait), extra=retry_fields("telegram", reason, wait))
+            return
         logger.warning("polling for updates failed (%s); retrying", type(exc).__name__)
+
+    def _observe(self, status: int | None, error: BaseException | None) -> None:
+        """How each Bot API request ended (an HTTP status, or the error when none came back): whether Telegram
+        is reachable, whether it still takes the token, and the 429s it answered."""
+        if error is not None:
+            if isinstance(error, NetworkError) and never_sent(error):
+                self.link.down(reason_of(error))
+            return
+        if status in (401, 404):  # what PTB raises InvalidToken for: the token was revoked
+            self.link.reject(self._rejected_hint())
+            return
+        if status == 429:
+            self._telemetry.rate_limited(TELEGRAM)
+        if status is not None and status < 500:
+            self._poll_failures = 0
+            if self._app is not None and self.link.state == UNREACHABLE:
+                logger.info("Telegram reachable again")
+                self.link.up()
 
     async def _on_ptb_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         error = context.error

@@ -22,6 +22,7 @@ from telegram.error import (
     TelegramError,
 )
 from telegram.ext import BaseRateLimiter
+from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from adapters.pacing import TELEGRAM_LIMITS, FloodGate, FloodLimits
@@ -121,6 +122,24 @@ class FloodLimiter(BaseRateLimiter[None]):
             except RetryAfter as exc:
                 self.block(chat_key, retry_after_seconds(exc))
                 raise
+
+
+class ObservedRequest(HTTPXRequest):
+    """PTB's httpx client, telling `observe(status, error)` how each request ended: the HTTP status, or the
+    error when no answer came back (getUpdates included, which passes no rate limiter)."""
+
+    def __init__(self, observe: Callable[[int | None, BaseException | None], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._observe = observe
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        try:
+            status, payload = await super().do_request(*args, **kwargs)
+        except Exception as exc:
+            self._observe(None, exc)
+            raise
+        self._observe(status, None)
+        return status, payload
 
 
 # --------------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import TextIO
 
 from adapters.base import RETRY_POLICY, Adapter, MessageHandler, RetryPolicy
 from adapters.console_adapter import ConsoleAdapter
+from adapters.link import Backoff, Link
 from adapters.pacing import PLATFORM_LIMITS, PlatformLimits
 from adapters.settings import PlatformSettings
 from bot.app import App
@@ -31,6 +32,7 @@ class Connection:
     telegram_poll_timeout: float = 25.0
     discord_guild_ready_timeout: float = 2.0
     discord_sync_commands: bool = True
+    reconnect_first_wait: float = 5.0  # the first wait before reaching an unreachable platform again (doubling)
 
 
 CONNECTION = Connection()
@@ -98,6 +100,8 @@ def build_platform_adapters(
             limits=limits.telegram,
             retry=retry,
             poll_on_start=keeper is None,
+            reconnect=_backoff(connection, settings),
+            telemetry=app.telemetry,
         )
         adapters.append(telegram)
         if keeper is not None and webhook is None:
@@ -117,6 +121,8 @@ def build_platform_adapters(
             limits=limits.discord,
             shard_count=settings.discord_shard_count,
             gateway_on_start=keeper is None,
+            reconnect=_backoff(connection, settings),
+            telemetry=app.telemetry,
         )
         adapters.append(discord)
         for shard in range(settings.discord_shard_count):
@@ -128,7 +134,19 @@ def build_platform_adapters(
                 )
     for adapter in adapters:
         app.hub.register(adapter)
+        adapter.link.on_change(functools.partial(_on_link_change, app))
     return adapters
+
+
+def _backoff(connection: Connection, settings: PlatformSettings) -> Backoff:
+    cap = settings.reconnect_max_seconds
+    return Backoff(min(connection.reconnect_first_wait, cap), cap)
+
+
+def _on_link_change(app: App, link: Link) -> None:
+    """A platform reached (again): what failed there and waits for its next attempt goes out now."""
+    if link.connected:
+        app.platform_back(link.platform)
 
 
 def build_console_adapter(

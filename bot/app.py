@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -19,6 +20,7 @@ from bot.models import Identity, IncomingMessage, Reply
 from bot.offload import DEFAULT_WORKERS, Offload, Turns
 from bot.regimen import Regimen
 from bot.scheduler import Scheduler
+from bot.telemetry import NULL_TELEMETRY, Telemetry
 from bot.ticker import Ticker
 from bot.timing.clock import Clock, SystemClock
 from storage.base import StorageUnavailable, Store
@@ -47,8 +49,10 @@ class App:
         default_timezone: str = "UTC",
         grace: timedelta = timedelta(hours=12),
         workers: int = DEFAULT_WORKERS,
+        telemetry: Telemetry = NULL_TELEMETRY,
     ) -> None:
         self.store = store
+        self.telemetry = telemetry
         self.clock = clock or SystemClock()
         # Two pools: a burst of due reminders never queues people's replies behind its store calls, nor the
         # other way round. Together they stay below the PostgreSQL pool's size (bot.offload.DEFAULT_WORKERS).
@@ -58,6 +62,8 @@ class App:
         self.core = BotCore(self.regimen, offload=self.offload)
         self.hub = Hub()
         self.scheduler = Scheduler(self.regimen, self.hub, grace, offload=self.dispatch_offload)
+        self.scheduler.telemetry = telemetry
+        self._retiming: set[asyncio.Task[int]] = set()
         self.ticker = Ticker()
         self.ticker.every_seconds(MAINTENANCE_SECONDS, self._maintenance)
         self.stopping = asyncio.Event()
@@ -80,7 +86,11 @@ class App:
             return await self._handle(message)
 
     async def _handle(self, message: IncomingMessage) -> list[Reply]:
-        replies = await self.core.handle(message)
+        started = time.perf_counter()
+        try:
+            replies = await self.core.handle(message)
+        finally:
+            self.telemetry.command_handled(time.perf_counter() - started)
         self.scheduler.wake()
         direct = [r for r in replies if r.address is None and r.edit_ref is None]
         # What could not reach them when it was written (maybe by another peer).
@@ -106,6 +116,20 @@ class App:
             self.store.maintenance()
         except Exception:
             log.exception("storage maintenance failed; will try again")
+
+    def platform_back(self, platform: str) -> None:
+        """An adapter reached its platform again (or for the first time): reminders that failed there and wait
+        for their next attempt go out now (Scheduler.retry_now), within the usual grace period."""
+        task = asyncio.get_running_loop().create_task(self._retry_now(platform))
+        self._retiming.add(task)
+        task.add_done_callback(self._retiming.discard)
+
+    async def _retry_now(self, platform: str) -> int:
+        try:
+            return await self.scheduler.retry_now(platform)
+        except Exception as exc:  # the back-off still brings them; this only makes it sooner
+            log.warning("could not bring forward the reminders waiting for %s: %s", platform, type(exc).__name__)
+            return 0
 
     def dispatcher_acquired(self) -> None:
         """This process has just become the one that sends due reminders (it took the dispatcher lease).

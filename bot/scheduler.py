@@ -46,6 +46,7 @@ from bot.render import (
     reminder_message,
     session_notice,
 )
+from bot.telemetry import NULL_TELEMETRY, Telemetry, failure_reason
 from bot.timing.recurrence import is_last, schedule_from_dict
 from storage.base import DueItem, StorageError, StorageUnavailable
 from storage.records import (
@@ -114,6 +115,7 @@ class Scheduler:
         self._contended = False  # the last pass found every due item held by another dispatcher
         # Asked before each batch is claimed: a peer that has just lost the dispatcher lease stops mid-pass.
         self.allowed: Callable[[], bool] = _always
+        self.telemetry: Telemetry = NULL_TELEMETRY  # counts and lateness (adapters/metrics.py), off by default
 
     def wake(self) -> None:
         """Something new may be due sooner than the loop expected."""
@@ -470,16 +472,23 @@ class Scheduler:
             try:
                 ref = await self.hub.send(address, reply)
                 deliveries.append(Delivery(address.platform, address.chat_id, ref))
-            except DeliveryUncertain:  # may have arrived: counted as delivered, never re-sent
+                self.telemetry.delivered(address.platform, self.regimen.now_ts() - occurrence.round_start)
+            except DeliveryUncertain as exc:  # may have arrived: counted as delivered, never re-sent
                 deliveries.append(Delivery(address.platform, address.chat_id, None))
-            except RecipientUnreachable:
+                self.telemetry.delivery_failed(address.platform, failure_reason(exc))
+            except RecipientUnreachable as exc:
+                self.telemetry.delivery_failed(address.platform, failure_reason(exc))
+                self.telemetry.parked()
                 await self.offload.run(self._mark_unreachable, account.id, address)
             except RetryLater as exc:
+                self.telemetry.delivery_failed(address.platform, failure_reason(exc))
                 retry_after = max(retry_after or 0.0, exc.retry_after)
             except DeliveryError as exc:
+                self.telemetry.delivery_failed(address.platform, failure_reason(exc))
                 log.warning("delivery to %s failed: %s", address.platform, type(exc).__name__)
                 retry_after = max(retry_after or 0.0, backoff)
             except Exception as exc:  # an error no adapter mapped: the contract says nothing left, so retry
+                self.telemetry.delivery_failed(address.platform, failure_reason(exc))
                 log.error("delivery to %s failed unexpectedly: %s", address.platform, type(exc).__name__)
                 retry_after = max(retry_after or 0.0, backoff)
         return _Attempt(occurrence, tuple(deliveries), retry_after)
@@ -598,7 +607,7 @@ class Scheduler:
                 occurrence, status=RETRY, fire_at=now + retry_after, attempts=occurrence.attempts + 1, updated_at=now
             )
             self.store.put_occurrence(updated)
-            return after._replace(wake=True), None, None
+            return after._replace(wake=True, retried=True), None, None
         if retry_after is not None:  # the next attempt would come after the grace period: it is missed
             missed = self.regimen.resolve(replace(occurrence, attempts=occurrence.attempts + 1), MISSED)
             return after, None, missed
@@ -611,6 +620,8 @@ class Scheduler:
             self.delivered += 1
         if after.wake:
             self.wake()
+        if after.retried:
+            self.telemetry.retried()
         for address, ref, reply in after.edits:  # answered elsewhere meanwhile: show the answer here too
             try:
                 await self.hub.edit(address, ref, reply)
@@ -659,6 +670,36 @@ class Scheduler:
     def _note_addresses(self, account_id: str) -> list[Address] | None:
         account = self.store.get_account(account_id)
         return None if account is None else self.regimen.delivery_addresses(account, origin="")
+
+    async def retry_now(self, platform: str) -> int:
+        """`platform` is reachable again: what waits to be tried again and goes there is due now, not at the
+        end of its back-off (which can be an hour). Returns how many were moved."""
+        moved = await self.offload.run(self._retime_retries, platform)
+        if moved:
+            log.info("%d reminders waiting for %s are due again now", moved, platform)
+            self.wake()
+        return moved
+
+    def _retime_retries(self, platform: str) -> int:
+        now = self.regimen.now_ts()
+        moved = 0
+        for found in self.store.open_occurrences_with_status(RETRY):
+            if found.fire_at <= now:
+                continue
+            account = self.store.get_account(found.account_id)
+            reminder = self.store.get_reminder(found.reminder_id)
+            if account is None or reminder is None:
+                continue
+            if all(a.platform != platform for a in self.regimen.delivery_addresses(account, reminder.origin)):
+                continue
+            with self.store.atomic():  # re-read under its lock, the account first as every writer locks
+                self.store.get_account(found.account_id)
+                current = self.store.get_occurrence(found.account_id, found.id)
+                if current is None or current.status != RETRY or current.fire_at <= now:
+                    continue
+                self.store.put_occurrence(replace(current, fire_at=now, updated_at=now))
+            moved += 1
+        return moved
 
     # The loop ----------------------------------------------------------------------------------------------
     def seconds_until_due(self, cap: float = 1.0) -> float:
@@ -778,6 +819,7 @@ class _After(NamedTuple):
 
     delivered: bool = False
     wake: bool = False
+    retried: bool = False
     edits: tuple[_Edit, ...] = ()
     note: tuple[str, str] | None = None  # (account id, text)
 

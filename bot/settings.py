@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from dotenv import dotenv_values
 
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")  # json: one object per line, for log collectors (adapters/json_logs.py)
 DEFAULT_DB_PATH = "data/clearback.json"
 
 
@@ -56,6 +57,7 @@ class Settings:
     db_path: str = DEFAULT_DB_PATH
     default_timezone: str = "UTC"
     log_level: str = "INFO"
+    log_format: str = "text"
     catch_up_grace_hours: float = 12.0
     # postgresql://... : the shared store for several peer processes; None: the TinyDB file at db_path.
     database_url: str | None = field(default=None, repr=False)  # may hold a password: kept out of repr()
@@ -90,6 +92,10 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
     if level not in LOG_LEVELS:
         raise SettingsError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, e.g. LOG_LEVEL=INFO (got {level!r}).")
 
+    log_format = (env.text("LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise SettingsError(f"LOG_FORMAT must be text or json, e.g. LOG_FORMAT=json (got {log_format!r}).")
+
     url = env.text("BOT_DATABASE_URL")
     if url is not None and not url.startswith(("postgresql://", "postgres://")):
         raise SettingsError(
@@ -102,5 +108,6 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: str | Path
         db_path=env.text("BOT_DB_PATH") or DEFAULT_DB_PATH,
         default_timezone=zone,
         log_level=level,
+        log_format=log_format,
         catch_up_grace_hours=env.number("BOT_CATCH_UP_GRACE_HOURS", 12.0, 0.0, 168.0, "12"),
     )

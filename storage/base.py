@@ -281,5 +281,10 @@ class Store(ABC):
     def close(self) -> None:  # noqa: B027 - optional hook
         """Flush and release files."""
 
+    def probe_write(self, now: float) -> None:
+        """Raise StorageError unless a write can be made durable now (/healthz asks). A short-lived shared-state
+        entry; a store whose shared state is not durable overrides this with a write that is."""
+        self.shared_put("health", "probe", {"at": now}, expires_at=now + 60)
+
     def stats(self) -> dict[str, int]:
         return {}

@@ -91,6 +91,18 @@ class PostgresStore(Store):
             name="clearback",
             open=True,
         )
+        # Short-lived shared state (offers, link codes, notes) on connections whose commits never wait for the
+        # WAL flush: one statement each, where SET LOCAL in a transaction of its own would take four.
+        self.flushless_pool: ConnectionPool[Conn] = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max(2, max_size // 2),
+            timeout=timeout,
+            kwargs={"autocommit": True, "options": "-c synchronous_commit=off"},
+            configure=_configure,
+            name="clearback-flushless",
+            open=True,
+        )
         self._local = threading.local()
 
     # Connections and transactions ---------------------------------------------------------------
@@ -171,17 +183,16 @@ class PostgresStore(Store):
                 self._local.wrote = True
             with self._errors():
                 return _fetched(conn.execute(sql, params), fetch)
+        pool = self.pool if durable else self.flushless_pool
         with self._errors():
             for attempt in (1, 2):
-                with self.pool.connection() as pooled:
+                with pool.connection() as pooled:
                     try:
-                        if not durable:
-                            return _fetched(_without_flush(pooled, sql, params), fetch)
                         return _fetched(pooled.execute(sql, params), fetch)
                     except psycopg.OperationalError:
                         if attempt == 2 or not pooled.broken:
                             raise
-                self.pool.check()  # the others idle beside it are likely dead too: replace them all
+                pool.check()  # the others idle beside it are likely dead too: replace them all
         raise AssertionError("unreachable")
 
     def _one(self, sql: str, params: tuple[Any, ...], durable: bool = True) -> Any:
@@ -622,6 +633,7 @@ class PostgresStore(Store):
 
     def close(self) -> None:
         self.pool.close()
+        self.flushless_pool.close()
 
     def stats(self) -> dict[str, int]:
         """Row counts (exact: this reads every table, so it is for tools and tests, not the hot path)."""
@@ -632,22 +644,6 @@ def _copy(cur: psycopg.Cursor[tuple[Any, ...]], into: str, rows: Iterable[tuple[
     with cur.copy(f"COPY {into} FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
-
-
-def _without_flush(conn: Conn, sql: str, params: tuple[Any, ...]) -> psycopg.Cursor[tuple[Any, ...]]:
-    """`sql` in a transaction of its own that commits without waiting for the WAL flush, sent in one round trip
-    (BEGIN, SET LOCAL, the statement and COMMIT pipelined); its result is read once the pipeline is synced."""
-    try:
-        with conn.pipeline():
-            conn.execute("BEGIN")
-            conn.execute("SET LOCAL synchronous_commit = off")
-            cursor = conn.execute(sql, params)
-            conn.execute("COMMIT")
-    except psycopg.Error:
-        if not conn.broken and conn.info.transaction_status != TransactionStatus.IDLE:
-            conn.execute("ROLLBACK")  # the statement failed: the COMMIT behind it was skipped
-        raise
-    return cursor
 
 
 def _fetched(cursor: psycopg.Cursor[tuple[Any, ...]], fetch: str) -> Any:

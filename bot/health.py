@@ -26,8 +26,9 @@ class Snapshot:
 
 
 class Probe:
-    def __init__(self, app: App) -> None:
+    def __init__(self, app: App, counts_max_age: float = COUNTS_MAX_AGE) -> None:
         self.app = app
+        self.counts_max_age = counts_max_age
         self._counts: tuple[float, int, int] | None = None  # (when, people, reminders)
 
     async def store_writable(self) -> bool:
@@ -48,7 +49,7 @@ class Probe:
     def _snapshot(self) -> Snapshot:
         store = self.app.store
         now = time.monotonic()
-        if self._counts is None or now - self._counts[0] > COUNTS_MAX_AGE:
+        if self._counts is None or now - self._counts[0] >= self.counts_max_age:
             stats = store.stats()
             self._counts = (now, stats.get("accounts", 0), stats.get("reminders", 0))
         _, people, reminders = self._counts

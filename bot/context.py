@@ -27,16 +27,13 @@ class Context:
         return self.regimen.now()
 
     def account(self) -> Account | None:
-        if self._account is None:
-            if self._record_read:
-                self._account = self.regimen.account_of(self._record)
-            else:
-                self._account = self.regimen.account_for(self.msg.identity)
+        if self._account is None and not self._record_read:
+            self._account = self.regimen.account_for(self.msg.identity)
         return self._account
 
-    def identity_read(self, record: IdentityRecord | None) -> None:
-        """The identity's record as just read for this message: account() needs not read it again."""
-        self._record, self._record_read = record, True
+    def identity_read(self, record: IdentityRecord | None, account: Account | None) -> None:
+        """The identity's record and its account as just read for this message: account() needs no read."""
+        self._record, self._account, self._record_read = record, account, True
 
     def ensure_account(self) -> Account:
         if self._account is None:

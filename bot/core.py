@@ -195,8 +195,8 @@ class BotCore:
         return replies
 
     def _welcome_back(self, ctx: Context) -> list[Reply]:
-        back, record = self.regimen.mark_reachable(ctx.msg.identity)
-        ctx.identity_read(record)
+        back, record, account = self.regimen.mark_reachable(ctx.msg.identity)
+        ctx.identity_read(record, account)
         if back:
             fix = REACH_FIX.get(ctx.msg.identity.platform)
             return [Reply(text=f"{WELCOME_BACK} {fix}" if fix else WELCOME_BACK)]

@@ -107,7 +107,7 @@ class Regimen:
 
     # Accounts -----------------------------------------------------------------------------------
     def account_for(self, identity: Identity) -> Account | None:
-        return self.account_of(self.store.get_identity(identity.key))
+        return self.store.identity_and_account(identity.key)[1]
 
     def account_of(self, record: IdentityRecord | None) -> Account | None:
         """The account an identity record points at (None for an identity we don't know)."""
@@ -125,15 +125,15 @@ class Regimen:
             self.store.put_identity(_identity_record(identity, account.id, now))
         return account
 
-    def mark_reachable(self, identity: Identity) -> tuple[bool, IdentityRecord | None]:
+    def mark_reachable(self, identity: Identity) -> tuple[bool, IdentityRecord | None, Account | None]:
         """The person wrote to us: deliveries that were parked because they blocked us resume. Returns whether
-        they do now, and the identity's record as it is now (so the message needs not read it again)."""
-        record = self.store.get_identity(identity.key)
+        they do now, and the identity's record and account as they are now (read together, once a message)."""
+        record, account = self.store.identity_and_account(identity.key)
         if record is None or record.unreachable_since is None:
-            return False, record
+            return False, record, account
         record = replace(record, unreachable_since=None)
         self.store.put_identity(record)
-        return True, record
+        return True, record, account
 
     def tz(self, account: Account | None) -> tzinfo:
         return zone_from_name(account.timezone if account else self.default_timezone)
@@ -416,7 +416,10 @@ class Regimen:
 
     def is_finished(self, occurrence: Occurrence) -> bool:
         """Whether nothing of this occurrence's reminder comes after it: no next time and nothing else open."""
-        reminder = self.store.get_reminder(occurrence.reminder_id)
+        return self.is_finished_as(occurrence, self.store.get_reminder(occurrence.reminder_id))
+
+    def is_finished_as(self, occurrence: Occurrence, reminder: Reminder | None) -> bool:
+        """is_finished, with its reminder as the caller has just read it (None: deleted)."""
         if reminder is None or reminder.series is not None or reminder.next_due is not None or reminder.paused:
             return False
         return all(o.id == occurrence.id for o in self.open_occurrences(reminder))

@@ -85,6 +85,12 @@ class Store(ABC):
     @abstractmethod
     def get_identity(self, key: str) -> IdentityRecord | None: ...
 
+    def identity_and_account(self, key: str) -> tuple[IdentityRecord | None, Account | None]:
+        """An identity and the account it points at, read together (a remote store: in one statement). The
+        first thing every message needs; plain reads, so not for a read-modify-write inside atomic()."""
+        record = self.get_identity(key)
+        return record, self.get_account(record.account_id) if record is not None else None
+
     @abstractmethod
     def identities_of(self, account_id: str) -> list[IdentityRecord]: ...
 

@@ -20,8 +20,8 @@ def answered(
 
     A treatment series' answer moves the series on, so it has no Undo. `early`: the occurrence was made by the
     answer itself (a time still ahead); undoing takes it away again."""
-    text = outcome_message(updated, ctx.tz, ctx.now, ctx.regimen.is_finished(updated))
     reminder = ctx.regimen.store.get_reminder(before.reminder_id)
+    text = outcome_message(updated, ctx.tz, ctx.now, ctx.regimen.is_finished_as(updated, reminder))
     buttons: tuple[tuple[Button, ...], ...] = ()
     if reminder is not None and reminder.series is None:
         buttons = offer(ctx, [], _undo_option(before, updated, early, edit, reminder))

@@ -221,6 +221,16 @@ class PostgresStore(Store):
         doc = self._one("SELECT doc FROM identities WHERE key = %s" + self._lock(), (key,))
         return None if doc is None else from_doc(IdentityRecord, doc)
 
+    def identity_and_account(self, key: str) -> tuple[IdentityRecord | None, Account | None]:
+        row = self._execute(
+            "SELECT i.doc, a.doc FROM identities i LEFT JOIN accounts a ON a.id = i.account_id WHERE i.key = %s",
+            (key,),
+            "one",
+        )
+        if row is None:
+            return None, None
+        return from_doc(IdentityRecord, row[0]), None if row[1] is None else from_doc(Account, row[1])
+
     def identities_of(self, account_id: str) -> list[IdentityRecord]:
         rows = self._all("SELECT doc FROM identities WHERE account_id = %s ORDER BY key", (account_id,))
         return [from_doc(IdentityRecord, doc) for (doc,) in rows]

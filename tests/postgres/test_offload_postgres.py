@@ -17,7 +17,7 @@ from bot.app import App
 from bot.models import Identity, Reply
 from bot.timing.clock import FakeClock
 from storage.postgres.store import PostgresStore
-from storage.records import IdentityRecord
+from storage.records import Account, IdentityRecord
 from tests import pg_server
 from tests.conftest import START, make_bot_app
 from tests.fakes import RecordingPlatform
@@ -38,12 +38,19 @@ class SlowForOne(PostgresStore):
         self.stuck = threading.Event()
         self.release = threading.Event()
 
-    def get_identity(self, key: str) -> IdentityRecord | None:
+    def _maybe_hang(self, key: str) -> None:
         if self.armed and key == self.slow_key:
             self.armed = False  # only the first such read hangs
             self.stuck.set()
             assert self.release.wait(WAIT), "the test never released the slow read"
+
+    def get_identity(self, key: str) -> IdentityRecord | None:
+        self._maybe_hang(key)
         return super().get_identity(key)
+
+    def identity_and_account(self, key: str) -> tuple[IdentityRecord | None, Account | None]:
+        self._maybe_hang(key)  # what a message reads first
+        return super().identity_and_account(key)
 
 
 @pytest.fixture

@@ -71,6 +71,17 @@ def test_identities_crud(store: Store) -> None:
     assert [i.key for i in store.identities_of("acct1")] == ["discord:300"]
 
 
+def test_an_identity_is_read_with_its_account(store: Store) -> None:
+    assert store.identity_and_account("telegram:200") == (None, None)
+    store.put_identity(identity(user="200"))  # its account not there (yet, or deleted under it)
+    assert store.identity_and_account("telegram:200") == (identity(user="200"), None)
+    berlin = replace(account(), timezone="Europe/Berlin")
+    store.put_account(berlin)
+    assert store.identity_and_account("telegram:200") == (identity(user="200"), berlin)
+    with store.atomic():  # a plain read inside a transaction too
+        assert store.identity_and_account("telegram:200")[1] == store.get_account("acct1")
+
+
 def test_reminders_crud_and_order(store: Store) -> None:
     for number in (3, 1, 2):
         store.put_reminder(reminder(number=number))

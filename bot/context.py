@@ -52,8 +52,9 @@ class Context:
         account = self.account()
         return account.timezone if account else self.regimen.default_timezone
 
-    def reminder_arg(self, raw: str, command: str) -> Reminder:
-        """Resolve 'N' to one of this person's reminders; anybody else's are simply not found."""
+    def reminder_arg(self, raw: str, command: str, reminders: list[Reminder] | None = None) -> Reminder:
+        """Resolve 'N' to one of this person's reminders; anybody else's are simply not found. `reminders`:
+        theirs as just read for this message, when the caller has them."""
         token = raw.strip().split(maxsplit=1)[0] if raw.strip() else ""
         token = token.lstrip("#")
         # isdecimal, not isdigit: "¹" is a digit that int() cannot read; "٣" (Arabic-Indic 3) it can.
@@ -63,7 +64,12 @@ class Context:
                 + (f' ("{clip(token)}" is not a number.)' if token else "")
             )
         account = self.account()
-        reminder = self.regimen.reminder_by_number(account, int(token)) if account else None
+        if account is None:
+            reminder = None
+        elif reminders is None:
+            reminder = self.regimen.reminder_by_number(account, int(token))
+        else:
+            reminder = next((r for r in reminders if r.number == int(token)), None)
         if reminder is None:
             raise RegimenError(f"You have no reminder {int(token)}. See your reminders with /reminders.")
         return reminder

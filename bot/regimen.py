@@ -376,12 +376,15 @@ class Regimen:
         return last_outcomes(reminders, tallies, open_occurrences, history, self._history_lasts)
 
     # Occurrences --------------------------------------------------------------------------------
-    def open_occurrences(self, reminder: Reminder) -> list[Occurrence]:
-        return [o for o in self.store.open_occurrences_of(reminder.account_id) if o.reminder_id == reminder.id]
+    def open_occurrences(self, reminder: Reminder, of_account: list[Occurrence] | None = None) -> list[Occurrence]:
+        """The reminder's open occurrences; `of_account`: the account's, as just read, when the caller has them."""
+        found = self.store.open_occurrences_of(reminder.account_id) if of_account is None else of_account
+        return [o for o in found if o.reminder_id == reminder.id]
 
-    def answerable(self, reminder: Reminder) -> Occurrence | None:
+    def answerable(self, reminder: Reminder, of_account: list[Occurrence] | None = None) -> Occurrence | None:
         """The occurrence '/done N' means: the latest one shown or snoozed, else the upcoming one soon."""
-        shown = [o for o in self.open_occurrences(reminder) if o.status in (SENT, SNOOZED, NUDGE) or o.deliveries]
+        open_ = self.open_occurrences(reminder, of_account)
+        shown = [o for o in open_ if o.status in (SENT, SNOOZED, NUDGE) or o.deliveries]
         if shown:
             return shown[-1]
         return None

@@ -128,6 +128,12 @@ class Store(ABC):
         return {rid: tally for rid, tally in found.items() if tally is not None and tally.account_id == account_id}
 
     # Occurrences --------------------------------------------------------------------------------
+    def progress_rows(self, account_id: str) -> tuple[list[Reminder], dict[str, Tally], list[Occurrence]]:
+        """The account's reminders (by number), their tallies (by reminder id) and its open occurrences (by due
+        time): what /reminders and an answer read first, together (a remote store: in one statement)."""
+        reminders = self.reminders_of(account_id)
+        return reminders, self.tallies_of(account_id, [r.id for r in reminders]), self.open_occurrences_of(account_id)
+
     @abstractmethod
     def get_occurrence(self, account_id: str, occurrence_id: str) -> Occurrence | None:
         """An open or resolved occurrence of this account (never another account's)."""

@@ -117,11 +117,9 @@ def read_progress(store: Store, account_id: str, now: float) -> Progress:
     history and saved in one transaction, everything read again inside it, so no answer can land between the
     history read and the save (/progress with a chart runs off the event loop, beside other writes).
     """
-    reminders = store.reminders_of(account_id)
-    tallies = store.tallies_of(account_id, [r.id for r in reminders])
+    reminders, tallies, open_occurrences = store.progress_rows(account_id)
     if all(r.id in tallies for r in reminders):
-        return reminders, tallies, store.open_occurrences_of(account_id)
-    open_occurrences: list[Occurrence] = []
+        return reminders, tallies, open_occurrences
     try:
         with store.atomic():
             reminders = store.reminders_of(account_id)

@@ -326,8 +326,12 @@ def snooze(ctx: Context, args: str) -> list[Reply]:
 
 
 def _answer_typed(ctx: Context, args: str, verb: str) -> list[Reply]:
-    reminder = ctx.reminder_arg(args, verb)
-    occurrence = ctx.regimen.answerable(reminder)
+    account = ctx.account()
+    # Their reminders and open occurrences in one read (one statement on PostgreSQL), the choice made on them;
+    # the answer itself re-reads what it changes under its locks (Regimen.resolve).
+    reminders, _, open_occurrences = ctx.regimen.store.progress_rows(account.id) if account else ([], {}, [])
+    reminder = ctx.reminder_arg(args, verb, reminders)
+    occurrence = ctx.regimen.answerable(reminder, open_occurrences)
     if occurrence is None and verb != "snooze" and ctx.regimen.can_claim_early(reminder):
         return [_ask_early(ctx, reminder, verb)]
     if occurrence is None:

@@ -13,7 +13,20 @@ from storage.indexed_store import IndexedStore
 from storage.indexes import Change
 from storage.memory_store import MemoryStore
 from storage.postgres import PostgresStore
-from storage.records import CANCELLED, DONE, HELD, MISSED, RETRY, SENDING, SENT, SKIPPED, SNOOZED, Delivery, Outcome
+from storage.records import (
+    CANCELLED,
+    DONE,
+    HELD,
+    MISSED,
+    RETRY,
+    SENDING,
+    SENT,
+    SKIPPED,
+    SNOOZED,
+    Delivery,
+    Outcome,
+    Tally,
+)
 from storage.tally import empty, from_outcomes, recent_outcomes
 from storage.tinydb import TinyDBStore
 from tests import pg_server
@@ -121,6 +134,26 @@ def test_open_vs_history_filing(store: Store) -> None:
     store.put_occurrence(skipped_earlier)  # straight to history, never open
     assert [o.id for o in store.history_of("acct1")] == [skipped_earlier.id, done.id]
 
+
+
+def test_progress_rows_are_the_three_reads_together(store: Store) -> None:
+    """One read of what /reminders and an answer need: the same as reminders_of, tallies_of and
+    open_occurrences_of, in their orders, another account's rows never among them."""
+    assert store.progress_rows("acct1") == ([], {}, [])
+    second, first = reminder(number=2), reminder(number=1, rid="rem-first")
+    store.put_reminder(second)
+    store.put_reminder(first)
+    store.put_reminder(reminder("acctB", rid="rem-other"))
+    later, earlier = occurrence(first, due=T0 + 100), occurrence(second, due=T0)
+    for occ in (later, earlier, occurrence(first, due=T0 - 86400, status=DONE)):
+        store.put_occurrence(occ)
+    store.put_tally(Tally(first.id, "acct1", through=T0 - 86400, current=1, best=1, recent=""))
+    reminders, tallies, open_ = store.progress_rows("acct1")
+    assert [r.id for r in reminders] == [first.id, second.id] == [r.id for r in store.reminders_of("acct1")]
+    assert reminders == store.reminders_of("acct1")
+    assert tallies == store.tallies_of("acct1", [first.id, second.id]) and list(tallies) == [first.id]
+    assert open_ == [earlier, later] == store.open_occurrences_of("acct1")
+    assert store.progress_rows("acctB")[0] == [reminder("acctB", rid="rem-other")]
 
 # Isolation ----------------------------------------------------------------------------------------
 def test_accounts_are_isolated(store: Store) -> None:

@@ -511,14 +511,15 @@ class Regimen:
 
     def _answered(self, occurrence: Occurrence, status: str | None = None) -> None:
         """Any answer shows the person is there: the unanswered count starts again."""
-        reminder = self.store.get_reminder(occurrence.reminder_id)
+        stored = reminder = self.store.get_reminder(occurrence.reminder_id)
         if reminder is None:
             return
         if reminder.series is not None and status in (DONE, SKIPPED):
             reminder = self._session_answered(reminder, occurrence, status == DONE)
         if reminder.unanswered:
             reminder = replace(reminder, unanswered=0)
-        self.store.put_reminder(reminder)
+        if reminder != stored:  # most answers change nothing here: no row rewritten
+            self.store.put_reminder(reminder)
 
     # Treatment series ---------------------------------------------------------------------------------
     def create_series(self, account: Account, plan: SeriesPlan, origin: str) -> Reminder:

@@ -88,10 +88,11 @@ def last_outcomes(
     """What happened last to each reminder, by reminder id (absent: nothing yet).
 
     The newest of its open occurrences (sent and unanswered, snoozed, held) and its newest resolved outcome,
-    whichever was due later. The resolved one comes from the tally; `history` is read (once, for all of them)
-    only when a tally cannot tell: its newest outcome counts for nothing in it (undeliverable, paused...) or has
-    left its window. What the history said is remembered in `memo` per (reminder, tally.through): until another
-    outcome is folded in the answer cannot change, so a person's history file is read once, not on every call.
+    whichever was due later. The resolved one comes from the tally (`last`); `history` is read (once, for all
+    of them) only when an older tally, written before it kept `last`, cannot tell: its newest outcome counts for
+    nothing in it (undeliverable, paused...) or has left its window. What the history said is remembered in `memo`
+    per (reminder, tally.through): until another outcome is folded in the answer cannot change, so a person's
+    history file is read once, not on every call.
     """
     lasts: dict[str, Occurrence | Outcome] = {}
     unknown: set[str] = set()
@@ -99,7 +100,10 @@ def last_outcomes(
         tally = tallies.get(reminder.id)
         if tally is None or tally.through <= 0:
             continue
-        kept = recent_outcomes(tally)
+        if tally.last:  # the tally knows its newest outcome, whatever it was
+            lasts[reminder.id] = Outcome(reminder.id, tally.through, tally.last)
+            continue
+        kept = recent_outcomes(tally)  # an older tally: its newest outcome only if it counted and is recent
         if kept and kept[-1][0] == int(tally.through):
             lasts[reminder.id] = Outcome(reminder.id, float(kept[-1][0]), kept[-1][1])
         else:

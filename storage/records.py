@@ -127,6 +127,7 @@ class Tally:
     current: int  # streak: done in a row
     best: int
     recent: str = ""
+    last: str = ""  # the status of the outcome at `through`, whatever it is; "": not known (an older tally)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import Final
 
 from storage.base import StorageUnavailable, Store
@@ -53,28 +54,36 @@ def fold(tally: Tally, due: float, status: str, at: float) -> Tally | None:
     letter = LETTERS.get(status)
     if due > tally.through:
         if letter is None:  # neutral: counts for nothing, but it is the newest outcome now
-            return Tally(tally.reminder_id, tally.account_id, due, tally.current, tally.best, tally.recent)
+            return Tally(tally.reminder_id, tally.account_id, due, tally.current, tally.best, tally.recent, status)
         return _append(tally, due, letter, at)
     second = int(due)
     kept = recent_outcomes(tally)
     status_kept = next((s for d, s in kept if d == second), None)
     if status_kept == status:
-        return tally  # the same outcome again
+        return _with_last(tally, second, status)  # the same outcome again
     if status_kept is None and letter is None and kept and kept[0][0] <= second:
-        return tally  # a neutral one within what `recent` covers, that never counted
+        return _with_last(tally, second, status)  # a neutral one within what `recent` covers, that never counted
     return None  # a changed outcome, or one too old to tell: rebuilt from history
+
+
+def _with_last(tally: Tally, second: int, status: str) -> Tally:
+    """`tally`, its `last` made `status` when the outcome at `second` is its newest (the same tally otherwise)."""
+    if second != int(tally.through) or tally.last == status:
+        return tally
+    return replace(tally, last=status)
 
 
 def from_outcomes(reminder_id: str, account_id: str, outcomes: Iterable[Outcome | Occurrence], at: float) -> Tally:
     """The tally of a reminder's whole history (its resolved outcomes, any order), as of `at`."""
     tally = empty(reminder_id, account_id)
-    newest = 0.0
+    newest, last = 0.0, ""
     for outcome in sorted(outcomes, key=lambda o: o.due):
-        newest = max(newest, outcome.due)
+        if outcome.due >= newest:
+            newest, last = outcome.due, outcome.status
         letter = LETTERS.get(outcome.status)
         if letter is not None:
             tally = _append(tally, outcome.due, letter, at)
-    return Tally(reminder_id, account_id, max(newest, tally.through), tally.current, tally.best, tally.recent)
+    return Tally(reminder_id, account_id, max(newest, tally.through), tally.current, tally.best, tally.recent, last)
 
 
 def streak_step(current: int, best: int, status: str) -> tuple[int, int]:
@@ -93,7 +102,8 @@ def _append(tally: Tally, due: float, letter: str, at: float) -> Tally:
     first = _ENTRY.match(recent)
     if first is not None and int(first.group(2), 36) < oldest:  # only when something has aged out
         recent = "".join(mark + digits for mark, digits in _ENTRY.findall(recent) if int(digits, 36) >= oldest)
-    return Tally(tally.reminder_id, tally.account_id, max(tally.through, due), current, best, recent)
+    last = _STATUS_OF[letter] if due >= tally.through else tally.last
+    return Tally(tally.reminder_id, tally.account_id, max(tally.through, due), current, best, recent, last)
 
 
 def _base36(number: int) -> str:

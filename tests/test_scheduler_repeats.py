@@ -8,6 +8,7 @@ first pass), and nothing fires in between. The expected instants are written out
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -304,7 +305,7 @@ async def test_last_outcomes_say_what_happened_to_each_reminder_without_reading_
     assert lasts[cream.id].status == "sent" and lasts[cream.id].due == z(2026, 11, 26, 8).timestamp()
 
 
-async def test_last_outcomes_read_the_history_once_when_a_tally_cannot_tell(
+async def test_last_outcomes_read_the_history_once_only_when_an_older_tally_cannot_tell(
     app: App, clock: FakeClock, platform: RecordingPlatform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     await set_up(app, clock, "UTC", z(2026, 11, 25, 6), "cream every day at 8:00 and 20:00")
@@ -321,7 +322,17 @@ async def test_last_outcomes_read_the_history_once_when_a_tally_cannot_tell(
 
     monkeypatch.setattr(app.store, "history_outcomes", counted)
     cream, stretch = app.store.reminders_of(account_id(app))
+    expected = {
+        cream.id: Outcome(cream.id, z(2026, 11, 26, 8).timestamp(), UNDELIVERABLE),
+        stretch.id: Outcome(stretch.id, z(2026, 11, 25, 9).timestamp(), SKIPPED),
+    }
     lasts = app.regimen.last_outcomes(account_id(app))
-    assert lasts[cream.id] == Outcome(cream.id, z(2026, 11, 26, 8).timestamp(), UNDELIVERABLE)
-    assert lasts[stretch.id] == Outcome(stretch.id, z(2026, 11, 25, 9).timestamp(), SKIPPED)
-    assert read == [account_id(app)]  # once, for the one reminder whose tally could not tell
+    assert {rid: lasts[rid] for rid in expected} == expected
+    assert read == []  # each tally keeps its newest outcome, even one that counts for nothing
+    for reminder in (cream, stretch):  # as a tally written before it kept `last` would be
+        tally = app.store.get_tally(reminder.id)
+        assert tally is not None and tally.last
+        app.store.put_tally(replace(tally, last=""))
+    lasts = app.regimen.last_outcomes(account_id(app))
+    assert {rid: lasts[rid] for rid in expected} == expected
+    assert read == [account_id(app)]  # once, for the one reminder whose older tally could not tell

@@ -46,7 +46,19 @@ histories = st.lists(
 @given(histories, st.floats(min_value=0, max_value=40 * DAY))
 def test_folding_one_by_one_equals_the_whole_history(outcomes: list[Outcome], later: float) -> None:
     at = (outcomes[-1].due if outcomes else T0) + later
-    assert folded(outcomes, at) == from_outcomes("r1", "a1", reversed(outcomes), at)
+    tally = folded(outcomes, at)
+    assert tally == from_outcomes("r1", "a1", reversed(outcomes), at)
+    assert tally.last == (outcomes[-1].status if outcomes else "")  # what happened last, counted or not
+
+
+def test_the_same_newest_outcome_written_again_teaches_an_older_tally_its_last() -> None:
+    tally = fold(empty("r1", "a1"), T0, UNDELIVERABLE, T0)
+    assert tally is not None and tally.last == UNDELIVERABLE
+    older = Tally("r1", "a1", T0, 0, 0, "")  # written before tallies kept `last`
+    assert fold(older, T0, UNDELIVERABLE, T0) is None  # nothing in `recent` to tell: dropped, rebuilt with `last`
+    counted = fold(empty("r1", "a1"), T0, DONE, T0)
+    assert counted is not None
+    assert fold(Tally("r1", "a1", T0, 1, 1, counted.recent), T0, DONE, T0) == counted  # learnt from the rewrite
 
 
 @settings(max_examples=300, deadline=None)

@@ -211,7 +211,7 @@ def test_backups_taken_while_another_process_commits_and_checkpoints_are_consist
     )
     try:
         assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
-        archives = []
+        archives: list[str] = []
         deadline = time.monotonic() + 6
         while len(archives) < 8 and time.monotonic() < deadline:
             archives.append(backup(str(source), str(tmp_path / f"b{len(archives)}.tar.gz")).path)

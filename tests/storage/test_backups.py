@@ -40,7 +40,12 @@ def test_backup_of_a_running_bot_restores_everything_acknowledged_before_it(tmp_
         for i in range(8):
             bot.send(f"/remind r0-{i} in 2 hours")
         bot.wait_for("Reminder 8 set: r0-7")
-        writing = threading.Thread(target=lambda: [bot.send(f"/remind r1-{i} in 3 hours") for i in range(20)])
+
+        def keep_writing() -> None:
+            for i in range(20):
+                bot.send(f"/remind r1-{i} in 3 hours")
+
+        writing = threading.Thread(target=keep_writing)
         writing.start()  # the bot goes on committing all through the backup
         done = clearback("backup", str(tmp_path / "backups" / "b.tar.gz"), "--db", str(db))
         writing.join()

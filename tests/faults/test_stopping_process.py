@@ -51,7 +51,9 @@ def test_a_second_signal_exits_at_once_without_losing_an_acknowledged_write(tmp_
     bot.send("/remind cream in 3h")
     bot.wait_for("Reminder 1 set: cream")
     code, took = stop(bot, signal.SIGTERM, signal.SIGINT)
-    assert code in (0, 128 + signal.SIGINT) and took < 3  # at once, or the graceful stop had already ended
+    # The kernel may hand over the pending SIGINT first: whichever is handled second exits at once (128 + it),
+    # unless the graceful stop had already ended (0).
+    assert code in (0, 128 + signal.SIGINT, 128 + signal.SIGTERM) and took < 3
 
     again = BotProcess(db)
     again.wait_for("Ctrl-D")

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from bot.models import Reply
-from storage.base import Store
+from storage.base import SharedRow, Store
 
 OFFER_TTL = 6 * 3600.0
 MAX_OFFERS = 20_000  # the offers one process keeps track of; beyond it the oldest are forgotten first
@@ -112,10 +112,10 @@ class Choices:
         # Through JSON and back: what every store keeps is data, so a closure or a datetime fails here, in any test.
         doc = json.loads(json.dumps(doc))
         owner = _owner(subject)
-        self._store.shared_put(OFFERS, token, doc, account_id=owner, expires_at=expires)
-        if undo_index is not None:
-            pointer = {"token": token, "expires": expires}
-            self._store.shared_put(UNDOS, subject, pointer, account_id=owner, expires_at=expires)
+        rows = [SharedRow(OFFERS, token, doc, owner, expires)]
+        if undo_index is not None:  # and /undo's pointer to it, written with it
+            rows.append(SharedRow(UNDOS, subject, {"token": token, "expires": expires}, owner, expires))
+        self._store.shared_put_many(rows)
         with self._lock:
             self._mine[token] = expires
             dropped = []

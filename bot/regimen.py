@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot import payloads
 from bot.choices import Choices
@@ -484,21 +484,35 @@ class Regimen:
     def resolve(self, occurrence: Occurrence, status: str) -> Occurrence:
         if status not in RESOLVED_STATUSES:
             raise ValueError(status)
+        if status in (DONE, SKIPPED):
+            return self.answer(occurrence, status).occurrence
         updated = replace(occurrence, status=status, updated_at=self.now_ts())
         with self._writing(occurrence.account_id):
             updated = self._with_stored_deliveries(updated)
             self.store.put_occurrence(updated)
-            if status in (DONE, SKIPPED):
-                self._answered(occurrence, status)
         return updated
 
+    def answer(self, occurrence: Occurrence, status: str) -> Answered:
+        """The person's Done or Skip: the occurrence resolved, and its reminder as the answer left it."""
+        if status not in (DONE, SKIPPED):
+            raise ValueError(status)
+        updated = replace(occurrence, status=status, updated_at=self.now_ts())
+        with self._writing(occurrence.account_id):
+            updated = self._with_stored_deliveries(updated)
+            self.store.put_occurrence(updated)
+            reminder = self._answered(occurrence, status)
+        return Answered(updated, reminder)
+
     def snooze(self, occurrence: Occurrence, until: datetime) -> Occurrence:
+        return self.snooze_answer(occurrence, until).occurrence
+
+    def snooze_answer(self, occurrence: Occurrence, until: datetime) -> Answered:
         updated = replace(occurrence, status=SNOOZED, fire_at=until.timestamp(), updated_at=self.now_ts())
         with self._writing(occurrence.account_id):
             updated = self._with_stored_deliveries(updated)
             self.store.put_occurrence(updated)
-            self._answered(occurrence)
-        return updated
+            reminder = self._answered(occurrence)
+        return Answered(updated, reminder)
 
     def _with_stored_deliveries(self, updated: Occurrence) -> Occurrence:
         """Where the stored copy says it was shown, too: the dispatcher (maybe another process) may have recorded
@@ -509,17 +523,19 @@ class Regimen:
         more = tuple(d for d in stored.deliveries if d not in updated.deliveries)
         return replace(updated, deliveries=updated.deliveries + more)
 
-    def _answered(self, occurrence: Occurrence, status: str | None = None) -> None:
-        """Any answer shows the person is there: the unanswered count starts again."""
+    def _answered(self, occurrence: Occurrence, status: str | None = None) -> Reminder | None:
+        """Any answer shows the person is there: the unanswered count starts again. Returns the reminder as
+        the answer leaves it (None: deleted meanwhile)."""
         stored = reminder = self.store.get_reminder(occurrence.reminder_id)
         if reminder is None:
-            return
+            return None
         if reminder.series is not None and status in (DONE, SKIPPED):
             reminder = self._session_answered(reminder, occurrence, status == DONE)
         if reminder.unanswered:
             reminder = replace(reminder, unanswered=0)
         if reminder != stored:  # most answers change nothing here: no row rewritten
             self.store.put_reminder(reminder)
+        return reminder
 
     # Treatment series ---------------------------------------------------------------------------------
     def create_series(self, account: Account, plan: SeriesPlan, origin: str) -> Reminder:
@@ -580,10 +596,17 @@ class Regimen:
         return updated
 
     def mark_done(self, occurrence: Occurrence) -> Occurrence:
-        return self.resolve(occurrence, DONE)
+        return self.answer(occurrence, DONE).occurrence
 
     def mark_skipped(self, occurrence: Occurrence) -> Occurrence:
-        return self.resolve(occurrence, SKIPPED)
+        return self.answer(occurrence, SKIPPED).occurrence
+
+
+class Answered(NamedTuple):
+    """An answer as it was stored: the occurrence, and its reminder as the answer left it (None: deleted)."""
+
+    occurrence: Occurrence
+    reminder: Reminder | None
 
 
 def _identity_record(identity: Identity, account_id: str, now: float) -> IdentityRecord:

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 from storage.records import Account, IdentityRecord, Occurrence, Outcome, Reminder, Tally
 
@@ -64,6 +64,16 @@ class AccountRecords:
             "history": len(self.history),
             "tallies": len(self.tallies),
         }
+
+
+class SharedRow(NamedTuple):
+    """One row of shared short-lived state, as Store.shared_put_many takes it."""
+
+    kind: str
+    key: str
+    doc: dict[str, Any]
+    account_id: str | None = None
+    expires_at: float | None = None
 
 
 class Store(ABC):
@@ -251,6 +261,11 @@ class Store(ABC):
         account_id: str | None = None,
         expires_at: float | None = None,
     ) -> None: ...
+
+    def shared_put_many(self, rows: Sequence[SharedRow]) -> None:
+        """Several shared_put at once (a remote store: in one statement); each row as shared_put's arguments."""
+        for row in rows:
+            self.shared_put(row.kind, row.key, row.doc, account_id=row.account_id, expires_at=row.expires_at)
 
     @abstractmethod
     def shared_get(self, kind: str, key: str, now: float) -> dict[str, Any] | None:

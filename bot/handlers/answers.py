@@ -9,18 +9,20 @@ from bot.context import Context
 from bot.handlers.choosing import offer
 from bot.mirror import mirror_answer
 from bot.models import Button, Reply
+from bot.regimen import Answered
 from bot.render import occurrence_buttons, outcome_message, undo_refused, undone_answer
 from storage.records import Occurrence, Reminder, from_doc, to_doc
 
 
 def answered(
-    ctx: Context, before: Occurrence, updated: Occurrence, edit: bool = False, early: bool = False
+    ctx: Context, before: Occurrence, answer: Answered, edit: bool = False, early: bool = False
 ) -> list[Reply]:
-    """What the person sees after answering `before` (now `updated`), and the same on their other platforms.
+    """What the person sees after answering `before` (now `answer.occurrence`), and the same on their other
+    platforms.
 
     A treatment series' answer moves the series on, so it has no Undo. `early`: the occurrence was made by the
     answer itself (a time still ahead); undoing takes it away again."""
-    reminder = ctx.regimen.store.get_reminder(before.reminder_id)
+    updated, reminder = answer  # the reminder as the answer left it, read under the answer's locks
     text = outcome_message(updated, ctx.tz, ctx.now, ctx.regimen.is_finished_as(updated, reminder))
     buttons: tuple[tuple[Button, ...], ...] = ()
     if reminder is not None and reminder.series is None:

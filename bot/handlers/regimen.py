@@ -22,7 +22,7 @@ from bot.timing.recurrence import Schedule, describe, schedule_from_dict, schedu
 from bot.timing.remind_split import RemindRequest, split_what_when
 from bot.timing.resolve import Alternative
 from bot.timing.timeparse import WhenParseError, parse_clock, parse_days, parse_duration
-from storage.records import Occurrence, Reminder
+from storage.records import DONE, SKIPPED, Occurrence, Reminder
 
 MAX_SNOOZE = timedelta(days=7)
 MIN_SNOOZE = timedelta(minutes=1)
@@ -341,8 +341,7 @@ def _answer_typed(ctx: Context, args: str, verb: str) -> list[Reply]:
         words = args.strip().split(maxsplit=1)
         until = _snooze_until(ctx, words[1]) if len(words) > 1 else ctx.now + timedelta(hours=1)
         return _snooze(ctx, occurrence, until)
-    updated = ctx.regimen.mark_done(occurrence) if verb == "done" else ctx.regimen.mark_skipped(occurrence)
-    return answered(ctx, occurrence, updated)
+    return answered(ctx, occurrence, ctx.regimen.answer(occurrence, DONE if verb == "done" else SKIPPED))
 
 
 def _ask_early(ctx: Context, reminder: Reminder, verb: str) -> Reply:
@@ -367,8 +366,8 @@ def _answer_early(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     occurrence = ctx.regimen.claim_early(current)
     if occurrence is None:
         return [Reply(text=f"Reminder {number} has nothing waiting for an answer.")]
-    updated = ctx.regimen.mark_done(occurrence) if verb == "done" else ctx.regimen.mark_skipped(occurrence)
-    return answered(ctx, occurrence, updated, early=True)
+    result = ctx.regimen.answer(occurrence, DONE if verb == "done" else SKIPPED)
+    return answered(ctx, occurrence, result, early=True)
 
 
 def _snooze_until(ctx: Context, text: str) -> datetime:
@@ -391,8 +390,7 @@ def _snooze_until(ctx: Context, text: str) -> datetime:
 
 
 def _snooze(ctx: Context, occurrence: Occurrence, until: datetime, edit: bool = False) -> list[Reply]:
-    updated = ctx.regimen.snooze(occurrence, until)
-    return answered(ctx, occurrence, updated, edit=edit)
+    return answered(ctx, occurrence, ctx.regimen.snooze_answer(occurrence, until), edit=edit)
 
 
 def press_occurrence(ctx: Context, action: str, occurrence_id: str) -> list[Reply]:
@@ -404,12 +402,12 @@ def press_occurrence(ctx: Context, action: str, occurrence_id: str) -> list[Repl
     if not occurrence.is_open:
         return [Reply(text=outcome_message(occurrence, ctx.tz, ctx.now), edit=True)]
     if action == payloads.DONE:
-        updated = ctx.regimen.mark_done(occurrence)
+        result = ctx.regimen.answer(occurrence, DONE)
     elif action == payloads.SKIP:
-        updated = ctx.regimen.mark_skipped(occurrence)
+        result = ctx.regimen.answer(occurrence, SKIPPED)
     else:
         return _snooze(ctx, occurrence, _snooze_target(ctx, action), edit=True)
-    return answered(ctx, occurrence, updated, edit=True)
+    return answered(ctx, occurrence, result, edit=True)
 
 
 def _snooze_target(ctx: Context, action: str) -> datetime:

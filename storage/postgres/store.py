@@ -26,7 +26,15 @@ from psycopg.pq import TransactionStatus
 from psycopg.types.json import Jsonb, set_json_dumps, set_json_loads
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from storage.base import ROW_TABLES, AccountRecords, DueItem, StorageError, StorageUnavailable, Store
+from storage.base import (
+    ROW_TABLES,
+    AccountRecords,
+    DueItem,
+    SharedRow,
+    StorageError,
+    StorageUnavailable,
+    Store,
+)
 from storage.postgres.schema import migrate
 from storage.records import (
     SCHEDULED_STATUSES,
@@ -590,6 +598,18 @@ class PostgresStore(Store):
             " ON CONFLICT (kind, key) DO UPDATE SET account_id = EXCLUDED.account_id, doc = EXCLUDED.doc,"
             " expires_at = EXCLUDED.expires_at",
             (kind, key, account_id, Jsonb(doc), expires_at),
+            durable=False,
+        )
+
+    def shared_put_many(self, rows: Sequence[SharedRow]) -> None:
+        if not rows:
+            return
+        self._run(
+            "INSERT INTO shared_state (kind, key, account_id, doc, expires_at) VALUES "
+            + ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+            + " ON CONFLICT (kind, key) DO UPDATE SET account_id = EXCLUDED.account_id, doc = EXCLUDED.doc,"
+            " expires_at = EXCLUDED.expires_at",
+            tuple(v for r in rows for v in (r.kind, r.key, r.account_id, Jsonb(r.doc), r.expires_at)),
             durable=False,
         )
 

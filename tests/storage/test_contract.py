@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.base import ROW_TABLES, AccountRecords, StorageUnavailable, Store
+from storage.base import ROW_TABLES, AccountRecords, SharedRow, StorageUnavailable, Store
 from storage.indexed_store import IndexedStore
 from storage.indexes import Change
 from storage.memory_store import MemoryStore
@@ -439,6 +439,25 @@ def test_drop_occurrence_forgets_it_wherever_it_is(store: Store) -> None:
 
 
 # Shared short-lived state -------------------------------------------------------------------------
+def test_shared_rows_put_together_are_each_as_if_put_alone(store: Store) -> None:
+    store.shared_put("offer", "t1", {"old": True}, account_id="acct1", expires_at=T0 + 10)
+    store.shared_put_many(
+        [
+            SharedRow("offer", "t1", {"n": 1}, "acct1", T0 + 60),  # replaces the one there
+            SharedRow("undo", "acct1", {"token": "t1"}, "acct1", T0 + 60),
+            SharedRow("note", "n1", {"n": 2}),  # no account, never expires
+        ]
+    )
+    store.shared_put_many([])
+    assert store.shared_get("offer", "t1", T0) == {"n": 1}
+    assert store.shared_get("offer", "t1", T0 + 30) == {"n": 1}  # the new expiry, not the old one's
+    assert store.shared_get("undo", "acct1", T0) == {"token": "t1"}
+    assert store.shared_get("note", "n1", T0 + 10**9) == {"n": 2}
+    assert store.shared_get("undo", "acct1", T0 + 61) is None
+    store.delete_account("acct1")  # what names the account goes with it
+    assert store.shared_get("offer", "t1", T0) is None and store.shared_get("note", "n1", T0) == {"n": 2}
+
+
 def test_shared_state_expires_is_taken_once_and_goes_with_its_account(store: Store) -> None:
     store.shared_put("note", "acct1:1", {"text": "hello"}, account_id="acct1", expires_at=T0 + 60)
     store.shared_put("note", "acct2:1", {"text": "other"}, account_id="acct2")

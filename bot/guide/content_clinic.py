@@ -114,7 +114,6 @@ ENTRIES: Final[tuple[Entry, ...]] = (
         detail="The guide's source does not describe how it feels, so I won't guess. Skin can be sensitive "
         "afterwards; pain that gets worse, or signs of infection, need a doctor. " + DERMATOLOGIST,
         asks=(
-            "is microdermabrasion painful",
             "does microderm sting",
             "how sore is the skin after microdermabrasion",
             "pain during microdermabrasion",

@@ -24,6 +24,8 @@ HELD: Final = "held"
 WRONG_COST: Final = 3.0
 SCORE_GRID: Final = tuple(x / 2 for x in range(0, 61))  # 0 .. 30
 COVERAGE_GRID: Final = tuple(x / 20 for x in range(0, 19))  # 0 .. 0.9
+MARGIN_GRID: Final = tuple(x / 50 for x in range(0, 16))  # 0 .. 0.3
+FOLDS: Final = 5  # cross_validate's folds of the tune half
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,47 +71,93 @@ def of_split(questions: Iterable[Question], split: str) -> list[Question]:
 Ranker = Callable[[str], Sequence[Scored]]
 
 
+Thresholds = tuple[float, float, float]  # (min_score, min_coverage, min_margin)
+
+
 def measure(
-    guide: Guide, questions: Sequence[Question], *, min_score: float | None = None, min_coverage: float | None = None
+    guide: Guide,
+    questions: Sequence[Question],
+    *,
+    min_score: float | None = None,
+    min_coverage: float | None = None,
+    min_margin: float | None = None,
 ) -> Figures:
     """The figures of `guide` (with its thresholds, or these) on `questions`."""
     ranked = [guide.rank(q.text) for q in questions]
     return _figures(
         questions,
         ranked,
-        guide.min_score if min_score is None else min_score,
-        guide.min_coverage if min_coverage is None else min_coverage,
+        (
+            guide.min_score if min_score is None else min_score,
+            guide.min_coverage if min_coverage is None else min_coverage,
+            guide.min_margin if min_margin is None else min_margin,
+        ),
     )
 
 
-def tune(guide: Guide, questions: Sequence[Question]) -> tuple[float, float]:
-    """The (min_score, min_coverage) of the grids with the lowest cost on `questions`: WRONG_COST per
-    confident wrong answer plus one per in-scope decline; ties go to the lowest thresholds (the first found)."""
+def tune(guide: Guide, questions: Sequence[Question]) -> Thresholds:
+    """The (min_score, min_coverage, min_margin) of the grids with the lowest cost on `questions`: WRONG_COST
+    per confident wrong answer plus one per in-scope decline; ties go to the lowest thresholds (the first found)."""
+    return _tune(questions, [guide.rank(q.text) for q in questions])
+
+
+def cross_validate(guide: Guide, questions: Sequence[Question], folds: int = FOLDS) -> Figures:
+    """The figures of thresholds tuned without each question: the questions in `folds` folds (every
+    folds-th), each measured with the thresholds tuned on the others. An estimate, from the tune half alone,
+    of how the tuned thresholds fare on questions they never saw."""
     ranked = [guide.rank(q.text) for q in questions]
-    best: tuple[float, float, float] | None = None
+    said: list[Sequence[Scored]] = [()] * len(questions)
+    for fold in range(folds):
+        inside = [i for i in range(len(questions)) if i % folds != fold]
+        thresholds = _tune([questions[i] for i in inside], [ranked[i] for i in inside])
+        for i in range(fold, len(questions), folds):
+            # what these thresholds answer: the best entry if confident, nothing otherwise
+            said[i] = ranked[i][:1] if ranked[i] and _answers(ranked[i][0], thresholds) else ()
+    return _figures(questions, said, (-1.0, -1.0, -1.0), ranked_by=ranked)
+
+
+def _tune(questions: Sequence[Question], ranked: Sequence[Sequence[Scored]]) -> Thresholds:
+    best: tuple[float, Thresholds] | None = None
     for min_score in SCORE_GRID:
         for min_coverage in COVERAGE_GRID:
-            figures = _figures(questions, ranked, min_score, min_coverage)
-            cost = (
-                WRONG_COST * figures.confident_wrong * figures.questions + figures.in_scope_declines * figures.in_scope
-            )
-            if best is None or cost < best[0] - 1e-9:
-                best = (cost, min_score, min_coverage)
+            for min_margin in MARGIN_GRID:
+                figures = _figures(questions, ranked, (min_score, min_coverage, min_margin))
+                cost = (
+                    WRONG_COST * figures.confident_wrong * figures.questions
+                    + figures.in_scope_declines * figures.in_scope
+                )
+                if best is None or cost < best[0] - 1e-9:
+                    best = (cost, (min_score, min_coverage, min_margin))
     assert best is not None
-    return best[1], best[2]
+    return best[1]
+
+
+def _answers(top: Scored, thresholds: Thresholds) -> bool:
+    min_score, min_coverage, min_margin = thresholds
+    return (
+        top.in_domain
+        and not top.off_topic
+        and top.score >= min_score and top.coverage >= min_coverage
+        and top.margin >= min_margin
+    )
 
 
 def _figures(
-    questions: Sequence[Question], ranked: Sequence[Sequence[Scored]], min_score: float, min_coverage: float
+    questions: Sequence[Question],
+    ranked: Sequence[Sequence[Scored]],
+    thresholds: Thresholds,
+    ranked_by: Sequence[Sequence[Scored]] | None = None,
 ) -> Figures:
     right = ranked_right = wrong = declined_in = declined_out = 0
     misses = []
-    for question, scored in zip(questions, ranked, strict=True):
+    for number, (question, scored) in enumerate(zip(questions, ranked, strict=True)):
         top = scored[0] if scored else None
-        answered = top is not None and top.in_domain and top.score >= min_score and top.coverage >= min_coverage
+        answered = top is not None and _answers(top, thresholds)
+        listed = ranked if ranked_by is None else ranked_by  # cross_validate: what was ranked first, answered or not
+        first = listed[number][0] if listed[number] else None
         said = top.entry.id if answered and top is not None else DECLINE
         if question.in_scope:
-            ranked_right += top is not None and top.entry.id in question.labels
+            ranked_right += first is not None and first.entry.id in question.labels
             if not answered:
                 declined_in += 1
             elif said in question.labels:

@@ -30,7 +30,8 @@ from typing import Final
 
 from bot.guide.entries import ENTRIES, TOPIC_WORDS
 from bot.guide.entry import Entry
-from bot.guide.text import bigrams, tokens
+from bot.guide.phrasings import PHRASINGS
+from bot.guide.text import SYNONYMS, bigrams, canon, tokens
 from bot.guide.typos import Speller
 
 TOPIC_WEIGHT: Final = 0.5
@@ -45,9 +46,21 @@ DOMAIN_WORDS: Final = (
     "sheets soap wash cleanser dermatologist doctor sun sunscreen tan tanning pregnant pregnancy breastfeeding "
     "retinol vitamin acid"
 )
+# Words that name what the guide is not about: another part of the body, another condition, another
+# treatment. A question with one is declined though it shares "laser" and "hurt" with an entry ("does laser hair
+# removal hurt", "how often should I wash my hair"). From general knowledge, not from the labelled questions.
+OFF_TOPIC: Final = (
+    "hair hairs scalp dandruff eye eyes eyelash eyebrow teeth tooth toothbrush gum gums nail nails toenail "
+    "fingernail armpit armpits underarm foot feet toe toes knee lip lips nose ear ears mouth throat stomach belly "
+    "wart warts eczema psoriasis rosacea dermatitis hives mole moles freckle freckles wrinkle wrinkles cellulite "
+    "sunburn sunburnt burnt cold sore sores herpes flu fever cough headache migraine allergy allergies hayfever "
+    "tattoo tattoos piercing braces surgery botox filler fillers lipo liposuction weight diet calories "
+    "stretch dog cat pet baby teething car fly flying flight flights travel travelling plane airport snore snoring"
+)
 # Tuned on the tune split (bot.guide.labelled.tune; tests/guide/test_tuning.py checks they are its result).
-MIN_SCORE: Final = 14.5
+MIN_SCORE: Final = 0.0
 MIN_COVERAGE: Final = 0.5
+MIN_MARGIN: Final = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +69,9 @@ class Scored:
     score: float
     coverage: float  # 0..1: how much of the question this entry explains
     in_domain: bool = True  # the question has a word about skin, acne or the guide's topics
+    closeness: float = 1.0  # 0..1: how close the entry's closest wording is to the question (idf-weighted F1)
+    margin: float = 1.0  # 0..1: how far ahead of the next entry, (score - next score) / score
+    off_topic: bool = False  # the question names something the guide is not about (OFF_TOPIC): never answered
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,10 +98,14 @@ class Guide:
         *,
         min_score: float = MIN_SCORE,
         min_coverage: float = MIN_COVERAGE,
+        min_margin: float = MIN_MARGIN,
+        phrasings: dict[str, tuple[str, ...]] = PHRASINGS,
     ) -> None:
         self.entries: tuple[Entry, ...] = tuple(entries)
+        self._phrasings = phrasings
         self.min_score = min_score
         self.min_coverage = min_coverage
+        self.min_margin = min_margin
         self._by_id = {e.id: e for e in self.entries}
         weights: list[dict[str, float]] = []
         for entry in self.entries:
@@ -94,7 +114,7 @@ class Guide:
                 stems = tokens(phrase)
                 for term in (*stems, *bigrams(stems)):
                     terms[term] = TOPIC_WEIGHT
-            for phrase in (entry.question, *entry.asks):
+            for phrase in self.wordings(entry):
                 stems = tokens(phrase)
                 for term in (*stems, *bigrams(stems)):
                     terms[term] = 1.0
@@ -108,13 +128,13 @@ class Guide:
         self._postings: dict[str, tuple[tuple[int, float], ...]] = {}
         for term in document_frequency:
             self._postings[term] = tuple((i, w[term] * self._idf[term]) for i, w in enumerate(weights) if term in w)
-        self._speller = Speller(t for t in document_frequency if " " not in t)
+        self._speller = Speller([*(t for t in document_frequency if " " not in t), *SYNONYMS])
         # Each wording of each entry (its question and its asks), as idf-weighted stems: the closest one to a
         # question earns the entry QUESTION_BONUS x their overlap.
         self._wordings: list[tuple[tuple[dict[str, float], float], ...]] = []
         for entry in self.entries:
             wordings = []
-            for phrase in (entry.question, *entry.asks):
+            for phrase in self.wordings(entry):
                 terms_of = {t: self._idf.get(t, 0.0) for t in tokens(phrase)}
                 if terms_of:
                     wordings.append((terms_of, sum(terms_of.values())))
@@ -123,9 +143,16 @@ class Guide:
             topic: frozenset(t for phrase in TOPIC_WORDS[topic] for t in tokens(phrase)) for topic in SUBJECT_TOPICS
         }
         self._entry_terms: list[frozenset[str]] = [frozenset(w) for w in weights]
+        self._off_topic: frozenset[str] = frozenset(tokens(OFF_TOPIC)) - {
+            t for e in self.entries for w in self.wordings(e) for t in tokens(w)
+        }
         self._domain: frozenset[str] = frozenset(tokens(DOMAIN_WORDS)) | frozenset(
             t for words in TOPIC_WORDS.values() for phrase in words for t in tokens(phrase)
         )
+
+    def wordings(self, entry: Entry) -> tuple[str, ...]:
+        """Every way the guide knows this entry is asked: its question, its asks and its phrasings."""
+        return (entry.question, *entry.asks, *self._phrasings.get(entry.id, ()))
 
     def get(self, entry_id: str) -> Entry | None:
         return self._by_id.get(entry_id)
@@ -138,7 +165,7 @@ class Guide:
         found = []
         for stem in tokens(question):
             fixed = stem if stem in self._idf else self._speller.correct(stem)
-            found.append(fixed or stem)
+            found.append(canon(fixed) if fixed else stem)
         return found
 
     def rank(self, question: str, limit: int = 5) -> tuple[Scored, ...]:
@@ -156,14 +183,26 @@ class Guide:
                 if " " not in term:
                     explained[index] = explained.get(index, 0.0) + self._idf[term]
         named = {t for words in self._subjects.values() for t in words if t in unique}
+        closeness: dict[int, float] = {}
         for index in scores:
-            scores[index] += QUESTION_BONUS * self._closest_wording(index, unique, total)
+            closeness[index] = self._closest_wording(index, unique, total)
+            scores[index] += QUESTION_BONUS * closeness[index]
             if named and not named & self._entry_terms[index]:
                 scores[index] *= SUBJECT_MISS
         best = sorted(scores, key=lambda i: (-scores[i], i))[:limit]
         domain = any(t in self._domain for t in unique)
+        elsewhere = any(t in self._off_topic for t in unique)
         return tuple(
-            Scored(self.entries[i], round(scores[i], 4), round(explained.get(i, 0.0) / total, 4), domain) for i in best
+            Scored(
+                self.entries[i],
+                round(scores[i], 4),
+                round(explained.get(i, 0.0) / total, 4),
+                domain,
+                round(closeness[i], 4),
+                round(1 - scores[best[n + 1]] / scores[i], 4) if n + 1 < len(best) and scores[i] > 0 else 1.0,
+                elsewhere,
+            )
+            for n, i in enumerate(best)
         )
 
     def _closest_wording(self, index: int, unique: dict[str, None], total: float) -> float:
@@ -186,11 +225,24 @@ class Guide:
             return Answer(ranked[0].entry, ranked)
         return Answer(None, ranked)
 
-    def confident(self, best: Scored, min_score: float | None = None, min_coverage: float | None = None) -> bool:
+    def confident(
+        self,
+        best: Scored,
+        min_score: float | None = None,
+        min_coverage: float | None = None,
+        min_margin: float | None = None,
+    ) -> bool:
         """Whether `best` is good enough to answer with (these thresholds, or the guide's)."""
         floor = self.min_score if min_score is None else min_score
         share = self.min_coverage if min_coverage is None else min_coverage
-        return best.in_domain and best.score >= floor and best.coverage >= share
+        ahead = self.min_margin if min_margin is None else min_margin
+        return (
+            best.in_domain
+            and not best.off_topic
+            and best.score >= floor
+            and best.coverage >= share
+            and best.margin >= ahead
+        )
 
 
 @functools.cache

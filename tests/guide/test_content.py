@@ -99,3 +99,19 @@ def test_check_refuses_duplicates_and_dangling_follow_ups() -> None:
         check((entry, entry))
     with pytest.raises(ValueError, match="follow-ups"):
         check((entry,))
+
+
+def test_every_phrasing_belongs_to_an_entry_and_none_is_a_labelled_question() -> None:
+    from bot.guide import labelled as labelled_set
+    from bot.guide.entries import ENTRIES
+    from bot.guide.phrasings import PHRASINGS
+
+    assert set(PHRASINGS) <= {e.id for e in ENTRIES}
+    from bot.guide.text import tokens
+
+    questions = labelled_set.load()
+    labelled = {q.text.lower().strip(" ?") for q in questions}
+    assert not [p for ps in PHRASINGS.values() for p in ps if p.lower().strip(" ?") in labelled]
+    # nor a near copy of a held-out one: the same terms once normalised (synonyms, stems, stopwords)
+    held = {frozenset(tokens(q.text)) for q in labelled_set.of_split(questions, labelled_set.HELD)}
+    assert not [p for ps in PHRASINGS.values() for p in ps if frozenset(tokens(p)) in held]

@@ -1,13 +1,15 @@
 """Which guide entry answers a question, and whether the guide should answer at all.
 
-A hand-written scorer, measured against rapidfuzz and a BM25 library on the held-out questions
-(scripts/bench_faq.py, docs/benchmarks.md). Each entry is a bag of terms: the stems and neighbouring pairs of
-its question and of the other ways people ask it (weight 1), and its topic's words (weight 1/2). A question
+A hand-written scorer, measured against rapidfuzz, rank-bm25 and scikit-learn's TF-IDF on the held-out questions
+(scripts/bench_faq.py, docs/benchmarks.md; it ranks best of the four). Each entry is a bag of terms: the stems
+(synonyms folded, bot.guide.text) and neighbouring pairs of its question, its asks and its phrasings
+(bot.guide.phrasings) (weight 1), and its topic's words (weight 1/2). A question
 scores, for each entry, the sum of idf x weight of the terms they share; idf is counted over entries, so a
 word every entry has ("back", "scar") counts little and "hurt" or "cost" a lot.
 
-Two numbers decide whether to answer (both tuned on the tune half of tests/guide/labelled_questions/ by
-bot.guide.labelled.tune, never by hand): the best entry's score, and its *coverage*, the share of the
+OFF_TOPIC words (another body part, condition or treatment) are never answered. Three numbers decide whether
+to answer (all tuned on the tune half of tests/guide/labelled_questions/ by bot.guide.labelled.tune, never by
+hand): the best entry's score, its margin over the next entry, and its *coverage*, the share of the
 question's own words (idf-weighted; a word the guide has never seen counts UNKNOWN_IDF) that the entry
 explains. "does laser hair removal hurt" shares "laser" and "hurt" with the laser-pain entry, but "hair" and
 "removal" are unexplained, so it is declined rather than answered with a confident wrong paragraph.

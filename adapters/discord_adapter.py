@@ -256,6 +256,8 @@ class DiscordAdapter:
         self._gateway_on_start = gateway_on_start
         # Gateway clients of their own (shard id -> client, its task) when the REST client does not connect.
         self._shards: dict[int, tuple[ClearBackClient, asyncio.Task[None]]] = {}
+        self._shards_wanted: set[int] = set()  # connect_shard() asked (a held lease): connected once logged in
+        self._logging_in: asyncio.Task[None] | None = None  # _log_in()'s attempts, while Discord cannot be reached
         # user id -> their DM channel; channel id -> guild id for server channels we have seen.
         self._dm_channels: OrderedDict[int, Target] = OrderedDict()
         self._guild_channels: OrderedDict[int, int] = OrderedDict()
@@ -313,15 +315,16 @@ class DiscordAdapter:
         gateway on start, or with several shards: log in, then connect the shards if on start."""
         if self._task is not None and not self._task.done():
             return
+        if self._logging_in is not None and not self._logging_in.done():
+            return  # still trying to log in
         if self._task is None and self._client is not None and not self._client.is_closed():
             return  # logged in without the gateway already
         self._stopping = False
         self._stop_requested.clear()
         if not self._gateway_on_start or self.shard_count > 1:
-            await self._log_in()
             if self._gateway_on_start:
-                for shard in range(self.shard_count):
-                    await self.connect_shard(shard)
+                self._shards_wanted.update(range(self.shard_count))
+            await self._log_in()
             return
         self.link.starting()
         self._first_failure.clear()
@@ -389,30 +392,72 @@ class DiscordAdapter:
         self._ready.set()
 
     async def _log_in(self) -> None:
-        """The sending client, logged in (REST only: no gateway connection); commands synced."""
+        """The sending client, logged in (REST only: no gateway connection); commands synced; then the shards
+        wanted meanwhile connected. Returns once logged in, or after the first attempt that could not reach
+        Discord (tried again in the background, one line per attempt); raises TokenRejected if refused."""
         self.link.starting()
-        client = self.build_client()
+        self._first_failure.clear()
+        task = asyncio.create_task(self._keep_logging_in(), name="discord-log-in")
+        self._logging_in = task
+        failed = asyncio.create_task(self._first_failure.wait(), name="discord-unreachable")
         try:
-            await asyncio.wait_for(client.login(self._token), timeout=self._start_timeout)
-        except discord.LoginFailure:
-            self.link.reject(TOKEN_HINT)
-            await self.stop()
-            raise TokenRejected(TOKEN_HINT) from None
-        except BaseException:
+            await asyncio.wait({task, failed}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:  # cancelled while logging in: leave nothing running
             await self.stop()
             raise
+        finally:
+            failed.cancel()
+        if task.done() and task.exception() is not None:
+            error = task.exception()
+            await self.stop()
+            assert error is not None
+            raise error
+        task.add_done_callback(self._on_client_exit)
+
+    async def _keep_logging_in(self) -> None:
+        """Log in, after each wait of the back-off while Discord cannot be reached; then connect the shards."""
+        while True:
+            client = self.build_client()
+            try:
+                await asyncio.wait_for(client.login(self._token), timeout=self._start_timeout)
+                break
+            except discord.LoginFailure:
+                await client.close()
+                self.link.reject(TOKEN_HINT)
+                raise TokenRejected(TOKEN_HINT) from None
+            except Exception as exc:
+                await client.close()
+                if self._stopping or not _rest_unreachable(exc):
+                    raise
+                reason, wait = reason_of(exc), self._reconnect.next()
+                logger.warning(retry_line("Discord", reason, wait), extra=retry_fields("discord", reason, wait))
+                self.link.down(reason)
+                self._first_failure.set()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stop_requested.wait(), wait)
+                if self._stopping:
+                    return
+        if self.link.state == UNREACHABLE:
+            logger.info("Discord reachable again")
+        self._reconnect.reset()
         self.link.up()
         user = client.user.id if client.user else "?"
         logger.info("Discord logged in as bot user %s (the gateway connects per shard)", user)
+        for shard in sorted(self._shards_wanted):
+            await self.connect_shard(shard)
 
     async def connect_shard(self, shard: int) -> None:
         """Connect the gateway of `shard` (of shard_count) in a client of its own; return once it is ready,
-        or after the start time-out with discord.py still reconnecting. A no-op before start()."""
+        or after the start time-out with discord.py still reconnecting. A no-op before start(); before the
+        log-in has got through, the shard connects once it has."""
+        if not 0 <= shard < self.shard_count:
+            raise ValueError(f"no shard {shard} of {self.shard_count}")
         running = self._shards.get(shard)
         if (running is not None and not running[1].done()) or self._client is None or self._stopping:
             return
-        if not 0 <= shard < self.shard_count:
-            raise ValueError(f"no shard {shard} of {self.shard_count}")
+        self._shards_wanted.add(shard)
+        if self._client.user is None:  # not logged in yet: _keep_logging_in connects it
+            return
         client = self._new_client(shard=(shard, self.shard_count), sync=False)
         task = asyncio.create_task(client.start(self._token), name=f"discord-shard-{shard}")
         task.add_done_callback(self._on_client_exit)
@@ -433,6 +478,7 @@ class DiscordAdapter:
 
     async def disconnect_shard(self, shard: int) -> None:
         """Close the gateway of `shard`; sending goes on through the REST client."""
+        self._shards_wanted.discard(shard)
         entry = self._shards.pop(shard, None)
         if entry is not None:
             await _close_client(*entry)
@@ -440,10 +486,13 @@ class DiscordAdapter:
 
     async def stop(self) -> None:
         """Disconnect and release the HTTP session; safe to call twice or before start."""
-        client, task = self._client, self._task
-        self._client, self._task = None, None
+        client, task, logging_in = self._client, self._task, self._logging_in
+        self._client, self._task, self._logging_in = None, None, None
         self._stopping = True
         self._stop_requested.set()
+        if logging_in is not None and not logging_in.done() and logging_in is not asyncio.current_task():
+            logging_in.cancel()
+            await asyncio.wait({logging_in})
         self.link.stopped()
         logging.getLogger("discord.client").removeFilter(self._reconnect_line)
         for shard in list(self._shards):

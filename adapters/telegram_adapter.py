@@ -81,6 +81,18 @@ def _frames_only(exc: BaseException) -> str:
     return "".join(traceback.format_tb(exc.__traceback__))
 
 
+class _BootstrapAbortLine(logging.Filter):
+    """PTB logs a start of polling that could not reach Telegram (its deleteWebhook) with a traceback at ERROR;
+    the adapter logs its own one line per attempt instead ("Telegram unreachable (...); retrying in 5 s")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.endswith("Failed run number %s of %s. Aborting."))
+
+
+_BOOTSTRAP_ABORT_LINE = _BootstrapAbortLine()
+logging.getLogger("telegram.ext").addFilter(_BOOTSTRAP_ABORT_LINE)
+
+
 class KeyedLocks:
     """One lock per key, dropped when nobody holds or waits for it."""
 
@@ -149,6 +161,7 @@ class TelegramAdapter:
         self._connecting: asyncio.Task[None] | None = None
         self._poll_failures = 0  # getUpdates failed in a row (PTB retries them itself)
         self._poll_wanted = False  # start_polling() asked before Telegram could be reached: poll once it is
+        self._poll_retry: asyncio.Task[None] | None = None  # start_polling() failed to reach Telegram: again
         self._requests: list[ObservedRequest] = []  # the HTTP clients of the application being built or run
         # Own retries when a request never left (connect errors, pool timeouts), and for edits after any
         # network trouble or 5xx; flood waits waited out in place for sends through the hub, and for replies.
@@ -324,14 +337,55 @@ class TelegramAdapter:
         async with self._lifecycle:
             app = self._app
             self._poll_wanted = self.polls
-            if app is None or not self.polls or self.polling:
+            if app is None or not self.polls or self.polling or self._poll_retry is not None:
                 return
-            await self._start_polling(app)
+            try:
+                await self._start_polling(app)
+            except NetworkError as exc:
+                if isinstance(exc, BadRequest):
+                    raise
+                # Telegram cannot be reached now: the lease is held, so poll as soon as it can be again.
+                self._poll_retry = asyncio.create_task(self._keep_polling(exc), name="telegram-poll-retry")
+                return
             logger.info("telegram: polling for updates")
+
+    async def _keep_polling(self, failure: NetworkError) -> None:
+        """start_polling() again after each wait of the back-off until it works, or stop_polling()/stop()."""
+        try:
+            while True:
+                reason = reason_of(failure)
+                wait = self._reconnect.next()
+                logger.warning(retry_line("Telegram", reason, wait), extra=retry_fields("telegram", reason, wait))
+                self.link.down(reason)
+                await asyncio.sleep(wait)
+                async with self._lifecycle:
+                    app = self._app
+                    if app is None or not self._poll_wanted or self.polling:
+                        return
+                    try:
+                        await self._start_polling(app)
+                    except NetworkError as exc:
+                        if isinstance(exc, BadRequest):
+                            raise
+                        failure = exc
+                        continue
+                    self._reconnect.reset()
+                    logger.info("telegram: polling for updates")
+                    return
+        finally:
+            self._poll_retry = None
+
+    async def _cancel_poll_retry(self) -> None:
+        retry = self._poll_retry
+        if retry is not None:  # outside the lifecycle lock, which an attempt under way holds
+            retry.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await retry
 
     async def stop_polling(self) -> None:
         """Stop fetching updates; updates already fetched are still answered, and sending goes on. PTB's
         last getUpdates marks what was fetched as read, so the next poller does not get it again."""
+        await self._cancel_poll_retry()
         async with self._lifecycle:
             app = self._app
             self._poll_wanted = False
@@ -362,6 +416,7 @@ class TelegramAdapter:
             connecting.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await connecting
+        await self._cancel_poll_retry()
         async with self._lifecycle:
             self.link.stopped()
             app, self._app = self._app, None

@@ -120,3 +120,44 @@ async def test_down_mid_run_with_reminders_due_each_goes_out_once_when_it_return
         assert not [r for r in caplog.records if r.exc_info is not None and r.levelno < logging.ERROR]
     finally:
         await adapter.stop()
+
+
+@pytest.mark.parametrize("answered_first", [True, False], ids=["after-first-answer", "before-first-answer"])
+async def test_polling_started_under_its_lease_while_unreachable_retries_then_polls(
+    telegram_fake: FakeTelegram, caplog: pytest.LogCaptureFixture, answered_first: bool
+) -> None:
+    """A peer gains the poll lease while Telegram cannot be reached (after it first answered, or before)."""
+    caplog.set_level(logging.INFO)
+    adapter = make_adapter(telegram_fake, DemoBot(telegram_fake), poll_on_start=False, reconnect=QUICK)
+    try:
+        if not answered_first:
+            await telegram_fake.refuse_connections()
+        await adapter.start()
+        if answered_first:
+            await telegram_fake.refuse_connections()
+        await adapter.start_polling()  # what the lease keeper calls: neither raises nor gives up
+        await eventually(lambda: len(retry_lines(caplog)) >= 2)
+        assert not adapter.polling and adapter.link.state == UNREACHABLE
+        assert all(r.levelno == logging.WARNING and "retrying in" in r.getMessage() for r in retry_lines(caplog))
+        assert not [r for r in caplog.records if r.exc_info is not None]
+
+        await telegram_fake.accept_connections()
+        await eventually(lambda: adapter.polling and adapter.link.connected)
+        telegram_fake.inject_message(USER, "hello")
+        await telegram_fake.wait_for(lambda: telegram_fake.texts(USER) == ["echo: hello"] or None)
+    finally:
+        await adapter.stop()
+
+
+async def test_polling_given_up_while_unreachable_is_not_started_later(telegram_fake: FakeTelegram) -> None:
+    adapter = make_adapter(telegram_fake, DemoBot(telegram_fake), poll_on_start=False, reconnect=QUICK)
+    await adapter.start()
+    try:
+        await telegram_fake.refuse_connections()
+        await adapter.start_polling()
+        await adapter.stop_polling()  # the lease lost before Telegram answered again
+        await telegram_fake.accept_connections()
+        await asyncio.sleep(0.3)
+        assert not adapter.polling
+    finally:
+        await adapter.stop()

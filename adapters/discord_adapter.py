@@ -70,7 +70,7 @@ from adapters.discord_render import (
     message_nonce,
     split_content,
 )
-from adapters.link import UNREACHABLE, Backoff, Link, reason_of, retry_fields, retry_line
+from adapters.link import UNREACHABLE, Backoff, Link, reason_of, retry_line
 from adapters.log_hygiene import install_log_hygiene
 from adapters.pacing import DISCORD_LIMITS, ArrivalWindow, FloodGate, FloodLimits, Pacer
 from bot.delivery import DeliveryError, RecipientUnreachable, TransientDeliveryError
@@ -378,8 +378,7 @@ class DiscordAdapter:
                 if self._stopping or not _rest_unreachable(exc):
                     raise
                 reason, wait = reason_of(exc), self._reconnect.next()
-                logger.warning(retry_line("Discord", reason, wait), extra=retry_fields("discord", reason, wait))
-                self.link.down(reason)
+                self.link.retrying(logger, "Discord", reason, wait)
                 self._first_failure.set()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop_requested.wait(), wait)
@@ -430,8 +429,7 @@ class DiscordAdapter:
                 if self._stopping or not _rest_unreachable(exc):
                     raise
                 reason, wait = reason_of(exc), self._reconnect.next()
-                logger.warning(retry_line("Discord", reason, wait), extra=retry_fields("discord", reason, wait))
-                self.link.down(reason)
+                self.link.retrying(logger, "Discord", reason, wait)
                 self._first_failure.set()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop_requested.wait(), wait)

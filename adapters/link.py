@@ -56,6 +56,11 @@ class Link:
         if self.state not in (REJECTED, STOPPED):  # a late success does not undo a verdict either
             self._set(CONNECTED, "")
 
+    def retrying(self, log: logging.Logger, label: str, reason: str, wait: float) -> None:
+        """A failed attempt: its one line (text and JSON fields), and the link down for `reason`."""
+        log.warning(retry_line(label, reason, wait), extra=retry_fields(self.platform, reason, wait))
+        self.down(reason)
+
     def down(self, reason: str) -> None:
         if self.state not in (REJECTED, STOPPED):  # a late failure does not undo a verdict
             self._set(UNREACHABLE, reason)

@@ -27,7 +27,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 from tornado.httpserver import HTTPServer
 
 from adapters.base import APOLOGY, RETRY_POLICY, MessageHandler, RetryPolicy
-from adapters.link import UNREACHABLE, Backoff, Link, reason_of, retry_fields, retry_line
+from adapters.link import UNREACHABLE, Backoff, Link, reason_of
 from adapters.log_hygiene import install_log_hygiene
 from adapters.pacing import TELEGRAM_LIMITS, FloodLimits
 from adapters.telegram_calls import (
@@ -252,8 +252,7 @@ class TelegramAdapter:
             while True:
                 reason = reason_of(failure)
                 wait = self._reconnect.next()
-                logger.warning(retry_line("Telegram", reason, wait), extra=retry_fields("telegram", reason, wait))
-                self.link.down(reason)
+                self.link.retrying(logger, "Telegram", reason, wait)
                 await asyncio.sleep(wait)
                 async with self._lifecycle:
                     try:
@@ -355,8 +354,7 @@ class TelegramAdapter:
             while True:
                 reason = reason_of(failure)
                 wait = self._reconnect.next()
-                logger.warning(retry_line("Telegram", reason, wait), extra=retry_fields("telegram", reason, wait))
-                self.link.down(reason)
+                self.link.retrying(logger, "Telegram", reason, wait)
                 await asyncio.sleep(wait)
                 async with self._lifecycle:
                     app = self._app
@@ -450,8 +448,7 @@ class TelegramAdapter:
             self._poll_failures += 1
             wait = min(PTB_POLL_RETRY_CAP, 1.5 ** (self._poll_failures - 1))
             reason = reason_of(exc)
-            self.link.down(reason)
-            logger.warning(retry_line("Telegram", reason, wait), extra=retry_fields("telegram", reason, wait))
+            self.link.retrying(logger, "Telegram", reason, wait)
             return
         logger.warning("polling for updates failed (%s); retrying", type(exc).__name__)
 

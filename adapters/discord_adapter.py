@@ -180,6 +180,7 @@ class ClearBackClient(discord.Client):
         self.sync_commands = sync_commands
         self.tree: app_commands.CommandTree[ClearBackClient] = app_commands.CommandTree(self)
         self.ready_event = asyncio.Event()
+        self.also_ready: asyncio.Event | None = None  # a shard's: set by whichever attempt gets ready
 
     async def setup_hook(self) -> None:
         if self.sync_commands:
@@ -187,6 +188,8 @@ class ClearBackClient(discord.Client):
 
     async def on_ready(self) -> None:
         self.ready_event.set()
+        if self.also_ready is not None:
+            self.also_ready.set()
         self.adapter._gateway_up()
 
     async def on_resumed(self) -> None:
@@ -254,8 +257,8 @@ class DiscordAdapter:
         self._stopping = False
         self.shard_count = shard_count
         self._gateway_on_start = gateway_on_start
-        # Gateway clients of their own (shard id -> client, its task) when the REST client does not connect.
-        self._shards: dict[int, tuple[ClearBackClient, asyncio.Task[None]]] = {}
+        # Gateway clients of their own (shard id -> its attempts) when the REST client does not connect.
+        self._shards: dict[int, _Shard] = {}
         self._shards_wanted: set[int] = set()  # connect_shard() asked (a held lease): connected once logged in
         self._logging_in: asyncio.Task[None] | None = None  # _log_in()'s attempts, while Discord cannot be reached
         # user id -> their DM channel; channel id -> guild id for server channels we have seen.
@@ -356,12 +359,26 @@ class DiscordAdapter:
         # else: unreachable, tried again in the background (one line per attempt)
 
     async def _run(self) -> None:
+        """The sending client's gateway, held (see _hold_gateway) until stop()."""
+        await self._hold_gateway(self._new_sending_client, self._stop_requested, self._reconnect, self._first_failure)
+
+    def _new_sending_client(self) -> ClearBackClient:
+        self._dm_channels.clear()  # channel objects belong to the client that made them
+        return self.build_client()
+
+    async def _hold_gateway(
+        self,
+        new_client: Callable[[], ClearBackClient],
+        released: asyncio.Event,
+        backoff: Backoff,
+        failed: asyncio.Event,
+    ) -> None:
         """Log in and hold the gateway (discord.py reconnects a dropped one itself); while Discord cannot be
-        reached, a new client tries again after each wait of the back-off. Ends on stop(), or raises
-        TokenRejected when Discord refuses the token (then, or on a later reconnect)."""
-        while not self._stopping:
-            client = self.build_client()
-            self._dm_channels.clear()  # channel objects belong to the client that made them
+        reached, a new client tries again after each wait of `backoff` (`failed` set at the first). Ends on
+        stop() or once `released` is set, or raises TokenRejected when Discord refuses the token (then, or on a
+        later reconnect)."""
+        while not self._stopping and not released.is_set():
+            client = new_client()
             try:
                 await client.login(self._token)
                 await client.connect(reconnect=True)
@@ -375,13 +392,16 @@ class DiscordAdapter:
                 if isinstance(exc, discord.ConnectionClosed) and exc.code == AUTHENTICATION_FAILED:
                     self.link.reject(TOKEN_HINT)
                     raise TokenRejected(TOKEN_HINT) from None
-                if self._stopping or not _rest_unreachable(exc):
+                if self._stopping or released.is_set():
+                    return  # closed under it by stop() or disconnect_shard()
+                if not _rest_unreachable(exc):
                     raise
-                reason, wait = reason_of(exc), self._reconnect.next()
+                if client.ready_event.is_set():  # it was connected: a new outage, waits from the start
+                    backoff.reset()
+                reason, wait = reason_of(exc), backoff.next()
                 self.link.retrying(logger, "Discord", reason, wait)
-                self._first_failure.set()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop_requested.wait(), wait)
+                failed.set()
+                await _first_of(wait, self._stop_requested, released)
 
     def _gateway_up(self) -> None:
         if self.link.state == UNREACHABLE:
@@ -445,41 +465,54 @@ class DiscordAdapter:
             await self.connect_shard(shard)
 
     async def connect_shard(self, shard: int) -> None:
-        """Connect the gateway of `shard` (of shard_count) in a client of its own; return once it is ready,
-        or after the start time-out with discord.py still reconnecting. A no-op before start(); before the
-        log-in has got through, the shard connects once it has."""
+        """Connect the gateway of `shard` (of shard_count) in a client of its own, held until disconnect_shard
+        (while Discord cannot be reached, tried again after each wait of the back-off); return once it is
+        ready, after its first failed attempt, or after the start time-out with discord.py still reconnecting.
+        A no-op before start(); before the log-in has got through, the shard connects once it has."""
         if not 0 <= shard < self.shard_count:
             raise ValueError(f"no shard {shard} of {self.shard_count}")
         running = self._shards.get(shard)
-        if (running is not None and not running[1].done()) or self._client is None or self._stopping:
+        if (running is not None and running.active) or self._client is None or self._stopping:
             return
         self._shards_wanted.add(shard)
         if self._client.user is None:  # not logged in yet: _keep_logging_in connects it
             return
-        client = self._new_client(shard=(shard, self.shard_count), sync=False)
-        task = asyncio.create_task(client.start(self._token), name=f"discord-shard-{shard}")
+        held = _Shard()
+        self._shards[shard] = held
+        task = held.task = asyncio.create_task(self._hold_shard(shard, held), name=f"discord-shard-{shard}")
         task.add_done_callback(self._on_client_exit)
-        self._shards[shard] = (client, task)
-        ready = asyncio.create_task(client.ready_event.wait(), name=f"discord-shard-{shard}-ready")
+        waits = {asyncio.create_task(event.wait()) for event in (held.ready, held.failed)}
         try:
-            done, _ = await asyncio.wait(
-                {task, ready}, timeout=self._start_timeout, return_when=asyncio.FIRST_COMPLETED
-            )
+            done, _ = await asyncio.wait({task, *waits}, timeout=self._start_timeout, return_when=FIRST)
         finally:
-            ready.cancel()
-        if ready in done:
+            for wait in waits:
+                wait.cancel()
+        if held.ready.is_set():
             logger.info("Discord shard %d of %d connected", shard, self.shard_count)
         elif task in done:  # ended (the error is logged by _on_client_exit): gone
-            self._shards.pop(shard, None)
-        else:
+            if self._shards.get(shard) is held:
+                del self._shards[shard]
+        elif not held.failed.is_set():
             logger.warning("Discord shard %d not ready within %gs; still connecting", shard, self._start_timeout)
+        # else: unreachable, tried again in the background (one line per attempt)
+
+    async def _hold_shard(self, shard: int, held: _Shard) -> None:
+        backoff = self._reconnect.fresh()
+
+        def new_client() -> ClearBackClient:
+            client = self._new_client(shard=(shard, self.shard_count), sync=False)
+            client.also_ready = held.ready
+            held.client = client
+            return client
+
+        await self._hold_gateway(new_client, held.released, backoff, held.failed)
 
     async def disconnect_shard(self, shard: int) -> None:
         """Close the gateway of `shard`; sending goes on through the REST client."""
         self._shards_wanted.discard(shard)
-        entry = self._shards.pop(shard, None)
-        if entry is not None:
-            await _close_client(*entry)
+        held = self._shards.pop(shard, None)
+        if held is not None:
+            await held.close()
             logger.info("Discord shard %d of %d disconnected", shard, self.shard_count)
 
     async def stop(self) -> None:
@@ -864,6 +897,44 @@ async def _close_client(client: discord.Client, task: asyncio.Task[None]) -> Non
     if not done:
         task.cancel()
         await asyncio.wait({task})
+
+
+FIRST = asyncio.FIRST_COMPLETED
+
+
+class _Shard:
+    """One shard's gateway while its lease is held: the task making the attempts, the client of the current
+    one, and the events it is watched and stopped by."""
+
+    def __init__(self) -> None:
+        self.task: asyncio.Task[None] | None = None
+        self.client: ClearBackClient | None = None
+        self.ready = asyncio.Event()  # set when an attempt's gateway is ready
+        self.failed = asyncio.Event()  # an attempt could not reach Discord (tried again after a wait)
+        self.released = asyncio.Event()  # disconnect_shard: no further attempt
+
+    @property
+    def active(self) -> bool:
+        return self.task is not None and not self.task.done()
+
+    async def close(self) -> None:
+        self.released.set()
+        if self.task is None:
+            return
+        if self.client is not None:
+            await _close_client(self.client, self.task)
+        else:
+            await asyncio.wait({self.task})
+
+
+async def _first_of(seconds: float, *events: asyncio.Event) -> None:
+    """Wait `seconds`, or less if one of `events` is set first."""
+    waits = [asyncio.create_task(event.wait()) for event in events]
+    try:
+        await asyncio.wait(waits, timeout=seconds, return_when=FIRST)
+    finally:
+        for wait in waits:
+            wait.cancel()
 
 
 def _file(attachment: Attachment) -> discord.File:

@@ -106,6 +106,10 @@ class Backoff:
     def reset(self) -> None:
         self.failures = 0
 
+    def fresh(self) -> Backoff:
+        """The same waits from the start, counted apart (one per connection that fails on its own)."""
+        return Backoff(self.first, self.cap)
+
 
 def reason_of(exc: BaseException) -> str:
     """A few words on why a platform could not be reached, from the exception or what it was raised from."""

@@ -141,3 +141,52 @@ async def test_a_token_rejected_after_an_outage_at_the_lease_gated_log_in_marks_
         assert "DISCORD_TOKEN" in adapter.link.reason
     finally:
         await adapter.stop()
+
+
+async def test_a_shard_connected_while_discord_is_unreachable_after_the_log_in_retries_then_connects(
+    discord_fake: FakeDiscord, core: Core, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Logged in, then Discord drops before the lease of a shard is gained: the shard's own log-in and gateway
+    are tried again with the back-off (one line each, no traceback) and connect when Discord is back."""
+    caplog.set_level(logging.INFO)
+    adapter = make_adapter(
+        discord_fake, core, gateway_on_start=False, shard_count=2, reconnect=Backoff(first=0.05, cap=0.2)
+    )
+    try:
+        await adapter.start()
+        assert adapter.link.state == CONNECTED
+        monkeypatch.setattr(discord.http.Route, "BASE", NOWHERE)  # Discord drops
+        await asyncio.wait_for(adapter.connect_shard(0), 2.0)  # returns after the first failed attempt
+        assert adapter.link.state == UNREACHABLE and adapter.link.reason == "connection refused"
+        await eventually(lambda: len(retry_lines(caplog)) >= 3)
+        assert all(r.levelno == logging.WARNING and "retrying in" in r.getMessage() for r in retry_lines(caplog))
+        assert not [r for r in caplog.records if r.exc_info is not None or r.levelno >= logging.ERROR]
+        assert adapter.connected_shards == [0] and discord_fake.sessions() == []  # held: still trying
+
+        monkeypatch.setattr(discord.http.Route, "BASE", discord_fake.base_url)  # Discord is back
+        await eventually(lambda: adapter.link.state == CONNECTED and discord_fake.sessions() == [(0, 2)])
+        user = discord_fake.user("alex")
+        await discord_fake.dispatch("MESSAGE_CREATE", discord_fake.dm_text(user, "hello"))
+        assert (await core.next()).text == "hello"
+    finally:
+        await adapter.stop()
+
+
+async def test_a_shard_given_up_while_its_attempts_wait_stops_at_once_and_does_not_connect(
+    discord_fake: FakeDiscord, core: Core, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    adapter = make_adapter(discord_fake, core, gateway_on_start=False, reconnect=Backoff(first=30.0, cap=60.0))
+    try:
+        await adapter.start()
+        monkeypatch.setattr(discord.http.Route, "BASE", NOWHERE)
+        await adapter.connect_shard(0)
+        assert len(retry_lines(caplog)) == 1  # now waiting 15-30 s before the next attempt
+        await asyncio.wait_for(adapter.disconnect_shard(0), 2.0)  # the lease lost: not after that wait
+        monkeypatch.setattr(discord.http.Route, "BASE", discord_fake.base_url)
+        await asyncio.sleep(0.2)
+        assert adapter.connected_shards == [] and discord_fake.sessions() == []
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    finally:
+        await adapter.stop()
+

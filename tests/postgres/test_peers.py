@@ -15,6 +15,7 @@ holds); SIGTERM is a clean stop, SIGKILL a death.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import sys
@@ -23,11 +24,13 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import discord.http
 import psycopg
 import pytest
 
 from adapters.base import Adapter
 from adapters.discord_adapter import DiscordAdapter
+from adapters.link import UNREACHABLE
 from adapters.settings import PlatformSettings
 from adapters.telegram_adapter import TelegramAdapter
 from adapters.wiring import TELEGRAM_POLL, build_platform_adapters, discord_shard_lease
@@ -150,6 +153,10 @@ async def start_peer(name: str, url: str, settings: PlatformSettings) -> Peer:
     return Peer(name, store, app, keeper, adapter, asyncio.create_task(app.run()))
 
 
+def retry_lines(caplog: pytest.LogCaptureFixture, platform: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.getMessage().startswith(f"{platform} unreachable (")]
+
+
 async def until(condition: Callable[[], bool], within: float) -> float:
     started = time.monotonic()
     while not condition():
@@ -251,6 +258,32 @@ async def test_a_reminder_due_with_two_peers_running_is_sent_once(url: str, tele
         await b.stop()
 
 
+async def test_the_poll_lease_gained_while_telegram_is_unreachable_polls_when_it_returns(
+    url: str, telegram: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The poller dies during an outage: the other peer gains the lease, its polling start retries (one line
+    per attempt, no traceback) and it polls and answers once Telegram is back."""
+    caplog.set_level(logging.INFO)
+    a, b = await two_telegram_peers(url, telegram)
+    try:
+        await telegram.refuse_connections()
+        await a.die()
+        await until(lambda: TELEGRAM_POLL in b.keeper.held, within=TTL + RENEW + SLACK)
+        await until(lambda: len(retry_lines(caplog, "Telegram")) >= 2, within=10)
+        survivor = b.adapter
+        assert isinstance(survivor, TelegramAdapter) and not survivor.polling
+        assert not [r for r in caplog.records if r.exc_info is not None and r.name.startswith(("adapters", "bot"))]
+
+        back = telegram.clock()
+        await telegram.accept_connections()
+        await until(lambda: survivor.polling and "b" in telegram.pollers(back), within=10)
+        telegram.inject_message(USER, "/help")
+        await telegram.wait_for(lambda: telegram.bot_messages(USER) or None, within=10)
+        assert telegram.pollers(back) == ["b"]
+    finally:
+        await b.stop()
+
+
 # ---- Discord --------------------------------------------------------------------------------------
 
 
@@ -281,6 +314,42 @@ async def test_one_gateway_session_per_shard_and_every_peer_sends(url: str, disc
         survivor = b.adapter
         took = await until(lambda: survivor.connected_shards == [0] and discord_fake.sessions() == [(0, 1)], 10)
         assert took <= TTL + RENEW + SLACK + 1  # plus the shard client's log-in and IDENTIFY
+    finally:
+        await b.stop()
+        if not a.runner.done():
+            await a.stop()
+
+
+async def test_the_shard_lease_gained_while_discord_is_unreachable_connects_when_it_returns(
+    url: str, discord_fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The shard holder dies during an outage: the other peer gains the shard's lease, the shard's log-in and
+    gateway are tried again with the back-off (one line per attempt, no traceback, no ERROR), and it connects
+    and answers once Discord is back."""
+    caplog.set_level(logging.INFO)
+    a = await start_peer("a", url, discord_settings(discord_fake))
+    try:
+        await until(lambda: discord_fake.sessions() == [(0, 1)], within=RENEW + SLACK + 2)
+        b = await start_peer("b", url, discord_settings(discord_fake))
+    except BaseException:
+        await a.stop()
+        raise
+    try:
+        assert isinstance(b.adapter, DiscordAdapter)
+        monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")  # nothing listens there
+        await a.die()
+        await until(lambda: discord_shard_lease(0) in b.keeper.held, within=TTL + RENEW + SLACK)
+        await until(lambda: len(retry_lines(caplog, "Discord")) >= 2, within=10)
+        assert discord_fake.sessions() == [] and b.adapter.link.state == UNREACHABLE
+        assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+        monkeypatch.setattr(discord.http.Route, "BASE", discord_fake.base_url)  # Discord is back
+        survivor = b.adapter
+        await until(lambda: survivor.link.connected and discord_fake.sessions() == [(0, 1)], within=10)
+        user = discord_fake.user("sam")
+        mark = discord_fake.mark()
+        await discord_fake.dispatch("MESSAGE_CREATE", discord_fake.dm_text(user, "/help"))
+        await discord_fake.wait_for("POST", r"/channels/\d+/messages", since=mark)
     finally:
         await b.stop()
         if not a.runner.done():

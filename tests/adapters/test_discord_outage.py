@@ -190,3 +190,19 @@ async def test_a_shard_given_up_while_its_attempts_wait_stops_at_once_and_does_n
     finally:
         await adapter.stop()
 
+
+
+def test_discord_py_reconnects_within_five_minutes_between_attempts() -> None:
+    """The gateway's own reconnects wait at most 2^8 s (discord.py's default ceiling is 2^10, about 17 min).
+    The cap is a name replaced in discord.client: if a discord.py release stops looking it up, this fails."""
+    import inspect
+
+    import discord.client
+
+    from adapters.discord_adapter import _CappedBackoff
+
+    assert discord.client.ExponentialBackoff is _CappedBackoff
+    assert "ExponentialBackoff(" in inspect.getsource(discord.Client.connect)
+    backoff = _CappedBackoff()
+    delays = [backoff.delay() for _ in range(200)]
+    assert max(delays) <= 2**8 < 300 and max(delays[20:]) > 2**7  # the ceiling is reached, never passed

@@ -86,7 +86,12 @@ class _BootstrapAbortLine(logging.Filter):
     the adapter logs its own one line per attempt instead ("Telegram unreachable (...); retrying in 5 s")."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (isinstance(record.msg, str) and record.msg.endswith("Failed run number %s of %s. Aborting."))
+        return not (isinstance(record.msg, str) and record.msg.endswith(_PTB_ABORT_LINES))
+
+
+# PTB's traceback lines for a start of polling given up: unreachable, or the token refused (the adapter's link
+# says REJECTED and run_bot.py logs the one line naming TELEGRAM_TOKEN).
+_PTB_ABORT_LINES = ("Failed run number %s of %s. Aborting.", "Invalid token. Aborting retry loop.")
 
 
 _BOOTSTRAP_ABORT_LINE = _BootstrapAbortLine()
@@ -340,6 +345,9 @@ class TelegramAdapter:
                 return
             try:
                 await self._start_polling(app)
+            except InvalidToken:  # revoked meanwhile: run_bot.py's Supervisor retires the adapter on this
+                self.link.reject(self._rejected_hint())
+                return
             except NetworkError as exc:
                 if isinstance(exc, BadRequest):
                     raise
@@ -362,6 +370,9 @@ class TelegramAdapter:
                         return
                     try:
                         await self._start_polling(app)
+                    except InvalidToken:
+                        self.link.reject(self._rejected_hint())
+                        return
                     except NetworkError as exc:
                         if isinstance(exc, BadRequest):
                             raise

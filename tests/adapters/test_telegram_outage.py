@@ -161,3 +161,29 @@ async def test_polling_given_up_while_unreachable_is_not_started_later(telegram_
         assert not adapter.polling
     finally:
         await adapter.stop()
+
+
+@pytest.mark.parametrize("unreachable_first", [True, False], ids=["after-an-outage", "at-once"])
+async def test_a_token_revoked_before_polling_starts_under_its_lease_marks_the_link_rejected(
+    telegram_fake: FakeTelegram, caplog: pytest.LogCaptureFixture, unreachable_first: bool
+) -> None:
+    """Revoked while this peer waited for the poll lease: its start of polling names the setting (what run_bot.py's
+    Supervisor retires the adapter on) and nothing is left behind to fail later unseen."""
+    caplog.set_level(logging.INFO)
+    adapter = make_adapter(telegram_fake, DemoBot(telegram_fake), poll_on_start=False, reconnect=QUICK)
+    await adapter.start()
+    try:
+        telegram_fake.token = "999:RevokedAndReplaced"
+        if unreachable_first:
+            await telegram_fake.refuse_connections()
+        await adapter.start_polling()
+        if unreachable_first:
+            await eventually(lambda: len(retry_lines(caplog)) >= 1)
+            await telegram_fake.accept_connections()
+        await eventually(lambda: adapter.link.state == REJECTED)
+        assert "TELEGRAM_TOKEN" in adapter.link.reason and not adapter.polling
+        await asyncio.sleep(0.3)
+        assert adapter.link.state == REJECTED
+        assert not [r for r in caplog.records if r.exc_info is not None or "RevokedAndReplaced" in r.getMessage()]
+    finally:
+        await adapter.stop()

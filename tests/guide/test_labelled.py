@@ -28,13 +28,16 @@ def test_the_thresholds_are_the_ones_tuned_on_the_tune_half() -> None:
 
 
 def test_held_out_figures_do_not_regress() -> None:
-    # Measured 2026-12-02 (docs/benchmarks.md): top-1 87.7%, confident wrong 4.0%, in-scope declines 8.2%
-    # (before the phrasings, synonyms, off-topic words and margin: 70.5%, 10.2%, 17.8%).
+    # The held-out part since 2026-12-02: 212 questions written blind (by a writer who saw only the seed text,
+    # never the guide), labelled before the guide was run on them (the 8 equal to a guide wording, or to one once
+    # normalised, left out). Measured then (docs/benchmarks.md), thresholds retuned on the tune part: top-1
+    # 43.6%, confident wrong 7.1%, in-scope declines 49.7%, out-of-scope declined 92.1%. (The earlier held-out
+    # half, written beside the guide and now in the tune part, had flattered it: 87.7%, 4.0%, 8.2%.)
     figures = labelled_set.measure(default_guide(), HELD)
-    assert figures.top1 >= 0.875
-    assert figures.confident_wrong <= 0.041
-    assert figures.in_scope_declines <= 0.083
-    assert figures.out_of_scope_declined >= 0.95
+    assert figures.top1 >= 0.436
+    assert figures.confident_wrong <= 0.071
+    assert figures.in_scope_declines <= 0.497
+    assert figures.out_of_scope_declined >= 0.92
 
 
 @pytest.mark.xfail(strict=True, reason="#15's targets are not met yet on the held-out half: see docs/benchmarks.md")

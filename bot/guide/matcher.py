@@ -130,7 +130,10 @@ class Guide:
         self._postings: dict[str, tuple[tuple[int, float], ...]] = {}
         for term in document_frequency:
             self._postings[term] = tuple((i, w[term] * self._idf[term]) for i, w in enumerate(weights) if term in w)
-        self._speller = Speller([*(t for t in document_frequency if " " not in t), *SYNONYMS])
+        self._speller = Speller(
+            [*(t for t in document_frequency if " " not in t), *SYNONYMS],
+            {t: frozenset(i for i, _ in self._postings[t]) for t in document_frequency if " " not in t},
+        )
         # Each wording of each entry (its question and its asks), as idf-weighted stems: the closest one to a
         # question earns the entry QUESTION_BONUS x their overlap.
         self._wordings: list[tuple[tuple[dict[str, float], float], ...]] = []

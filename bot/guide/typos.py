@@ -8,7 +8,7 @@ every known one, and a 4,000-character message could take 10 ms.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Final
 
 MIN_LEN: Final = 5  # shorter words are left alone: "feel" is not a typo of "peel"
@@ -46,8 +46,12 @@ def distance(a: str, b: str) -> int:
 class Speller:
     """Finds the known word an unknown one was meant to be, or None."""
 
-    def __init__(self, words: Iterable[str]) -> None:
+    def __init__(self, words: Iterable[str], used_in: Mapping[str, frozenset[int]] | None = None) -> None:
+        """`used_in`: the entries each word appears in. Of two candidates equally close, the one more entries
+        use wins, and two used by the same entries are as good as each other (a typo written into an entry's
+        phrasings, "infekt", must not block "infect" from being found)."""
         self._words = frozenset(w for w in words if w.isascii() and w.isalpha())
+        self._used_in: Mapping[str, frozenset[int]] = used_in or {}
         index: dict[str, set[str]] = {}
         for word in self._words:
             if len(word) < MIN_LEN - 1:
@@ -78,13 +82,16 @@ class Speller:
         for variant in (word, *_deletes(word)):
             candidates.update(self._index.get(variant, ()))
         allowed = 2 if len(word) >= LONG else 1
-        scored = sorted((distance(word, c), -_common_prefix(word, c), c) for c in candidates)
+        used = self._used_in
+        scored = sorted(
+            (distance(word, c), -_common_prefix(word, c), -len(used.get(c, ())), c) for c in candidates
+        )
         best = [s for s in scored if s[0] <= allowed]
         if not best:
             return None
-        if len(best) > 1 and best[1][:2] == best[0][:2]:
-            return None  # two words equally close: guessing would be a coin toss
-        return best[0][2]
+        if len(best) > 1 and best[1][:3] == best[0][:3] and used.get(best[1][3]) != used.get(best[0][3]):
+            return None  # two words equally close, as common, meaning different things: a coin toss
+        return best[0][3]
 
 
 def _common_prefix(a: str, b: str) -> int:

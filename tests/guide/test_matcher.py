@@ -56,6 +56,16 @@ def test_speller_corrects_one_edit_and_swaps_but_not_everyday_words() -> None:
     assert distance("ab", "ba") == 1 and distance("kitten", "sitting") == 3
 
 
+def test_speller_breaks_a_tie_by_the_entries_that_use_the_words() -> None:
+    same = Speller(["infect", "infekt"], {"infect": frozenset({3}), "infekt": frozenset({3})})
+    assert same.correct("infet") in ("infect", "infekt")  # either finds the same entries
+    commoner = Speller(["infect", "infekt"], {"infect": frozenset({3, 4}), "infekt": frozenset({3})})
+    assert commoner.correct("infet") == "infect"
+    apart = Speller(["infect", "infekt"], {"infect": frozenset({3}), "infekt": frozenset({5})})
+    assert apart.correct("infet") is None  # as close, as common, different answers: no guess
+    assert Speller(["infect", "infekt"]).correct("infet") is None
+
+
 def test_a_long_message_is_matched_well_under_five_ms(guide: Guide) -> None:
     rnd = random.Random(7)
     words = ["".join(rnd.choices(string.ascii_lowercase, k=rnd.randint(3, 11))) for _ in range(700)]

@@ -89,8 +89,10 @@ class Speller:
         best = [s for s in scored if s[0] <= allowed]
         if not best:
             return None
-        if len(best) > 1 and best[1][:3] == best[0][:3] and used.get(best[1][3]) != used.get(best[0][3]):
-            return None  # two words equally close, as common, meaning different things: a coin toss
+        if len(best) > 1 and best[1][:3] == best[0][:3]:
+            first, second = used.get(best[0][3]), used.get(best[1][3])
+            if first is None or first != second:
+                return None  # two words equally close, as common, maybe meaning different things: a coin toss
         return best[0][3]
 
 

@@ -380,7 +380,7 @@ class DiscordAdapter:
         while not self._stopping and not released.is_set():
             client = new_client()
             try:
-                await client.login(self._token)
+                await asyncio.wait_for(client.login(self._token), timeout=self._start_timeout)
                 await client.connect(reconnect=True)
                 return
             except discord.LoginFailure:
@@ -426,6 +426,8 @@ class DiscordAdapter:
             raise
         finally:
             failed.cancel()
+        if task.cancelled():  # stop() meanwhile
+            return
         if task.done() and task.exception() is not None:
             error = task.exception()
             await self.stop()
@@ -462,7 +464,8 @@ class DiscordAdapter:
         user = client.user.id if client.user else "?"
         logger.info("Discord logged in as bot user %s (the gateway connects per shard)", user)
         for shard in sorted(self._shards_wanted):
-            await self.connect_shard(shard)
+            if shard in self._shards_wanted:  # its lease may have been lost while another shard connected
+                await self.connect_shard(shard)
 
     async def connect_shard(self, shard: int) -> None:
         """Connect the gateway of `shard` (of shard_count) in a client of its own, held until disconnect_shard
@@ -521,6 +524,7 @@ class DiscordAdapter:
         self._client, self._task, self._logging_in = None, None, None
         self._stopping = True
         self._stop_requested.set()
+        self._shards_wanted.clear()  # a later start() connects only what a lease asks for again
         if logging_in is not None and not logging_in.done() and logging_in is not asyncio.current_task():
             logging_in.cancel()
             await asyncio.wait({logging_in})
@@ -540,10 +544,10 @@ class DiscordAdapter:
             logger.info("Discord client ended with %s", type(task.exception()).__name__)
 
     def _on_client_exit(self, task: asyncio.Task[None]) -> None:
-        if self._stopping or task.cancelled():
+        if task.cancelled():
             return
-        error = task.exception()
-        if isinstance(error, TokenRejected):  # run_bot.py says so, once, naming the setting
+        error = task.exception()  # read even when stopping, or asyncio logs it as never retrieved
+        if self._stopping or isinstance(error, TokenRejected):  # run_bot.py says so, once, naming the setting
             return
         if error is not None:
             logger.error("Discord connection ended: %s", type(error).__name__, exc_info=error)
@@ -847,6 +851,8 @@ class DiscordAdapter:
         client = self._client
         if client is None or client.is_closed():
             raise TransientDeliveryError("the Discord adapter is not running")
+        if client.user is None:  # a log-in attempt under way (its HTTP session not opened yet)
+            raise TransientDeliveryError("not logged in to Discord yet")
         try:
             chat_id = int(address.chat_id)
         except ValueError:

@@ -108,7 +108,7 @@ class Backoff:
 
     def fresh(self) -> Backoff:
         """The same waits from the start, counted apart (one per connection that fails on its own)."""
-        return Backoff(self.first, self.cap)
+        return Backoff(self.first, self.cap, random.Random(self._rng.random()))
 
 
 def reason_of(exc: BaseException) -> str:

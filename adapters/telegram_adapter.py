@@ -387,9 +387,7 @@ class TelegramAdapter:
     async def _cancel_poll_retry(self) -> None:
         retry = self._poll_retry
         if retry is not None:  # outside the lifecycle lock, which an attempt under way holds
-            retry.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await retry
+            await _cancelled(retry)
 
     async def stop_polling(self) -> None:
         """Stop fetching updates; updates already fetched are still answered, and sending goes on. PTB's
@@ -422,9 +420,7 @@ class TelegramAdapter:
     async def stop(self) -> None:
         connecting = self._connecting
         if connecting is not None:  # outside the lifecycle lock, which an attempt under way holds
-            connecting.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await connecting
+            await _cancelled(connecting)
         await self._cancel_poll_retry()
         async with self._lifecycle:
             self.link.stopped()
@@ -698,3 +694,12 @@ def _chat_id(address: Address) -> int | str:
         return int(address.chat_id)
     except ValueError:
         return address.chat_id  # @channelusername
+
+
+async def _cancelled(task: asyncio.Task[None]) -> None:
+    """Cancel `task` and wait for it to end, without swallowing a cancellation of the caller itself (as
+    `suppress(CancelledError)` around `await task` would); what it raised is read, so never logged as lost."""
+    task.cancel()
+    await asyncio.wait({task})
+    if not task.cancelled() and task.exception() is not None:
+        logger.info("telegram: a background attempt ended with %s", type(task.exception()).__name__)

@@ -353,6 +353,7 @@ class TelegramAdapter:
                     raise
                 # Telegram cannot be reached now: the lease is held, so poll as soon as it can be again.
                 self._poll_retry = asyncio.create_task(self._keep_polling(exc), name="telegram-poll-retry")
+                self._poll_retry.add_done_callback(_log_if_failed)
                 return
             logger.info("telegram: polling for updates")
 
@@ -703,3 +704,9 @@ async def _cancelled(task: asyncio.Task[None]) -> None:
     await asyncio.wait({task})
     if not task.cancelled() and task.exception() is not None:
         logger.info("telegram: a background attempt ended with %s", type(task.exception()).__name__)
+
+
+def _log_if_failed(task: asyncio.Task[None]) -> None:
+    """A background start of polling that ended on an error other than an outage: one line, never lost."""
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("telegram: polling could not be started: %s", type(task.exception()).__name__)

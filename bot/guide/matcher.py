@@ -40,6 +40,7 @@ TOPIC_WEIGHT: Final = 0.5
 UNKNOWN_IDF: Final = 3.5  # what a word the guide never uses weighs in a question's total (~ a word of one entry)
 QUESTION_BONUS: Final = 16.0
 SUBJECT_MISS: Final = 0.6
+MIN_TYPO_LEN: Final = 6  # a rarer wording word this long, one edit from a common one, is taken as its typo
 # The treatments: a question naming one is about that one.
 SUBJECT_TOPICS: Final = ("exfoliation", "creams", "microderm", "peels", "laser")
 DOMAIN_WORDS: Final = (
@@ -109,6 +110,7 @@ class Guide:
         self.min_coverage = min_coverage
         self.min_margin = min_margin
         self._by_id = {e.id: e for e in self.entries}
+        self._typo_of = self._typos_in_wordings()
         weights: list[dict[str, float]] = []
         for entry in self.entries:
             terms: dict[str, float] = {}
@@ -117,7 +119,7 @@ class Guide:
                 for term in (*stems, *bigrams(stems)):
                     terms[term] = TOPIC_WEIGHT
             for phrase in self.wordings(entry):
-                stems = tokens(phrase)
+                stems = self._wording_tokens(phrase)
                 for term in (*stems, *bigrams(stems)):
                     terms[term] = 1.0
             weights.append(terms)
@@ -140,7 +142,7 @@ class Guide:
         for entry in self.entries:
             wordings = []
             for phrase in self.wordings(entry):
-                terms_of = {t: self._idf.get(t, 0.0) for t in tokens(phrase)}
+                terms_of = {t: self._idf.get(t, 0.0) for t in self._wording_tokens(phrase)}
                 if terms_of:
                     wordings.append((terms_of, sum(terms_of.values())))
             self._wordings.append(tuple(wordings))
@@ -154,6 +156,27 @@ class Guide:
         self._domain: frozenset[str] = frozenset(tokens(DOMAIN_WORDS)) | frozenset(
             t for words in TOPIC_WORDS.values() for phrase in words for t in tokens(phrase)
         )
+
+    def _typos_in_wordings(self) -> dict[str, str]:
+        """Misspellings written into the phrasings on purpose ("chemcial"), each to the word it stands for, so
+        that a question's typo is corrected to the word every entry shares instead of matching the one entry
+        whose phrasing happens to carry that misspelling."""
+        counts: dict[str, int] = {}
+        for entry in self.entries:
+            for phrase in self.wordings(entry):
+                for stem in tokens(phrase):
+                    counts[stem] = counts.get(stem, 0) + 1
+        common = Speller([w for w, n in counts.items() if n >= 2 and len(w) >= MIN_TYPO_LEN])
+        found = {}
+        for word, n in counts.items():
+            if n == 1 and len(word) >= MIN_TYPO_LEN:
+                meant = common.correct(word)
+                if meant is not None and meant != word:
+                    found[word] = meant
+        return found
+
+    def _wording_tokens(self, phrase: str) -> list[str]:
+        return [self._typo_of.get(t, t) for t in tokens(phrase)]
 
     def wordings(self, entry: Entry) -> tuple[str, ...]:
         """Every way the guide knows this entry is asked: its question, its asks and its phrasings."""

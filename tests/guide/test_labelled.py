@@ -32,14 +32,15 @@ def test_held_out_figures_do_not_regress() -> None:
     # never the guide), labelled before the guide was run on them (the 8 equal to a guide wording, or to one once
     # normalised, left out). Measured then (docs/benchmarks.md), thresholds retuned on the tune part: top-1
     # 43.6%, confident wrong 7.1%, in-scope declines 49.7%, out-of-scope declined 92.1%; with 228 more blind
-    # questions (another writer) in the tune part and the thresholds retuned: 51.7%, 6.6%, 42.3%, 92.1%. (The
+    # questions (another writer) in the tune part and the thresholds retuned: 51.7%, 6.6%, 42.3%, 92.1%; with
+    # the phrasings' own misspellings read as the words they stand for: 52.3%, 6.1%, 41.6%, 93.7%. (The
     # earlier held-out half, written beside the guide and now in the tune part, had flattered it: 87.7%, 4.0%,
     # 8.2%.)
     figures = labelled_set.measure(default_guide(), HELD)
-    assert figures.top1 >= 0.516
-    assert figures.confident_wrong <= 0.0661
-    assert figures.in_scope_declines <= 0.423
-    assert figures.out_of_scope_declined >= 0.92
+    assert figures.top1 >= 0.523
+    assert figures.confident_wrong <= 0.0614
+    assert figures.in_scope_declines <= 0.417
+    assert figures.out_of_scope_declined >= 0.936
 
 
 @pytest.mark.xfail(strict=True, reason="#15's targets are not met yet on the held-out half: see docs/benchmarks.md")
@@ -52,7 +53,7 @@ def test_held_out_figures_meet_the_targets() -> None:
 
 def test_cross_validation_on_the_tune_part_is_close_to_the_tune_figures() -> None:
     # Each fold of the tune part measured with thresholds tuned on the other four: no held-out question used.
-    # Measured 2026-12-02: tune 80.2% / 3.6% wrong, cross-validated 79.8% / 5.7% wrong.
+    # Measured 2026-12-02: tune 80.8% / 3.5% wrong, cross-validated 80.8% / 5.0% wrong.
     guide = default_guide()
     figures = labelled_set.cross_validate(guide, TUNE)
     tuned = labelled_set.measure(guide, TUNE)

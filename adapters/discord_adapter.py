@@ -91,6 +91,8 @@ AUTOCOMPLETE_TIMEOUT = 2.5  # Discord drops autocomplete answers after 3 s
 DEFER_AFTER = 2.0  # interactions must be acknowledged within 3 s; slower handlers get a deferral
 _MAX_REMEMBERED_CHANNELS = 10_000
 AUTHENTICATION_FAILED = 4004  # the gateway's close code for a token it does not accept
+# Gateway close codes that name a setting (token, shard count, API version, intents): never an outage to retry.
+SETTING_CLOSE_CODES = frozenset({AUTHENTICATION_FAILED, 4010, 4011, 4012, 4013, 4014})
 TOKEN_HINT = "DISCORD_TOKEN was rejected by Discord: copy it again from the Bot page of your application (Reset Token)."
 # What may fail while Discord cannot be reached (DNS, refused, reset, TLS, time-outs, 5xx, gateway gone).
 UNREACHABLE_ERRORS = (OSError, aiohttp.ClientError, TimeoutError, discord.GatewayNotFound, discord.ConnectionClosed)
@@ -138,7 +140,7 @@ def _rest_unreachable(exc: BaseException) -> bool:
     if isinstance(exc, discord.HTTPException):
         return exc.status >= 500
     if isinstance(exc, discord.ConnectionClosed):
-        return exc.code != AUTHENTICATION_FAILED
+        return exc.code not in SETTING_CLOSE_CODES
     return isinstance(exc, UNREACHABLE_ERRORS)
 
 

@@ -474,6 +474,7 @@ class TelegramAdapter:
             self._telemetry.rate_limited(TELEGRAM)
         if status is not None and status < 500:
             self._poll_failures = 0
+            self._reconnect.reset()  # Telegram answered: the next outage waits from the start again
             if self._app is not None and self.link.state == UNREACHABLE:
                 logger.info("Telegram reachable again")
                 self.link.up()

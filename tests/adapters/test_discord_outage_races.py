@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import json
 import logging
 
+import discord.gateway
 import discord.http
 import pytest
+import yarl
+from aiohttp import WSMsgType, web
+from aiohttp.test_utils import TestServer
 
 from adapters.link import CONNECTED, UNREACHABLE, Backoff, Link
 from tests.adapters.fake_discord import FakeDiscord
@@ -165,3 +170,41 @@ async def test_a_token_revoked_while_a_shard_retries_stops_the_adapter_without_a
     gc.collect()
     await asyncio.sleep(0.05)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_shard_config_error_close_code_is_not_retried_as_an_outage(
+    discord_fake: FakeDiscord, core: Core, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A gateway closing with 4011 (sharding required; 4010, 4012-4014 alike) names a setting, not an outage: not
+    retried as "Discord unreachable" every few seconds."""
+    caplog.set_level(logging.INFO)
+
+    async def gateway(request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 41_250}, "s": None, "t": None}))
+        async for frame in ws:
+            if frame.type is WSMsgType.TEXT and json.loads(frame.data).get("op") == 2:
+                await ws.close(code=4011, message=b"Sharding required.")
+                break
+        return ws
+
+    app = web.Application()
+    app.router.add_get("/gateway", gateway)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL(f"ws://127.0.0.1:{server.port}/gateway")
+    )
+    adapter = make_adapter(
+        discord_fake, core, gateway_on_start=False, shard_count=2, reconnect=Backoff(first=0.05, cap=0.1)
+    )
+    try:
+        await adapter.start()
+        await adapter.connect_shard(0)
+        await asyncio.sleep(1.0)
+        lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("Discord unreachable (")]
+        assert len(lines) <= 1, lines[:3]
+    finally:
+        await adapter.stop()
+        await server.close()

@@ -469,11 +469,13 @@ class DiscordAdapter:
             if shard in self._shards_wanted:  # its lease may have been lost while another shard connected
                 await self.connect_shard(shard)
 
-    async def connect_shard(self, shard: int) -> None:
+    async def connect_shard(self, shard: int, *, wait: bool = True) -> None:
         """Connect the gateway of `shard` (of shard_count) in a client of its own, held until disconnect_shard
         (while Discord cannot be reached, tried again after each wait of the back-off); return once it is
         ready, after its first failed attempt, or after the start time-out with discord.py still reconnecting.
-        A no-op before start(); before the log-in has got through, the shard connects once it has."""
+        `wait` False: return at once, the outcome logged in the background (the lease keeper's way: the loss of
+        the lease must not wait behind a slow log-in). A no-op before start(); before the log-in has got
+        through, the shard connects once it has."""
         if not 0 <= shard < self.shard_count:
             raise ValueError(f"no shard {shard} of {self.shard_count}")
         running = self._shards.get(shard)
@@ -486,6 +488,13 @@ class DiscordAdapter:
         self._shards[shard] = held
         task = held.task = asyncio.create_task(self._hold_shard(shard, held), name=f"discord-shard-{shard}")
         task.add_done_callback(self._on_client_exit)
+        if wait:
+            await self._report_shard(shard, held, task)
+        else:
+            held.reporter = asyncio.create_task(self._report_shard(shard, held, task), name=f"discord-shard-{shard}-up")
+
+    async def _report_shard(self, shard: int, held: _Shard, task: asyncio.Task[None]) -> None:
+        """Wait for the shard's first outcome and log it (connected, gone, or still connecting)."""
         waits = {asyncio.create_task(event.wait()) for event in (held.ready, held.failed)}
         try:
             done, _ = await asyncio.wait({task, *waits}, timeout=self._start_timeout, return_when=FIRST)
@@ -898,16 +907,17 @@ class DiscordAdapter:
             cache.popitem(last=False)
 
 
-async def _close_client(client: discord.Client, task: asyncio.Task[None]) -> None:
+async def _close_client(client: discord.Client, task: asyncio.Task[None], grace: float = 10.0) -> None:
     if not client.is_closed():
         await client.close()
-    done, _ = await asyncio.wait({task}, timeout=10.0)
+    done, _ = await asyncio.wait({task}, timeout=grace)
     if not done:
         task.cancel()
         await asyncio.wait({task})
 
 
 FIRST = asyncio.FIRST_COMPLETED
+SHARD_CLOSE_GRACE = 1.0  # a shard's lease is lost: its attempts end within this, so a peer can take it
 
 
 class _Shard:
@@ -920,6 +930,7 @@ class _Shard:
         self.ready = asyncio.Event()  # set when an attempt's gateway is ready
         self.failed = asyncio.Event()  # an attempt could not reach Discord (tried again after a wait)
         self.released = asyncio.Event()  # disconnect_shard: no further attempt
+        self.reporter: asyncio.Task[None] | None = None  # connect_shard(wait=False): logs the first outcome
 
     @property
     def active(self) -> bool:
@@ -927,10 +938,13 @@ class _Shard:
 
     async def close(self) -> None:
         self.released.set()
+        if self.reporter is not None and not self.reporter.done():
+            self.reporter.cancel()
+            await asyncio.wait({self.reporter})
         if self.task is None:
             return
-        if self.client is not None:
-            await _close_client(self.client, self.task)
+        if self.client is not None:  # a closed gateway ends at once; a log-in under way is cancelled soon
+            await _close_client(self.client, self.task, grace=SHARD_CLOSE_GRACE)
         else:
             await asyncio.wait({self.task})
 

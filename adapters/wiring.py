@@ -129,7 +129,7 @@ def build_platform_adapters(
             if keeper is not None:
                 keeper.want(
                     discord_shard_lease(shard),
-                    functools.partial(discord.connect_shard, shard),
+                    functools.partial(discord.connect_shard, shard, wait=False),  # lease loss never waits on it
                     functools.partial(discord.disconnect_shard, shard),
                 )
     for adapter in adapters:

@@ -208,3 +208,31 @@ async def test_a_shard_config_error_close_code_is_not_retried_as_an_outage(
     finally:
         await adapter.stop()
         await server.close()
+
+
+async def test_a_shard_connected_without_waiting_is_given_up_at_once_while_its_log_in_hangs(
+    discord_fake: FakeDiscord, core: Core, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The lease keeper's way (wait=False): connect_shard returns at once, so the loss of the lease (run after
+    it, in order) does not wait behind a log-in that hangs, and the shard is closed."""
+    caplog.set_level(logging.INFO)
+    adapter = make_adapter(discord_fake, core, gateway_on_start=False)
+    await adapter.start()
+    original = discord.http.HTTPClient.static_login
+
+    async def hanging_login(self: discord.http.HTTPClient, token: str) -> object:
+        await asyncio.sleep(30)  # a Discord that accepts the connection and never answers
+        return await original(self, token)
+
+    try:
+        monkeypatch.setattr(discord.http.HTTPClient, "static_login", hanging_login)
+        await asyncio.wait_for(adapter.connect_shard(0, wait=False), 0.5)
+        await asyncio.wait_for(adapter.disconnect_shard(0), 2.0)
+        assert adapter.connected_shards == [] and discord_fake.sessions() == []
+
+        monkeypatch.setattr(discord.http.HTTPClient, "static_login", original)
+        await adapter.connect_shard(0, wait=False)
+        await eventually(lambda: discord_fake.sessions() == [(0, 1)])
+        await eventually(lambda: any(r.getMessage() == "Discord shard 0 of 1 connected" for r in caplog.records))
+    finally:
+        await adapter.stop()

@@ -9,10 +9,27 @@ import logging
 import pytest
 
 from adapters.link import Backoff
+from adapters.telegram_adapter import TelegramAdapter
 from bot.models import Address, Reply
 from tests.adapters.fake_telegram import FakeTelegram
 from tests.adapters.test_telegram_adapter import DemoBot, make_adapter
 from tests.adapters.test_telegram_outage import USER, eventually, retry_lines
+
+
+async def polling_started_in_an_outage(telegram_fake: FakeTelegram, cap: float) -> TelegramAdapter:
+    """An adapter polling only under its lease, started; then Telegram refuses connections and the lease is
+    gained (start_polling), so it is retrying in the background. The caller stops it."""
+    adapter = make_adapter(
+        telegram_fake, DemoBot(telegram_fake), poll_on_start=False, reconnect=Backoff(first=0.05, cap=cap)
+    )
+    await adapter.start()
+    try:
+        await telegram_fake.refuse_connections()
+        await adapter.start_polling()
+    except BaseException:
+        await adapter.stop()
+        raise
+    return adapter
 
 
 async def test_the_back_off_starts_again_after_telegram_answered_between_two_outages(
@@ -21,13 +38,8 @@ async def test_the_back_off_starts_again_after_telegram_answered_between_two_out
     """Poll lease gained in an outage: waits grow; lease lost (stop_polling cancels the retry); Telegram back and
     sending works; a later outage with the lease gained again must wait ~first again, not near the cap."""
     caplog.set_level(logging.INFO)
-    adapter = make_adapter(
-        telegram_fake, DemoBot(telegram_fake), poll_on_start=False, reconnect=Backoff(first=0.05, cap=5.0)
-    )
-    await adapter.start()
+    adapter = await polling_started_in_an_outage(telegram_fake, cap=5.0)
     try:
-        await telegram_fake.refuse_connections()
-        await adapter.start_polling()
         await eventually(lambda: len(retry_lines(caplog)) >= 5)
         await adapter.stop_polling()
         await telegram_fake.accept_connections()
@@ -49,13 +61,8 @@ async def test_stop_polling_during_a_stalled_retry_leaves_polling_startable(
     telegram_fake: FakeTelegram, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO)
-    adapter = make_adapter(
-        telegram_fake, DemoBot(telegram_fake), poll_on_start=False, reconnect=Backoff(first=0.05, cap=0.1)
-    )
-    await adapter.start()
+    adapter = await polling_started_in_an_outage(telegram_fake, cap=0.1)
     try:
-        await telegram_fake.refuse_connections()
-        await adapter.start_polling()
         await eventually(lambda: len(retry_lines(caplog)) >= 1)
         telegram_fake.stall(3.0, methods=["deleteWebhook"])
         await telegram_fake.accept_connections()
@@ -77,13 +84,8 @@ async def test_cancelling_stop_polling_while_it_waits_for_the_retry_is_not_swall
 ) -> None:
     """A cancellation of the caller itself (a shutdown time-out around stop()/stop_polling()) while it waits for
     the background attempt to end is not swallowed."""
-    adapter = make_adapter(
-        telegram_fake, DemoBot(telegram_fake), poll_on_start=False, reconnect=Backoff(first=0.05, cap=0.1)
-    )
-    await adapter.start()
+    adapter = await polling_started_in_an_outage(telegram_fake, cap=0.1)
     try:
-        await telegram_fake.refuse_connections()
-        await adapter.start_polling()
         telegram_fake.stall(3.0, methods=["deleteWebhook"])
         await telegram_fake.accept_connections()
         await eventually(lambda: bool(telegram_fake.calls_to("deleteWebhook", ok_only=False)))

@@ -291,14 +291,19 @@ def discord_settings(fake: FakeDiscord) -> PlatformSettings:
     return PlatformSettings(discord_token=fake.token)
 
 
-async def test_one_gateway_session_per_shard_and_every_peer_sends(url: str, discord_fake: FakeDiscord) -> None:
-    a = await start_peer("a", url, discord_settings(discord_fake))
+async def two_discord_peers(url: str, fake: FakeDiscord) -> tuple[Peer, Peer]:
+    """Peer a holding shard 0's gateway session, then peer b (without one)."""
+    first = await start_peer("a", url, discord_settings(fake))
     try:
-        await until(lambda: discord_fake.sessions() == [(0, 1)], within=RENEW + SLACK + 2)
-        b = await start_peer("b", url, discord_settings(discord_fake))
+        await until(lambda: fake.sessions() == [(0, 1)], within=RENEW + SLACK + 2)
+        return first, await start_peer("b", url, discord_settings(fake))
     except BaseException:
-        await a.stop()
+        await first.stop()
         raise
+
+
+async def test_one_gateway_session_per_shard_and_every_peer_sends(url: str, discord_fake: FakeDiscord) -> None:
+    a, b = await two_discord_peers(url, discord_fake)
     try:
         await asyncio.sleep(5 * RENEW)
         assert discord_shard_lease(0) in a.keeper.held and b.keeper.held == []
@@ -327,13 +332,7 @@ async def test_the_shard_lease_gained_while_discord_is_unreachable_connects_when
     gateway are tried again with the back-off (one line per attempt, no traceback, no ERROR), and it connects
     and answers once Discord is back."""
     caplog.set_level(logging.INFO)
-    a = await start_peer("a", url, discord_settings(discord_fake))
-    try:
-        await until(lambda: discord_fake.sessions() == [(0, 1)], within=RENEW + SLACK + 2)
-        b = await start_peer("b", url, discord_settings(discord_fake))
-    except BaseException:
-        await a.stop()
-        raise
+    a, b = await two_discord_peers(url, discord_fake)
     try:
         assert isinstance(b.adapter, DiscordAdapter)
         monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")  # nothing listens there

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck pytest bench clean
+.PHONY: run test lint typecheck pytest bench guide-model clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,10 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m scripts.bench $(ARGS)
+
+# After changing the guide's entries, phrasings or labelled questions: retrain bot/guide/model.npz.
+guide-model: $(STAMP)
+	$(BIN)/python -m scripts.train_guide
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

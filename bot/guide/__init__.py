@@ -1,8 +1,9 @@
 """The treatment guide: question-level answers with their provenance, matching, and honest declines.
 
 entry.py (what an answer is), content_*.py (the answers), entries.py (all of them, topic words), text.py and
-typos.py (questions into terms), matcher.py (which entry, or none), labelled.py (the labelled questions that
-tune and measure the matcher).
+typos.py (questions into terms), features.py (questions into the classifier's vectors), model.py (the saved
+classifier, model.npz), matcher.py (which entry, or none), labelled.py (the labelled questions that train and
+measure it), training.py (training, `make guide-model`; scikit-learn, development only).
 """
 
 from bot.guide.entry import DERMATOLOGIST, GENERAL, SEED, Entry

@@ -1,19 +1,21 @@
 """The labelled questions (tests/guide/labelled_questions/): load them, measure the guide, tune its thresholds.
 
 Each line is `label<TAB>split<TAB>question`: the entry id that answers it (several with "|" where two answer
-it equally well), or "-" for a question the guide should decline; `split` is "tune" (thresholds are chosen on
-these) or "held" (only ever measured). The split is fixed in the file, so the held-out figures in `make bench`
-and docs/benchmarks.md are on questions the thresholds never saw.
+it equally well), or "-" for a question the guide should decline; `split` is "tune" (the classifier is trained
+and its thresholds tuned on these, bot.guide.training) or "held" (only ever measured). The split is fixed in
+the file, so the held-out figures in `make bench` and docs/benchmarks.md are on questions neither the model
+nor the thresholds ever saw.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
 from bot.guide.matcher import Guide, Scored
+from bot.guide.model import Thresholds
 
 DATA: Final = Path(__file__).resolve().parents[2] / "tests" / "guide" / "labelled_questions" / "guide_questions.tsv"
 DECLINE: Final = "-"
@@ -22,10 +24,10 @@ HELD: Final = "held"
 # A wrong answer costs more than a decline: the person is told something confidently that is not about
 # their question, where a decline at least says so and offers the closest topics.
 WRONG_COST: Final = 3.0
-SCORE_GRID: Final = tuple(x / 2 for x in range(0, 61))  # 0 .. 30
-COVERAGE_GRID: Final = tuple(x / 20 for x in range(0, 19))  # 0 .. 0.9
-MARGIN_GRID: Final = tuple(x / 50 for x in range(0, 16))  # 0 .. 0.3
-FOLDS: Final = 5  # cross_validate's folds of the tune half
+PROBABILITY_GRID: Final = tuple(x / 40 for x in range(0, 39))  # 0 .. 0.95
+GAP_GRID: Final = tuple(x / 40 for x in range(0, 37))  # 0 .. 0.9
+FOLDS: Final = 5  # the folds of the tune part, in training and in cross_validate
+_ANSWER_ANY: Final = Thresholds(-1.0, -2.0)  # cross_validate's rankings are what was said: answer each
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,91 +70,69 @@ def of_split(questions: Iterable[Question], split: str) -> list[Question]:
     return [q for q in questions if q.split == split]
 
 
-Ranker = Callable[[str], Sequence[Scored]]
+Ranked = Sequence[Sequence[Scored]]
 
 
-Thresholds = tuple[float, float, float]  # (min_score, min_coverage, min_margin)
-
-
-def measure(
-    guide: Guide,
-    questions: Sequence[Question],
-    *,
-    min_score: float | None = None,
-    min_coverage: float | None = None,
-    min_margin: float | None = None,
-) -> Figures:
+def measure(guide: Guide, questions: Sequence[Question], thresholds: Thresholds | None = None) -> Figures:
     """The figures of `guide` (with its thresholds, or these) on `questions`."""
-    ranked = [guide.rank(q.text) for q in questions]
-    return _figures(
-        questions,
-        ranked,
-        (
-            guide.min_score if min_score is None else min_score,
-            guide.min_coverage if min_coverage is None else min_coverage,
-            guide.min_margin if min_margin is None else min_margin,
-        ),
-    )
+    use = thresholds or guide.thresholds
+    if use is None:
+        raise ValueError("no thresholds: pass them, or measure a guide with a model")
+    return _figures(questions, [guide.rank(q.text) for q in questions], use)
 
 
-def tune(guide: Guide, questions: Sequence[Question]) -> Thresholds:
-    """The (min_score, min_coverage, min_margin) of the grids with the lowest cost on `questions`: WRONG_COST
-    per confident wrong answer plus one per in-scope decline; ties go to the lowest thresholds (the first found)."""
-    return _tune(questions, [guide.rank(q.text) for q in questions])
-
-
-def cross_validate(guide: Guide, questions: Sequence[Question], folds: int = FOLDS) -> Figures:
-    """The figures of thresholds tuned without each question: the questions in `folds` folds (every
-    folds-th), each measured with the thresholds tuned on the others. An estimate, from the tune half alone,
-    of how the tuned thresholds fare on questions they never saw."""
-    ranked = [guide.rank(q.text) for q in questions]
-    said: list[Sequence[Scored]] = [()] * len(questions)
-    for fold in range(folds):
-        inside = [i for i in range(len(questions)) if i % folds != fold]
-        thresholds = _tune([questions[i] for i in inside], [ranked[i] for i in inside])
-        for i in range(fold, len(questions), folds):
-            # what these thresholds answer: the best entry if confident, nothing otherwise
-            said[i] = ranked[i][:1] if ranked[i] and _answers(ranked[i][0], thresholds) else ()
-    return _figures(questions, said, (-1.0, -1.0, -1.0), ranked_by=ranked)
-
-
-def _tune(questions: Sequence[Question], ranked: Sequence[Sequence[Scored]]) -> Thresholds:
+def tune(questions: Sequence[Question], ranked: Ranked) -> Thresholds:
+    """The thresholds of the grids with the lowest cost on these rankings of `questions`: WRONG_COST per
+    confident wrong answer plus one per in-scope decline; ties go to the lowest thresholds (the first found)."""
     best: tuple[float, Thresholds] | None = None
-    for min_score in SCORE_GRID:
-        for min_coverage in COVERAGE_GRID:
-            for min_margin in MARGIN_GRID:
-                figures = _figures(questions, ranked, (min_score, min_coverage, min_margin))
-                cost = (
-                    WRONG_COST * figures.confident_wrong * figures.questions
-                    + figures.in_scope_declines * figures.in_scope
-                )
-                if best is None or cost < best[0] - 1e-9:
-                    best = (cost, (min_score, min_coverage, min_margin))
+    for min_probability in PROBABILITY_GRID:
+        for min_gap in GAP_GRID:
+            thresholds = Thresholds(min_probability, min_gap)
+            figures = _figures(questions, ranked, thresholds)
+            cost = (
+                WRONG_COST * figures.confident_wrong * figures.questions + figures.in_scope_declines * figures.in_scope
+            )
+            if best is None or cost < best[0] - 1e-9:
+                best = (cost, thresholds)
     assert best is not None
     return best[1]
 
 
+def cross_validate(questions: Sequence[Question], ranked: Ranked, folds: int = FOLDS) -> Figures:
+    """The figures of thresholds tuned without each question: the questions in `folds` folds (every
+    folds-th), each answered with the thresholds tuned on the others. With out-of-fold rankings
+    (bot.guide.training.out_of_fold), an estimate from the tune part alone of how the guide fares on new questions."""
+    said: list[Sequence[Scored]] = [()] * len(questions)
+    for fold in range(folds):
+        inside = [i for i in range(len(questions)) if i % folds != fold]
+        thresholds = tune([questions[i] for i in inside], [ranked[i] for i in inside])
+        for i in range(fold, len(questions), folds):
+            # what these thresholds answer: the best entry if confident, nothing otherwise
+            said[i] = ranked[i][:1] if ranked[i] and _answers(ranked[i][0], thresholds) else ()
+    return _figures(questions, said, _ANSWER_ANY, ranked_by=ranked)
+
+
 def _answers(top: Scored, thresholds: Thresholds) -> bool:
-    min_score, min_coverage, min_margin = thresholds
     return (
         top.in_domain
         and not top.off_topic
-        and top.score >= min_score and top.coverage >= min_coverage
-        and top.margin >= min_margin
+        and top.score >= thresholds.min_probability
+        and top.margin >= thresholds.min_gap
+        and top.margin > 0
     )
 
 
 def _figures(
     questions: Sequence[Question],
-    ranked: Sequence[Sequence[Scored]],
+    ranked: Ranked,
     thresholds: Thresholds,
-    ranked_by: Sequence[Sequence[Scored]] | None = None,
+    ranked_by: Ranked | None = None,
 ) -> Figures:
     right = ranked_right = wrong = declined_in = declined_out = 0
     misses = []
     for number, (question, scored) in enumerate(zip(questions, ranked, strict=True)):
         top = scored[0] if scored else None
-        answered = top is not None and _answers(top, thresholds)
+        answered = top is not None and (thresholds is _ANSWER_ANY or _answers(top, thresholds))
         listed = ranked if ranked_by is None else ranked_by  # cross_validate: what was ranked first, answered or not
         first = listed[number][0] if listed[number] else None
         said = top.entry.id if answered and top is not None else DECLINE

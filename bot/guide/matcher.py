@@ -1,48 +1,34 @@
 """Which guide entry answers a question, and whether the guide should answer at all.
 
-A hand-written scorer, measured against rapidfuzz, rank-bm25 and scikit-learn's TF-IDF on the held-out questions
-(scripts/bench_faq.py, docs/benchmarks.md; it ranks best of the four). Each entry is a bag of terms: the stems
-(synonyms folded, bot.guide.text) and neighbouring pairs of its question, its asks and its phrasings
-(bot.guide.phrasings) (weight 1), and its topic's words (weight 1/2). A question
-scores, for each entry, the sum of idf x weight of the terms they share; idf is counted over entries, so a
-word every entry has ("back", "scar") counts little and "hurt" or "cost" a lot.
+The ranking is bot.guide.model's classifier (logistic regression over character n-grams and the guide's terms,
+trained on the entries' wordings and the tune part of the labelled questions). It replaced a hand-written
+term scorer that ranked the right entry first for 68.5% of the held-out questions written blind, where the
+classifier does far better (docs/benchmarks.md, "The guide learns from the questions people asked").
 
-OFF_TOPIC words (another body part, condition or treatment) are never answered. Three numbers decide whether
-to answer (all tuned on the tune half of tests/guide/labelled_questions/ by bot.guide.labelled.tune, never by
-hand): the best entry's score, its margin over the next entry, and its *coverage*, the share of the
-question's own words (idf-weighted; a word the guide has never seen counts UNKNOWN_IDF) that the entry
-explains. "does laser hair removal hurt" shares "laser" and "hurt" with the laser-pain entry, but "hair" and
-"removal" are unexplained, so it is declined rather than answered with a confident wrong paragraph.
-
-Three refinements, each for a failure seen on the tune split: the entry's own question counts again
-(QUESTION_BONUS x the overlap of the question with the entry's closest wording), so "what is microdermabrasion"
-finds the overview rather than any entry that mentions microdermabrasion; an entry about another treatment than the one
-named loses SUBJECT_MISS of its score ("results from exfoliating" is not the laser results entry); and a
-question with no word of the domain at all (DOMAIN_WORDS, or any topic's words) is declined ("how much do
-braces cost").
+Whether to answer is decided by two numbers tuned on data (bot.guide.training, on out-of-fold predictions of
+the tune part, never by hand): the best entry's probability and its lead over the next class, which may be
+DECLINE, the class the labelled questions the guide should not answer taught. Two rules come first and are
+never overridden: a question naming something the guide is not about (OFF_TOPIC: another body part,
+condition or treatment) is declined, and so is a question with no word of the domain at all (DOMAIN_WORDS or
+any topic's words: "how much do braces cost").
 """
 
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from bot.guide.entries import ENTRIES, TOPIC_WORDS
 from bot.guide.entry import Entry
+from bot.guide.features import grams
+from bot.guide.model import DECLINE, Model, Thresholds, saved_model
 from bot.guide.phrasings import PHRASINGS
-from bot.guide.text import SYNONYMS, bigrams, canon, tokens
+from bot.guide.text import SYNONYMS, canon, tokens
 from bot.guide.typos import Speller
 
-TOPIC_WEIGHT: Final = 0.5
-UNKNOWN_IDF: Final = 3.5  # what a word the guide never uses weighs in a question's total (~ a word of one entry)
-QUESTION_BONUS: Final = 16.0
-SUBJECT_MISS: Final = 0.6
 MIN_TYPO_LEN: Final = 6  # a rarer wording word this long, one edit from a common one, is taken as its typo
-# The treatments: a question naming one is about that one.
-SUBJECT_TOPICS: Final = ("exfoliation", "creams", "microderm", "peels", "laser")
 DOMAIN_WORDS: Final = (
     "acne bacne scar scars scarring skin back spot spots pimple pimples zit zits breakout breakouts pore pores "
     "blemish marks sweat sweaty sweating shower gym workout exercise clothes clothing wear shirt towel towels "
@@ -60,20 +46,14 @@ OFF_TOPIC: Final = (
     "tattoo tattoos piercing braces surgery botox filler fillers lipo liposuction weight diet calories "
     "stretch dog cat pet baby teething car fly flying flight flights travel travelling plane airport snore snoring"
 )
-# Tuned on the tune split (bot.guide.labelled.tune; tests/guide/test_tuning.py checks they are its result).
-MIN_SCORE: Final = 19.0
-MIN_COVERAGE: Final = 0.0
-MIN_MARGIN: Final = 0.02
 
 
 @dataclass(frozen=True, slots=True)
 class Scored:
     entry: Entry
-    score: float
-    coverage: float  # 0..1: how much of the question this entry explains
+    score: float  # 0..1: the classifier's probability that this entry answers the question
     in_domain: bool = True  # the question has a word about skin, acne or the guide's topics
-    closeness: float = 1.0  # 0..1: how close the entry's closest wording is to the question (idf-weighted F1)
-    margin: float = 1.0  # 0..1: how far ahead of the next entry, (score - next score) / score
+    margin: float = 1.0  # -1..1: this entry's probability less the next class's (the next entry or DECLINE)
     off_topic: bool = False  # the question names something the guide is not about (OFF_TOPIC): never answered
 
 
@@ -93,63 +73,29 @@ class Answer:
 
 
 class Guide:
-    """An immutable index over guide entries; everything about the content is computed once, here."""
+    """The entries, the speller over their words and the classifier: everything computed once, here."""
 
     def __init__(
         self,
         entries: Sequence[Entry] = ENTRIES,
         *,
-        min_score: float = MIN_SCORE,
-        min_coverage: float = MIN_COVERAGE,
-        min_margin: float = MIN_MARGIN,
+        model: Model | None = None,
+        thresholds: Thresholds | None = None,
         phrasings: dict[str, tuple[str, ...]] = PHRASINGS,
     ) -> None:
         self.entries: tuple[Entry, ...] = tuple(entries)
         self._phrasings = phrasings
-        self.min_score = min_score
-        self.min_coverage = min_coverage
-        self.min_margin = min_margin
         self._by_id = {e.id: e for e in self.entries}
+        self.model = model
+        self.thresholds = thresholds if thresholds is not None or model is None else model.thresholds
         self._typo_of = self._typos_in_wordings()
-        weights: list[dict[str, float]] = []
-        for entry in self.entries:
-            terms: dict[str, float] = {}
-            for phrase in TOPIC_WORDS.get(entry.topic, ()):
-                stems = tokens(phrase)
-                for term in (*stems, *bigrams(stems)):
-                    terms[term] = TOPIC_WEIGHT
-            for phrase in self.wordings(entry):
-                stems = self._wording_tokens(phrase)
-                for term in (*stems, *bigrams(stems)):
-                    terms[term] = 1.0
-            weights.append(terms)
-        count = len(self.entries)
-        document_frequency: dict[str, int] = {}
-        for terms in weights:
-            for term in terms:
-                document_frequency[term] = document_frequency.get(term, 0) + 1
-        self._idf = {t: math.log(1 + count / df) for t, df in document_frequency.items()}
-        self._postings: dict[str, tuple[tuple[int, float], ...]] = {}
-        for term in document_frequency:
-            self._postings[term] = tuple((i, w[term] * self._idf[term]) for i, w in enumerate(weights) if term in w)
-        self._speller = Speller(
-            [*(t for t in document_frequency if " " not in t), *SYNONYMS],
-            {t: frozenset(i for i, _ in self._postings[t]) for t in document_frequency if " " not in t},
-        )
-        # Each wording of each entry (its question and its asks), as idf-weighted stems: the closest one to a
-        # question earns the entry QUESTION_BONUS x their overlap.
-        self._wordings: list[tuple[tuple[dict[str, float], float], ...]] = []
-        for entry in self.entries:
-            wordings = []
-            for phrase in self.wordings(entry):
-                terms_of = {t: self._idf.get(t, 0.0) for t in self._wording_tokens(phrase)}
-                if terms_of:
-                    wordings.append((terms_of, sum(terms_of.values())))
-            self._wordings.append(tuple(wordings))
-        self._subjects: dict[str, frozenset[str]] = {
-            topic: frozenset(t for phrase in TOPIC_WORDS[topic] for t in tokens(phrase)) for topic in SUBJECT_TOPICS
-        }
-        self._entry_terms: list[frozenset[str]] = [frozenset(w) for w in weights]
+        used_in: dict[str, set[int]] = {}
+        for index, entry in enumerate(self.entries):
+            for phrase in (*self.wordings(entry), *TOPIC_WORDS.get(entry.topic, ())):
+                for stem in self._wording_tokens(phrase):
+                    used_in.setdefault(stem, set()).add(index)
+        self._speller = Speller([*used_in, *SYNONYMS], {t: frozenset(i) for t, i in used_in.items()})
+        self._known = frozenset(used_in)
         self._off_topic: frozenset[str] = frozenset(tokens(OFF_TOPIC)) - {
             t for e in self.entries for w in self.wordings(e) for t in tokens(w)
         }
@@ -192,56 +138,36 @@ class Guide:
         """The question's stems, typos corrected to the guide's words where one is close enough."""
         found = []
         for stem in tokens(question):
-            fixed = stem if stem in self._idf else self._speller.correct(stem)
+            fixed = stem if stem in self._known else self._speller.correct(stem)
             found.append(canon(fixed) if fixed else stem)
         return found
 
     def rank(self, question: str, limit: int = 5) -> tuple[Scored, ...]:
-        """Entries sharing anything with the question, best first (ties: content order)."""
+        """The entries the classifier finds likeliest, best first (ties: content order); () for no words."""
+        if self.model is None:
+            raise ValueError("this guide has no model: Guide(model=...) or default_guide()")
         stems = self.terms(question)
-        if not stems:
+        blocks = grams(question, stems)
+        if not blocks[0] and not blocks[1]:
             return ()
-        unique = dict.fromkeys(stems)
-        total = sum(self._idf.get(s, UNKNOWN_IDF) for s in unique)
-        scores: dict[int, float] = {}
-        explained: dict[int, float] = {}
-        for term in (*unique, *dict.fromkeys(bigrams(stems))):
-            for index, weight in self._postings.get(term, ()):
-                scores[index] = scores.get(index, 0.0) + weight
-                if " " not in term:
-                    explained[index] = explained.get(index, 0.0) + self._idf[term]
-        named = {t for words in self._subjects.values() for t in words if t in unique}
-        closeness: dict[int, float] = {}
-        for index in scores:
-            closeness[index] = self._closest_wording(index, unique, total)
-            scores[index] += QUESTION_BONUS * closeness[index]
-            if named and not named & self._entry_terms[index]:
-                scores[index] *= SUBJECT_MISS
-        best = sorted(scores, key=lambda i: (-scores[i], i))[:limit]
+        probabilities = self.model.probabilities(blocks)
+        by_class = dict(zip(self.model.classes, probabilities.tolist(), strict=True))
+        ordered = sorted(
+            (i for i, e in enumerate(self.entries) if e.id in by_class),
+            key=lambda i: (-by_class[self.entries[i].id], i),
+        )
+        decline = by_class.get(DECLINE, 0.0)
+        unique = set(stems)
         domain = any(t in self._domain for t in unique)
         elsewhere = any(t in self._off_topic for t in unique)
-        return tuple(
-            Scored(
-                self.entries[i],
-                round(scores[i], 4),
-                round(explained.get(i, 0.0) / total, 4),
-                domain,
-                round(closeness[i], 4),
-                round(1 - scores[best[n + 1]] / scores[i], 4) if n + 1 < len(best) and scores[i] > 0 else 1.0,
-                elsewhere,
+        found = []
+        for n, index in enumerate(ordered[:limit]):
+            mine = by_class[self.entries[index].id]
+            after = by_class[self.entries[ordered[n + 1]].id] if n + 1 < len(ordered) else 0.0
+            found.append(
+                Scored(self.entries[index], round(mine, 6), domain, round(mine - max(after, decline), 6), elsewhere)
             )
-            for n, i in enumerate(best)
-        )
-
-    def _closest_wording(self, index: int, unique: dict[str, None], total: float) -> float:
-        """0..1: the F1 of the entry's closest wording and the question (idf-weighted overlap both ways)."""
-        best = 0.0
-        for terms_of, mass in self._wordings[index]:
-            shared = sum(w for t, w in terms_of.items() if t in unique)
-            if shared and mass:
-                precision, recall = shared / mass, shared / total
-                best = max(best, 2 * precision * recall / (precision + recall))
-        return best
+        return tuple(found)
 
     def in_domain(self, question: str) -> bool:
         """Whether the question has any word about skin, acne or the guide's topics."""
@@ -253,27 +179,21 @@ class Guide:
             return Answer(ranked[0].entry, ranked)
         return Answer(None, ranked)
 
-    def confident(
-        self,
-        best: Scored,
-        min_score: float | None = None,
-        min_coverage: float | None = None,
-        min_margin: float | None = None,
-    ) -> bool:
+    def confident(self, best: Scored, thresholds: Thresholds | None = None) -> bool:
         """Whether `best` is good enough to answer with (these thresholds, or the guide's)."""
-        floor = self.min_score if min_score is None else min_score
-        share = self.min_coverage if min_coverage is None else min_coverage
-        ahead = self.min_margin if min_margin is None else min_margin
+        use = thresholds or self.thresholds
+        if use is None:
+            raise ValueError("no thresholds: pass them, or build the guide with a model")
         return (
             best.in_domain
             and not best.off_topic
-            and best.score >= floor
-            and best.coverage >= share
-            and best.margin >= ahead
+            and best.score >= use.min_probability
+            and best.margin >= use.min_gap
+            and best.margin > 0  # never above DECLINE or a tie
         )
 
 
 @functools.cache
 def default_guide() -> Guide:
-    """The guide over every entry, built once per process."""
-    return Guide()
+    """The guide over every entry with the saved model, built once per process."""
+    return Guide(model=saved_model())

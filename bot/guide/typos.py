@@ -83,9 +83,7 @@ class Speller:
             candidates.update(self._index.get(variant, ()))
         allowed = 2 if len(word) >= LONG else 1
         used = self._used_in
-        scored = sorted(
-            (distance(word, c), -_common_prefix(word, c), -len(used.get(c, ())), c) for c in candidates
-        )
+        scored = sorted((distance(word, c), -_common_prefix(word, c), -len(used.get(c, ())), c) for c in candidates)
         best = [s for s in scored if s[0] <= allowed]
         if not best:
             return None

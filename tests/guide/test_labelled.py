@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import pytest
 
-from bot.guide import Guide, default_guide, matcher
+from bot.guide import Guide, default_guide
 from bot.guide import labelled as labelled_set
+from bot.guide.matcher import Scored
+from bot.guide.model import Thresholds, saved_model
 
 QUESTIONS = labelled_set.load()
 HELD = labelled_set.of_split(QUESTIONS, labelled_set.HELD)
 TUNE = labelled_set.of_split(QUESTIONS, labelled_set.TUNE)
+# Measured on 2026-12-02 (docs/benchmarks.md): the floors are those figures.
+TOP1_FLOOR = 0.583  # 87 of 149 in scope
+WRONG_CEILING = 0.0189  # 4 of 212
+DECLINES_CEILING = 0.403  # 60 of 149
+OUT_OF_SCOPE_FLOOR = 0.968  # 61 of 63
+RANKED_FLOOR = 0.852  # 127 of 149
 
 
 def test_the_set_is_big_and_labels_name_entries() -> None:
@@ -23,27 +31,27 @@ def test_the_set_is_big_and_labels_name_entries() -> None:
     assert len({q.text.lower() for q in QUESTIONS}) == len(QUESTIONS)  # no question in both halves
 
 
-def test_the_thresholds_are_the_ones_tuned_on_the_tune_half() -> None:
-    assert labelled_set.tune(default_guide(), TUNE) == (matcher.MIN_SCORE, matcher.MIN_COVERAGE, matcher.MIN_MARGIN)
+def test_the_thresholds_are_the_ones_tuned_on_out_of_fold_predictions(
+    tune_questions: list[labelled_set.Question], tune_out_of_fold: list[tuple[Scored, ...]]
+) -> None:
+    assert labelled_set.tune(tune_questions, tune_out_of_fold) == default_guide().thresholds
 
 
 def test_held_out_figures_do_not_regress() -> None:
     # The held-out part since 2026-12-02: 212 questions written blind (by a writer who saw only the seed text,
-    # never the guide), labelled before the guide was run on them (the 8 equal to a guide wording, or to one once
-    # normalised, left out). Measured then (docs/benchmarks.md), thresholds retuned on the tune part: top-1
-    # 43.6%, confident wrong 7.1%, in-scope declines 49.7%, out-of-scope declined 92.1%; with 228 more blind
-    # questions (another writer) in the tune part and the thresholds retuned: 51.7%, 6.6%, 42.3%, 92.1%; with
-    # the phrasings' own misspellings read as the words they stand for: 52.3%, 6.1%, 41.6%, 93.7%. (The
-    # earlier held-out half, written beside the guide and now in the tune part, had flattered it: 87.7%, 4.0%,
-    # 8.2%.)
+    # never the guide), labelled before the guide was run on them; their single misses are never read. The
+    # hand-written scorer measured 52.3% top-1, 6.1% confident wrong, 41.6% in-scope declines, 93.7%
+    # out-of-scope declined (68.5% best-ranked right). The classifier trained on the wordings and the 1,704
+    # tune questions (1,352 of them written blind by six other writers): 58.4%, 1.9%, 40.3%, 96.8% (85.2%).
     figures = labelled_set.measure(default_guide(), HELD)
-    assert figures.top1 >= 0.523
-    assert figures.confident_wrong <= 0.0614
-    assert figures.in_scope_declines <= 0.417
-    assert figures.out_of_scope_declined >= 0.936
+    assert figures.top1 >= TOP1_FLOOR
+    assert figures.confident_wrong <= WRONG_CEILING
+    assert figures.in_scope_declines <= DECLINES_CEILING
+    assert figures.out_of_scope_declined >= OUT_OF_SCOPE_FLOOR
+    assert figures.ranked_top1 >= RANKED_FLOOR
 
 
-@pytest.mark.xfail(strict=True, reason="#15's targets are not met yet on the held-out half: see docs/benchmarks.md")
+@pytest.mark.xfail(strict=True, reason="#15's targets are not met yet on the held-out part: see docs/benchmarks.md")
 def test_held_out_figures_meet_the_targets() -> None:
     figures = labelled_set.measure(default_guide(), HELD)
     assert figures.top1 >= 0.90
@@ -51,19 +59,35 @@ def test_held_out_figures_meet_the_targets() -> None:
     assert figures.in_scope_declines <= 0.05
 
 
-def test_cross_validation_on_the_tune_part_is_close_to_the_tune_figures() -> None:
-    # Each fold of the tune part measured with thresholds tuned on the other four: no held-out question used.
-    # Measured 2026-12-02: tune 80.8% / 3.5% wrong, cross-validated 80.8% / 5.0% wrong.
-    guide = default_guide()
-    figures = labelled_set.cross_validate(guide, TUNE)
-    tuned = labelled_set.measure(guide, TUNE)
-    assert figures.questions == len(TUNE)
-    assert figures.top1 >= tuned.top1 - 0.03 and figures.confident_wrong <= tuned.confident_wrong + 0.03
+def test_cross_validation_on_the_tune_part_is_near_the_held_out_figures(
+    tune_questions: list[labelled_set.Question], tune_out_of_fold: list[tuple[Scored, ...]]
+) -> None:
+    # Each fold ranked by a model trained without it and answered with thresholds tuned on the other folds:
+    # an estimate from the tune part alone. It should not flatter the guide by much (the held-out part is harder).
+    figures = labelled_set.cross_validate(tune_questions, tune_out_of_fold)
+    held = labelled_set.measure(default_guide(), HELD)
+    assert figures.questions == len(tune_questions)
+    assert abs(figures.ranked_top1 - held.ranked_top1) <= 0.05
+    assert figures.top1 >= held.top1 - 0.03
 
 
 def test_measure_counts_a_wrong_answer_and_a_decline() -> None:
-    strict = Guide(min_score=1e9)  # declines everything
+    strict = Guide(model=saved_model(), thresholds=Thresholds(1.01, 0.0))  # declines everything
     figures = labelled_set.measure(strict, HELD)
     assert figures.top1 == 0.0 and figures.in_scope_declines == 1.0 and figures.confident_wrong == 0.0
-    loose = Guide(min_score=0.0, min_coverage=0.0, min_margin=0.0)
-    assert labelled_set.measure(loose, HELD).confident_wrong > figures.confident_wrong
+    loose = labelled_set.measure(default_guide(), HELD, Thresholds(0.0, 0.0))
+    assert loose.confident_wrong > figures.confident_wrong
+    assert loose.top1 >= labelled_set.measure(default_guide(), HELD).top1
+
+
+def test_tuning_picks_the_cheapest_thresholds_on_the_grid(
+    tune_questions: list[labelled_set.Question], tune_out_of_fold: list[tuple[Scored, ...]]
+) -> None:
+    tuned = labelled_set.tune(tune_questions, tune_out_of_fold)
+
+    def cost(thresholds: Thresholds) -> float:
+        f = labelled_set._figures(tune_questions, tune_out_of_fold, thresholds)
+        return labelled_set.WRONG_COST * f.confident_wrong * f.questions + f.in_scope_declines * f.in_scope
+
+    neighbours = [Thresholds(p, g) for p in labelled_set.PROBABILITY_GRID[::4] for g in labelled_set.GAP_GRID[::4]]
+    assert all(cost(tuned) <= cost(other) + 1e-9 for other in neighbours)

@@ -83,4 +83,5 @@ def test_any_text_is_answered_or_declined_never_raises(text: str) -> None:
     answer = default_guide().answer(text)
     scores = [s.score for s in answer.ranked]
     assert scores == sorted(scores, reverse=True)
-    assert all(0.0 <= s.coverage <= 1.0 for s in answer.ranked)
+    assert all(0.0 <= s.score <= 1.0 and -1.0 <= s.margin <= 1.0 for s in answer.ranked)
+    assert answer.entry is None or answer.entry == answer.ranked[0].entry

@@ -82,11 +82,12 @@ def _documents() -> list[tuple[str, str]]:
     return [(text, label) for text, label in documents(default_guide(), tune) if label != DECLINE]
 
 
-def _p99_ms(message: str, rounds: int = 300) -> tuple[float, float]:
+def _p99_ms(messages: list[str]) -> tuple[float, float]:
+    """Median and p99 of answering each message once (distinct messages: no cache helps)."""
     guide = default_guide()
-    guide.answer(message)
+    guide.answer("warm up")
     times = []
-    for _ in range(rounds):
+    for message in messages:
         start = time.perf_counter()
         guide.answer(message)
         times.append((time.perf_counter() - start) * 1000)
@@ -104,10 +105,13 @@ def run() -> list[str]:
     limits = default_guide().thresholds
     assert limits is not None
     rnd = random.Random(20261202)
-    filler = " ".join("".join(rnd.choices(string.ascii_lowercase, k=rnd.randint(3, 11))) for _ in range(800))
-    long_message = ("how often should I exfoliate my back? " + filler)[:4000]
-    median, p99 = _p99_ms(long_message)
-    short_median, short_p99 = _p99_ms("how long until I see results from exfoliating?")
+    long_messages = []
+    for _ in range(300):  # 300 different 4,000-character messages of new words
+        filler = " ".join("".join(rnd.choices(string.ascii_lowercase, k=rnd.randint(3, 11))) for _ in range(800))
+        long_messages.append(("how often should I exfoliate my back? " + filler)[:4000])
+    median, p99 = _p99_ms(long_messages)
+    short = [q.text for q in held] * 2
+    short_median, short_p99 = _p99_ms(short)
     fuzzy = _rapidfuzz_top1(held)
     bm25 = _bm25_top1(held)
     tfidf = _tfidf_top1(held)
@@ -132,7 +136,7 @@ def run() -> list[str]:
         f"| rank-bm25 Okapi, one document per entry, best-ranked right | {_pct(bm25)} | |",
         f"| scikit-learn TF-IDF (char_wb 2-5 + word 1-2), nearest wording right | {_pct(tfidf)} | |",
         f"| match a 4,000-character message, median / p99 | {median:.2f} / {p99:.2f} ms | p99 < 5 ms |",
-        f"| match a short question, median / p99 | {short_median:.3f} / {short_p99:.3f} ms | |",
+        f"| match a held-out question, median / p99 | {short_median:.3f} / {short_p99:.3f} ms | |",
     ]
     return lines
 

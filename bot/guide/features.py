@@ -20,7 +20,7 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from bot.guide.text import MAX_CHARS, bigrams
+from bot.guide.text import bigrams, fold
 
 CHAR_MIN: Final = 2
 CHAR_MAX: Final = 5
@@ -30,7 +30,7 @@ _LETTERS = re.compile(r"[^\W_]+")  # letters and digits, any script; punctuation
 def char_grams(text: str) -> Counter[str]:
     """The 2-5 letter n-grams inside each word of the question's first MAX_CHARS characters."""
     grams: Counter[str] = Counter()
-    words = Counter(_LETTERS.findall(text[:MAX_CHARS].replace("'", "").replace("’", "").lower()))
+    words = Counter(_LETTERS.findall(fold(text)))  # read as the terms are (bot.guide.text.fold)
     for word, times in words.items():
         padded = f" {word} "
         size = len(padded)

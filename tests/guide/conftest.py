@@ -1,5 +1,6 @@
-"""The guide retrained from its data once per test session (about half a minute): the model tests compare the
-saved bot/guide/model.npz with it, and the labelled-set tests use its out-of-fold rankings."""
+"""The guide retrained from its data once per test session (about a minute: five out-of-fold models and the
+final one): the model tests compare the saved bot/guide/model.npz with it, the labelled-set tests use its
+out-of-fold rankings."""
 
 from __future__ import annotations
 
@@ -17,10 +18,10 @@ def tune_questions() -> list[labelled.Question]:
 
 
 @pytest.fixture(scope="session")
-def retrained(tune_questions: list[labelled.Question]) -> Model:
-    return train(Guide(), tune_questions)
+def tune_out_of_fold(tune_questions: list[labelled.Question]) -> list[tuple[Scored, ...]]:
+    return out_of_fold(Guide(), tune_questions)
 
 
 @pytest.fixture(scope="session")
-def tune_out_of_fold(tune_questions: list[labelled.Question]) -> list[tuple[Scored, ...]]:
-    return out_of_fold(Guide(), tune_questions)
+def retrained(tune_questions: list[labelled.Question], tune_out_of_fold: list[tuple[Scored, ...]]) -> Model:
+    return train(Guide(), tune_questions, tune_out_of_fold)

@@ -9,20 +9,30 @@ import numpy as np
 from bot.guide import Guide, default_guide, labelled
 from bot.guide.features import grams
 from bot.guide.model import DECLINE, Model, Thresholds, saved_model
+from bot.guide.training import documents, fingerprint
 
 STALE = "bot/guide/model.npz is not what training gives: run `make guide-model` and commit it"
 
 
+def test_the_saved_model_was_trained_on_what_the_repository_holds() -> None:
+    # Exact on any machine: the wordings, the tune questions, how the guide reads them, and the settings.
+    guide = default_guide()
+    tune = labelled.of_split(labelled.load(), labelled.TUNE)
+    assert saved_model().fingerprint == fingerprint(guide, documents(guide, tune)), STALE
+
+
 def test_the_saved_model_is_what_training_on_the_data_gives(retrained: Model) -> None:
     saved = saved_model()
+    assert saved.fingerprint == retrained.fingerprint, STALE
     assert saved.classes == retrained.classes, STALE
     assert saved.featurizer.vocabulary == retrained.featurizer.vocabulary, STALE
-    assert saved.thresholds == retrained.thresholds, STALE
+    # Weights and answers are compared loosely: another scipy or BLAS may move them in the last digits.
     assert np.allclose(saved.weights, retrained.weights, atol=1e-3), STALE
     assert np.allclose(saved.intercept, retrained.intercept, atol=1e-3), STALE
-    fresh = Guide(model=retrained)
-    for question in labelled.load():
-        assert fresh.answer(question.text).entry == default_guide().answer(question.text).entry, STALE
+    fresh = Guide(model=retrained.with_thresholds(saved.thresholds))
+    questions = labelled.load()
+    same = sum(fresh.answer(q.text).entry == default_guide().answer(q.text).entry for q in questions)
+    assert same >= 0.995 * len(questions), STALE
 
 
 def test_every_entry_and_decline_is_a_class() -> None:
@@ -34,6 +44,7 @@ def test_save_and_load_give_the_same_model(tmp_path: Path) -> None:
     saved_model().with_thresholds(Thresholds(0.3, 0.1)).save(path)
     loaded = Model.load(path)
     assert loaded.thresholds == Thresholds(0.3, 0.1)
+    assert loaded.fingerprint == saved_model().fingerprint and len(loaded.fingerprint) == 64
     assert loaded.classes == saved_model().classes
     assert np.array_equal(loaded.weights, saved_model().weights)
     question = "how often should I exfoliate my back"

@@ -133,7 +133,8 @@ class LeaseKeeper:
         await self._settle()
         if release and held:
             try:
-                await asyncio.wait_for(self.backend.release(held), timeout=self.ttl)
+                async with asyncio.timeout(self.ttl):  # not wait_for: see _round
+                    await self.backend.release(held)
             except Exception as exc:  # they expire on their own within ttl
                 log.warning("could not release leases (%s); they expire within %gs", type(exc).__name__, self.ttl)
         await self.backend.close()
@@ -146,10 +147,14 @@ class LeaseKeeper:
 
     async def _halt(self) -> None:
         task, self._task = self._task, None
-        if task is not None:
+        if task is None:
+            return
+        task.cancel()
+        # Cancelled again should anything under it swallow the cancellation (as wait_for did): never a hang.
+        while not (await asyncio.wait({task}, timeout=self.renew_every))[0]:
             task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
     async def _settle(self) -> None:
         """Wait for the callbacks under way."""
@@ -171,9 +176,10 @@ class LeaseKeeper:
     async def _round(self, started: float) -> None:
         granted: set[str] | None = None
         try:
-            granted = await asyncio.wait_for(
-                self.backend.claim(list(self._wanted), self.ttl), timeout=self._call_timeout(started)
-            )
+            # asyncio.timeout, not wait_for: on Python 3.11 wait_for returns the claim's result when the
+            # keeper is cancelled just as the claim completes, so stop() waited for a loop that never ended
+            async with asyncio.timeout(self._call_timeout(started)):
+                granted = await self.backend.claim(list(self._wanted), self.ttl)
         except Exception as exc:
             if not self._failing:
                 log.warning("renewing leases failed (%s); retrying", type(exc).__name__)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from bot.guide.matcher import Guide, Scored
+from bot.guide.matcher import Guide, Scored, trusted
 from bot.guide.model import Thresholds
 
 DATA: Final = Path(__file__).resolve().parents[2] / "tests" / "guide" / "labelled_questions" / "guide_questions.tsv"
@@ -108,18 +108,8 @@ def cross_validate(questions: Sequence[Question], ranked: Ranked, folds: int = F
         thresholds = tune([questions[i] for i in inside], [ranked[i] for i in inside])
         for i in range(fold, len(questions), folds):
             # what these thresholds answer: the best entry if confident, nothing otherwise
-            said[i] = ranked[i][:1] if ranked[i] and _answers(ranked[i][0], thresholds) else ()
+            said[i] = ranked[i][:1] if ranked[i] and trusted(ranked[i][0], thresholds) else ()
     return _figures(questions, said, _ANSWER_ANY, ranked_by=ranked)
-
-
-def _answers(top: Scored, thresholds: Thresholds) -> bool:
-    return (
-        top.in_domain
-        and not top.off_topic
-        and top.score >= thresholds.min_probability
-        and top.margin >= thresholds.min_gap
-        and top.margin > 0
-    )
 
 
 def _figures(
@@ -132,7 +122,7 @@ def _figures(
     misses = []
     for number, (question, scored) in enumerate(zip(questions, ranked, strict=True)):
         top = scored[0] if scored else None
-        answered = top is not None and (thresholds is _ANSWER_ANY or _answers(top, thresholds))
+        answered = top is not None and (thresholds is _ANSWER_ANY or trusted(top, thresholds))
         listed = ranked if ranked_by is None else ranked_by  # cross_validate: what was ranked first, answered or not
         first = listed[number][0] if listed[number] else None
         said = top.entry.id if answered and top is not None else DECLINE

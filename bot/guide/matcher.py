@@ -184,13 +184,18 @@ class Guide:
         use = thresholds or self.thresholds
         if use is None:
             raise ValueError("no thresholds: pass them, or build the guide with a model")
-        return (
-            best.in_domain
-            and not best.off_topic
-            and best.score >= use.min_probability
-            and best.margin >= use.min_gap
-            and best.margin > 0  # never above DECLINE or a tie
-        )
+        return trusted(best, use)
+
+
+def trusted(best: Scored, thresholds: Thresholds) -> bool:
+    """The rule: in the domain, about nothing the guide is not about, and sure enough and far enough ahead."""
+    return (
+        best.in_domain
+        and not best.off_topic
+        and best.score >= thresholds.min_probability
+        and best.margin >= thresholds.min_gap
+        and best.margin > 0  # never below DECLINE or level with the next
+    )
 
 
 @functools.cache

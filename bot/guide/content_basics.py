@@ -307,4 +307,132 @@ ENTRIES: Final[tuple[Entry, ...]] = (
         ),
         related=("exf-what", "prev-shower", "exf-often"),
     ),
+    # Asked often, answered by none of the entries above (the labelled questions' declines, 2026-12-02) ---
+    Entry(
+        id="cause-lifestyle",
+        topic="causes",
+        question="Do stress, sleep or smoking affect back acne?",
+        short="They can play a part for some people, though they are rarely the whole story.",
+        detail="Stress and poor sleep are often linked with breakouts, and smoking slows how skin heals, "
+        "including scars. Looking after them helps your skin along with everything else, but they will not "
+        "clear back acne on their own. If breakouts keep getting worse, see a dermatologist. " + DERMATOLOGIST,
+        asks=(
+            "can being stressed out make my skin break out",
+            "can lack of sleep give me spots",
+            "does smoking make scars heal worse",
+            "is my back acne from stress",
+            "lifestyle and back acne",
+            "does alcohol make bacne worse",
+        ),
+        related=("cause-what", "cause-diet", "cause-hormones"),
+    ),
+    Entry(
+        id="cause-contagious",
+        topic="causes",
+        question="Is back acne contagious or genetic?",
+        short="Back acne is not contagious: you cannot catch it or pass it on. It does often run in families.",
+        detail="If a parent had bad acne you may be more likely to get it too, which is not your fault and does "
+        "not mean it cannot be treated. Sharing towels is still best avoided for hygiene.",
+        asks=(
+            "can you catch back acne",
+            "is bacne hereditary",
+            "can i give my partner back acne",
+            "does acne run in families",
+            "is acne infectious",
+            "my parents had bacne will i get it",
+        ),
+        related=("cause-what", "cause-hormones", "prev-laundry"),
+    ),
+    Entry(
+        id="cause-not-acne",
+        topic="causes",
+        question="Could the spots on my back be something other than acne?",
+        short="Possibly: itchy, same-looking little bumps, or spots that never respond, can be something else. "
+        "A doctor can tell.",
+        detail="Conditions such as folliculitis or fungal spots can look like acne on the back and chest but "
+        "need different treatment, and a rash that spreads, itches a lot or comes with fever needs a doctor. "
+        + DERMATOLOGIST,
+        asks=(
+            "is it fungal acne or normal acne",
+            "could my back spots be a different skin problem",
+            "my back bumps itch is it acne",
+            "how do i know if its really acne",
+            "little red itchy bumps all over my back",
+            "hot tub rash or acne",
+        ),
+        related=("cause-infected", "cmp-derm", "cause-what"),
+        safety=True,
+    ),
+    Entry(
+        id="prev-no-shower",
+        topic="prevention",
+        question="What if I can't shower straight after sport?",
+        short="Change out of the sweaty top into a clean, dry one as soon as you can, and shower when you get home.",
+        detail="A gentle, fragrance-free body wipe over the back helps in between. What matters is not leaving "
+        "sweat trapped against the skin under damp clothing for hours.",
+        asks=(
+            "no shower after the gym what do i do",
+            "are body wipes ok if i cant shower",
+            "cant shower at work after cycling",
+            "no showers after practice",
+            "sweaty after training but no shower",
+            "what to do when i cant wash after exercise",
+        ),
+        related=("prev-shower", "prev-clothes", "cause-clothes"),
+    ),
+    Entry(
+        id="prev-hair-products",
+        topic="prevention",
+        question="Can shampoo or conditioner cause back acne?",
+        short="They can: hair products running down your back can clog pores. Wash your hair first, then your "
+        "back last.",
+        detail="Rinse conditioner off fully and lean forward so it runs away from your back, then wash your back "
+        "with your usual gentle wash. Tie long hair up at night and in the gym so oily hair is not on your back.",
+        asks=(
+            "does conditioner cause back spots",
+            "shampoo residue and bacne",
+            "hair products breaking out my back",
+            "should i wash my hair before my body",
+            "does long hair give you back acne",
+            "hair oil on my back causing pimples",
+        ),
+        related=("prev-wash", "prev-shower", "prev-how"),
+    ),
+    Entry(
+        id="prev-shaving",
+        topic="prevention",
+        question="Can shaving or waxing my back cause spots?",
+        short="It can irritate the skin and cause bumps. Use a clean, sharp razor, go with the grain and never "
+        "over active spots.",
+        detail="Do not exfoliate on the same day as shaving or waxing, and keep the skin clean afterwards. Before "
+        "a peel, microdermabrasion or laser, ask the clinic whether and when to shave.",
+        asks=(
+            "shaving my back gives me bumps",
+            "razor bumps or acne on back",
+            "do i need to remove back hair before a treatment",
+            "is waxing bad for back acne",
+            "exfoliate before or after shaving back",
+            "back hair removal and spots",
+        ),
+        related=("exf-broken", "exf-procedure", "prev-how"),
+    ),
+    Entry(
+        id="prev-heat",
+        topic="prevention",
+        question="Does hot weather, humidity or swimming make back acne worse?",
+        short="Heat and humidity often do, because sweat stays on the skin longer. Loose clothes and a quick "
+        "shower help.",
+        detail="Wear loose, breathable tops, change out of damp clothes and shower after sweating. After "
+        "swimming, rinse off chlorine or sea water and dry your back well. If your skin keeps getting worse, "
+        "see a dermatologist.",
+        asks=(
+            "bacne worse in summer",
+            "hot climate back breakouts",
+            "does swimming pool water cause back acne",
+            "humidity and back spots",
+            "pool water and breakouts on my back",
+            "my back breaks out when its hot",
+        ),
+        related=("prev-clothes", "prev-shower", "prev-sun"),
+    ),
 )

@@ -627,4 +627,98 @@ ENTRIES: Final[tuple[Entry, ...]] = (
         ),
         related=("exf-results", "cream-how-long", "laser-results"),
     ),
+    # Asked often, answered by none of the entries above (the labelled questions' declines, 2026-12-02) ---
+    Entry(
+        id="scar-types",
+        topic="compare",
+        question="Dark marks, pitted scars or raised scars: what do I have?",
+        short="Flat red or brown marks are not true scars and often fade; pitted or raised scars change the "
+        "skin's surface and need more.",
+        detail="Flat marks left after spots fade over months, faster with sun protection and gentle care. "
+        "Pitted scars sit below the skin and respond better to professional treatments. Raised, firm or "
+        "shiny scars that grow beyond the spot need a dermatologist before any treatment. " + DERMATOLOGIST,
+        asks=(
+            "what type of scars do i have",
+            "difference between a dark spot and a scar",
+            "are red marks scars",
+            "types of acne scars",
+            "my scars are raised and bumpy",
+            "flat brown marks or real scars",
+            "what are keloid scars",
+        ),
+        related=("scar-fade", "cmp-best", "prev-sun"),
+    ),
+    Entry(
+        id="scar-fade",
+        topic="compare",
+        question="Will back acne scars fade on their own?",
+        short="Flat dark marks often fade slowly by themselves. Pitted or raised scars usually improve with "
+        "treatment rather than go away alone.",
+        detail="Treatments improve scars; they rarely erase them completely, so aim for better rather than "
+        "perfect. Keeping new spots away and protecting your back from the sun helps whatever you choose.",
+        asks=(
+            "do acne scars go away by themselves",
+            "will my back scars ever disappear",
+            "can scars be removed completely",
+            "if i wait will my marks fade",
+            "are back scars forever",
+            "do scars fade with time",
+        ),
+        related=("scar-types", "cmp-how-long", "prev-new-scars"),
+    ),
+    Entry(
+        id="cmp-lasting",
+        topic="compare",
+        question="Do the results of treatments last?",
+        short="Improvement to a scar mostly lasts, but new acne can leave new scars, and some treatments need "
+        "upkeep sessions.",
+        detail="Peels and microdermabrasion often need repeating to keep their effect; laser results tend to "
+        "last longer. Keeping breakouts under control is what protects the result. Ask the clinic what upkeep "
+        "they expect for your skin.",
+        asks=(
+            "are laser results permanent",
+            "do peel results last",
+            "how long does microdermabrasion last",
+            "will my scars come back after treatment",
+            "do i need to keep having treatments",
+            "results last forever",
+        ),
+        related=("cmp-how-long", "prev-new-scars", "cmp-best"),
+    ),
+    Entry(
+        id="cmp-appointment",
+        topic="compare",
+        question="How long does an appointment take?",
+        short="It varies by treatment and clinic, and a whole back takes longer than the face. The clinic will "
+        "tell you when you book.",
+        detail="Microdermabrasion and light peels are usually short visits; laser can take longer, with time for "
+        "numbing cream first. The first visit often starts with a consultation.",
+        asks=(
+            "how long is a microdermabrasion session",
+            "how long does a chemical peel take",
+            "how long is a laser appointment",
+            "length of a treatment session",
+            "how much time should i book off for a session",
+            "how long will i be at the clinic",
+        ),
+        related=("cmp-consult", "cmp-options", "cmp-derm"),
+    ),
+    Entry(
+        id="cmp-consult",
+        topic="compare",
+        question="What should I ask at a consultation?",
+        short="Ask what kind of scars you have, which treatment suits them and your skin tone, how many "
+        "sessions, the downtime, the risks and the full cost.",
+        detail="Also ask who will treat you and their training, what to stop using before, and what results "
+        "are realistic for your scars. A good clinic answers all of this before you book. " + DERMATOLOGIST,
+        asks=(
+            "questions to ask the dermatologist",
+            "first consultation what to ask",
+            "how do i pick a good clinic",
+            "what to ask before booking laser",
+            "how to find a qualified practitioner",
+            "what happens at a skin consultation",
+        ),
+        related=("cmp-derm", "cmp-best", "cmp-cost"),
+    ),
 )

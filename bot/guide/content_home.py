@@ -369,4 +369,80 @@ ENTRIES: Final[tuple[Entry, ...]] = (
         ),
         related=("cream-mixing", "cream-natural", "cream-which"),
     ),
+    # Asked often, answered by none of the entries above (the labelled questions' declines, 2026-12-02) ---
+    Entry(
+        id="cream-apply",
+        topic="creams",
+        question="How do I reach my back to apply cream?",
+        short="A lotion applicator or a clean long-handled sponge reaches the middle of your back; or ask "
+        "someone to help.",
+        detail="Use a thin layer on clean, dry skin and wash the applicator and your hands afterwards. Spreading "
+        "a little at a time is easier than one big dollop and wastes less.",
+        asks=(
+            "cant reach my back to apply lotion",
+            "how to apply scar cream to your back",
+            "tool for putting cream on my back",
+            "reaching the middle of my back with cream",
+            "back lotion applicator any good",
+            "how do you moisturise your own back",
+        ),
+        related=("cream-how-often", "cream-which", "cream-patch"),
+    ),
+    Entry(
+        id="cream-purging",
+        topic="creams",
+        question="My back got worse after starting a new cream: is that normal?",
+        short="Some strong ingredients, such as retinoids and acids, can cause dryness or a short flare at first. "
+        "Burning, a rash or swelling is not normal.",
+        detail="Go back to using it less often and keep the rest of your routine gentle. Stop it and see a doctor "
+        "if it burns, blisters, spreads or keeps getting worse after a few weeks. " + DERMATOLOGIST,
+        asks=(
+            "is my cream making me purge",
+            "skin purging on my back",
+            "breaking out more since i started retinol",
+            "new lotion made my bacne worse",
+            "does it get worse before it gets better",
+            "cream made my back flare up",
+        ),
+        related=("cream-patch", "cream-mixing", "cream-how-often"),
+        safety=True,
+    ),
+    Entry(
+        id="cream-brand",
+        topic="creams",
+        question="Is a particular product or brand good for back acne?",
+        short="I can't recommend brands, but the label tells you a lot: look at the active ingredients and start "
+        "gently.",
+        detail="A product is only as good as what is in it and how your skin takes it. Check the ingredients "
+        "against what you are treating, patch test it first, and ask a pharmacist or dermatologist if you are "
+        "unsure. " + DERMATOLOGIST,
+        asks=(
+            "is this body wash any good for bacne",
+            "what brand of scar cream should i buy",
+            "is a drugstore product good for back acne",
+            "which product do you recommend",
+            "best brand for back acne scars",
+            "is this serum any good for my back",
+        ),
+        related=("cream-ingredient", "cream-which", "cream-patch"),
+    ),
+    Entry(
+        id="cream-medicine",
+        topic="creams",
+        question="Which acne tablets or medicines should I take?",
+        short="I can't advise on medicines or doses: that is for a doctor, who can check what is safe for you.",
+        detail="Antibiotics, hormonal treatments and other acne tablets need a prescription and a doctor who "
+        "knows your health and other medication. A pharmacist can advise on what is sold over the counter. "
+        + DERMATOLOGIST,
+        asks=(
+            "what pills are good for back acne",
+            "should i take antibiotics for bacne",
+            "which medication clears back acne",
+            "can i buy acne tablets at the pharmacy",
+            "supplements for back acne",
+            "how much of a medicine should i take for acne",
+        ),
+        related=("cream-prescription", "cmp-derm", "cause-hormones"),
+        safety=True,
+    ),
 )

@@ -28,16 +28,16 @@ _LETTERS = re.compile(r"[^\W_]+")  # letters and digits, any script; punctuation
 
 
 def char_grams(text: str) -> Counter[str]:
-    """The 2-5 letter n-grams inside each word of the question's first MAX_CHARS characters."""
-    grams: Counter[str] = Counter()
-    words = Counter(_LETTERS.findall(fold(text)))  # read as the terms are (bot.guide.text.fold)
-    for word, times in words.items():
+    """The 2-5 letter n-grams inside each word of the question (each word padded with a space)."""
+    found: list[str] = []  # one list counted once: Counter's C loop is twice as fast as adding one by one
+    for word, times in Counter(_LETTERS.findall(fold(text))).items():  # read as the terms are (text.fold)
         padded = f" {word} "
         size = len(padded)
-        for n in range(CHAR_MIN, min(CHAR_MAX, size) + 1):
-            for start in range(size - n + 1):
-                grams["c" + padded[start : start + n]] += times
-    return grams
+        grams = [
+            "c" + padded[at : at + n] for n in range(CHAR_MIN, min(CHAR_MAX, size) + 1) for at in range(size - n + 1)
+        ]
+        found.extend(grams * times if times > 1 else grams)
+    return Counter(found)
 
 
 def term_grams(stems: Sequence[str]) -> Counter[str]:
@@ -77,14 +77,11 @@ class Featurizer:
         """The (indices, values) of the known grams: each block's TF-IDF, 1 + ln(count), at unit length."""
         indices: list[int] = []
         values: list[float] = []
+        index, idf = self.index, self.idf
         for block in blocks:
-            start = len(values)
-            for gram, times in block.items():
-                at = self.index.get(gram)
-                if at is not None:
-                    indices.append(at)
-                    values.append((1.0 + math.log(times)) * self.idf[at])
-            norm = math.sqrt(sum(v * v for v in values[start:]))
-            if norm:
-                values[start:] = [v / norm for v in values[start:]]
+            known = [(at, times) for gram, times in block.items() if (at := index.get(gram)) is not None]
+            weights = [(1.0 + math.log(times)) * idf[at] for at, times in known]
+            norm = math.sqrt(sum(w * w for w in weights))
+            indices.extend(at for at, _ in known)
+            values.extend([w / norm for w in weights] if norm else weights)
         return np.asarray(indices, dtype=np.int64), np.asarray(values, dtype=np.float64)

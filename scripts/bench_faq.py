@@ -117,6 +117,7 @@ def run() -> list[str]:
     tfidf = _tfidf_top1(held)
     tune = labelled_set.of_split(labelled_set.load(), labelled_set.TUNE)
     cv = labelled_set.cross_validate(tune, out_of_fold(default_guide(), tune))
+    fresh = labelled_set.measure(default_guide(), labelled_set.of_split(labelled_set.load(), labelled_set.FRESH))
     lines = [
         "## Treatment guide (held-out part of the labelled questions)",
         "",
@@ -130,8 +131,13 @@ def run() -> list[str]:
         f"| confident wrong answers | {figures.confident_wrong:.1%} | <= 2% |",
         f"| in-scope questions declined | {figures.in_scope_declines:.1%} | <= 5% |",
         f"| out-of-scope questions declined | {figures.out_of_scope_declined:.1%} | |",
-        f"| tune part, 5-fold cross-validated: top-1 / confident wrong / declines / best-ranked | {cv.top1:.1%} / "
-        f"{cv.confident_wrong:.1%} / {cv.in_scope_declines:.1%} / {cv.ranked_top1:.1%} | |",
+        f"| in scope: answered right, or a decline offers the right question to tap | {figures.within_a_tap:.1%} | |",
+        f"| fresh held-out part ({fresh.questions} questions, {fresh.in_scope} in scope): top-1 / confident wrong / "
+        f"declines / best-ranked / within a tap | {fresh.top1:.1%} / {fresh.confident_wrong:.1%} / "
+        f"{fresh.in_scope_declines:.1%} / {fresh.ranked_top1:.1%} / {fresh.within_a_tap:.1%} | |",
+        "| tune part, 5-fold cross-validated: top-1 / confident wrong / declines / best-ranked / within a tap | "
+        f"{cv.top1:.1%} / {cv.confident_wrong:.1%} / {cv.in_scope_declines:.1%} / {cv.ranked_top1:.1%} / "
+        f"{cv.within_a_tap:.1%} | |",
         f"| rapidfuzz token_sort_ratio, best-ranked right | {_pct(fuzzy)} | |",
         f"| rank-bm25 Okapi, one document per entry, best-ranked right | {_pct(bm25)} | |",
         f"| scikit-learn TF-IDF (char_wb 2-5 + word 1-2), nearest wording right | {_pct(tfidf)} | |",

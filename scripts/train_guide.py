@@ -18,15 +18,20 @@ def main() -> None:
     started = time.perf_counter()
     model = train()
     model.save()
-    held = labelled_set.of_split(labelled_set.load(), labelled_set.HELD)
-    figures = labelled_set.measure(Guide(model=model), held)
+    questions = labelled_set.load()
+    guide = Guide(model=model)
+    figures = labelled_set.measure(guide, labelled_set.of_split(questions, labelled_set.HELD))
+    fresh = labelled_set.measure(guide, labelled_set.of_split(questions, labelled_set.FRESH))
     print(
         f"saved {PATH.name}: {len(model.classes)} classes, {len(model.featurizer.vocabulary)} features, "
         f"thresholds {model.thresholds.min_probability} / {model.thresholds.min_gap}, "
         f"{time.perf_counter() - started:.1f} s\n"
         f"held-out: top-1 {figures.top1:.1%}, confident wrong {figures.confident_wrong:.1%}, "
         f"in-scope declines {figures.in_scope_declines:.1%}, ranked {figures.ranked_top1:.1%}, "
-        f"out-of-scope declined {figures.out_of_scope_declined:.1%}"
+        f"out-of-scope declined {figures.out_of_scope_declined:.1%}, within a tap {figures.within_a_tap:.1%}\n"
+        f"fresh held-out: top-1 {fresh.top1:.1%}, confident wrong {fresh.confident_wrong:.1%}, "
+        f"in-scope declines {fresh.in_scope_declines:.1%}, ranked {fresh.ranked_top1:.1%}, "
+        f"out-of-scope declined {fresh.out_of_scope_declined:.1%}, within a tap {fresh.within_a_tap:.1%}"
     )
 
 

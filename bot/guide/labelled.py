@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
-from bot.guide.matcher import Guide, Scored, trusted
+from bot.guide.matcher import Guide, Scored, offered, trusted
 from bot.guide.model import Thresholds
 
 DATA: Final = Path(__file__).resolve().parents[2] / "tests" / "guide" / "labelled_questions" / "guide_questions.tsv"
@@ -53,6 +53,7 @@ class Figures:
     confident_wrong: float  # of all questions: answered with an entry that does not answer it
     in_scope_declines: float  # of in-scope questions: declined
     out_of_scope_declined: float  # of out-of-scope questions: declined, as they should be
+    within_a_tap: float  # of in-scope questions: answered right, or declined with a right entry offered to tap
     misses: tuple[tuple[str, str, str], ...]  # (question, expected, what was answered or "-")
 
 
@@ -121,7 +122,7 @@ def _figures(
     thresholds: Thresholds,
     ranked_by: Ranked | None = None,
 ) -> Figures:
-    right = ranked_right = wrong = declined_in = declined_out = 0
+    right = ranked_right = wrong = declined_in = declined_out = tapped = 0
     misses = []
     for number, (question, scored) in enumerate(zip(questions, ranked, strict=True)):
         top = scored[0] if scored else None
@@ -133,6 +134,7 @@ def _figures(
             ranked_right += first is not None and first.entry.id in question.labels
             if not answered:
                 declined_in += 1
+                tapped += any(e.id in question.labels for e in offered(listed[number]))
             elif said in question.labels:
                 right += 1
             else:
@@ -153,5 +155,6 @@ def _figures(
         confident_wrong=wrong / len(questions) if questions else 0.0,
         in_scope_declines=declined_in / in_scope if in_scope else 0.0,
         out_of_scope_declined=declined_out / out_of_scope if out_of_scope else 0.0,
+        within_a_tap=(right + tapped) / in_scope if in_scope else 0.0,
         misses=tuple(misses),
     )

@@ -28,6 +28,12 @@ from bot.guide.phrasings import PHRASINGS
 from bot.guide.text import SYNONYMS, canon, tokens
 from bot.guide.typos import Speller
 
+OFFERED: Final = 3  # questions offered on a decline: three buttons, each a whole question on its own row
+# Offer them only if the best is at least this likely: chosen on out-of-fold rankings of the tune part, where
+# it keeps 304 of the 313 right offers and drops 56 of the 183 offers to questions to decline (0.02 or 0.03
+# more, 0.08 far fewer); "does laser hair removal hurt" (0.02 for laser-hurt) gets the topics only.
+OFFER_FLOOR: Final = 0.05
+
 MIN_TYPO_LEN: Final = 6  # a rarer wording word this long, one edit from a common one, is taken as its typo
 DOMAIN_WORDS: Final = (
     "acne bacne scar scars scarring skin back spot spots pimple pimples zit zits breakout breakouts pore pores "
@@ -70,6 +76,10 @@ class Answer:
             if scored.entry.topic not in found:
                 found.append(scored.entry.topic)
         return found[:limit]
+
+    def closest_questions(self) -> tuple[Entry, ...]:
+        """On a decline, the likeliest entries to offer as questions (see `offered`)."""
+        return offered(self.ranked) if self.entry is None else ()
 
 
 class Guide:
@@ -196,6 +206,16 @@ def trusted(best: Scored, thresholds: Thresholds) -> bool:
         and best.margin >= thresholds.min_gap
         and best.margin > 0  # never below DECLINE or level with the next
     )
+
+
+def offered(ranked: Sequence[Scored], limit: int = OFFERED) -> tuple[Entry, ...]:
+    """The entries a decline offers as questions to tap: the likeliest `limit`, when the question is on the
+    guide's subject, about nothing it is not about, and the best is at least OFFER_FLOOR likely.
+    A close call then costs a tap instead of a wrong answer: the right entry is usually ranked near the top
+    even when its lead is too small to answer with (docs/benchmarks.md)."""
+    if not ranked or not ranked[0].in_domain or ranked[0].off_topic or ranked[0].score < OFFER_FLOOR:
+        return ()
+    return tuple(scored.entry for scored in ranked[:limit])
 
 
 @functools.cache

@@ -157,6 +157,9 @@ def faq(ctx: Context, args: str) -> list[Reply]:
     found = ctx.guide.answer(args)  # other words: a search of the questions
     if found.entry is not None:
         return [guide_handlers.entry_reply(ctx, found.entry)]
+    declined = guide_handlers.decline_reply(ctx, found) if found.closest_questions() else None
+    if declined is not None:  # words on the subject that no entry answers surely: the closest questions
+        return [declined]
     return [_topic_menu(ctx, f'I have no topic called "{clip(args)}". These are the topics I know:')]
 
 

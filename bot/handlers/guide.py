@@ -14,6 +14,7 @@ from bot.models import Button, Reply
 
 DECLINE = "I don't have a good answer to that."
 CLOSEST = "The closest topics I know are below, or ask me another way."
+CLOSEST_QUESTIONS = "Is it one of these questions? If not, the closest topics are below, or ask me another way."
 FROM_SEED = "From ClearBack's treatment guide text."
 GENERAL_NOTE = "General skin-care guidance, not from the guide's source text."
 THANKS = "Thanks for telling me: it helps improve the guide. (I only count the vote, nothing about you.)"
@@ -37,13 +38,20 @@ def entry_reply(ctx: Context, entry: Entry) -> Reply:
 
 
 def decline_reply(ctx: Context, answer: Answer) -> Reply | None:
-    """ "I don't have a good answer" with the closest topics; None when nothing was even close (the caller
-    then shows every topic)."""
+    """ "I don't have a good answer" with the closest questions (when the question was on the subject) and
+    the closest topics; None when nothing was even close (the caller then shows every topic)."""
     topics = [t for t in (ctx.faq.get(topic_id) for topic_id in answer.closest_topics()) if t is not None]
     if not topics:
         return None
-    buttons = tuple((Button(t.title, payloads.faq(t.id)),) for t in topics)
-    return Reply(text=f"{DECLINE} {CLOSEST} {DERMATOLOGIST}", buttons=buttons, private=False)
+    questions = answer.closest_questions()
+    if not questions:
+        buttons = tuple((Button(t.title, payloads.faq(t.id)),) for t in topics)
+        return Reply(text=f"{DECLINE} {CLOSEST} {DERMATOLOGIST}", buttons=buttons, private=False)
+    # one question to a row (their labels are long), then the two closest topics on one row (two stay readable
+    # on a phone): 4 rows, within Discord's 5
+    rows: list[tuple[Button, ...]] = [(Button(e.question, payloads.question(e.id)),) for e in questions]
+    rows.append(tuple(Button(t.title, payloads.faq(t.id)) for t in topics[:2]))
+    return Reply(text=f"{DECLINE} {CLOSEST_QUESTIONS} {DERMATOLOGIST}", buttons=tuple(rows), private=False)
 
 
 def press_question(ctx: Context, entry_id: str) -> list[Reply]:

@@ -14,12 +14,14 @@ from bot.guide.model import Thresholds, saved_model
 QUESTIONS = labelled_set.load()
 HELD = labelled_set.of_split(QUESTIONS, labelled_set.HELD)
 TUNE = labelled_set.of_split(QUESTIONS, labelled_set.TUNE)
+FRESH = labelled_set.of_split(QUESTIONS, labelled_set.FRESH)
 # Measured on 2026-12-03 (docs/benchmarks.md): the floors are those figures.
 TOP1_FLOOR = 0.640  # 105 of 164 in scope
 WRONG_CEILING = 0.0189  # 4 of 212
 DECLINES_CEILING = 0.336  # 55 of 164
 OUT_OF_SCOPE_FLOOR = 1.0  # 48 of 48
 RANKED_FLOOR = 0.865  # 142 of 164
+TAP_FLOOR = 0.914  # 150 of 164: 105 answered right, 45 declined with the right question offered
 
 
 def test_the_set_is_big_and_labels_name_entries() -> None:
@@ -28,7 +30,7 @@ def test_the_set_is_big_and_labels_name_entries() -> None:
     assert sum(not q.in_scope for q in QUESTIONS) >= 50
     assert all(q.labels <= ids for q in QUESTIONS)
     assert {e for q in QUESTIONS for e in q.labels} == ids  # every entry is asked about
-    assert len(HELD) >= 100 and len(TUNE) >= 100
+    assert len(HELD) >= 100 and len(TUNE) >= 100 and len(FRESH) >= 100
     # no question twice, nor in both parts, once case, accents and punctuation are set aside
     assert len({normalize(q.text) for q in QUESTIONS}) == len(QUESTIONS)
 
@@ -46,16 +48,34 @@ def test_the_thresholds_are_the_cheapest_on_out_of_fold_predictions(
 
 def test_held_out_figures_do_not_regress() -> None:
     # The held-out part since 2026-12-02: 212 questions written blind (by a writer who saw only the seed text,
-    # never the guide), labelled before the guide was run on them; their single misses are never read. The
-    # hand-written scorer measured 52.3% top-1, 6.1% confident wrong, 41.6% in-scope declines, 93.7%
+    # never the guide), labelled before the guide was run on them; their single misses were not read until
+    # 2026-12-03. The hand-written scorer measured 52.3% top-1, 6.1% confident wrong, 41.6% in-scope declines, 93.7%
     # out-of-scope declined (68.5% best-ranked right). The classifier trained on the wordings and the 1,698
     # tune questions (1,346 of them written blind by six other writers): 60.4%, 1.9%, 38.3%, 96.8% (85.9%).
+    # On 2026-12-03 its labels were revisited by reading against 16 new entries (not by running the guide),
+    # and its misses were then read once, for docs/benchmarks.md; nothing was changed for them.
     figures = labelled_set.measure(default_guide(), HELD)
     assert figures.top1 >= TOP1_FLOOR
     assert figures.confident_wrong <= WRONG_CEILING
     assert figures.in_scope_declines <= DECLINES_CEILING
     assert figures.out_of_scope_declined >= OUT_OF_SCOPE_FLOOR
     assert figures.ranked_top1 >= RANKED_FLOOR
+    assert figures.within_a_tap >= TAP_FLOOR
+
+
+def test_fresh_held_out_figures_do_not_regress() -> None:
+    # The second held-out part, 2026-12-03: 170 questions by another writer who saw only the seed text, 151
+    # after duplicates of labelled questions (18) and of a wording (1); labelled by reading them against the
+    # entries, before the guide was ever run on them. Measured once; its misses are not read, so that it can
+    # tell whether later changes generalise. Floors: that first measure.
+    figures = labelled_set.measure(default_guide(), FRESH)
+    assert (figures.questions, figures.in_scope) == (151, 108)
+    assert figures.top1 >= 0.675  # 73 of 108
+    assert figures.confident_wrong <= 0.0464  # 7 of 151
+    assert figures.in_scope_declines <= 0.260  # 28 of 108
+    assert figures.ranked_top1 >= 0.759  # 82 of 108
+    assert figures.out_of_scope_declined >= 1.0  # 43 of 43
+    assert figures.within_a_tap >= 0.851  # 92 of 108
 
 
 @pytest.mark.xfail(strict=True, reason="#15's targets are not met yet on the held-out part: see docs/benchmarks.md")
@@ -86,6 +106,19 @@ def test_measure_counts_a_wrong_answer_and_a_decline() -> None:
     loose = labelled_set.measure(default_guide(), HELD, Thresholds(0.0, 0.0))
     assert loose.confident_wrong > figures.confident_wrong
     assert loose.top1 >= labelled_set.measure(default_guide(), HELD).top1
+
+
+def test_within_a_tap_counts_right_answers_and_declines_that_offer_a_right_question() -> None:
+    # declining everything: within a tap is exactly the declines whose offered questions hold a right entry
+    strict = Guide(model=saved_model(), thresholds=Thresholds(1.01, 0.0))
+    offered_right = sum(
+        any(e.id in q.labels for e in strict.answer(q.text).closest_questions()) for q in HELD if q.in_scope
+    )
+    figures = labelled_set.measure(strict, HELD)
+    assert figures.top1 == 0.0 and figures.within_a_tap == offered_right / figures.in_scope
+    assert 0 < offered_right < figures.in_scope
+    shipped = labelled_set.measure(default_guide(), HELD)
+    assert shipped.top1 < shipped.within_a_tap <= 1.0
 
 
 def test_tuning_picks_the_cheapest_thresholds_on_the_grid(

@@ -5,12 +5,14 @@ from __future__ import annotations
 import random
 import string
 import time
+from dataclasses import replace
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.guide import Guide, default_guide
+from bot.guide.matcher import OFFER_FLOOR, OFFERED, offered
 from bot.guide.typos import Speller, distance
 
 
@@ -44,6 +46,34 @@ def test_a_decline_names_the_closest_topics(guide: Guide) -> None:
     answer = guide.answer("does laser hair removal hurt")
     assert answer.entry is None
     assert "laser" in answer.closest_topics()
+
+
+def test_a_decline_on_the_subject_offers_the_likeliest_questions(guide: Guide) -> None:
+    answer = guide.answer("can i go swimming after microdermabrasion")  # close, but not sure enough to answer
+    assert answer.entry is None
+    offered = answer.closest_questions()
+    assert [e.id for e in offered] == [s.entry.id for s in answer.ranked[:OFFERED]]
+    assert offered[0].id == "md-after"
+
+
+@pytest.mark.parametrize("question", ["does laser hair removal hurt", "what time is it", "hello", ""])
+def test_a_decline_off_the_subject_offers_no_questions(guide: Guide, question: str) -> None:
+    answer = guide.answer(question)
+    assert answer.entry is None and answer.closest_questions() == ()
+
+
+def test_an_answer_offers_no_questions_besides_itself(guide: Guide) -> None:
+    answer = guide.answer("how often should I exfoliate my back")
+    assert answer.entry is not None and answer.closest_questions() == ()
+
+
+def test_offered_needs_the_best_to_be_likely_enough(guide: Guide) -> None:
+    ranked = guide.rank("can i go swimming after microdermabrasion")
+    assert offered(ranked)
+    unlikely = tuple(replace(s, score=OFFER_FLOOR / 2) for s in ranked)
+    assert offered(unlikely) == ()
+    assert offered(tuple(replace(s, off_topic=True) for s in ranked)) == ()
+    assert offered(tuple(replace(s, in_domain=False) for s in ranked)) == ()
 
 
 def test_speller_corrects_one_edit_and_swaps_but_not_everyday_words() -> None:

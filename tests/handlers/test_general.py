@@ -401,6 +401,24 @@ async def test_a_question_near_the_guide_but_outside_it_is_declined_with_the_clo
     assert reply.button_payloads() and set(reply.button_payloads()) <= set(ALL_TOPIC_PAYLOADS)
 
 
+async def test_a_close_question_the_guide_is_unsure_of_offers_the_closest_questions_to_tap(bot_app: App) -> None:
+    reply = only(await say(bot_app, "can i go swimming after microdermabrasion"))
+    assert reply.text.startswith("I don't have a good answer to that. Is it one of these questions?")
+    assert "dermatologist" in reply.text
+    rows = reply.buttons
+    questions = [row[0].payload for row in rows[:-1]]
+    assert len(questions) == 3 and all(len(row) == 1 for row in rows[:-1]) and questions[0] == "q:md-after"
+    assert {b.payload for b in rows[-1]} <= set(ALL_TOPIC_PAYLOADS) and "faq:microderm" in {b.payload for b in rows[-1]}
+    assert len(rows[-1]) <= 2 and len(rows) <= 5  # readable on a phone; Discord's limit: nothing is dropped
+    assert_entry(only(await say(bot_app, button=questions[0])), "md-after")
+
+
+async def test_faq_words_the_guide_is_unsure_of_offer_the_closest_questions(bot_app: App) -> None:
+    reply = only(await say(bot_app, "/faq can i go swimming after microdermabrasion"))
+    assert reply.text.startswith("I don't have a good answer to that. Is it one of these questions?")
+    assert "q:md-after" in reply.button_payloads()
+
+
 async def test_follow_up_buttons_answer_and_votes_count_per_entry_and_name_nobody(bot_app: App) -> None:
     answer = only(await say(bot_app, "how often should I exfoliate?"))
     follow_up = answer.button_payloads()[0]

@@ -313,8 +313,8 @@ ENTRIES: Final[tuple[Entry, ...]] = (
         topic="causes",
         question="Do stress, sleep or smoking affect back acne?",
         short="They can play a part for some people, though they are rarely the whole story.",
-        detail="Stress and poor sleep are often linked with breakouts, and smoking slows how skin heals, "
-        "including scars. Looking after them helps your skin along with everything else, but they will not "
+        detail="Stress and poor sleep are often linked with breakouts, and smoking and a lot of alcohol are not "
+        "good for skin in general. Looking after them helps your skin along with everything else, but they will not "
         "clear back acne on their own. If breakouts keep getting worse, see a dermatologist. " + DERMATOLOGIST,
         asks=(
             "can being stressed out make my skin break out",
@@ -330,8 +330,8 @@ ENTRIES: Final[tuple[Entry, ...]] = (
         id="cause-contagious",
         topic="causes",
         question="Is back acne contagious or genetic?",
-        short="Back acne is not contagious: you cannot catch it or pass it on. It does often run in families.",
-        detail="If a parent had bad acne you may be more likely to get it too, which is not your fault and does "
+        short="Back acne is not contagious: you cannot catch it or pass it on. Acne can run in families.",
+        detail="If a parent had acne you may be more likely to get it too, which is not your fault and does "
         "not mean it cannot be treated. Sharing towels is still best avoided for hygiene.",
         asks=(
             "can you catch back acne",

@@ -672,9 +672,9 @@ ENTRIES: Final[tuple[Entry, ...]] = (
         question="Do the results of treatments last?",
         short="Improvement to a scar mostly lasts, but new acne can leave new scars, and some treatments need "
         "upkeep sessions.",
-        detail="Peels and microdermabrasion often need repeating to keep their effect; laser results tend to "
-        "last longer. Keeping breakouts under control is what protects the result. Ask the clinic what upkeep "
-        "they expect for your skin.",
+        detail="Peels and microdermabrasion are often repeated to keep their effect, and how long any result "
+        "lasts differs from person to person. Keeping breakouts under control is what protects the result. "
+        "Ask the clinic what upkeep they expect for your skin.",
         asks=(
             "are laser results permanent",
             "do peel results last",

@@ -392,7 +392,7 @@ ENTRIES: Final[tuple[Entry, ...]] = (
         id="cream-purging",
         topic="creams",
         question="My back got worse after starting a new cream: is that normal?",
-        short="Some strong ingredients, such as retinoids and acids, can cause dryness or a short flare at first. "
+        short="Some strong ingredients can make skin dry or a little irritated at first. "
         "Burning, a rash or swelling is not normal.",
         detail="Go back to using it less often and keep the rest of your routine gentle. Stop it and see a doctor "
         "if it burns, blisters, spreads or keeps getting worse after a few weeks. " + DERMATOLOGIST,

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Final
 
+import numpy as np
+
 from bot.guide.matcher import Guide, Scored, offered, trusted
 from bot.guide.model import Thresholds
 
@@ -87,19 +89,25 @@ def measure(guide: Guide, questions: Sequence[Question], thresholds: Thresholds 
 
 def tune(questions: Sequence[Question], ranked: Ranked) -> Thresholds:
     """The thresholds of the grids with the lowest cost on these rankings of `questions`: WRONG_COST per
-    confident wrong answer plus one per in-scope decline; ties go to the lowest thresholds (the first found)."""
-    best: tuple[float, Thresholds] | None = None
-    for min_probability in PROBABILITY_GRID:
-        for min_gap in GAP_GRID:
-            thresholds = Thresholds(min_probability, min_gap)
-            figures = _figures(questions, ranked, thresholds)
-            cost = (
-                WRONG_COST * figures.confident_wrong * figures.questions + figures.in_scope_declines * figures.in_scope
-            )
-            if best is None or cost < best[0] - 1e-9:
-                best = (cost, thresholds)
-    assert best is not None
-    return best[1]
+    confident wrong answer plus one per in-scope decline; ties go to the lowest thresholds (the first found).
+
+    The whole grid at once with numpy (it is run 5 times per cross-validation): the same rule as `trusted` and
+    the same counts as `_figures`, which tests/guide/test_labelled.py checks it against."""
+    tops = [scored[0] if scored else None for scored in ranked]
+    eligible = np.array([t is not None and t.in_domain and not t.off_topic and t.margin > 0 for t in tops])
+    score = np.array([t.score if t is not None else 0.0 for t in tops])
+    margin = np.array([t.margin if t is not None else 0.0 for t in tops])
+    right = np.array([t is not None and t.entry.id in q.labels for q, t in zip(questions, tops, strict=True)])
+    in_scope = np.array([q.in_scope for q in questions])
+    probabilities = np.array(PROBABILITY_GRID)[:, None, None]
+    gaps = np.array(GAP_GRID)[None, :, None]
+    answered = eligible & (score >= probabilities) & (margin >= gaps)  # (probability, gap, question)
+    wrong = (answered & ~right).sum(axis=2)  # a right answer is to an in-scope question by definition
+    declined = (~answered & in_scope).sum(axis=2)
+    cost = WRONG_COST * wrong + declined
+    # the first cheapest in the order the grids are listed: probability first, then gap
+    at = int(np.argmin(cost))
+    return Thresholds(PROBABILITY_GRID[at // len(GAP_GRID)], GAP_GRID[at % len(GAP_GRID)])
 
 
 def cross_validate(questions: Sequence[Question], ranked: Ranked, folds: int = FOLDS) -> Figures:

@@ -16,6 +16,7 @@ any topic's words: "how much do braces cost").
 from __future__ import annotations
 
 import functools
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -30,8 +31,8 @@ from bot.guide.typos import Speller
 
 OFFERED: Final = 3  # questions offered on a decline: three buttons, each a whole question on its own row
 # Offer them only if the best is at least this likely: chosen on out-of-fold rankings of the tune part, where
-# it keeps 304 of the 313 right offers and drops 56 of the 183 offers to questions to decline (0.02 or 0.03
-# more, 0.08 far fewer); "does laser hair removal hurt" (0.02 for laser-hurt) gets the topics only.
+# it keeps 304 of the 313 right offers and drops 48 of the 171 offers to questions to decline (0.02 or 0.03
+# keep more of both, 0.08 far fewer right ones).
 OFFER_FLOOR: Final = 0.05
 
 MIN_TYPO_LEN: Final = 6  # a rarer wording word this long, one edit from a common one, is taken as its typo
@@ -42,8 +43,9 @@ DOMAIN_WORDS: Final = (
     "retinol vitamin acid"
 )
 # Words that name what the guide is not about: another part of the body, another condition, another
-# treatment. A question with one is declined though it shares "laser" and "hurt" with an entry ("does laser hair
-# removal hurt", "how often should I wash my hair"). From general knowledge, not from the labelled questions.
+# treatment. A question with one is declined though it shares "laser" and "hurt" with an entry ("does a tattoo
+# hurt", "how often should I wash my eyebrows"); a word the entries use themselves ("hair") is not among them.
+# From general knowledge, not from the labelled questions.
 OFF_TOPIC: Final = (
     "hair hairs scalp dandruff eye eyes eyelash eyebrow teeth tooth toothbrush gum gums nail nails toenail "
     "fingernail armpit armpits underarm foot feet toe toes knee lip lips nose ear ears mouth throat stomach belly "
@@ -51,6 +53,20 @@ OFF_TOPIC: Final = (
     "sunburn sunburnt burnt cold sore sores herpes flu fever cough headache migraine allergy allergies hayfever "
     "tattoo tattoos piercing braces surgery botox filler fillers lipo liposuction weight diet calories "
     "stretch dog cat pet baby teething car fly flying flight flights travel travelling plane airport snore snoring"
+)
+# Pairs of words that name another treatment or condition though each word alone may be the guide's: "hair"
+# is (shampoo running down the back, shaving), "laser hair removal" and "hair loss" are not.
+OFF_TOPIC_PAIRS: Final = (
+    "laser hair",
+    "hair loss",
+    "losing hair",
+    "hair falling",
+    "hair thinning",
+    "thinning hair",
+    "hair growth",
+    "grow hair",
+    "hair dye",
+    "dye hair",
 )
 
 
@@ -109,6 +125,9 @@ class Guide:
         self._off_topic: frozenset[str] = frozenset(tokens(OFF_TOPIC)) - {
             t for e in self.entries for w in self.wordings(e) for t in tokens(w)
         }
+        self._off_topic_pairs: frozenset[tuple[str, ...]] = frozenset(
+            tuple(self.terms(pair)) for pair in OFF_TOPIC_PAIRS
+        ) - {pair for e in self.entries for w in self.wordings(e) for pair in _pairs(self.terms(w))}
         self._domain: frozenset[str] = frozenset(tokens(DOMAIN_WORDS)) | frozenset(
             t for words in TOPIC_WORDS.values() for phrase in words for t in tokens(phrase)
         )
@@ -169,7 +188,7 @@ class Guide:
         decline = by_class.get(DECLINE, 0.0)
         unique = set(stems)
         domain = any(t in self._domain for t in unique)
-        elsewhere = any(t in self._off_topic for t in unique)
+        elsewhere = any(t in self._off_topic for t in unique) or not self._off_topic_pairs.isdisjoint(_pairs(stems))
         found = []
         for n, index in enumerate(ordered[:limit]):
             mine = by_class[self.entries[index].id]
@@ -206,6 +225,10 @@ def trusted(best: Scored, thresholds: Thresholds) -> bool:
         and best.margin >= thresholds.min_gap
         and best.margin > 0  # never below DECLINE or level with the next
     )
+
+
+def _pairs(stems: Sequence[str]) -> set[tuple[str, str]]:
+    return set(itertools.pairwise(stems))
 
 
 def offered(ranked: Sequence[Scored], limit: int = OFFERED) -> tuple[Entry, ...]:

@@ -62,6 +62,25 @@ def test_a_decline_off_the_subject_offers_no_questions(guide: Guide, question: s
     assert answer.entry is None and answer.closest_questions() == ()
 
 
+@pytest.mark.parametrize(
+    "question",
+    ["does laser hair removal hurt", "how many laser hair removal sessions for my back", "my hair is falling out"],
+)
+def test_a_pair_naming_another_treatment_is_off_the_subject_though_its_words_are_not(
+    guide: Guide, question: str
+) -> None:
+    ranked = guide.rank(question)
+    assert ranked and ranked[0].off_topic  # "hair" alone is the guide's (conditioner, shaving), "laser hair" is not
+    assert guide.answer(question).entry is None and guide.answer(question).closest_questions() == ()
+
+
+@pytest.mark.parametrize(
+    "question", ["could my conditioner be causing my back acne", "does shaving my back cause spots"]
+)
+def test_hair_on_the_back_is_still_the_guides_subject(guide: Guide, question: str) -> None:
+    assert not guide.rank(question)[0].off_topic
+
+
 def test_an_answer_offers_no_questions_besides_itself(guide: Guide) -> None:
     answer = guide.answer("how often should I exfoliate my back")
     assert answer.entry is not None and answer.closest_questions() == ()

@@ -7,6 +7,7 @@ Fixture names are specific (fake_clock, bot_app, recording_sender) so modules ma
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -22,6 +23,10 @@ from tests.adapters.fake_discord import FakeDiscord
 from tests.fakes import RecordingPlatform
 from tests.talk import PLATFORM
 from tests.talk import say as say
+
+# The bot processes the fault and peer tests start (hundreds of them) may cache their bytecode: with
+# PYTHONDONTWRITEBYTECODE inherited, each one compiled every module again, about half a second per start.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
 
 START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # a Wednesday, 12:00 UTC
 

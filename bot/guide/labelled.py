@@ -91,10 +91,11 @@ def tune(questions: Sequence[Question], ranked: Ranked) -> Thresholds:
     """The thresholds of the grids with the lowest cost on these rankings of `questions`: WRONG_COST per
     confident wrong answer plus one per in-scope decline; ties go to the lowest thresholds (the first found).
 
-    The whole grid at once with numpy (it is run 5 times per cross-validation): the same rule as `trusted` and
-    the same counts as `_figures`, which tests/guide/test_labelled.py checks it against."""
+    The whole grid at once with numpy (it is run 5 times per cross-validation): `trusted`'s rule with the two
+    thresholds compared here, and the counts of `_figures`, which tests/guide/test_labelled.py checks it against."""
     tops = [scored[0] if scored else None for scored in ranked]
-    eligible = np.array([t is not None and t.in_domain and not t.off_topic and t.margin > 0 for t in tops])
+    # `trusted` with no thresholds holds its other rules (in the domain, nothing off it, ahead of DECLINE)
+    eligible = np.array([t is not None and trusted(t, _ANSWER_ANY) for t in tops])
     score = np.array([t.score if t is not None else 0.0 for t in tops])
     margin = np.array([t.margin if t is not None else 0.0 for t in tops])
     right = np.array([t is not None and t.entry.id in q.labels for q, t in zip(questions, tops, strict=True)])

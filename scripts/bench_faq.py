@@ -9,7 +9,7 @@ import statistics
 import string
 import time
 
-from bot.guide import default_guide
+from bot.guide import agreement, default_guide
 from bot.guide import labelled as labelled_set
 from bot.guide.model import DECLINE
 from bot.guide.text import tokens
@@ -118,6 +118,11 @@ def run() -> list[str]:
     tune = labelled_set.of_split(labelled_set.load(), labelled_set.TUNE)
     cv = labelled_set.cross_validate(tune, out_of_fold(default_guide(), tune))
     fresh = labelled_set.measure(default_guide(), labelled_set.of_split(labelled_set.load(), labelled_set.FRESH))
+    second = agreement.load()
+    people = [
+        agreement.agreement(labelled_set.of_split(labelled_set.load(), split), agreement.of_split(second, split))
+        for split in (labelled_set.HELD, labelled_set.FRESH)
+    ]
     lines = [
         "## Treatment guide (held-out part of the labelled questions)",
         "",
@@ -135,6 +140,10 @@ def run() -> list[str]:
         f"| fresh held-out part ({fresh.questions} questions, {fresh.in_scope} in scope): top-1 / confident wrong / "
         f"declines / best-ranked / within a tap | {fresh.top1:.1%} / {fresh.confident_wrong:.1%} / "
         f"{fresh.in_scope_declines:.1%} / {fresh.ranked_top1:.1%} / {fresh.within_a_tap:.1%} | |",
+        "| a second annotator, blind, scored by the same labels (held-out / fresh): top-1 / confident wrong / "
+        "declines | "
+        + " and ".join(f"{p.top1:.1%} / {p.confident_wrong:.1%} / {p.in_scope_declines:.1%}" for p in people)
+        + " | |",
         "| tune part, 5-fold cross-validated: top-1 / confident wrong / declines / best-ranked / within a tap | "
         f"{cv.top1:.1%} / {cv.confident_wrong:.1%} / {cv.in_scope_declines:.1%} / {cv.ranked_top1:.1%} / "
         f"{cv.within_a_tap:.1%} | |",

@@ -3,7 +3,8 @@
 entry.py (what an answer is), content_*.py (the answers), entries.py (all of them, topic words), text.py and
 typos.py (questions into terms), features.py (questions into the classifier's vectors), model.py (the saved
 classifier, model.npz), matcher.py (which entry, or none), labelled.py (the labelled questions that train and
-measure it), training.py (training, `make guide-model`; scikit-learn, development only).
+measure it), agreement.py (a second annotator's labels of the held-out parts, scored the same way), training.py
+(training, `make guide-model`; scikit-learn, development only).
 """
 
 from bot.guide.entry import DERMATOLOGIST, GENERAL, SEED, Entry

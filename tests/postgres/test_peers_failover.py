@@ -501,6 +501,7 @@ async def test_a_rolling_restart_of_every_peer_under_load_loses_nothing_and_doub
         writers = asyncio.create_task(people_write())
         try:
             await until(lambda: sum(made.delivered(world).values()) >= 3, 20, "the first reminders out")
+            restarting_with = sum(made.delivered(world).values())
             left = [peer.name for peer in crowd.running]
             while left:  # the dispatcher's holder first, whenever it is among those left: it hands over mid-load
                 holder = crowd.holder("dispatcher")
@@ -516,7 +517,9 @@ async def test_a_rolling_restart_of_every_peer_under_load_loses_nothing_and_doub
             writers.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writers
-        assert restarted_with < len(made.names), "every reminder was out before the restart ended: not under load"
+        # Under load: reminders went out while the peers were restarting. (Not "some were left after it": on a
+        # busy machine the restart outlasts every due time, which is still a restart under load.)
+        assert restarted_with > restarting_with, "no reminder went out during the restart: not under load"
 
         await settle(world, made, within=60)
         await until(newcomers.all_answered, 15, "everyone who wrote answered")
@@ -529,4 +532,5 @@ async def test_a_rolling_restart_of_every_peer_under_load_loses_nothing_and_doub
         assert sum(a != b for a, b in itertools.pairwise(pollers)) <= 3, pollers
         for peer in list(crowd.running):
             assert await crowd.stop(peer) == 0
-    print(f"rolling restart: {ways}, {restarted_with} of them sent before it ended; {len(answers)} messages answered")
+    during = restarted_with - restarting_with
+    print(f"rolling restart: {ways}, {during} of them sent during it; {len(answers)} messages answered")

@@ -4,6 +4,7 @@ held-out figures, its classifier against rapidfuzz, rank-bm25 and scikit-learn T
 
 from __future__ import annotations
 
+import functools
 import random
 import statistics
 import string
@@ -76,9 +77,14 @@ def _tfidf_top1(held: list[labelled_set.Question]) -> float | None:
     return right / len(in_scope)
 
 
+@functools.cache
+def _questions() -> tuple[labelled_set.Question, ...]:
+    return tuple(labelled_set.load())
+
+
 def _documents() -> list[tuple[str, str]]:
     """What the classifier learns from, for the others too: the wordings and the tune part's in-scope questions."""
-    tune = labelled_set.of_split(labelled_set.load(), labelled_set.TUNE)
+    tune = labelled_set.of_split(_questions(), labelled_set.TUNE)
     return [(text, label) for text, label in documents(default_guide(), tune) if label != DECLINE]
 
 
@@ -100,7 +106,7 @@ def _pct(value: float | None) -> str:
 
 
 def run() -> list[str]:
-    held = labelled_set.of_split(labelled_set.load(), labelled_set.HELD)
+    held = labelled_set.of_split(_questions(), labelled_set.HELD)
     figures = labelled_set.measure(default_guide(), held)
     limits = default_guide().thresholds
     assert limits is not None
@@ -115,14 +121,16 @@ def run() -> list[str]:
     fuzzy = _rapidfuzz_top1(held)
     bm25 = _bm25_top1(held)
     tfidf = _tfidf_top1(held)
-    tune = labelled_set.of_split(labelled_set.load(), labelled_set.TUNE)
+    tune = labelled_set.of_split(_questions(), labelled_set.TUNE)
     cv = labelled_set.cross_validate(tune, out_of_fold(default_guide(), tune))
-    fresh = labelled_set.measure(default_guide(), labelled_set.of_split(labelled_set.load(), labelled_set.FRESH))
+    fresh = labelled_set.measure(default_guide(), labelled_set.of_split(_questions(), labelled_set.FRESH))
     second = agreement.load()
-    people = [
-        agreement.agreement(labelled_set.of_split(labelled_set.load(), split), agreement.of_split(second, split))
-        for split in (labelled_set.HELD, labelled_set.FRESH)
-    ]
+    guide = default_guide()
+    people = []  # per held-out part: the second person by the first labels, the reverse, the guide kindly judged
+    for split in (labelled_set.HELD, labelled_set.FRESH):
+        first, other = labelled_set.of_split(_questions(), split), agreement.of_split(second, split)
+        kind = agreement.kinder(first, other, *agreement.guide_choices(guide, first))
+        people.append((agreement.agreement(first, other), agreement.reverse(first, other), kind))
     lines = [
         "## Treatment guide (held-out part of the labelled questions)",
         "",
@@ -142,7 +150,20 @@ def run() -> list[str]:
         f"{fresh.in_scope_declines:.1%} / {fresh.ranked_top1:.1%} / {fresh.within_a_tap:.1%} | |",
         "| a second annotator, blind, scored by the same labels (held-out / fresh): top-1 / confident wrong / "
         "declines | "
-        + " and ".join(f"{p.top1:.1%} / {p.confident_wrong:.1%} / {p.in_scope_declines:.1%}" for p in people)
+        + " and ".join(f"{p.top1:.1%} / {p.confident_wrong:.1%} / {p.in_scope_declines:.1%}" for p, _, _ in people)
+        + " | |",
+        "| the two people: agree on scope / both answer it and the second's best is a first label (held-out / fresh) | "
+        + " and ".join(f"{p.scope_agreed:.1%} / {p.both_answer_right:.1%} of {p.both_answer}" for p, _, _ in people)
+        + " | |",
+        "| the first labels scored by the second person's (held-out / fresh): top-1 / confident wrong / declines | "
+        + " and ".join(f"{r.top1:.1%} / {r.confident_wrong:.1%} / {r.in_scope_declines:.1%}" for _, r, _ in people)
+        + " | |",
+        "| the guide, right when either person accepts, in scope when both answer (held-out / fresh): top-1 / "
+        "confident wrong / declines / best-ranked is a first label | "
+        + " and ".join(
+            f"{k.top1:.1%} / {k.confident_wrong:.1%} / {k.in_scope_declines:.1%} / {k.ranked_top1:.1%}"
+            for _, _, k in people
+        )
         + " | |",
         "| tune part, 5-fold cross-validated: top-1 / confident wrong / declines / best-ranked / within a tap | "
         f"{cv.top1:.1%} / {cv.confident_wrong:.1%} / {cv.in_scope_declines:.1%} / {cv.ranked_top1:.1%} / "

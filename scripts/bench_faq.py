@@ -126,7 +126,7 @@ def run() -> list[str]:
     fresh = labelled_set.measure(default_guide(), labelled_set.of_split(_questions(), labelled_set.FRESH))
     second = agreement.load()
     guide = default_guide()
-    people = []  # per held-out part: the second person by the first labels, the reverse, the guide kindly judged
+    people = []  # per held-out part: the second annotator by the first labels, the reverse, the guide kindly judged
     for split in (labelled_set.HELD, labelled_set.FRESH):
         first, other = labelled_set.of_split(_questions(), split), agreement.of_split(second, split)
         kind = agreement.kinder(first, other, *agreement.guide_choices(guide, first))
@@ -152,13 +152,14 @@ def run() -> list[str]:
         "declines | "
         + " and ".join(f"{p.top1:.1%} / {p.confident_wrong:.1%} / {p.in_scope_declines:.1%}" for p, _, _ in people)
         + " | |",
-        "| the two people: agree on scope / both answer it and the second's best is a first label (held-out / fresh) | "
+        "| the two annotators: agree on scope / both answer it and the second's best is a first label "
+        "(held-out / fresh) | "
         + " and ".join(f"{p.scope_agreed:.1%} / {p.both_answer_right:.1%} of {p.both_answer}" for p, _, _ in people)
         + " | |",
-        "| the first labels scored by the second person's (held-out / fresh): top-1 / confident wrong / declines | "
+        "| the first labels scored by the second annotator's (held-out / fresh): top-1 / confident wrong / declines | "
         + " and ".join(f"{r.top1:.1%} / {r.confident_wrong:.1%} / {r.in_scope_declines:.1%}" for _, r, _ in people)
         + " | |",
-        "| the guide, right when either person accepts, in scope when both answer (held-out / fresh): top-1 / "
+        "| the guide, right when either annotator accepts, in scope when both answer (held-out / fresh): top-1 / "
         "confident wrong / declines / best-ranked is a first label | "
         + " and ".join(
             f"{k.top1:.1%} / {k.confident_wrong:.1%} / {k.in_scope_declines:.1%} / {k.ranked_top1:.1%}"

@@ -1,13 +1,14 @@
-"""How far a second annotator agrees with the labels the guide is measured by: the ceiling of #15's targets.
+"""How far a second annotator agrees with the labels the guide is measured by: a ceiling for #15's targets.
 
-A second person labelled both held-out parts blind (tests/guide/labelled_questions/second_annotator.tsv): given
-only the entries and the questions, never the first labels nor the guide's answers, they chose for each question
-the entry that answers it best, or "-" for none, and every other entry that answers it well. Their best choice is
-then scored exactly as the guide's answer is (bot.guide.labelled): right when it is among the first labels, a
-confident wrong answer when it is not (or the first labels decline the question), an in-scope decline when they
-chose "-" for a question the first labels answer. So a careful person's figures sit beside the guide's, on the
+A second annotator (an AI helper, like the question writers: no outside person has labelled these) labelled both
+held-out parts blind (tests/guide/labelled_questions/second_annotator.tsv): given only the entries and the
+questions, never the first labels nor the guide's answers, they chose for each question the entry that answers it
+best, or "-" for none, and every other entry that answers it well. Their best choice is then scored exactly as
+the guide's answer is (bot.guide.labelled): right when it is among the first labels, a confident wrong answer when
+it is not (or the first labels decline the question), an in-scope decline when they chose "-" for a question the
+first labels answer. So a careful annotator's figures sit beside the guide's, on the
 same questions and the same yardstick. Two more views of the same labels: `reverse` scores the first labels by
-the second (is the gap one-sided?), and `kinder` scores the guide by a yardstick either person would accept.
+the second (is the gap one-sided?), and `kinder` scores the guide by a yardstick either annotator would accept.
 
 Each line is `best<TAB>also<TAB>split<TAB>question`: `also` is "|"-separated ids, or "-" for none.
 """
@@ -23,7 +24,7 @@ from bot.guide.labelled import DATA, DECLINE, FRESH, HELD, Question
 from bot.guide.matcher import Guide, trusted
 
 SECOND: Final = DATA.with_name("second_annotator.tsv")
-SPLITS: Final = (HELD, FRESH)  # the second person labelled the held-out parts only
+SPLITS: Final = (HELD, FRESH)  # the second annotator labelled the held-out parts only
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,12 +56,12 @@ class Agreement:
 
 @dataclass(frozen=True, slots=True)
 class Kinder:
-    """The guide by a kinder yardstick: an answer is right when either person accepts it, and a question is in
-    scope only when both put it there (a decline of a question one person declines is no miss)."""
+    """The guide by a kinder yardstick: an answer is right when either annotator accepts it, and a question is in
+    scope only when both put it there (a decline of a question one annotator declines is no miss)."""
 
     questions: int
-    in_scope: int  # both people answer it
-    top1: float  # of in-scope questions: the guide answered with an entry either person accepts
+    in_scope: int  # both annotators answer it
+    top1: float  # of in-scope questions: the guide answered with an entry either annotator accepts
     confident_wrong: float  # of all questions: the guide answered with an entry neither accepts
     in_scope_declines: float  # of in-scope questions: the guide declined
     ranked_top1: float  # of in-scope questions: its best-ranked entry is a first label, as Agreement.both_answer_right
@@ -89,7 +90,7 @@ def load(path: Path = SECOND) -> list[SecondLabel]:
 
 def score(truth: Sequence[frozenset[str]], answers: Sequence[frozenset[str]]) -> Agreement:
     """`answers` scored by `truth`, question by question: an empty set is a decline, and an answer is right
-    when it shares an entry with the truth (one entry for a person's best choice, a set for a label line)."""
+    when it shares an entry with the truth (one entry for an annotator's best choice, a set for a label line)."""
     right = wrong = declined_in = declined_out = agreed = both = both_right = 0
     for accepted, answer in zip(truth, answers, strict=True):
         if not answer:
@@ -118,13 +119,13 @@ def score(truth: Sequence[frozenset[str]], answers: Sequence[frozenset[str]]) ->
 
 
 def agreement(first: Sequence[Question], second: Sequence[SecondLabel]) -> Agreement:
-    """The second person's best choices scored by the first labels (the same questions, in order)."""
+    """The second annotator's best choices scored by the first labels (the same questions, in order)."""
     _same_questions(first, second)
     return score([q.labels for q in first], [_best(s) for s in second])
 
 
 def reverse(first: Sequence[Question], second: Sequence[SecondLabel]) -> Agreement:
-    """The first labels scored by the second person's: right when they share an entry the second accepts."""
+    """The first labels scored by the second annotator's: right when they share an entry the second accepts."""
     _same_questions(first, second)
     return score([s.accepted for s in second], [q.labels for q in first])
 

@@ -91,7 +91,7 @@ def test_reversed_the_first_labels_are_answers_right_when_they_share_an_entry_th
     assert found.both_answer_right == 1 / 2
 
 
-def test_the_kinder_yardstick_accepts_either_persons_entries_and_counts_in_scope_only_what_both_answer() -> None:
+def test_the_kinder_yardstick_accepts_either_annotators_entries_and_counts_in_scope_only_what_both_answer() -> None:
     first = [
         _first("a", text="1"),  # the guide says b, the second accepts b: right
         _first("a", text="2"),  # the guide says c, which neither accepts: confident wrong
@@ -119,7 +119,7 @@ def test_the_kinder_yardstick_accepts_either_persons_entries_and_counts_in_scope
 
 
 def test_the_guides_choices_are_what_it_is_measured_on() -> None:
-    # With a "second person" who agrees with the first labels, the kinder yardstick is the guide's own: so the
+    # With a "second annotator" who agrees with the first labels, the kinder yardstick is the guide's own: so the
     # answers and rankings guide_choices reads are the ones labelled.measure scores.
     held = labelled_set.of_split(QUESTIONS, labelled_set.HELD)
     echo = [
@@ -142,7 +142,7 @@ def test_two_label_sets_over_different_questions_are_refused() -> None:
         agreement.agreement([_first("a", text="one")], [_second("a", text="two")])
 
 
-def test_a_split_the_second_person_did_not_label_is_refused(tmp_path: Path) -> None:
+def test_a_split_the_second_annotator_did_not_label_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "second.tsv"
     path.write_text("best\talso\tsplit\tquestion\nprev-sun\t-\ttune\tq\n", encoding="utf-8")
     with pytest.raises(ValueError, match="split must be one of held, fresh, not 'tune'"):
@@ -156,7 +156,7 @@ def test_a_decline_with_other_entries_is_refused(tmp_path: Path) -> None:
         agreement.load(path)
 
 
-def test_a_second_careful_person_misses_the_targets_of_15_too() -> None:
+def test_a_second_careful_annotator_misses_the_targets_of_15_too() -> None:
     # docs/benchmarks.md, 2026-12-03: scored by the first labels, the second annotator answers 140 of the 164
     # in-scope held-out questions right (85.4%), 10 of 212 wrong (4.7%), declines 15 of 164 (9.1%); on the fresh
     # part 88 of 108 (81.5%), 8 of 151 (5.3%), 15 of 108 (13.9%). Targets: >= 90%, <= 2%, <= 5%.
@@ -174,9 +174,9 @@ def test_a_second_careful_person_misses_the_targets_of_15_too() -> None:
 
 
 def test_the_gap_between_the_two_people_is_not_one_sided() -> None:
-    # docs/benchmarks.md: the first labels scored by the second person's give 144 of 150 right, 20 of 212 wrong
+    # docs/benchmarks.md: the first labels scored by the second annotator's give 144 of 150 right, 20 of 212 wrong
     # and 1 of 150 declined on the held-out part (88 of 96, 20 of 151, 3 of 96 on the fresh part): far over the
-    # confident-wrong target the other way round. Both people answer 149 (93) questions, and agree on scope for
+    # confident-wrong target the other way round. Both annotators answer 149 (93) questions, and agree on scope for
     # 196 of 212 (133 of 151).
     for split, counts, sizes in (
         (labelled_set.HELD, (144, 20, 1, 196), (212, 150, 149)),
@@ -192,16 +192,16 @@ def test_the_gap_between_the_two_people_is_not_one_sided() -> None:
         assert found.confident_wrong > 0.02
 
 
-def test_by_the_kinder_yardstick_the_guide_still_ranks_below_a_person_and_declines_more() -> None:
-    # docs/benchmarks.md: on the questions both people answer, the second's best is a first label for 94.0% and
+def test_by_the_kinder_yardstick_the_guide_still_ranks_below_an_annotator_and_declines_more() -> None:
+    # docs/benchmarks.md: on the questions both annotators answer, the second's best is a first label for 94.0% and
     # 94.6%; the guide's best-ranked entry is for 87.2% and 77.4%, and it declines 32.2% and 23.7% of them.
     guide = default_guide()
     for split in (labelled_set.HELD, labelled_set.FRESH):
         first = labelled_set.of_split(QUESTIONS, split)
         second = agreement.of_split(SECOND, split)
-        person = agreement.agreement(first, second)
+        annotator = agreement.agreement(first, second)
         kind = agreement.kinder(first, second, *agreement.guide_choices(guide, first))
-        assert kind.in_scope == person.both_answer
-        assert kind.ranked_top1 < person.both_answer_right
-        assert kind.in_scope_declines > person.in_scope_declines > 0.05
+        assert kind.in_scope == annotator.both_answer
+        assert kind.ranked_top1 < annotator.both_answer_right
+        assert kind.in_scope_declines > annotator.in_scope_declines > 0.05
         assert kind.top1 < 0.90

@@ -44,18 +44,23 @@ def documents(guide: Guide, questions: Sequence[labelled_set.Question]) -> list[
     return found
 
 
-def fingerprint(guide: Guide, docs: Sequence[Document]) -> str:
+def fingerprint(guide: Guide, docs: Sequence[Document], c: float = C, balanced: bool = False) -> str:
     """SHA-256 of everything training reads: each document, its class and its terms as `guide` reads them (so
     a change to the speller, stems or synonyms shows too), and the settings. Saved in the model, so a test can
     tell, exactly and on any machine, that the saved model was trained on what the repository holds now."""
     payload = [[text, label, guide.terms(text)] for text, label in docs]
-    settings = {"c": C, "max_iter": MAX_ITER, "folds": FOLDS, "chars": [CHAR_MIN, CHAR_MAX]}
+    settings: dict[str, object] = {"c": c, "max_iter": MAX_ITER, "folds": FOLDS, "chars": [CHAR_MIN, CHAR_MAX]}
+    if balanced:  # only the experiments (scripts/guide_experiments.py) weight classes; the shipped model's hash
+        settings["class_weight"] = "balanced"  # stays what it was
     blob = json.dumps([settings, payload], ensure_ascii=False, separators=(",", ":")).encode()
     return hashlib.sha256(blob).hexdigest()
 
 
-def fit(guide: Guide, docs: Sequence[Document], thresholds: Thresholds = _UNTUNED) -> Model:
-    """A model trained on `docs`, reading them as `guide` reads a question (its speller and terms)."""
+def fit(
+    guide: Guide, docs: Sequence[Document], thresholds: Thresholds = _UNTUNED, *, c: float = C, balanced: bool = False
+) -> Model:
+    """A model trained on `docs`, reading them as `guide` reads a question (its speller and terms); `c` and
+    `balanced` (classes weighted by their inverse frequency) are for the experiments, never the shipped model."""
     from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
@@ -68,7 +73,7 @@ def fit(guide: Guide, docs: Sequence[Document], thresholds: Thresholds = _UNTUNE
         columns.extend(indices.tolist())
         values.extend(weights.tolist())
     matrix = csr_matrix((values, (rows, columns)), shape=(len(docs), len(featurizer.vocabulary)))
-    classifier = LogisticRegression(C=C, max_iter=MAX_ITER)
+    classifier = LogisticRegression(C=c, max_iter=MAX_ITER, class_weight="balanced" if balanced else None)
     classifier.fit(matrix, [label for _, label in docs])
     return Model(
         featurizer,
@@ -76,7 +81,7 @@ def fit(guide: Guide, docs: Sequence[Document], thresholds: Thresholds = _UNTUNE
         np.ascontiguousarray(classifier.coef_.T, dtype=np.float32),
         classifier.intercept_.astype(np.float32),
         thresholds,
-        fingerprint(guide, docs),
+        fingerprint(guide, docs, c, balanced),
     )
 
 

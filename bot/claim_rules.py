@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 
+from bot.reminder_kind import is_exfoliation
 from bot.series import exfoliation_paused_at, first_stage_after
 from bot.series import stages as series_stages
 from bot.timing.quiet import quiet_until
@@ -57,7 +58,7 @@ def judge_reminder(reminder: Reminder, facts: Facts, now: float, grace: float) -
     due = reminder.next_due
     if reminder.series is not None:
         return _judge_series(reminder.series, due, facts, now, grace)
-    if reminder.kind == "exfoliation" and any(exfoliation_paused_at(due, plan, facts.tz) for plan in facts.series):
+    if is_exfoliation(reminder) and any(exfoliation_paused_at(due, plan, facts.tz) for plan in facts.series):
         return Verdict(TREATMENT_PAUSE, at=due)
     if now - due > grace or superseded(reminder, due, now, facts.tz):
         return Verdict(MISS, at=due)

@@ -8,6 +8,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
 
+from bot.reminder_kind import is_exfoliation
 from bot.series import exfoliation_paused_at
 from bot.timing.recurrence import next_occurrence, schedule_from_dict
 from storage.records import Occurrence, Outcome, Reminder, Tally
@@ -24,7 +25,7 @@ def treatment_pauses(reminders: list[Reminder], tz: tzinfo) -> dict[str, tuple[s
         return {}
     found: dict[str, tuple[str, float | None]] = {}
     for reminder in reminders:
-        if reminder.kind != "exfoliation" or reminder.paused or reminder.next_due is None:
+        if not is_exfoliation(reminder) or reminder.paused or reminder.next_due is None:
             continue
         holding = [p for p in plans if exfoliation_paused_at(reminder.next_due, p, tz)]
         if not holding:

@@ -15,6 +15,7 @@ from bot.confirmations import exfoliation_question
 from bot.context import Context
 from bot.handlers.choosing import offer
 from bot.models import Reply
+from bot.reminder_kind import is_exfoliation
 from bot.timing.recurrence import Schedule, format_clock, schedule_from_dict, schedule_to_dict, times_per_week
 
 WEEKLY_LIMIT = 3.0
@@ -30,7 +31,7 @@ def other_exfoliation_per_week(ctx: Context, excluding: str | None) -> float:
         return 0.0
     total = 0.0
     for reminder in ctx.regimen.store.reminders_of(account.id):
-        if reminder.id == excluding or reminder.kind != "exfoliation" or reminder.paused or reminder.next_due is None:
+        if reminder.id == excluding or not is_exfoliation(reminder) or reminder.paused or reminder.next_due is None:
             continue
         try:
             total += times_per_week(schedule_from_dict(reminder.schedule))

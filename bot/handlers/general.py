@@ -13,6 +13,7 @@ from bot.faq_content import ENCOURAGEMENT
 from bot.handlers import guide as guide_handlers
 from bot.handlers.progress import export_csv
 from bot.models import MAX_PAYLOAD_BYTES, Attachment, Button, Reply
+from bot.reminder_kind import is_exfoliation
 from bot.render import DISCLAIMER, when_text
 from bot.timing.timezones import ZoneError, resolve_zone, zone_from_name, zones_at_offset
 from storage.records import Account, to_doc
@@ -53,8 +54,9 @@ def _next_step(
         return f"{ZONE_FIRST} {assumed}", ()
     assert account is not None
     # A plan is a repeating reminder of its kind: a one-off "exfoliate tomorrow" is not the plan.
-    kinds = {r.kind for r in ctx.regimen.store.reminders_of(account.id) if r.schedule.get("kind") != "once"}
-    if "exfoliation" not in kinds:
+    repeating = [r for r in ctx.regimen.store.reminders_of(account.id) if r.schedule.get("kind") != "once"]
+    kinds = {r.kind for r in repeating}
+    if not any(is_exfoliation(r) for r in repeating):
         return ADOPT_NEXT, ((Button("Exfoliation plan", payloads.plan("exfoliation")),),)
     if "cream" not in kinds:
         return CREAM_NEXT, ((Button("Cream plan", payloads.plan("cream")),),)

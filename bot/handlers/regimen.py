@@ -16,6 +16,7 @@ from bot.handlers.choosing import offer
 from bot.models import Button, Reply
 from bot.plans import TEMPLATES, PlanTemplate, find_template
 from bot.regimen import RegimenError
+from bot.reminder_kind import EXFOLIATION, is_exfoliation, kind_for
 from bot.render import DISCLAIMER, outcome_message, reminder_line, when_text
 from bot.timing.readings import SMALL_HOURS_END, Reading, read_when
 from bot.timing.recurrence import Schedule, describe, schedule_from_dict, schedule_to_dict
@@ -44,8 +45,8 @@ def remind(ctx: Context, args: str) -> list[Reply]:
 
 
 def _create(ctx: Context, what: str, reading: Reading, confirmed: bool = False) -> list[Reply]:
-    kind = "exfoliation" if "exfoliat" in what.lower() or "scrub" in what.lower() else "custom"
-    if kind == "exfoliation" and not confirmed:
+    kind = kind_for(what)
+    if kind == EXFOLIATION and not confirmed:
         asked = exfoliation_guard.check(
             ctx,
             reading.schedule,
@@ -274,7 +275,7 @@ def _apply_edit(ctx: Context, reminder_id: str, reading: Reading, confirmed: boo
     reminder = _mine(ctx, reminder_id)
     if reminder is None:
         return [Reply(text="That reminder is gone. See your reminders with /reminders.")]
-    if reminder.kind == "exfoliation" and not confirmed:
+    if is_exfoliation(reminder) and not confirmed:
         asked = exfoliation_guard.check(
             ctx,
             reading.schedule,

@@ -12,6 +12,7 @@ from bot.faq_content import DISCLAIMER
 from bot.handlers.choosing import offer
 from bot.models import Button, Reply
 from bot.regimen import RegimenError
+from bot.reminder_kind import is_exfoliation
 from bot.render import (
     describe_series,
     series_complete,
@@ -108,7 +109,7 @@ def _create(ctx: Context, plan: SeriesPlan) -> list[Reply]:
         f"/reschedule {reminder.number} by 1 week · Stop: /series end {reminder.number}",
     ]
     buttons: tuple[tuple[Button, ...], ...] = ()
-    exfoliates = any(r.kind == "exfoliation" for r in ctx.regimen.store.reminders_of(account.id))
+    exfoliates = any(is_exfoliation(r) for r in ctx.regimen.store.reminders_of(account.id))
     if plan.treatment in PAUSE_EXFOLIATION_FOR and not exfoliates:
         before, after = SUGGESTED_PAUSE
         lines.append(

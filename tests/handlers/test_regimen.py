@@ -129,6 +129,16 @@ async def test_exfoliating_more_than_three_times_a_week_asks_first(bot_app: App)
     assert other.startswith("Reminder 2 set: cream")
 
 
+async def test_a_loofah_or_dry_brush_counts_as_exfoliation_in_the_weekly_check(bot_app: App) -> None:
+    await say(bot_app, "/plan exfoliation mon,thu 20:00")
+    loofah = only(await say(bot_app, "/remind use loofah every wed,sat at 9pm"))
+    assert "That's 4 times a week, 2 of them in your other exfoliation reminders." in loofah.text
+    assert len(reminders(bot_app)) == 1
+    only(await say(bot_app, "/remind use loofah every wed,sat at 9pm !"))
+    brush = only(await say(bot_app, "/remind dry brush every sun at 8am"))
+    assert "That's 5 times a week, 4 of them in your other exfoliation reminders." in brush.text
+
+
 async def test_the_exfoliation_check_adds_up_every_exfoliation_reminder(bot_app: App) -> None:
     only(await say(bot_app, "/remind exfoliate back every mon,thu at 20:00"))
     second = only(await say(bot_app, "/remind scrub back every sat at 10:00"))

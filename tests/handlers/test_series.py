@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from zoneinfo import ZoneInfo
@@ -148,6 +149,35 @@ async def test_exfoliation_pauses_around_a_peel_and_resumes_by_itself(
     assert paused_days == ["2026-11-09", "2026-11-12", "2026-11-16", "2026-11-19"]
     assert len(delivered) == 4  # 2 and 5 Nov before the pause; 23 and 26 Nov after it: resumed by itself
     assert DONE not in history.values()
+
+
+async def test_a_loofah_reminder_is_exfoliation_and_pauses_around_a_peel_too(
+    app: App, clock: FakeClock, platform: RecordingPlatform
+) -> None:
+    # One made by name today, and one stored as "custom" before "loofah" was known (the kind is not rewritten).
+    await say(app, "/timezone berlin")
+    await say(app, "/remind loofah my back every mon,thu at 20:00")
+    await say(app, "/remind dry brush every tue at 08:00")
+    legacy = next(r for r in app.store.reminders_of(account_id(app)) if r.text.startswith("dry brush"))
+    app.store.put_reminder(replace(legacy, kind="custom"))
+    [created] = await say(app, "/series chemical peel 1 every 4 weeks starting 2026-11-12 at 15:00")
+    pause = next(p for p in created.button_payloads() if p.startswith("b:"))  # offered: they exfoliate
+    [paused] = await say(app, button=pause)
+    assert "pause 3 days before until 7 days after" in paused.text
+    while clock.now() < datetime(2026, 11, 26, 20, tzinfo=UTC):
+        await step(app, clock)
+    history = app.store.history_of(account_id(app))
+    paused_days = sorted(
+        datetime.fromtimestamp(o.due, tz=UTC).date().isoformat()
+        for o in history
+        if o.status == PAUSED and ("loofah" in o.text or "dry brush" in o.text)
+    )
+    # Peel on Thu 12 Nov, paused 9 .. 19 Nov: Mon 9, Tue 10, Thu 12, Mon 16, Tue 17, Thu 19.
+    assert paused_days == ["2026-11-09", "2026-11-10", "2026-11-12", "2026-11-16", "2026-11-17", "2026-11-19"]
+    sent = [r.text for r in platform.reminders() if "loofah" in r.text or "dry brush" in r.text]
+    # Before the pause: 2, 3 and 5 Nov; after it, resumed by themselves: 23, 24, 26 and (the loop's last step
+    # goes to the next time due) Mon 30 Nov.
+    assert len(sent) == 7
 
 
 async def test_edit_is_refused_on_a_series_and_points_to_reschedule(app: App) -> None:

@@ -28,6 +28,7 @@ from bot.guide.model import DECLINE, Model, Thresholds, saved_model
 from bot.guide.phrasings import PHRASINGS
 from bot.guide.text import SYNONYMS, canon, tokens
 from bot.guide.typos import Speller
+from bot.guide.warning import warning_entries
 
 OFFERED: Final = 3  # questions offered on a decline: three buttons, each a whole question on its own row
 # Offer them only if the best is at least this likely: chosen on out-of-fold rankings of the tune part, where
@@ -85,6 +86,7 @@ class Answer:
 
     entry: Entry | None
     ranked: tuple[Scored, ...]
+    warning: tuple[str, ...] = ()  # safety entries for the warning signs the question describes (bot.guide.warning)
 
     def closest_topics(self, limit: int = 3) -> list[str]:
         found: list[str] = []
@@ -204,9 +206,10 @@ class Guide:
 
     def answer(self, question: str) -> Answer:
         ranked = self.rank(question)
+        warning = tuple(i for i in warning_entries(question) if i in self._by_id)
         if ranked and self.confident(ranked[0]):
-            return Answer(ranked[0].entry, ranked)
-        return Answer(None, ranked)
+            return Answer(ranked[0].entry, ranked, warning)
+        return Answer(None, ranked, warning)
 
     def confident(self, best: Scored, thresholds: Thresholds | None = None) -> bool:
         """Whether `best` is good enough to answer with (these thresholds, or the guide's)."""

@@ -158,8 +158,9 @@ def faq(ctx: Context, args: str) -> list[Reply]:
         return [_topic_answer(ctx, topic)]
     found = ctx.guide.answer(args)  # other words: a search of the questions
     if found.entry is not None:
-        return [guide_handlers.entry_reply(ctx, found.entry)]
-    declined = guide_handlers.decline_reply(ctx, found) if found.closest_questions() else None
+        return [guide_handlers.entry_reply(ctx, found.entry, found.warning)]
+    close = found.closest_questions() or found.warning
+    declined = guide_handlers.decline_reply(ctx, found) if close else None
     if declined is not None:  # words on the subject that no entry answers surely: the closest questions
         return [declined]
     return [_topic_menu(ctx, f'I have no topic called "{clip(args)}". These are the topics I know:')]
@@ -220,8 +221,9 @@ def question(ctx: Context, text: str) -> list[Reply]:
         return [_reminder_hint(ctx, command)]
     found = ctx.guide.answer(text)
     if found.entry is not None:
-        return [guide_handlers.entry_reply(ctx, found.entry)]
-    declined = guide_handlers.decline_reply(ctx, found) if found.ranked and found.ranked[0].in_domain else None
+        return [guide_handlers.entry_reply(ctx, found.entry, found.warning)]
+    on_subject = found.warning or (found.ranked and found.ranked[0].in_domain)
+    declined = guide_handlers.decline_reply(ctx, found) if on_subject else None
     if declined is not None:
         return [declined]
     return [

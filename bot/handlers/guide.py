@@ -20,14 +20,24 @@ GENERAL_NOTE = "General skin-care guidance, not from the guide's source text."
 THANKS = "Thanks for telling me: it helps improve the guide. (I only count the vote, nothing about you.)"
 GONE = "That question is no longer in the guide. Ask me another way, or see /faq."
 HELPFUL, NOT_HELPFUL = "👍 Helpful", "👎 Not helpful"
+WARNING = (
+    "⚠️ What you describe is worth showing a doctor soon: a mole or spot that is new, growing, changing or "
+    "bleeding; a spot that is hot, swollen or oozing, redness that spreads, or a fever; blisters or pain that "
+    "grows after a treatment. If you feel very unwell or it gets worse fast, get urgent care."
+)
 
 
-def entry_reply(ctx: Context, entry: Entry) -> Reply:
-    """The direct answer first, the detail after, where it comes from, then the follow-ups and the vote."""
+def entry_reply(ctx: Context, entry: Entry, warning: tuple[str, ...] = ()) -> Reply:
+    """The direct answer first, the detail after, where it comes from, then the follow-ups and the vote. With
+    warning signs (Answer.warning) that this entry is not itself about, the advice to see a doctor comes first
+    and their safety entries lead the follow-ups."""
     source = FROM_SEED if entry.provenance == SEED else GENERAL_NOTE
     text = f"{entry.question}\n{entry.short}\n\n{entry.detail}\n\n{source}\n{DISCLAIMER}"
+    others = tuple(i for i in warning if i != entry.id)
+    if others:
+        text = f"{WARNING}\n\n{text}"
     rows: list[tuple[Button, ...]] = []
-    for related_id in entry.related[:3]:
+    for related_id in list(dict.fromkeys((*others, *entry.related)))[:3]:
         related = ctx.guide.get(related_id)
         if related is not None:
             rows.append((Button(related.question, payloads.question(related.id)),))
@@ -39,7 +49,10 @@ def entry_reply(ctx: Context, entry: Entry) -> Reply:
 
 def decline_reply(ctx: Context, answer: Answer) -> Reply | None:
     """ "I don't have a good answer" with the closest questions (when the question was on the subject) and
-    the closest topics; None when nothing was even close (the caller then shows every topic)."""
+    the closest topics; None when nothing was even close (the caller then shows every topic). A question that
+    describes warning signs always gets the advice to see a doctor first, with their safety entries to tap."""
+    if answer.warning:
+        return _warning_reply(ctx, answer)
     topics = [t for t in (ctx.faq.get(topic_id) for topic_id in answer.closest_topics()) if t is not None]
     if not topics:
         return None
@@ -52,6 +65,16 @@ def decline_reply(ctx: Context, answer: Answer) -> Reply | None:
     rows: list[tuple[Button, ...]] = [(Button(e.question, payloads.question(e.id)),) for e in questions]
     rows.append(tuple(Button(t.title, payloads.faq(t.id)) for t in topics[:2]))
     return Reply(text=f"{DECLINE} {CLOSEST_QUESTIONS} {DERMATOLOGIST}", buttons=tuple(rows), private=False)
+
+
+def _warning_reply(ctx: Context, answer: Answer) -> Reply:
+    safety = [e for e in (ctx.guide.get(i) for i in answer.warning) if e is not None]
+    offered = [e for e in answer.closest_questions() if e not in safety]
+    rows: list[tuple[Button, ...]] = [(Button(e.question, payloads.question(e.id)),) for e in [*safety, *offered][:3]]
+    topics = [t for t in (ctx.faq.get(topic_id) for topic_id in answer.closest_topics()) if t is not None]
+    if topics:
+        rows.append(tuple(Button(t.title, payloads.faq(t.id)) for t in topics[:2]))
+    return Reply(text=f"{WARNING}\n\n{DECLINE} {DERMATOLOGIST}", buttons=tuple(rows), private=False)
 
 
 def press_question(ctx: Context, entry_id: str) -> list[Reply]:

@@ -14,6 +14,7 @@ from bot.faq import Topic, default_index
 from bot.faq_content import DISCLAIMER
 from bot.guide import default_guide
 from bot.handlers.general import ADOPT_NEXT, ALL_SET, CREAM_NEXT, ZONE_CHANGE_NOTE, ZONE_FIRST
+from bot.handlers.guide import WARNING
 from bot.models import Identity, Reply
 from bot.timing.clock import FakeClock
 from bot.timing.timezones import FIXED_OFFSET_WARNING, GMT_WARNING
@@ -399,6 +400,42 @@ async def test_a_question_near_the_guide_but_outside_it_is_declined_with_the_clo
     assert reply.text.startswith("I don't have a good answer to that.")
     assert "dermatologist" in reply.text
     assert reply.button_payloads() and set(reply.button_payloads()) <= set(ALL_TOPIC_PAYLOADS)
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("a mole on my back is growing", "q:cause-not-acne"),  # "mole" is off the guide's subject: declined
+        ("i have a fever and my back spot is hot and swollen", "q:cause-infected"),  # so is "fever"
+        ("I used a peel and my skin is blistering", "q:peel-after"),
+    ],
+)
+async def test_a_warning_sign_is_told_to_see_a_doctor_soon_even_when_declined(
+    bot_app: App, text: str, first: str
+) -> None:
+    reply = only(await say(bot_app, text))
+    assert reply.text.startswith(WARNING) and "urgent care" in reply.text
+    assert "I don't have a good answer to that." in reply.text and "dermatologist" in reply.text
+    rows = reply.buttons
+    assert rows[0][0].payload == first and len(rows) <= 5
+    pressed = only(await say(bot_app, button=first))
+    assert "doctor" in pressed.text
+    # /faq with the same words says the same
+    assert only(await say(bot_app, f"/faq {text}")).text.startswith(WARNING)
+
+
+async def test_an_answer_to_a_question_with_a_warning_sign_puts_the_warning_first(bot_app: App) -> None:
+    # Answered by an entry that is not about the warning sign: the warning leads, its safety entry is offered.
+    text = "can i exfoliate my back if a spot is bleeding"
+    found = GUIDE.answer(text)
+    assert found.entry is not None and found.entry.id != "cause-not-acne" and found.warning == ("cause-not-acne",)
+    reply = only(await say(bot_app, text))
+    assert reply.text.startswith(WARNING) and found.entry.short in reply.text
+    assert reply.buttons[0][0].payload == "q:cause-not-acne"
+    # An entry about the warning sign itself needs no warning on top
+    infected = only(await say(bot_app, "my pimple is swollen and hot what do i do"))
+    assert GUIDE.answer("my pimple is swollen and hot what do i do").entry is not None
+    assert not infected.text.startswith(WARNING)
 
 
 async def test_a_close_question_the_guide_is_unsure_of_offers_the_closest_questions_to_tap(bot_app: App) -> None:

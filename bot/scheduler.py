@@ -400,6 +400,11 @@ class Scheduler:
             return None
         account = self.store.get_account(occurrence.account_id)
         verdict = rules.judge_occurrence(occurrence, self._facts(account), now, self.grace, self._asks(occurrence))
+        if verdict.action == rules.MISS and self._owed(occurrence) is not None:
+            # Too late to complete a round the person was shown on another platform: shown, not missed.
+            self.store.put_occurrence(replace(occurrence, status=SENT, updated_at=now))
+            self._paid(occurrence)
+            return None
         if verdict.action == rules.MISS:
             passed[occurrence.account_id].append(self.regimen.resolve(occurrence, MISSED))
             return None
@@ -463,8 +468,9 @@ class Scheduler:
         deliveries: list[Delivery] = []
         retry_after: float | None = None
         backoff = BACKOFF[min(occurrence.attempts, len(BACKOFF) - 1)]
+        owed: list[Address] = []
         try:
-            addresses, reply = await self.offload.run(self._prepare, occurrence, account, reminder, reason)
+            addresses, reply, completing = await self.offload.run(self._prepare, occurrence, account, reminder, reason)
         except Exception as exc:  # nothing left: try again later
             log.error("could not prepare occurrence %s: %s", occurrence.id, type(exc).__name__)
             return _Attempt(occurrence, (), backoff)
@@ -483,27 +489,52 @@ class Scheduler:
             except RetryLater as exc:
                 self.telemetry.delivery_failed(address.platform, failure_reason(exc))
                 retry_after = max(retry_after or 0.0, exc.retry_after)
+                owed.append(address)
             except DeliveryError as exc:
                 self.telemetry.delivery_failed(address.platform, failure_reason(exc))
                 log.warning("delivery to %s failed: %s", address.platform, type(exc).__name__)
                 retry_after = max(retry_after or 0.0, backoff)
+                owed.append(address)
             except Exception as exc:  # an error no adapter mapped: the contract says nothing left, so retry
                 self.telemetry.delivery_failed(address.platform, failure_reason(exc))
                 log.error("delivery to %s failed unexpectedly: %s", address.platform, type(exc).__name__)
                 retry_after = max(retry_after or 0.0, backoff)
-        return _Attempt(occurrence, tuple(deliveries), retry_after)
+                owed.append(address)
+        return _Attempt(occurrence, tuple(deliveries), retry_after, tuple(owed), completing)
 
     def _prepare(
         self, occurrence: Occurrence, account: Account, reminder: Reminder, reason: str | None
-    ) -> tuple[list[Address], Reply]:
-        """Where the occurrence goes and how it reads."""
+    ) -> tuple[list[Address], Reply, bool]:
+        """Where the occurrence goes and how it reads, and whether this only completes a round shown already on
+        some platforms (then it goes only where that round still owes it, never twice where it arrived)."""
         addresses = self.regimen.delivery_addresses(account, reminder.origin)
+        still = self._owed(occurrence)
+        if still is not None:
+            addresses = [a for a in addresses if (a.platform, a.chat_id) in still]
         tz = self.regimen.tz(account)
         last = _is_last(occurrence, reminder, tz)
         reply = reminder_message(
             occurrence, tz, self.regimen.now(), reason, last=last, session=reminder.series is not None
         )
-        return addresses, reply
+        return addresses, reply, still is not None
+
+    def _owed(self, occurrence: Occurrence) -> set[tuple[str, str]] | None:
+        """The (platform, chat) pairs this occurrence's round still owes, or None when it owes none: a round
+        that reached only some platforms (and only the same round: a snooze or a nudge is shown everywhere)."""
+        doc = self.store.shared_get(_owed_kind(occurrence.account_id), occurrence.id, self.regimen.now_ts())
+        if doc is None or doc.get("round") != occurrence.round_start:
+            return None
+        return {(str(platform), str(chat)) for platform, chat in doc.get("to", ())}
+
+    def _owe(self, occurrence: Occurrence, owed: tuple[Address, ...]) -> None:
+        doc = {"round": occurrence.round_start, "to": [[a.platform, a.chat_id] for a in owed]}
+        expires = occurrence.round_start + self.grace + 86400  # long after any retry of the round could come
+        self.store.shared_put(
+            _owed_kind(occurrence.account_id), occurrence.id, doc, account_id=occurrence.account_id, expires_at=expires
+        )
+
+    def _paid(self, occurrence: Occurrence) -> None:
+        self.store.shared_take(_owed_kind(occurrence.account_id), occurrence.id, self.regimen.now_ts())
 
     async def _record(self, attempt: _Attempt) -> None:
         """Commit what the sends did; an occurrence is never left SENDING for the rest of the run.
@@ -567,7 +598,7 @@ class Scheduler:
     def _commit_locked(
         self, attempt: _Attempt
     ) -> tuple[_After, tuple[Occurrence, list[Delivery]] | None, Occurrence | None]:
-        occurrence, deliveries, retry_after = attempt
+        occurrence, deliveries, retry_after, owed, completing = attempt
         after = _After()
         # The sends awaited: the person may have answered, deleted the reminder or forgotten everything
         # meanwhile. Build on what is stored now, never on the copy from before the sends. The occurrence is
@@ -585,7 +616,26 @@ class Scheduler:
                     return after, (current, list(new)), None
             return after, None, None
         occurrence = current
-        if deliveries:
+        within_grace = retry_after is not None and (
+            now + retry_after - occurrence.round_start <= self.grace or self._asks(occurrence)
+        )
+        if (deliveries or completing) and owed and retry_after is not None and within_grace:
+            # Shown on some platforms, not yet on others (a flood wait, an outage): the person can answer the
+            # copy they have, and the others are retried, to those addresses only.
+            updated = replace(
+                occurrence,
+                status=RETRY,
+                fire_at=now + retry_after,
+                attempts=occurrence.attempts + 1,
+                deliveries=_added(occurrence, deliveries),
+                updated_at=now,
+            )
+            self.store.put_occurrence(updated)
+            self._owe(updated, owed)
+            return after._replace(delivered=bool(deliveries) and not completing, wake=True, retried=True), None, None
+        if completing:  # the round was shown already: whatever is left of it now, it is not missed
+            self._paid(occurrence)
+        if deliveries or completing:
             nudge = (
                 reminder is not None
                 and reminder.nudge_minutes > 0
@@ -599,10 +649,8 @@ class Scheduler:
                 fire_at=now + reminder.nudge_minutes * 60 if nudge and reminder is not None else now,
             )
             self.store.put_occurrence(updated)
-            return after._replace(delivered=True), None, None
-        if retry_after is not None and (
-            now + retry_after - occurrence.round_start <= self.grace or self._asks(occurrence)
-        ):
+            return after._replace(delivered=not completing), None, None
+        if retry_after is not None and within_grace:
             updated = replace(
                 occurrence, status=RETRY, fire_at=now + retry_after, attempts=occurrence.attempts + 1, updated_at=now
             )
@@ -781,6 +829,12 @@ def _always() -> bool:
     return True
 
 
+def _owed_kind(account_id: str) -> str:
+    """Where an occurrence shown on some of the person's platforms keeps the others it still owes this round
+    (shared state: any dispatcher, in any process, retries it; the person's /forget deletes it)."""
+    return f"owed:{account_id}"
+
+
 def _untold_kind(account_id: str) -> str:
     """One shared-state kind per account: listing a person's notes reads theirs only, however many people."""
     return f"untold:{account_id}"
@@ -830,3 +884,5 @@ class _Attempt(NamedTuple):
     occurrence: Occurrence
     deliveries: tuple[Delivery, ...]
     retry_after: float | None
+    owed: tuple[Address, ...] = ()  # addresses that failed for a while (a flood wait, an outage): to retry
+    completing: bool = False  # this attempt sent only what an earlier one of the round still owed

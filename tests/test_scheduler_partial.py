@@ -1,0 +1,146 @@
+"""A reminder for a person who gets it on two platforms, when one of them fails for a while (a flood wait, an
+outage) and the other takes it: the copy they have can be answered, the other is retried to that platform
+only, never twice where it arrived, and the round is never recorded as missed. Found by a review: the failed
+platform's copy used to be dropped without a word."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.app import App
+from bot.models import Identity
+from bot.timing.clock import FakeClock
+from storage.base import Store
+from storage.memory_store import MemoryStore
+from storage.postgres import PostgresStore
+from storage.records import DONE, SENT, SNOOZED
+from storage.tinydb.store import TinyDBStore
+from tests import pg_server
+from tests.fakes import RecordingPlatform
+from tests.talk import account_id, say
+from tests.ticks import follow_retries
+
+START = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+TG = Identity("telegram", "100")
+DC = Identity("discord", "200")
+
+
+@pytest.fixture(params=["memory", "tinydb", "postgres"])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    made: Store
+    if request.param == "memory":
+        made = MemoryStore()
+    elif request.param == "tinydb":
+        made = TinyDBStore(str(tmp_path / "db.json"), freeze_gc=False)
+    else:  # what is owed lives in shared state, which any peer's dispatcher reads
+        made = PostgresStore(pg_server.fresh_database())
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(START)
+
+
+@pytest.fixture
+def telegram() -> RecordingPlatform:
+    return RecordingPlatform(platform="telegram")
+
+
+@pytest.fixture
+def discord() -> RecordingPlatform:
+    return RecordingPlatform(platform="discord")
+
+
+@pytest.fixture
+async def app(store: Store, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform) -> App:
+    made = App(store, clock)
+    made.hub.register(telegram)
+    made.hub.register(discord)
+    [code_reply] = await say(made, "/link", who=TG)
+    code = code_reply.text.split("/link ")[1].split()[0]
+    await say(made, f"/link {code}", who=DC)
+    await say(made, "/link confirm", who=DC)
+    await say(made, "/deliver both", who=TG)
+    await say(made, "/remind cream in 1m", who=TG)
+    telegram.take()
+    discord.take()
+    return made
+
+
+def copies(platform: RecordingPlatform) -> int:
+    return len([reply for _, reply in platform.sent if reply.occurrence_id])
+
+
+def the_occurrence(app: App) -> tuple[str, int]:
+    account = account_id(app, who=TG)
+    [occurrence] = app.store.open_occurrences_of(account) + app.store.history_of(account)
+    return occurrence.status, len(occurrence.deliveries)
+
+
+@pytest.mark.parametrize("failure", ["flood wait", "outage"])
+async def test_the_platform_that_failed_gets_its_copy_once_and_the_other_no_second(
+    app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform, failure: str
+) -> None:
+    if failure == "flood wait":
+        discord.retry_after.append(10.0)  # over the background budget: RetryLater
+    else:
+        discord.outages = 1
+    clock.advance(60)
+    await app.scheduler.tick()
+    assert (copies(telegram), copies(discord)) == (1, 0)
+    await follow_retries(app, clock, 4)
+    assert (copies(telegram), copies(discord)) == (1, 1)
+    assert the_occurrence(app) == (SENT, 2)  # both copies known, so an answer on one updates the other
+    # Answered on Discord: the round ends, and nothing is sent again
+    [answered] = await say(app, "/done 1", who=DC)
+    assert "Done" in answered.text or "done" in answered.text
+    await follow_retries(app, clock, 3)
+    assert (copies(telegram), copies(discord)) == (1, 1)
+    assert the_occurrence(app)[0] == DONE
+
+
+async def test_answered_on_the_copy_that_arrived_the_retry_sends_nothing(
+    app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
+) -> None:
+    discord.outages = 1
+    clock.advance(60)
+    await app.scheduler.tick()
+    await say(app, "/done 1", who=TG)
+    await follow_retries(app, clock, 4)
+    assert (copies(telegram), copies(discord)) == (1, 0)
+    assert the_occurrence(app)[0] == DONE
+
+
+async def test_a_platform_down_past_the_grace_period_leaves_the_round_shown_not_missed(
+    app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
+) -> None:
+    discord.outages = 10_000
+    clock.advance(60)
+    await app.scheduler.tick()
+    end = (clock.now() + timedelta(hours=14)).timestamp()
+    while (nxt := app.store.next_due_at()) is not None and nxt <= end:  # every retry, hourly at the last
+        await follow_retries(app, clock, 1)
+    assert (copies(telegram), copies(discord)) == (1, 0)
+    assert the_occurrence(app) == (SENT, 1)  # shown on Telegram: answerable, not recorded as missed
+    assert not [r for _, r in telegram.sent if "missed" in r.text]
+
+
+async def test_a_snooze_of_a_round_that_owed_a_copy_is_shown_everywhere(
+    app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
+) -> None:
+    discord.retry_after.append(600.0)  # Discord holds off for ten minutes
+    clock.advance(60)
+    await app.scheduler.tick()
+    [snoozed] = await say(app, "/snooze 1 5m", who=TG)  # from the copy that arrived, before the retry
+    assert the_occurrence(app)[0] == SNOOZED, snoozed.text
+    clock.advance(5 * 60)
+    await app.scheduler.tick()
+    assert (copies(telegram), copies(discord)) == (2, 1)  # the snoozed round goes to both
+    await follow_retries(app, clock, 3)
+    assert (copies(telegram), copies(discord)) == (2, 1)  # and the old round owes nothing any more

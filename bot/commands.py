@@ -26,7 +26,8 @@ class CommandSpec:
     aliases: tuple[str, ...] = ()
 
 
-_NUMBER = Option("number", "Reminder number from /reminders, or 'all'", required=True, autocomplete=True)
+_NUMBER = Option("number", "Reminder number from /reminders", required=True, autocomplete=True)
+_NUMBER_OR_ALL = Option("number", "Reminder number from /reminders, or 'all'", required=True, autocomplete=True)
 
 COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec("start", "Welcome and first steps", "/start", ("/start",)),
@@ -69,9 +70,9 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "snooze",
         "Remind me again later",
-        "/snooze <number> [duration]",
-        ("/snooze 1 1h", "/snooze 2 15m"),
-        (_NUMBER, Option("duration", "e.g. 15m, 1h, 2h30m")),
+        "/snooze <number> [duration or time]",
+        ("/snooze 1 1h", "/snooze 2 15m", "/snooze 1 tomorrow at 8am"),
+        (_NUMBER, Option("duration", "e.g. 15m, 2h30m, or a time: tomorrow at 8am")),
     ),
     CommandSpec(
         "edit",
@@ -93,9 +94,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ("/rename 2 evening body lotion",),
         (_NUMBER, Option("what", "The new name", required=True)),
     ),
-    CommandSpec("pause", "Pause a reminder (or all)", "/pause <number|all>", ("/pause 2", "/pause all"), (_NUMBER,)),
     CommandSpec(
-        "resume", "Resume a reminder (or all)", "/resume <number|all>", ("/resume 2", "/resume all"), (_NUMBER,)
+        "pause", "Pause a reminder (or all)", "/pause <number|all>", ("/pause 2", "/pause all"), (_NUMBER_OR_ALL,)
+    ),
+    CommandSpec(
+        "resume", "Resume a reminder (or all)", "/resume <number|all>", ("/resume 2", "/resume all"), (_NUMBER_OR_ALL,)
     ),
     CommandSpec("delete", "Delete a reminder", "/delete <number>", ("/delete 3",), (_NUMBER,)),
     CommandSpec(

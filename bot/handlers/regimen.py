@@ -378,16 +378,25 @@ def _snooze_until(ctx: Context, text: str) -> datetime:
     except WhenParseError as duration_error:
         try:
             schedule = read_when(text, ctx.now, ctx.tz).schedule
-        except WhenParseError:
-            raise RegimenError(
-                f"{duration_error.message} Or give a time, for example: /snooze 1 tonight, /snooze 1 tomorrow at 8am"
-            ) from duration_error
+        except WhenParseError as when_error:
+            # A time the reader knew but can't use ("tonight", already past) says why; anything else, what a
+            # snooze takes. Either way with a snooze's own examples, not /remind's or a length /snooze refuses.
+            told = when_error if when_error.definite and not text.strip()[:1].isdigit() else duration_error
+            raise RegimenError(f"{_reason_only(told.message)} {SNOOZE_EXAMPLES}") from told
         if schedule.once_utc is None:
             raise RegimenError("A snooze is one time, not a repeat, for example: /snooze 1 tomorrow at 8am") from None
         until = schedule.once_utc
     if until - ctx.now < MIN_SNOOZE or until - ctx.now > MAX_SNOOZE:
         raise RegimenError("Snooze for between 1 minute and 7 days, for example: /snooze 1 1h")
     return until
+
+
+SNOOZE_EXAMPLES = "For example: /snooze 1 15m, /snooze 1 2h or /snooze 1 tomorrow at 8am."
+
+
+def _reason_only(message: str) -> str:
+    """A reader's error without its own 'Try ...' examples (they are for /remind)."""
+    return message.split(' Try "', 1)[0]
 
 
 def _snooze(ctx: Context, occurrence: Occurrence, until: datetime, edit: bool = False) -> list[Reply]:

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from bot.app import App
 from bot.commands import COMMANDS
+from bot.handlers.regimen import SNOOZE_EXAMPLES
 from bot.models import Identity, Reply
 from bot.plans import CHECKIN, CREAM, EXFOLIATION, TEMPLATES
 from bot.timing.clock import FakeClock
@@ -378,6 +379,8 @@ async def test_done_skip_snooze_answer_the_delivered_occurrence(
         ("8d", "Snooze for between 1 minute and 7 days, for example: /snooze 1 1h"),
         ("banana", 'I couldn\'t read "banana" as a length of time.'),
         ("15", '"15" needs a unit.'),
+        # a time the reader knows but that has passed (21:00 "tonight", it being 21:31): says so, not "length"
+        ("tonight", 'That time has already passed: "tonight" was'),
     ],
 )
 async def test_snooze_durations_out_of_range_or_unreadable_are_refused(
@@ -386,7 +389,13 @@ async def test_snooze_durations_out_of_range_or_unreadable_are_refused(
     await say(bot_app, "/remind cream every day at 12:30")
     await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 25, 12, 30))
     before = account_snapshot(bot_app)
-    assert only(await say(bot_app, f"/snooze 1 {duration}")).text.startswith(error)
+    if duration == "tonight":
+        fake_clock.set(datetime(2026, 11, 25, 21, 31, tzinfo=UTC))
+    refused = only(await say(bot_app, f"/snooze 1 {duration}")).text
+    assert refused.startswith(error)
+    # the examples are a snooze's own: none of them is refused by /snooze itself
+    assert "30s" not in refused and "every" not in refused
+    assert refused.endswith(SNOOZE_EXAMPLES) or refused.startswith("Snooze for between")
     assert account_snapshot(bot_app) == before
 
 

@@ -35,6 +35,9 @@ ZONE_FIRST = (
 )
 ADOPT_NEXT = "Next: adopt the exfoliation plan."
 CREAM_NEXT = "Your exfoliation plan is set. Next, if you use a scar cream or lotion: the cream plan."
+EXPORTED = (
+    "Here is everything I store about you, as JSON. Times are UTC: numbers are seconds since 1970, text is ISO 8601."
+)
 ALL_SET = "You're all set: see /reminders, or /progress for how it's going."
 
 
@@ -265,18 +268,21 @@ def export(ctx: Context, args: str) -> list[Reply]:
     if account is None:
         return [Reply(text="I don't keep any data about you yet, so there is nothing to export.")]
     store = ctx.regimen.store
+    reminders = store.reminders_of(account.id)
     data = {
         "exported_at": ctx.now.isoformat(),
         "account": to_doc(account),
         "identities": [to_doc(i) for i in store.identities_of(account.id)],
-        "reminders": [to_doc(r) for r in store.reminders_of(account.id)],
+        "reminders": [to_doc(r) for r in reminders],
         "open_occurrences": [to_doc(o) for o in store.open_occurrences_of(account.id)],
         "history": [to_doc(o) for o in store.history_of(account.id)],
+        # the running counts /progress reads (rebuilt from the history whenever one is missing)
+        "tallies": [to_doc(t) for t in (store.get_tally(r.id) for r in reminders) if t is not None],
     }
     blob = json.dumps(data, indent=2, ensure_ascii=False).encode()
     return [
         Reply(
-            text="Here is everything I store about you, as JSON. Times are UTC epoch seconds.",
+            text=EXPORTED,
             attachment=Attachment(filename="clearback-export.json", data=blob, mime_type="application/json"),
         )
     ]

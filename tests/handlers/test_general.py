@@ -13,12 +13,12 @@ from bot.core import NO_DATA_FOR_BUTTON
 from bot.faq import Topic, default_index
 from bot.faq_content import DISCLAIMER
 from bot.guide import default_guide
-from bot.handlers.general import ADOPT_NEXT, ALL_SET, CREAM_NEXT, ZONE_CHANGE_NOTE, ZONE_FIRST
+from bot.handlers.general import ADOPT_NEXT, ALL_SET, CREAM_NEXT, EXPORTED, ZONE_CHANGE_NOTE, ZONE_FIRST
 from bot.handlers.guide import WARNING
 from bot.models import Identity, Reply
 from bot.timing.clock import FakeClock
 from bot.timing.timezones import FIXED_OFFSET_WARNING, GMT_WARNING
-from storage.records import DONE, SENT
+from storage.records import DONE, SENT, to_doc
 from tests.conftest import account_snapshot, only, say
 from tests.fakes import RecordingPlatform
 
@@ -560,7 +560,7 @@ async def test_export_is_json_with_my_reminders_and_history_and_nothing_of_anyon
     await bot_app.scheduler.tick()  # cream and exfoliate go out again, unanswered
 
     reply = only(await say(bot_app, "/export"))
-    assert reply.text == "Here is everything I store about you, as JSON. Times are UTC epoch seconds."
+    assert reply.text == EXPORTED
     assert reply.private
     assert reply.attachment is not None
     assert reply.attachment.filename == "clearback-export.json"
@@ -580,6 +580,10 @@ async def test_export_is_json_with_my_reminders_and_history_and_nothing_of_anyon
         ("cream", SENT),
         ("exfoliate", SENT),
     ]
+    # the running counts /progress reads are the person's data too: exactly what the store keeps
+    stored = [bot_app.store.get_tally(r.id) for r in bot_app.store.reminders_of(mine.id)]
+    assert data["tallies"] == [to_doc(t) for t in stored if t is not None]
+    assert data["tallies"], "a reminder answered done has a tally"
     blob = reply.attachment.data.decode()
     for foreign in (theirs.id, "console:u2", "other person's lotion"):
         assert foreign not in blob

@@ -71,7 +71,7 @@ from adapters.discord_render import (
     split_content,
 )
 from adapters.link import UNREACHABLE, Backoff, Link, reason_of, retry_line
-from adapters.log_hygiene import install_log_hygiene
+from adapters.log_hygiene import frames_only, install_log_hygiene
 from adapters.pacing import DISCORD_LIMITS, ArrivalWindow, FloodGate, FloodLimits, Pacer
 from bot.delivery import DeliveryError, RecipientUnreachable, TransientDeliveryError
 from bot.models import DISCORD, Address, Attachment, Identity, IncomingMessage, Reply
@@ -561,7 +561,7 @@ class DiscordAdapter:
         if self._stopping or isinstance(error, TokenRejected):  # run_bot.py says so, once, naming the setting
             return
         if error is not None:
-            logger.error("Discord connection ended: %s", type(error).__name__, exc_info=error)
+            logger.error("Discord connection ended: %s\n%s", type(error).__name__, frames_only(error))
 
     async def _sync_commands(self, client: ClearBackClient) -> None:
         """Register the slash commands: in one server (instant) when guild_id is set, else globally."""
@@ -603,7 +603,9 @@ class DiscordAdapter:
                 self._autocomplete(identity, command, option, current), timeout=AUTOCOMPLETE_TIMEOUT
             )
         except Exception as exc:
-            logger.exception("Discord autocomplete for /%s %s failed (%s)", command, option, type(exc).__name__)
+            logger.error(
+                "Discord autocomplete for /%s %s failed (%s)\n%s", command, option, type(exc).__name__, frames_only(exc)
+            )
             return []
         return [app_commands.Choice(name=name, value=value) for name, value in choices(suggestions)]
 
@@ -661,7 +663,7 @@ class DiscordAdapter:
             for index, reply in enumerate(replies):  # App.handle routed any meant for elsewhere
                 await self._post(address, reply, reply.dedupe_key or f"dm:{message.id}:{index}", background=False)
         except Exception as exc:
-            logger.exception("Discord DM message failed (%s)", type(exc).__name__)
+            logger.error("Discord DM message failed (%s)\n%s", type(exc).__name__, frames_only(exc))
             try:
                 async with self._paced():
                     await message.channel.send(APOLOGY)
@@ -689,9 +691,8 @@ class DiscordAdapter:
             replies = await self._handle_in_time(interaction, incoming, is_dm)
             await self._answer(interaction, incoming, replies, is_dm)
         except Exception as exc:
-            logger.exception(
-                "Discord %s failed in %s (%s)", what, "a DM" if is_dm else "a server channel", type(exc).__name__
-            )
+            where = "a DM" if is_dm else "a server channel"
+            logger.error("Discord %s failed in %s (%s)\n%s", what, where, type(exc).__name__, frames_only(exc))
             await self._apologise(interaction)
 
     async def _handle_in_time(self, interaction: Interaction, incoming: IncomingMessage, is_dm: bool) -> list[Reply]:

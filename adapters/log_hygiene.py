@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import sys
+import traceback
 from collections.abc import Iterable
 from typing import TextIO, cast
 from urllib.parse import quote
@@ -153,3 +154,9 @@ def redact_output(secrets: list[str]) -> None:
     if secrets:
         sys.stdout = cast(TextIO, RedactingStream(sys.stdout, secrets))
         sys.stderr = cast(TextIO, RedactingStream(sys.stderr, secrets))
+
+
+def frames_only(exc: BaseException) -> str:
+    """An exception's traceback frames without its message (or its causes' messages), which may quote what a
+    person wrote or a platform's answer to it: the type is logged beside it, the words never are."""
+    return "".join(traceback.format_tb(exc.__traceback__))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
@@ -28,7 +27,7 @@ from tornado.httpserver import HTTPServer
 
 from adapters.base import APOLOGY, RETRY_POLICY, MessageHandler, RetryPolicy
 from adapters.link import UNREACHABLE, Backoff, Link, reason_of
-from adapters.log_hygiene import install_log_hygiene
+from adapters.log_hygiene import frames_only, install_log_hygiene
 from adapters.pacing import TELEGRAM_LIMITS, FloodLimits
 from adapters.telegram_calls import (
     CANNOT_EDIT_MARKERS,
@@ -74,11 +73,6 @@ PTB_POLL_RETRY_CAP = 30.0  # python-telegram-bot's own wait between failed getUp
 
 class TokenRejected(SettingsError):
     """Telegram refused the bot token at start-up (401/404): one line naming the setting, never the token."""
-
-
-def _frames_only(exc: BaseException) -> str:
-    """The traceback without the exception's message, which may quote user text."""
-    return "".join(traceback.format_tb(exc.__traceback__))
 
 
 class _BootstrapAbortLine(logging.Filter):
@@ -218,7 +212,7 @@ class TelegramAdapter:
         else:
             request = ObservedRequest(
                 self._observe,
-            connection_pool_size=pool,
+                connection_pool_size=pool,
                 connect_timeout=timeout,
                 read_timeout=timeout,
                 write_timeout=timeout,
@@ -486,7 +480,7 @@ class TelegramAdapter:
             "telegram error outside the handler: update_id=%s error=%s\n%s",
             update_id,
             type(error).__name__,
-            _frames_only(error) if error is not None else "",
+            frames_only(error) if error is not None else "",
         )
 
     # ---- inbound --------------------------------------------------------------------------------
@@ -521,7 +515,7 @@ class TelegramAdapter:
                     update.update_id,
                     chat_type,
                     type(exc).__name__,
-                    _frames_only(exc),
+                    frames_only(exc),
                 )
                 replies = [Reply(APOLOGY, private=False)]
             try:
@@ -540,7 +534,7 @@ class TelegramAdapter:
                     update.update_id,
                     chat_type,
                     type(exc).__name__,
-                    _frames_only(exc),
+                    frames_only(exc),
                 )
                 # Nobody to apologise to when the chat is gone; and a flood wait would only block again.
                 if not isinstance(exc, RecipientUnreachable | RetryLater):

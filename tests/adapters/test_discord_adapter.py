@@ -543,6 +543,34 @@ async def test_handler_error_on_a_dm_message_is_answered_with_apology(
     assert sent.json["content"] == APOLOGY
 
 
+async def test_an_error_that_quotes_the_persons_words_never_puts_them_in_the_log(
+    discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An exception's message (and its cause's) may quote what was written: only its type and frames are logged.
+    secret = "my scar is bleeding"
+
+    async def quoting(message: IncomingMessage) -> list[Reply]:
+        try:
+            raise KeyError(message.text)
+        except KeyError as inner:
+            raise ValueError(f"could not handle {message.text!r}") from inner
+
+    core.responder = quoting
+    caplog.set_level(logging.DEBUG)
+    user = discord_fake.user()
+    await discord_fake.dispatch("MESSAGE_CREATE", discord_fake.dm_text(user, secret))
+    sent = await discord_fake.wait_for("POST", rf"/channels/{discord_fake.dm_channel(user)['id']}/messages")
+    assert sent.json["content"] == APOLOGY
+    await discord_fake.interact(
+        discord_fake.slash_command("remind", discord_fake.user(), {"what": secret, "when": "in 2s"}, guild_id=GUILD_ID)
+    )
+    await discord_fake.wait_for("POST", callback_pattern())
+    failures = [r for r in caplog.records if r.name == "adapters.discord_adapter" and r.levelno >= logging.ERROR]
+    assert len(failures) == 2 and all("ValueError" in r.getMessage() for r in failures)
+    assert all("quoting" in r.getMessage() for r in failures)  # the frames are there: where it failed
+    assert secret not in caplog.text
+
+
 async def test_button_handler_error_gets_an_apology(
     discord_fake: FakeDiscord, adapter: DiscordAdapter, core: Core
 ) -> None:

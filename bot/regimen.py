@@ -281,6 +281,24 @@ class Regimen:
                 self.store.put_occurrence(replace(occurrence, status=CANCELLED, updated_at=now))
             self.store.delete_reminder(reminder.id)
 
+    def restore_reminder(self, account: Account, reminder: Reminder) -> Reminder | None:
+        """A deleted reminder back as it was (its id, number, name and schedule), next due from now on; what fell
+        due while it was gone is not replayed, and its cancelled occurrences stay in the history. None when it
+        has nothing left to fire (a one-off whose time has passed, a series)."""
+        if reminder.series is not None:
+            return None
+        with self._writing(account.id):
+            if self.store.get_reminder(reminder.id) is not None:
+                return self.store.get_reminder(reminder.id)
+            if len(self.store.reminders_of(account.id)) >= MAX_REMINDERS:
+                raise RegimenError(f"You already have {MAX_REMINDERS} reminders, the most I keep. Delete one first.")
+            nxt = next_occurrence(schedule_from_dict(reminder.schedule), self.now(), self.tz(account))
+            if nxt is None:
+                return None
+            restored = replace(reminder, next_due=nxt.timestamp(), unanswered=0)
+            self.store.put_reminder(restored)
+            return restored
+
     def set_paused(self, reminder: Reminder, paused: bool, reason: str | None = None) -> Reminder:
         with self._writing(reminder.account_id):
             return self._set_paused(self._fresh(reminder), paused, reason)

@@ -23,7 +23,7 @@ from bot.timing.recurrence import Schedule, describe, schedule_from_dict, schedu
 from bot.timing.remind_split import RemindRequest, split_what_when
 from bot.timing.resolve import Alternative
 from bot.timing.timeparse import WhenParseError, parse_clock, parse_days, parse_duration
-from storage.records import DONE, SKIPPED, Occurrence, Reminder
+from storage.records import DONE, SKIPPED, Occurrence, Reminder, from_doc, to_doc
 
 MAX_SNOOZE = timedelta(days=7)
 MIN_SNOOZE = timedelta(minutes=1)
@@ -90,9 +90,7 @@ def _reading(doc: dict[str, Any]) -> Reading:
 
 def _ask(ctx: Context, request: RemindRequest) -> Reply:
     """Words about time were left in the name: offer each reading as a button, and set nothing yet."""
-    options = [
-        _creator(folded_label(f.reading.schedule, ctx.now, ctx.tz), f.what, f.reading) for f in request.folded
-    ]
+    options = [_creator(folded_label(f.reading.schedule, ctx.now, ctx.tz), f.what, f.reading) for f in request.folded]
     options.append(_creator(f'Keep "{clip(request.what, 24)}"', request.what, request.reading))
     options.append(say("Neither", NOTHING_SET))
     return Reply(text="\n".join(ask_lines(request, ctx.now, ctx.tz)), buttons=offer(ctx, options))
@@ -178,9 +176,7 @@ def _created(
     account = ctx.account()
     quiet = account.quiet_hours if account else None
     lines = confirmation_lines(heading, schedule, reading, ctx.now, ctx.tz, ctx.account_timezone_name(), quiet)
-    alternatives = (
-        [_switcher(a.label, reminder.id, a.schedule) for a in reading.alternatives] if reading else []
-    )
+    alternatives = [_switcher(a.label, reminder.id, a.schedule) for a in reading.alternatives] if reading else []
     rows = offer(ctx, alternatives, undo) if (alternatives or undo) else ()
     return Reply(
         text="\n".join(lines),
@@ -212,7 +208,34 @@ def reminders(ctx: Context, args: str) -> list[Reply]:
 def delete(ctx: Context, args: str) -> list[Reply]:
     reminder = ctx.reminder_arg(args, "delete")
     ctx.regimen.delete_reminder(reminder)
-    return [Reply(text=f"Deleted reminder {reminder.number}: {reminder.text}.")]
+    text = f"Deleted reminder {reminder.number}: {reminder.text}."
+    if reminder.series is not None:  # a series' sessions are dated from reality: nothing to put back as it was
+        return [Reply(text=text)]
+    undo = Option("Undo", "reminder.undo_delete", {"reminder": to_doc(reminder)})
+    # A button, not /undo's slot: /undo stays what /help says, the last new or changed reminder (or answer).
+    return [Reply(text=text, buttons=offer(ctx, (undo,)))]
+
+
+@action("reminder.undo_delete")
+def _undone_delete(ctx: Context, args: dict[str, Any]) -> list[Reply]:
+    reminder = from_doc(Reminder, dict(args["reminder"]))
+    account = ctx.account()
+    if account is None or reminder.account_id != account.id:
+        return [Reply(text="That reminder can't be brought back.")]
+    restored = ctx.regimen.restore_reminder(account, reminder)
+    if restored is None:
+        return [
+            Reply(text=f"Reminder {reminder.number} ({reminder.text}) has nothing left to fire, so it stays deleted.")
+        ]
+    return [
+        _created(
+            ctx,
+            restored,
+            schedule_from_dict(restored.schedule),
+            None,
+            heading=f"Undone: reminder {restored.number} is back: {restored.text}",
+        )
+    ]
 
 
 def pause(ctx: Context, args: str) -> list[Reply]:

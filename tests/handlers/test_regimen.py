@@ -265,6 +265,43 @@ async def test_reminder_numbers_in_other_spellings(bot_app: App, number: str) ->
     assert only(await say(bot_app, f"/pause {number}")).text == "Paused reminder 1: stretch. Resume with /resume 1."
 
 
+async def test_a_deleted_reminder_comes_back_with_undo_as_it_was_from_now_on(
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
+) -> None:
+    await say(bot_app, "/remind cream every day at 12:30")
+    await say(bot_app, "/remind exfoliate every mon,thu at 20:00")
+    before = next(r for r in reminders(bot_app) if r.number == 2)
+    deleted = only(await say(bot_app, "/delete 2"))
+    assert deleted.text == "Deleted reminder 2: exfoliate."
+    [undo] = deleted.button_payloads()
+    assert [r.number for r in reminders(bot_app)] == [1]
+    back = only(await say(bot_app, button=undo))
+    assert back.text.startswith("Undone: reminder 2 is back: exfoliate\nWhen: every Mon and Thu at 20:00")
+    [restored] = [r for r in reminders(bot_app) if r.number == 2]
+    assert (restored.id, restored.text, restored.schedule, restored.kind) == (
+        before.id,
+        before.text,
+        before.schedule,
+        before.kind,
+    )
+    # it fires again, once, at its time
+    delivered = await deliver_at(bot_app, recording_sender, fake_clock, ts(2026, 11, 26, 20, 0))
+    assert [m.text.split("\n")[0] for m in delivered if "exfoliate" in m.text] == ["⏰ Reminder 2: exfoliate"]
+    # pressed again (a double tap, or on another platform): the offer is spent, nothing is made twice
+    assert "Undone" not in only(await say(bot_app, button=undo)).text
+    assert [r.number for r in reminders(bot_app)] == [1, 2]
+
+
+async def test_undoing_the_delete_of_a_one_off_whose_time_has_passed_keeps_it_deleted(
+    bot_app: App, fake_clock: FakeClock
+) -> None:
+    await say(bot_app, "/remind stretch in 10m")
+    [undo] = only(await say(bot_app, "/delete 1")).button_payloads()
+    fake_clock.advance(timedelta(minutes=20))
+    assert "has nothing left to fire, so it stays deleted" in only(await say(bot_app, button=undo)).text
+    assert reminders(bot_app) == []
+
+
 async def test_delete_removes_one_and_numbers_are_never_reused(
     bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
 ) -> None:

@@ -329,6 +329,10 @@ class Regimen:
             kept = replace(occurrence, status=SENT, fire_at=occurrence.updated_at, updated_at=now)
             self.store.put_occurrence(kept)
             return kept
+        if occurrence.owed:  # shown on some platforms already: it stays open to answer, the rest is not sent
+            kept = replace(occurrence, status=SENT, fire_at=occurrence.updated_at, updated_at=now, owed="")
+            self.store.put_occurrence(kept)
+            return kept
         if occurrence.status in (RETRY, HELD):
             # A series' "did it happen?" stays open to answer (as in give_up); anything else never reached them.
             return self.give_up(occurrence, PAUSED)
@@ -525,7 +529,8 @@ class Regimen:
         return self.snooze_answer(occurrence, until).occurrence
 
     def snooze_answer(self, occurrence: Occurrence, until: datetime) -> Answered:
-        updated = replace(occurrence, status=SNOOZED, fire_at=until.timestamp(), updated_at=self.now_ts())
+        # owed="": the snoozed round is shown everywhere, not only where the last one had not arrived
+        updated = replace(occurrence, status=SNOOZED, fire_at=until.timestamp(), updated_at=self.now_ts(), owed="")
         with self._writing(occurrence.account_id):
             updated = self._with_stored_deliveries(updated)
             self.store.put_occurrence(updated)

@@ -65,6 +65,7 @@ from storage.records import (
     Delivery,
     Occurrence,
     Reminder,
+    owed_lines,
 )
 
 log = logging.getLogger(__name__)
@@ -400,10 +401,9 @@ class Scheduler:
             return None
         account = self.store.get_account(occurrence.account_id)
         verdict = rules.judge_occurrence(occurrence, self._facts(account), now, self.grace, self._asks(occurrence))
-        if verdict.action == rules.MISS and self._owed(occurrence) is not None:
+        if verdict.action == rules.MISS and occurrence.owed:
             # Too late to complete a round the person was shown on another platform: shown, not missed.
-            self.store.put_occurrence(replace(occurrence, status=SENT, updated_at=now))
-            self._paid(occurrence)
+            self.store.put_occurrence(replace(occurrence, status=SENT, updated_at=now, owed=""))
             return None
         if verdict.action == rules.MISS:
             passed[occurrence.account_id].append(self.regimen.resolve(occurrence, MISSED))
@@ -470,7 +470,7 @@ class Scheduler:
         backoff = BACKOFF[min(occurrence.attempts, len(BACKOFF) - 1)]
         owed: list[Address] = []
         try:
-            addresses, reply, completing = await self.offload.run(self._prepare, occurrence, account, reminder, reason)
+            addresses, reply = await self.offload.run(self._prepare, occurrence, account, reminder, reason)
         except Exception as exc:  # nothing left: try again later
             log.error("could not prepare occurrence %s: %s", occurrence.id, type(exc).__name__)
             return _Attempt(occurrence, (), backoff)
@@ -500,41 +500,23 @@ class Scheduler:
                 log.error("delivery to %s failed unexpectedly: %s", address.platform, type(exc).__name__)
                 retry_after = max(retry_after or 0.0, backoff)
                 owed.append(address)
-        return _Attempt(occurrence, tuple(deliveries), retry_after, tuple(owed), completing)
+        return _Attempt(occurrence, tuple(deliveries), retry_after, tuple(owed))
 
     def _prepare(
         self, occurrence: Occurrence, account: Account, reminder: Reminder, reason: str | None
-    ) -> tuple[list[Address], Reply, bool]:
-        """Where the occurrence goes and how it reads, and whether this only completes a round shown already on
-        some platforms (then it goes only where that round still owes it, never twice where it arrived)."""
+    ) -> tuple[list[Address], Reply]:
+        """Where the occurrence goes and how it reads: for a round shown already on some platforms, only where
+        it is still owed (never twice where it arrived)."""
         addresses = self.regimen.delivery_addresses(account, reminder.origin)
-        still = self._owed(occurrence)
-        if still is not None:
+        if occurrence.owed:  # the round reached some platforms already: only where it is still owed
+            still = occurrence.owed_to
             addresses = [a for a in addresses if (a.platform, a.chat_id) in still]
         tz = self.regimen.tz(account)
         last = _is_last(occurrence, reminder, tz)
         reply = reminder_message(
             occurrence, tz, self.regimen.now(), reason, last=last, session=reminder.series is not None
         )
-        return addresses, reply, still is not None
-
-    def _owed(self, occurrence: Occurrence) -> set[tuple[str, str]] | None:
-        """The (platform, chat) pairs this occurrence's round still owes, or None when it owes none: a round
-        that reached only some platforms (and only the same round: a snooze or a nudge is shown everywhere)."""
-        doc = self.store.shared_get(_owed_kind(occurrence.account_id), occurrence.id, self.regimen.now_ts())
-        if doc is None or doc.get("round") != occurrence.round_start:
-            return None
-        return {(str(platform), str(chat)) for platform, chat in doc.get("to", ())}
-
-    def _owe(self, occurrence: Occurrence, owed: tuple[Address, ...]) -> None:
-        doc = {"round": occurrence.round_start, "to": [[a.platform, a.chat_id] for a in owed]}
-        expires = occurrence.round_start + self.grace + 86400  # long after any retry of the round could come
-        self.store.shared_put(
-            _owed_kind(occurrence.account_id), occurrence.id, doc, account_id=occurrence.account_id, expires_at=expires
-        )
-
-    def _paid(self, occurrence: Occurrence) -> None:
-        self.store.shared_take(_owed_kind(occurrence.account_id), occurrence.id, self.regimen.now_ts())
+        return addresses, reply
 
     async def _record(self, attempt: _Attempt) -> None:
         """Commit what the sends did; an occurrence is never left SENDING for the rest of the run.
@@ -563,9 +545,21 @@ class Scheduler:
                 if current is None or current.status != SENDING:
                     return
                 now = self.regimen.now_ts()
-                if attempt.deliveries:
-                    deliveries = _added(current, attempt.deliveries)
-                    plain = replace(current, status=SENT, deliveries=deliveries, updated_at=now)
+                deliveries = _added(current, attempt.deliveries)
+                if attempt.deliveries and attempt.owed and attempt.retry_after is not None:  # arrived in part
+                    owed = owed_lines((a.platform, a.chat_id) for a in attempt.owed)
+                    at, attempts = now + attempt.retry_after, current.attempts + 1
+                    plain = replace(
+                        current,
+                        status=RETRY,
+                        fire_at=at,
+                        attempts=attempts,
+                        deliveries=deliveries,
+                        updated_at=now,
+                        owed=owed,
+                    )
+                elif attempt.deliveries or current.owed:  # arrived somewhere, now or in an earlier attempt
+                    plain = replace(current, status=SENT, deliveries=deliveries, updated_at=now, owed="")
                 else:
                     backoff = BACKOFF[-1]
                     attempts = current.attempts + 1
@@ -598,7 +592,7 @@ class Scheduler:
     def _commit_locked(
         self, attempt: _Attempt
     ) -> tuple[_After, tuple[Occurrence, list[Delivery]] | None, Occurrence | None]:
-        occurrence, deliveries, retry_after, owed, completing = attempt
+        occurrence, deliveries, retry_after, owed = attempt
         after = _After()
         # The sends awaited: the person may have answered, deleted the reminder or forgotten everything
         # meanwhile. Build on what is stored now, never on the copy from before the sends. The occurrence is
@@ -616,6 +610,7 @@ class Scheduler:
                     return after, (current, list(new)), None
             return after, None, None
         occurrence = current
+        completing = bool(occurrence.owed)  # the round was shown on some platforms already: never missed
         within_grace = retry_after is not None and (
             now + retry_after - occurrence.round_start <= self.grace or self._asks(occurrence)
         )
@@ -629,13 +624,11 @@ class Scheduler:
                 attempts=occurrence.attempts + 1,
                 deliveries=_added(occurrence, deliveries),
                 updated_at=now,
+                owed=owed_lines((a.platform, a.chat_id) for a in owed),
             )
             self.store.put_occurrence(updated)
-            self._owe(updated, owed)
             return after._replace(delivered=bool(deliveries) and not completing, wake=True, retried=True), None, None
-        if completing:  # the round was shown already: whatever is left of it now, it is not missed
-            self._paid(occurrence)
-        if deliveries or completing:
+        if deliveries or completing:  # whatever is left of a round shown already, it is not missed
             nudge = (
                 reminder is not None
                 and reminder.nudge_minutes > 0
@@ -647,6 +640,7 @@ class Scheduler:
                 deliveries=_added(occurrence, deliveries),
                 updated_at=now,
                 fire_at=now + reminder.nudge_minutes * 60 if nudge and reminder is not None else now,
+                owed="",
             )
             self.store.put_occurrence(updated)
             return after._replace(delivered=not completing), None, None
@@ -829,12 +823,6 @@ def _always() -> bool:
     return True
 
 
-def _owed_kind(account_id: str) -> str:
-    """Where an occurrence shown on some of the person's platforms keeps the others it still owes this round
-    (shared state: any dispatcher, in any process, retries it; the person's /forget deletes it)."""
-    return f"owed:{account_id}"
-
-
 def _untold_kind(account_id: str) -> str:
     """One shared-state kind per account: listing a person's notes reads theirs only, however many people."""
     return f"untold:{account_id}"
@@ -885,4 +873,3 @@ class _Attempt(NamedTuple):
     deliveries: tuple[Delivery, ...]
     retry_after: float | None
     owed: tuple[Address, ...] = ()  # addresses that failed for a while (a flood wait, an outage): to retry
-    completing: bool = False  # this attempt sent only what an earlier one of the round still owed

@@ -6,6 +6,7 @@ copying every record. Timestamps are UTC epoch seconds (floats), never naive dat
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields
 from typing import Any, NamedTuple, TypeVar
 
@@ -103,6 +104,16 @@ class Occurrence:
     # When this round of delivery was meant to be shown (the end of a snooze or of quiet hours); 0: at `due`.
     # Retries stop a grace period after it, so a long snooze plus a network blip is not recorded as missed.
     round_at: float = 0.0
+    # Addresses this round was shown on some platforms but still owes (one "platform chat_id" a line): a flood
+    # wait or an outage on one of them. A retry goes to these only. A plain string, so every store and loader
+    # keeps it as it keeps the other scalar fields, in the same row and the same transaction.
+    owed: str = ""
+
+    @property
+    def owed_to(self) -> frozenset[tuple[str, str]]:
+        """The (platform, chat_id) pairs of `owed`."""
+        pairs = (line.partition(" ") for line in self.owed.splitlines())
+        return frozenset((platform, chat) for platform, _, chat in pairs if chat)
 
     @property
     def round_start(self) -> float:
@@ -111,6 +122,11 @@ class Occurrence:
     @property
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
+
+
+def owed_lines(addresses: Iterable[tuple[str, str]]) -> str:
+    """`Occurrence.owed` for these (platform, chat_id) pairs."""
+    return "\n".join(f"{platform} {chat}" for platform, chat in sorted(set(addresses)))
 
 
 @dataclass(frozen=True, slots=True)

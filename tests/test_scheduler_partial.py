@@ -59,6 +59,12 @@ def discord() -> RecordingPlatform:
 
 @pytest.fixture
 async def app(store: Store, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform) -> App:
+    return await linked_with_a_reminder(store, clock, telegram, discord)
+
+
+async def linked_with_a_reminder(
+    store: Store, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
+) -> App:
     made = App(store, clock)
     made.hub.register(telegram)
     made.hub.register(discord)
@@ -144,3 +150,53 @@ async def test_a_snooze_of_a_round_that_owed_a_copy_is_shown_everywhere(
     assert (copies(telegram), copies(discord)) == (2, 1)  # the snoozed round goes to both
     await follow_retries(app, clock, 3)
     assert (copies(telegram), copies(discord)) == (2, 1)  # and the old round owes nothing any more
+
+
+async def test_a_restart_while_a_copy_is_owed_sends_it_only_where_it_is_owed(
+    tmp_path: Path, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
+) -> None:
+    # What a round still owes is in the occurrence's own record: on disk with it, so a restart forgets nothing.
+    path = str(tmp_path / "db.json")
+    first = TinyDBStore(path, freeze_gc=False)
+    app = await linked_with_a_reminder(first, clock, telegram, discord)
+    discord.outages = 1
+    clock.advance(60)
+    await app.scheduler.tick()
+    assert (copies(telegram), copies(discord)) == (1, 0)
+    first.close()
+    again = TinyDBStore(path, freeze_gc=False)
+    try:
+        restarted = App(again, clock)
+        restarted.hub.register(telegram)
+        restarted.hub.register(discord)
+        await follow_retries(restarted, clock, 4)
+        assert (copies(telegram), copies(discord)) == (1, 1)
+        assert the_occurrence(restarted) == (SENT, 2)
+    finally:
+        again.close()
+
+
+async def test_a_retry_held_by_quiet_hours_still_goes_only_where_it_is_owed(
+    app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
+) -> None:
+    discord.retry_after.append(600.0)  # retried at 12:11
+    clock.advance(60)
+    await app.scheduler.tick()
+    await say(app, "/quiet 12:05-13:00", who=TG)
+    await follow_retries(app, clock, 4)
+    assert clock.now() >= START.replace(hour=13)
+    assert (copies(telegram), copies(discord)) == (1, 1)
+    assert the_occurrence(app) == (SENT, 2)
+
+
+async def test_pausing_while_a_copy_is_owed_keeps_the_shown_round_open_and_sends_no_more(
+    app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
+) -> None:
+    discord.outages = 1
+    clock.advance(60)
+    await app.scheduler.tick()
+    await say(app, "/pause 1", who=TG)
+    await follow_retries(app, clock, 4)
+    assert (copies(telegram), copies(discord)) == (1, 0)
+    assert the_occurrence(app) == (SENT, 1)  # shown on Telegram: still there to answer, not "paused, never seen"
+    assert "Done" in (await say(app, "/done 1", who=TG))[0].text

@@ -33,7 +33,9 @@ class PrometheusTelemetry:
             "clearback_reminders_failed", "Reminder sends that failed, by reason", ["platform", "reason"], registry=r
         )
         self._retried = Counter(
-            "clearback_reminders_retried", "Reminders that reached nobody and are due again later", registry=r
+            "clearback_reminders_retried",
+            "Reminders that reached nobody, or not all of a person's platforms, and are due again later",
+            registry=r,
         )
         self._parked = Counter(
             "clearback_reminders_parked", "Chats whose deliveries stop until the person writes again", registry=r

@@ -143,6 +143,10 @@ class Scheduler:
                 occurrence = self.store.get_occurrence(found.account_id, found.id)
                 if occurrence is None or occurrence.status != SENDING:
                     continue
+                if occurrence.owed:  # shown on some platforms before: open to answer there, the rest not re-sent
+                    now = self.regimen.now_ts()
+                    self.store.put_occurrence(replace(occurrence, status=SENT, updated_at=now, owed=""))
+                    continue
                 self.regimen.give_up(occurrence, UNCONFIRMED)
             interrupted[occurrence.account_id].append(occurrence)
         return interrupted
@@ -343,7 +347,8 @@ class Scheduler:
         notices: dict[str, list[str]],
     ) -> _Claim | None:
         for previous in self.regimen.open_occurrences(reminder):
-            if previous.status in (SENT, NUDGE):  # never answered before the next one came round
+            # never answered before the next one came round (shown: sent, or sent where a copy is still owed)
+            if previous.status in (SENT, NUDGE) or (previous.owed and previous.status in (RETRY, HELD)):
                 self.regimen.resolve(previous, MISSED)
                 reminder = self._count_unanswered(reminder, notices)
         if reminder.paused:
@@ -473,7 +478,8 @@ class Scheduler:
             addresses, reply = await self.offload.run(self._prepare, occurrence, account, reminder, reason)
         except Exception as exc:  # nothing left: try again later
             log.error("could not prepare occurrence %s: %s", occurrence.id, type(exc).__name__)
-            return _Attempt(occurrence, (), backoff)
+            still = tuple(Address(platform, chat) for platform, chat in sorted(occurrence.owed_to))
+            return _Attempt(occurrence, (), backoff, still)  # a round that owes copies still owes them
         for address in addresses:
             try:
                 ref = await self.hub.send(address, reply)
@@ -546,7 +552,8 @@ class Scheduler:
                     return
                 now = self.regimen.now_ts()
                 deliveries = _added(current, attempt.deliveries)
-                if attempt.deliveries and attempt.owed and attempt.retry_after is not None:  # arrived in part
+                shown = bool(attempt.deliveries or current.owed)
+                if shown and attempt.owed and attempt.retry_after is not None:  # arrived in part
                     owed = owed_lines((a.platform, a.chat_id) for a in attempt.owed)
                     at, attempts = now + attempt.retry_after, current.attempts + 1
                     plain = replace(
@@ -558,7 +565,7 @@ class Scheduler:
                         updated_at=now,
                         owed=owed,
                     )
-                elif attempt.deliveries or current.owed:  # arrived somewhere, now or in an earlier attempt
+                elif shown:  # arrived somewhere, now or in an earlier attempt
                     plain = replace(current, status=SENT, deliveries=deliveries, updated_at=now, owed="")
                 else:
                     backoff = BACKOFF[-1]
@@ -732,7 +739,12 @@ class Scheduler:
             reminder = self.store.get_reminder(found.reminder_id)
             if account is None or reminder is None:
                 continue
-            if all(a.platform != platform for a in self.regimen.delivery_addresses(account, reminder.origin)):
+            waiting_for = (
+                {p for p, _ in found.owed_to}
+                if found.owed
+                else {a.platform for a in self.regimen.delivery_addresses(account, reminder.origin)}
+            )
+            if platform not in waiting_for:  # a copy owed to another platform is not pulled into its wait
                 continue
             with self.store.atomic():  # re-read under its lock, the account first as every writer locks
                 self.store.get_account(found.account_id)

@@ -39,7 +39,8 @@ class Telemetry(Protocol):
         """One send of a reminder failed; `reason` is one of FAILURE_REASONS."""
 
     def retried(self) -> None:
-        """A reminder that reached nobody is due again later (back-off or a flood wait)."""
+        """A reminder that reached nobody, or not all of a person's platforms, is due again later (back-off or a
+        flood wait)."""
 
     def parked(self) -> None:
         """Deliveries to a chat stop until the person writes again (they blocked the bot, closed DMs)."""

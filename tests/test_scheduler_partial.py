@@ -6,6 +6,7 @@ platform's copy used to be dropped without a word."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,10 +15,10 @@ import pytest
 from bot.app import App
 from bot.models import Identity
 from bot.timing.clock import FakeClock
-from storage.base import Store
+from storage.base import StorageError, Store
 from storage.memory_store import MemoryStore
 from storage.postgres import PostgresStore
-from storage.records import DONE, SENT, SNOOZED
+from storage.records import DONE, SENDING, SENT, SNOOZED, IdentityRecord
 from storage.tinydb.store import TinyDBStore
 from tests import pg_server
 from tests.fakes import RecordingPlatform
@@ -36,7 +37,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         made = MemoryStore()
     elif request.param == "tinydb":
         made = TinyDBStore(str(tmp_path / "db.json"), freeze_gc=False)
-    else:  # what is owed lives in shared state, which any peer's dispatcher reads
+    else:  # what is owed is in the occurrence's row, which any peer's dispatcher reads
         made = PostgresStore(pg_server.fresh_database())
     yield made
     made.close()
@@ -200,3 +201,58 @@ async def test_pausing_while_a_copy_is_owed_keeps_the_shown_round_open_and_sends
     assert (copies(telegram), copies(discord)) == (1, 0)
     assert the_occurrence(app) == (SENT, 1)  # shown on Telegram: still there to answer, not "paused, never seen"
     assert "Done" in (await say(app, "/done 1", who=TG))[0].text
+
+
+async def test_a_store_failure_while_preparing_the_owed_retry_keeps_the_copy_owed(
+    app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    discord.outages = 1
+    clock.advance(60)
+    await app.scheduler.tick()
+    reads = app.store.identities_of
+    failures = iter([True])
+
+    def blip(account_id: str) -> list[IdentityRecord]:  # the store fails once, as a database blip does
+        if next(failures, False):
+            raise StorageError("the store blinked")
+        return reads(account_id)
+
+    monkeypatch.setattr(app.store, "identities_of", blip)
+    await follow_retries(app, clock, 5)
+    assert (copies(telegram), copies(discord)) == (1, 1)
+    assert the_occurrence(app) == (SENT, 2)
+
+
+async def test_a_crash_during_the_owed_retry_leaves_the_shown_round_open_to_answer(
+    app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
+) -> None:
+    discord.outages = 1
+    clock.advance(60)
+    await app.scheduler.tick()
+    account = account_id(app, who=TG)
+    [owing] = app.store.open_occurrences_of(account)
+    app.store.put_occurrence(replace(owing, status=SENDING))  # claimed for the retry, then the process died
+    await app.scheduler.recover()
+    assert the_occurrence(app) == (SENT, 1)  # it reached Telegram: not "it may not have reached you"
+    assert not [r for _, r in telegram.sent if "may not have reached" in r.text]
+    assert "Done" in (await say(app, "/done 1", who=TG))[0].text
+
+
+async def test_rounds_shown_while_a_platform_is_down_do_not_pile_up_on_it_when_it_returns(
+    app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
+) -> None:
+    await say(app, "/delete 1", who=TG)
+    await say(app, "/remind water every day at 12:05, 13:05, 14:05 and 15:05", who=TG)
+    telegram.take()
+    discord.take()
+    discord.outages = 10_000
+    end = (clock.now() + timedelta(hours=4)).timestamp()
+    while (nxt := app.store.next_due_at()) is not None and nxt <= end:
+        await follow_retries(app, clock, 1)
+    assert copies(telegram) == 4 and copies(discord) == 0
+    # each earlier round was closed when the next came, as an unanswered shown round is: only the last owes
+    assert len([o for o in app.store.open_occurrences_of(account_id(app, who=TG)) if o.owed]) == 1
+    discord.outages = 0
+    await app.scheduler.retry_now("discord")
+    await app.scheduler.tick()
+    assert copies(discord) == 1  # the last round's owed copy; the earlier ones were closed, not owed for ever

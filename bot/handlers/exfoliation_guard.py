@@ -18,6 +18,8 @@ from bot.models import Reply
 from bot.reminder_kind import is_exfoliation
 from bot.timing.recurrence import Schedule, format_clock, schedule_from_dict, schedule_to_dict, times_per_week
 
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
 WEEKLY_LIMIT = 3.0
 GENTLE_DAYS = (0, 3)  # Mon and Thu: "a couple of times a week", three days apart
 
@@ -26,33 +28,50 @@ Proceed = tuple[str, dict[str, Any]]
 
 
 def other_exfoliation_per_week(ctx: Context, excluding: str | None) -> float:
+    return sum(times_per_week(s) for s in _other_exfoliation(ctx, excluding))
+
+
+def _other_exfoliation(ctx: Context, excluding: str | None) -> list[Schedule]:
     account = ctx.account()
     if account is None:
-        return 0.0
-    total = 0.0
+        return []
+    found = []
     for reminder in ctx.regimen.store.reminders_of(account.id):
         if reminder.id == excluding or not is_exfoliation(reminder) or reminder.paused or reminder.next_due is None:
             continue
         try:
-            total += times_per_week(schedule_from_dict(reminder.schedule))
+            found.append(schedule_from_dict(reminder.schedule))
         except ValueError:
             continue  # a damaged schedule fires nothing
-    return total
+    return found
+
+
+def _days_taken(schedules: list[Schedule]) -> set[int]:
+    """Weekdays another exfoliation reminder already fires on (every day for a daily or every-N-days one)."""
+    taken: set[int] = set()
+    for schedule in schedules:
+        if schedule.kind == "weekly":
+            taken.update(schedule.weekdays)
+        elif schedule.kind in ("daily", "interval"):
+            taken.update(range(7))
+    return taken
 
 
 def check(ctx: Context, schedule: Schedule, excluding: str | None, proceed: Proceed, sure: str) -> list[Reply] | None:
     """None when the schedule is gentle enough; otherwise the question, with `proceed` behind its buttons and
     `sure` (the command with '!') as the typed way to go ahead."""
-    others = other_exfoliation_per_week(ctx, excluding)
+    other_schedules = _other_exfoliation(ctx, excluding)
+    others = sum(times_per_week(s) for s in other_schedules)
     total = others + times_per_week(schedule)
     if total <= WEEKLY_LIMIT:
         return None
-    gentler = _gentler(schedule, others)
+    gentler = _gentler(schedule, others, _days_taken(other_schedules))
     then, then_args = proceed
     agreed = {"schedule": schedule_to_dict(schedule), "excluding": excluding, "then": then, "then_args": then_args}
     options = [Option(f"Yes, {total:g} a week", "exfoliation.agreed", {**agreed, "sure": sure, "others": others})]
     if gentler is not None:
-        label = "Mon & Thu" if gentler.weekdays == GENTLE_DAYS else "Thu only"
+        names = [DAY_NAMES[d] for d in gentler.weekdays]
+        label = " & ".join(names) if len(names) > 1 else f"{names[0]} only"
         options.append(_going_ahead(f"{label} {format_clock(gentler.times[0])}", proceed, gentler))
     options.append(say("Cancel", "Nothing changed. See your reminders with /reminders."))
     text = exfoliation_question(total, others, gentler, ctx.tz, sure)
@@ -78,12 +97,21 @@ def _agreed(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     return perform(ctx, go.action, go.args)
 
 
-def _gentler(schedule: Schedule, others: float) -> Schedule | None:
-    """Mon & Thu at the schedule's own time (or Thu alone), if that keeps the week at three or fewer."""
+def _gentler(schedule: Schedule, others: float, taken: set[int]) -> Schedule | None:
+    """Two days three apart (Mon & Thu first), or one day, at the schedule's own time, on days no other
+    exfoliation reminder has, as far from theirs as can be: if that keeps the week at three or fewer."""
     at = schedule.times[0] if schedule.times else None
     if at is None:
         return None
-    for days in (GENTLE_DAYS, (3,)):
+    free = [d for d in range(7) if d not in taken]
+
+    def apart(days: tuple[int, ...]) -> int:  # the fewest days between one of these and another's day
+        return min((min((d - t) % 7, (t - d) % 7) for d in days for t in taken), default=7)
+
+    pairs = [(a, b) for a in free for b in free if a < b and b - a in (3, 4)]
+    pairs.sort(key=lambda days: (days != GENTLE_DAYS, -apart(days)))
+    singles = sorted(((d,) for d in free), key=lambda days: (-apart(days), days != (3,), days))
+    for days in [*pairs, *singles]:
         if others + len(days) <= WEEKLY_LIMIT:
             return Schedule("weekly", at=at, weekdays=days)
     return None

@@ -140,6 +140,21 @@ async def test_a_loofah_or_dry_brush_counts_as_exfoliation_in_the_weekly_check(b
     assert "That's 5 times a week, 4 of them in your other exfoliation reminders." in brush.text
 
 
+@pytest.mark.parametrize(
+    ("when", "gentler"),
+    [("every tue,fri at 8pm", "Sat only 20:00"), ("every day at 8:00 and 20:00", "Sat only 08:00")],
+)
+async def test_the_gentler_choice_never_adds_a_day_another_exfoliation_reminder_has(
+    bot_app: App, when: str, gentler: str
+) -> None:
+    await say(bot_app, "/plan exfoliation mon,thu 20:00")
+    asked = only(await say(bot_app, f"/remind exfoliate back {when}"))
+    labels = [b.label for row in asked.buttons for b in row]
+    assert labels[1] == gentler  # Mon and Thu are the plan's: Sat is the free day furthest from both
+    chosen = only(await say(bot_app, button=asked.button_payloads()[1]))
+    assert "every Sat at" in chosen.text
+
+
 async def test_the_exfoliation_check_adds_up_every_exfoliation_reminder(bot_app: App) -> None:
     only(await say(bot_app, "/remind exfoliate back every mon,thu at 20:00"))
     second = only(await say(bot_app, "/remind scrub back every sat at 10:00"))
@@ -151,7 +166,9 @@ async def test_the_exfoliation_check_adds_up_every_exfoliation_reminder(bot_app:
     # /edit asks the same way, and '!' goes ahead without asking.
     edit = only(await say(bot_app, "/edit 2 every day at 10:00"))
     assert "That's 9 times a week, 2 of them in your other exfoliation reminders." in edit.text
-    assert [b.label for row in edit.buttons for b in row] == ["Yes, 9 a week", "Thu only 10:00", "Cancel"]
+    # The gentler day is one no other exfoliation reminder has (reminder 1 has Mon and Thu), as far from theirs
+    # as can be: never a second exfoliation the same day (it offered "Thu only" before a review found that).
+    assert [b.label for row in edit.buttons for b in row] == ["Yes, 9 a week", "Sat only 10:00", "Cancel"]
     sure = only(await say(bot_app, "/edit 2 every day at 10:00 !"))
     assert sure.text.startswith("Reminder 2 set: scrub back\nWhen: every day at 10:00")
 

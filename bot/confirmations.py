@@ -7,7 +7,7 @@ from datetime import UTC, datetime, tzinfo
 
 from bot.timing.quiet import quiet_until
 from bot.timing.readings import Reading
-from bot.timing.recurrence import Schedule, describe, format_short_day, upcoming
+from bot.timing.recurrence import Schedule, describe, format_short_day, instant_clock, upcoming
 from bot.timing.remind_split import RemindRequest
 
 SHOWN_TIMES = 3
@@ -17,7 +17,7 @@ MAX_WALK = 1000  # ~3 years of a daily reminder: enough to name the last one, ch
 def short_time(instant: datetime, tz: tzinfo) -> str:
     """ "Thu 3 Dec 20:00" in the person's zone: weekday and date, so a misreading shows at once."""
     loc = instant.astimezone(tz)
-    return f"{format_short_day(loc.date())} {loc:%H:%M}"
+    return f"{format_short_day(loc.date())} {instant_clock(loc)}"
 
 
 def next_times(schedule: Schedule, now: datetime, tz: tzinfo) -> str:

@@ -11,7 +11,7 @@ from bot import payloads
 from bot.faq_content import DISCLAIMER
 from bot.models import Button, Reply
 from bot.timing.quiet import AMBIGUOUS, NOT_A_TIME, SAME, QuietHoursError
-from bot.timing.recurrence import describe, schedule_from_dict
+from bot.timing.recurrence import describe, instant_clock, schedule_from_dict
 from storage.records import (
     CANCELLED,
     DONE,
@@ -41,7 +41,7 @@ def local(ts: float, tz: tzinfo) -> datetime:
 def when_text(ts: float, tz: tzinfo, now: datetime | None = None) -> str:
     """'today 20:00', 'tomorrow 09:00', 'Thu 10 Dec 20:00' in the person's zone, always to the minute."""
     moment = local(ts, tz)
-    clock = moment.strftime("%H:%M")  # minutes everywhere: seconds in some replies and not others read as noise
+    clock = instant_clock(moment)  # minutes everywhere: seconds in some replies and not others read as noise
     if now is not None:
         today = now.astimezone(tz).date()
         days = (moment.date() - today).days

@@ -224,6 +224,16 @@ def format_clock(t: time) -> str:
     return t.strftime("%H:%M:%S" if t.second else "%H:%M")
 
 
+def instant_clock(moment: datetime) -> str:
+    """ "HH:MM" of an aware local moment, with its zone's abbreviation when the clocks going back make that
+    wall time happen twice that day ("01:30 EDT", then "01:30 EST"): otherwise either could be meant."""
+    clock = moment.strftime("%H:%M")
+    other = moment.replace(fold=1 - moment.fold)
+    if other.utcoffset() != moment.utcoffset():
+        return f"{clock} {moment.tzname()}"
+    return clock
+
+
 def format_short_day(d: date) -> str:
     """ "Thu 3 Dec": how buttons and the next times name a day (the year is clear from context)."""
     return f"{DAY_ABBR[d.weekday()]} {d.day} {_MONTH_ABBR[d.month - 1]}"

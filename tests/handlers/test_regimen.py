@@ -996,3 +996,14 @@ async def test_a_yes_to_the_exfoliation_check_pressed_after_adding_more_asks_aga
     again = only(await say(bot_app, button=payload_for(asked, "Yes, 4 a week")))
     assert again.text.startswith("That's 5 times a week, 1 of them in your other exfoliation reminders.")
     assert len(reminders(bot_app)) == 1
+
+
+async def test_a_time_the_clocks_going_back_repeat_says_which_of_the_two_it_is(
+    bot_app: App, fake_clock: FakeClock
+) -> None:
+    fake_clock.set(datetime(2027, 11, 7, 5, 30, tzinfo=UTC))  # 01:30 EDT in New York; an hour on, 01:30 EST
+    await say(bot_app, "/timezone new york")
+    created = only(await say(bot_app, "/remind stretch in 1h")).text
+    assert "Sun 7 Nov 01:30 EST" in created
+    listing = only(await say(bot_app, "/reminders")).text
+    assert "today 01:30 EST" in listing

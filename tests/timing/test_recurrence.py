@@ -13,6 +13,7 @@ from bot.timing import recurrence
 from bot.timing.recurrence import (
     Schedule,
     describe,
+    instant_clock,
     local_to_utc,
     next_occurrence,
     schedule_from_dict,
@@ -422,3 +423,18 @@ def test_occurrences_strictly_increase(s: Schedule, after: datetime, tz: tzinfo)
             assert nxt == _brute_force(s, prev, tz)  # and nothing was skipped
         seen.add(nxt)
         prev = nxt
+
+
+@pytest.mark.parametrize(
+    ("utc_hour", "shown"),
+    [(4.5, "00:30"), (5.5, "01:30 EDT"), (6.5, "01:30 EST"), (7.5, "02:30")],
+)
+def test_a_wall_time_the_clocks_going_back_repeat_names_its_zone(utc_hour: float, shown: str) -> None:
+    # New York, Sun 7 Nov 2027: 01:00-02:00 happens twice. Only those times need the abbreviation.
+    moment = datetime.fromtimestamp(datetime(2027, 11, 7, tzinfo=UTC).timestamp() + utc_hour * 3600, tz=UTC)
+    assert instant_clock(moment.astimezone(ZoneInfo("America/New_York"))) == shown
+
+
+def test_no_other_day_and_no_fixed_zone_gets_an_abbreviation() -> None:
+    assert instant_clock(datetime(2027, 11, 8, 1, 30, tzinfo=ZoneInfo("America/New_York"))) == "01:30"
+    assert instant_clock(datetime(2027, 11, 7, 1, 30, tzinfo=UTC)) == "01:30"

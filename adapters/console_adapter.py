@@ -157,7 +157,9 @@ class ConsoleAdapter:
             index = int(stripped) - 1
             if 0 <= index < len(self._buttons):
                 return IncomingMessage(IDENTITY, ADDRESS, button=self._buttons[index][1], message_ref=self._buttons_ref)
-            self._write(f"There is no choice [{stripped}]; pick 1 to {len(self._buttons)}.")
+            count = len(self._buttons)
+            pick = "pick 1" if count == 1 else f"pick 1 to {count}"
+            self._write(f"There is no choice [{stripped}]; {pick}.")
             return None
         return IncomingMessage(IDENTITY, ADDRESS, text=line)
 

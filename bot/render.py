@@ -298,7 +298,7 @@ def session_notice(reminder: Reminder, tz: tzinfo, tomorrow: bool) -> str:
 
 def describe_series(series: dict[str, Any], tz: tzinfo) -> str:
     session = datetime.fromtimestamp(series["session_at"], tz=UTC).astimezone(tz)
-    status = f"{series['done']} of {series['total']} sessions done"
+    status = f"{series['done']} of {series['total']} session{'' if series['total'] == 1 else 's'} done"
     if series["done"] >= series["total"]:
         return f"{series['treatment']} series complete: {status}"
     when = f"{session:%a} {session.day} {session:%b %Y} at {session:%H:%M}"

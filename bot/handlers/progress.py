@@ -213,7 +213,8 @@ def _by_day(dues: dict[int, int], tz: tzinfo) -> dict[date, tuple[int, ...]]:
 def _summary(reminder: Reminder | None, item: ItemProgress) -> str:
     """The chart's words at the end of a row: the 28 days' adherence, as the text gives it."""
     if reminder is not None and reminder.series is not None:
-        return f"{reminder.series['done']} of {reminder.series['total']} sessions"
+        total = reminder.series["total"]
+        return f"{reminder.series['done']} of {total} session{'' if total == 1 else 's'}"
     month = item.last_28
     skipped = f", {month.skipped} skipped" if month.skipped else ""
     return ("28 days: nothing counted" if month.percent is None else f"28 days: {month.percent}%") + skipped
@@ -244,7 +245,8 @@ def export_csv(ctx: Context) -> list[Reply]:
         )
     return [
         Reply(
-            text=f"Your history as CSV ({len(occurrences)} rows, times in {ctx.account_timezone_name()}). "
+            text=f"Your history as CSV ({len(occurrences)} row{'' if len(occurrences) == 1 else 's'}, times in "
+            f"{ctx.account_timezone_name()}). "
             f"You can share it with your dermatologist. {RULE}",
             attachment=Attachment(
                 filename="clearback-history.csv", data=buffer.getvalue().encode(), mime_type="text/csv"

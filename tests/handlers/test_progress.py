@@ -109,6 +109,15 @@ async def test_csv_export_round_trips_history_in_the_users_zone() -> None:
     assert [r["counts_as"] for r in rows] == ["done", "skipped: left out"]
     assert rows[0]["item"] == "stretch, twist & <b>bend</b>"
     assert rows[0]["due"] == "2026-11-01T08:00-05:00"  # hours after the US change back to standard time
+    assert reply.text.startswith("Your history as CSV (2 rows, times in America/New_York).")
+
+
+async def test_one_row_of_history_is_one_row() -> None:
+    app, clock, platform = pats_app(MemoryStore())
+    await say(app, "/remind stretch every day at 08:00")
+    await run_days(app, clock, platform, ["done"])
+    [reply] = await say(app, "/export csv")
+    assert reply.text.startswith("Your history as CSV (1 row, times in ")
 
 
 async def test_progress_without_reminders_points_to_plans() -> None:

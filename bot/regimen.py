@@ -26,7 +26,7 @@ from bot.series import SeriesPlan, first_stage_after, new_series, next_session_a
 from bot.state import LastMemo, last_outcomes, treatment_pauses
 from bot.timing.clock import Clock
 from bot.timing.quiet import quiet_until
-from bot.timing.recurrence import Schedule, next_occurrence, schedule_from_dict, schedule_to_dict
+from bot.timing.recurrence import Schedule, local_to_utc, next_occurrence, schedule_from_dict, schedule_to_dict
 from bot.timing.timezones import zone_from_name
 from storage.base import Store
 from storage.records import (
@@ -138,11 +138,14 @@ class Regimen:
     def tz(self, account: Account | None) -> tzinfo:
         return zone_from_name(account.timezone if account else self.default_timezone)
 
-    def set_timezone(self, account: Account, zone_name: str) -> Account:
-        """Change the zone and move every reminder's next time to the same wall-clock time there."""
+    def set_timezone(self, account: Account, zone_name: str) -> tuple[Account, list[Reminder]]:
+        """Change the zone and move every reminder's next time to the same wall-clock time there: repeats, and
+        one-offs given as a day or clock time (still ahead there). A one-off given as a length ("in 2h") keeps
+        its moment. Returns the account and the one-offs moved."""
         updated = replace(account, timezone=zone_name)
-        tz = zone_from_name(zone_name)
+        old_tz, tz = self.tz(account), zone_from_name(zone_name)
         now = self.now()
+        moved: list[Reminder] = []
         with self.store.atomic():
             self.store.put_account(updated)
             for reminder in self.store.reminders_of(account.id):
@@ -150,7 +153,15 @@ class Regimen:
                 if schedule.kind != "once" and reminder.next_due is not None:
                     nxt = next_occurrence(schedule, now, tz)
                     self.store.put_reminder(replace(reminder, next_due=nxt.timestamp() if nxt else None))
-        return updated
+                elif reminder.wall_clock and reminder.next_due is not None and reminder.next_due > now.timestamp():
+                    wall = datetime.fromtimestamp(reminder.next_due, tz=old_tz).replace(tzinfo=None)
+                    there = local_to_utc(wall.date(), wall.time(), tz)
+                    if there > now and there.timestamp() != reminder.next_due:
+                        once = replace(schedule, once_utc=there)
+                        kept = replace(reminder, schedule=schedule_to_dict(once), next_due=there.timestamp())
+                        self.store.put_reminder(kept)
+                        moved.append(kept)
+        return updated, moved
 
     def set_quiet_hours(self, account: Account, window: str | None) -> list[Occurrence]:
         """Change quiet hours and re-time at once what the old window holds: out of the new one it comes now,
@@ -230,7 +241,9 @@ class Regimen:
         return [Address(i.platform, i.chat_id) for i in chosen]
 
     # Reminders ----------------------------------------------------------------------------------
-    def create_reminder(self, account: Account, text: str, schedule: Schedule, kind: str, origin: str) -> Reminder:
+    def create_reminder(
+        self, account: Account, text: str, schedule: Schedule, kind: str, origin: str, wall_clock: bool = False
+    ) -> Reminder:
         text = clean_text(text)
         if not text:
             raise RegimenError("What should I remind you about? For example: /remind stretch in 10m")
@@ -253,6 +266,7 @@ class Regimen:
             origin=origin,
             created_at=self.now_ts(),
             next_due=nxt.timestamp(),
+            wall_clock=wall_clock and schedule.kind == "once",
         )
         return self._add(fresh, reminder)
 
@@ -357,11 +371,17 @@ class Regimen:
         series = {**reminder.series, "pause_before_days": before_days, "pause_after_days": after_days}
         return self._change(reminder, series=series)
 
-    def reschedule(self, account: Account, reminder: Reminder, schedule: Schedule) -> Reminder:
+    def reschedule(
+        self, account: Account, reminder: Reminder, schedule: Schedule, wall_clock: bool = False
+    ) -> Reminder:
         nxt = next_occurrence(schedule, self.now(), self.tz(account))
         if nxt is None:
             raise RegimenError("That time has already passed. Try a time in the future, e.g. 'tomorrow at 9am'.")
-        changes: dict[str, Any] = {"schedule": schedule_to_dict(schedule), "next_due": nxt.timestamp()}
+        changes: dict[str, Any] = {
+            "schedule": schedule_to_dict(schedule),
+            "next_due": nxt.timestamp(),
+            "wall_clock": wall_clock and schedule.kind == "once",
+        }
         if reminder.pause_reason == PUT_ASIDE_REASON:  # a new time is what the put-aside notice asked for
             changes.update(paused=False, pause_reason=None)
         return self._change(reminder, **changes)

@@ -73,6 +73,7 @@ class Reminder:
     nudge_max: int = 0  # at most this many times (at most 2)
     unanswered: int = 0  # occurrences in a row that got no answer: many means "stop spamming"
     series: dict[str, Any] | None = None  # a treatment series' plan (bot.series); None for plain reminders
+    wall_clock: bool = False  # a one-off given as a day or clock time, not "in 2h": a new zone keeps its clock time
 
 
 @dataclass(frozen=True, slots=True)

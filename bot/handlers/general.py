@@ -24,7 +24,9 @@ NOTHING_KEPT = "I don't keep any data about you, so there is nothing to delete."
 FORGOTTEN = "Done: I deleted all your data. If you come back, /start begins afresh. Take care!"
 NOTHING_LEFT = "There's nothing left to delete."
 ALL_GONE = frozenset({FORGOTTEN, NOTHING_LEFT, NOTHING_KEPT})  # /forget's answers when no data of theirs remains
-ZONE_CHANGE_NOTE = "Repeating reminders keep their local times there; one-offs keep their exact moment."
+ZONE_CHANGE_NOTE = (
+    "Reminders keep their local times there; a one-off set as a length of time (in 2h) keeps its exact moment."
+)
 
 
 ZONE_COLUMNS = 3  # zone buttons to a row: a country's dozen fit Discord's five rows
@@ -116,9 +118,14 @@ def timezone(ctx: Context, args: str) -> list[Reply]:
         if not buttons:
             raise
         return [Reply(text=err.message, buttons=buttons)]
-    account = ctx.refresh(ctx.regimen.set_timezone(ctx.ensure_account(), choice.name))
+    changed, moved = ctx.regimen.set_timezone(ctx.ensure_account(), choice.name)
+    account = ctx.refresh(changed)
     now = when_text(ctx.now.replace(second=0, microsecond=0).timestamp(), ctx.tz, ctx.now)
     lines = [f"Time zone set to {account.timezone} (it's {now} there). {ZONE_CHANGE_NOTE}"]
+    for reminder in moved:  # given as a clock time before the zone was right: that clock time, here
+        assert reminder.next_due is not None
+        when = when_text(reminder.next_due, ctx.tz, ctx.now)
+        lines.append(f"Reminder {reminder.number} ({clip(reminder.text, 40)}) keeps its clock time: {when}.")
     if choice.warning:
         lines.append(choice.warning)
     rows: tuple[tuple[Button, ...], ...] = ()

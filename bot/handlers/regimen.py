@@ -57,7 +57,9 @@ def _create(ctx: Context, what: str, reading: Reading, confirmed: bool = False) 
         if asked is not None:
             return asked
     account = ctx.ensure_account()
-    reminder = ctx.regimen.create_reminder(account, what, reading.schedule, kind, ctx.msg.identity.platform)
+    reminder = ctx.regimen.create_reminder(
+        account, what, reading.schedule, kind, ctx.msg.identity.platform, wall_clock=reading.wall
+    )
     return [_created(ctx, reminder, reading.schedule, reading, undo=_undo_create(reminder.id))]
 
 
@@ -80,12 +82,14 @@ def _reading_doc(reading: Reading) -> dict[str, Any]:
         "phrase": reading.phrase,
         "notes": list(reading.notes),
         "alternatives": [{"label": a.label, "schedule": schedule_to_dict(a.schedule)} for a in reading.alternatives],
+        "wall": reading.wall,
     }
 
 
 def _reading(doc: dict[str, Any]) -> Reading:
     alternatives = tuple(Alternative(str(a["label"]), schedule_from_dict(a["schedule"])) for a in doc["alternatives"])
-    return Reading(schedule_from_dict(doc["schedule"]), str(doc["phrase"]), tuple(doc["notes"]), alternatives)
+    wall = bool(doc.get("wall", False))  # an offer made before this field: a moment, as it was
+    return Reading(schedule_from_dict(doc["schedule"]), str(doc["phrase"]), tuple(doc["notes"]), alternatives, wall)
 
 
 def _ask(ctx: Context, request: RemindRequest) -> Reply:
@@ -137,7 +141,7 @@ def _undone_schedule(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         return [Reply(text="That reminder is gone, so there's nothing to undo.")]
     previous = schedule_from_dict(args["previous"])
     try:
-        updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, previous)
+        updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, previous, wall_clock=reminder.wall_clock)
     except RegimenError:
         return [Reply(text=f"I can't go back: the old time has passed. Set a new one: /edit {reminder.number} <when>")]
     heading = f"Undone: reminder {updated.number} is back as it was: {updated.text}"
@@ -157,7 +161,8 @@ def _switched(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         return [Reply(text="That reminder is gone. See your reminders with /reminders.")]
     schedule = schedule_from_dict(args["schedule"])
     previous = schedule_from_dict(reminder.schedule)
-    updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, schedule)
+    # the other reading of a clock time ("21:00 tonight"), so a clock time as well
+    updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, schedule, wall_clock=reminder.wall_clock)
     undo = _undo_schedule(reminder_id, previous)
     heading = f"Changed reminder {updated.number}: {updated.text}"
     return [_created(ctx, updated, schedule, None, undo=undo, heading=heading)]
@@ -309,7 +314,7 @@ def _apply_edit(ctx: Context, reminder_id: str, reading: Reading, confirmed: boo
         if asked is not None:
             return asked
     previous = _readable_schedule(reminder)
-    updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, reading.schedule)
+    updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, reading.schedule, wall_clock=reading.wall)
     undo = _undo_schedule(reminder.id, previous) if previous is not None else None
     return [_created(ctx, updated, reading.schedule, reading, undo=undo)]
 

@@ -42,6 +42,9 @@ class Reading:
     phrase: str
     notes: tuple[str, ...] = ()
     alternatives: tuple[Alternative, ...] = ()
+    # A one-off given as a day or clock time ("tomorrow at 9am"), not a length ("in 2h"): the time on the
+    # person's clock is what they meant, so a zone they set afterwards keeps it (Regimen.set_timezone).
+    wall: bool = False
 
 
 def read_when(text: str, now: datetime, tz: tzinfo) -> Reading:
@@ -58,7 +61,8 @@ def read_when(text: str, now: datetime, tz: tzinfo) -> Reading:
     build = Build(phrase, now, tz)
     schedule = read_repeat(parts, build) if parts.repeat is not None else _once(parts, build)
     note_gaps(schedule, build)
-    return Reading(schedule, phrase, tuple(build.notes), tuple(build.alternatives))
+    wall = schedule.kind == "once" and bool(parts.clocks or parts.day is not None or parts.part is not None)
+    return Reading(schedule, phrase, tuple(build.notes), tuple(build.alternatives), wall)
 
 
 def parse_when(text: str, now: datetime, tz: tzinfo) -> Schedule:

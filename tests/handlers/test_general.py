@@ -242,6 +242,32 @@ async def test_setting_a_zone_keeps_reminders_at_the_same_local_time(
     ]
 
 
+async def test_a_one_off_set_as_a_clock_time_before_the_zone_keeps_that_clock_time(
+    bot_app: App, recording_sender: RecordingPlatform, fake_clock: FakeClock
+) -> None:
+    # The usual first steps: a reminder before the zone (the default, UTC, is assumed), then the zone.
+    await say(bot_app, "/remind call clinic tomorrow at 9am")
+    await say(bot_app, "/remind stretch in 2h")  # a length of time: its moment is what was meant
+    reply = only(await say(bot_app, "/timezone new york"))
+    assert "Reminder 1 (call clinic) keeps its clock time: tomorrow 09:00." in reply.text
+    assert "Reminder 2" not in reply.text
+    account = bot_app.regimen.account_for(Identity("console", "u1"))
+    assert account is not None
+    [clinic, stretch] = bot_app.store.reminders_of(account.id)
+    assert clinic.next_due == utc_ts(2026, 11, 26, 14)  # 09:00 in New York (EST, UTC-5)
+    assert stretch.next_due == utc_ts(2026, 11, 25, 14)  # 12:00 UTC + 2h, as it was
+    listing = only(await say(bot_app, "/reminders")).text
+    assert "once on Thu 26 Nov 2026 at 09:00" in listing
+    fake_clock.set(datetime(2026, 11, 26, 14, 0, tzinfo=UTC))
+    await bot_app.scheduler.tick()
+    assert [r.text.split("\n")[0] for _, r in recording_sender.take() if "clinic" in r.text] == [
+        "⏰ Reminder 1: call clinic"
+    ]
+    # Set again to where it already is: nothing moves, nothing is said
+    again = only(await say(bot_app, "/timezone new york"))
+    assert "keeps its clock time" not in again.text
+
+
 # Time zones as people type them (#17) ------------------------------------------------------------------------
 def zone_buttons(reply: Reply) -> dict[str, str]:
     """Label -> payload of a reply's /timezone buttons; each one bound and naming the zone it sets."""

@@ -179,3 +179,20 @@ def test_an_hour_with_minutes_is_24_hour_and_the_evening_is_offered_when_sooner(
     morning = datetime(2026, 11, 25, 6, 0, tzinfo=berlin)  # 07:30 comes first anyway: nothing to offer
     assert read_when("at 7:30", morning, berlin).alternatives == ()
     assert read_when("at 19:30", afternoon, berlin).alternatives == ()
+
+
+@pytest.mark.parametrize(
+    ("text", "wall"),
+    [
+        ("tomorrow at 9am", True),
+        ("at 21:00", True),
+        ("on 10 dec at 9:00", True),
+        ("tonight", True),
+        ("friday", True),
+        ("in 2h", False),
+        ("in 10 minutes", False),
+        ("every day at 9:00", False),  # a repeat keeps its clock time anyway: the flag is for one-offs
+    ],
+)
+def test_a_one_off_given_as_a_day_or_clock_time_is_read_as_one(text: str, wall: bool) -> None:
+    assert read_when(text, NOW, BERLIN).wall is wall

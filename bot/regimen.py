@@ -138,14 +138,16 @@ class Regimen:
     def tz(self, account: Account | None) -> tzinfo:
         return zone_from_name(account.timezone if account else self.default_timezone)
 
-    def set_timezone(self, account: Account, zone_name: str) -> tuple[Account, list[Reminder]]:
+    def set_timezone(self, account: Account, zone_name: str) -> tuple[Account, list[Reminder], list[Reminder]]:
         """Change the zone and move every reminder's next time to the same wall-clock time there: repeats, and
         one-offs given as a day or clock time (still ahead there). A one-off given as a length ("in 2h") keeps
-        its moment. Returns the account and the one-offs moved."""
+        its moment. Returns the account, the one-offs moved, and those whose clock time has passed there (they
+        keep their moment: the person is told)."""
         updated = replace(account, timezone=zone_name)
         old_tz, tz = self.tz(account), zone_from_name(zone_name)
         now = self.now()
         moved: list[Reminder] = []
+        passed: list[Reminder] = []
         with self.store.atomic():
             self.store.put_account(updated)
             for reminder in self.store.reminders_of(account.id):
@@ -156,12 +158,14 @@ class Regimen:
                 elif reminder.wall_clock and reminder.next_due is not None and reminder.next_due > now.timestamp():
                     wall = datetime.fromtimestamp(reminder.next_due, tz=old_tz).replace(tzinfo=None)
                     there = local_to_utc(wall.date(), wall.time(), tz)
-                    if there > now and there.timestamp() != reminder.next_due:
+                    if there <= now:
+                        passed.append(reminder)
+                    elif there.timestamp() != reminder.next_due:
                         once = replace(schedule, once_utc=there)
                         kept = replace(reminder, schedule=schedule_to_dict(once), next_due=there.timestamp())
                         self.store.put_reminder(kept)
                         moved.append(kept)
-        return updated, moved
+        return updated, moved, passed
 
     def set_quiet_hours(self, account: Account, window: str | None) -> list[Occurrence]:
         """Change quiet hours and re-time at once what the old window holds: out of the new one it comes now,

@@ -52,8 +52,8 @@ def _days_taken(schedules: list[Schedule]) -> set[int]:
     for schedule in schedules:
         if schedule.kind == "weekly":
             taken.update(schedule.weekdays)
-        elif schedule.kind in ("daily", "interval"):
-            taken.update(range(7))
+        elif schedule.kind == "daily" or (schedule.kind == "interval" and schedule.every <= 3):
+            taken.update(range(7))  # every day or nearly: no day is clear of it (every 4+ days: no fixed day)
     return taken
 
 

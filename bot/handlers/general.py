@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 
 from bot import payloads
 from bot.commands import COMMANDS
@@ -118,7 +119,8 @@ def timezone(ctx: Context, args: str) -> list[Reply]:
         if not buttons:
             raise
         return [Reply(text=err.message, buttons=buttons)]
-    changed, moved = ctx.regimen.set_timezone(ctx.ensure_account(), choice.name)
+    before_tz = ctx.tz
+    changed, moved, passed = ctx.regimen.set_timezone(ctx.ensure_account(), choice.name)
     account = ctx.refresh(changed)
     now = when_text(ctx.now.replace(second=0, microsecond=0).timestamp(), ctx.tz, ctx.now)
     lines = [f"Time zone set to {account.timezone} (it's {now} there). {ZONE_CHANGE_NOTE}"]
@@ -126,6 +128,14 @@ def timezone(ctx: Context, args: str) -> list[Reply]:
         assert reminder.next_due is not None
         when = when_text(reminder.next_due, ctx.tz, ctx.now)
         lines.append(f"Reminder {reminder.number} ({clip(reminder.text, 40)}) keeps its clock time: {when}.")
+    for reminder in passed:  # its clock time has gone by here: it keeps its moment, said plainly
+        assert reminder.next_due is not None
+        was = datetime.fromtimestamp(reminder.next_due, tz=before_tz).strftime("%H:%M")
+        when = when_text(reminder.next_due, ctx.tz, ctx.now)
+        lines.append(
+            f"Reminder {reminder.number} ({clip(reminder.text, 40)}) was for {was}, which has passed here, so it "
+            f"stays at {when}. Change it with /edit {reminder.number} <when>."
+        )
     if choice.warning:
         lines.append(choice.warning)
     rows: tuple[tuple[Button, ...], ...] = ()

@@ -129,8 +129,9 @@ def _undone_create(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     return [Reply(text=f"Undone: reminder {reminder.number} ({reminder.text}) is removed.")]
 
 
-def _undo_schedule(reminder_id: str, previous: Schedule) -> Option:
-    args = {"reminder_id": reminder_id, "previous": schedule_to_dict(previous)}
+def _undo_schedule(reminder_id: str, previous: Schedule, wall: bool) -> Option:
+    """Back to `previous`, read as it was: a clock time (`wall`) or a moment."""
+    args = {"reminder_id": reminder_id, "previous": schedule_to_dict(previous), "wall": wall}
     return Option("Undo", "reminder.undo_schedule", args)
 
 
@@ -141,7 +142,9 @@ def _undone_schedule(ctx: Context, args: dict[str, Any]) -> list[Reply]:
         return [Reply(text="That reminder is gone, so there's nothing to undo.")]
     previous = schedule_from_dict(args["previous"])
     try:
-        updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, previous, wall_clock=reminder.wall_clock)
+        updated = ctx.regimen.reschedule(
+            ctx.ensure_account(), reminder, previous, wall_clock=bool(args.get("wall", reminder.wall_clock))
+        )
     except RegimenError:
         return [Reply(text=f"I can't go back: the old time has passed. Set a new one: /edit {reminder.number} <when>")]
     heading = f"Undone: reminder {updated.number} is back as it was: {updated.text}"
@@ -163,7 +166,7 @@ def _switched(ctx: Context, args: dict[str, Any]) -> list[Reply]:
     previous = schedule_from_dict(reminder.schedule)
     # the other reading of a clock time ("21:00 tonight"), so a clock time as well
     updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, schedule, wall_clock=reminder.wall_clock)
-    undo = _undo_schedule(reminder_id, previous)
+    undo = _undo_schedule(reminder_id, previous, reminder.wall_clock)
     heading = f"Changed reminder {updated.number}: {updated.text}"
     return [_created(ctx, updated, schedule, None, undo=undo, heading=heading)]
 
@@ -315,7 +318,7 @@ def _apply_edit(ctx: Context, reminder_id: str, reading: Reading, confirmed: boo
             return asked
     previous = _readable_schedule(reminder)
     updated = ctx.regimen.reschedule(ctx.ensure_account(), reminder, reading.schedule, wall_clock=reading.wall)
-    undo = _undo_schedule(reminder.id, previous) if previous is not None else None
+    undo = _undo_schedule(reminder.id, previous, reminder.wall_clock) if previous is not None else None
     return [_created(ctx, updated, reading.schedule, reading, undo=undo)]
 
 
@@ -540,7 +543,7 @@ def _adopt_schedule(
             return [_created(ctx, existing[0], schedule, reading, heading=heading)]
         reminder = ctx.regimen.reschedule(account, existing[0], schedule)
         heading = f"Reminder {reminder.number} updated: {reminder.text}"
-        undo = _undo_schedule(reminder.id, old) if old is not None else None
+        undo = _undo_schedule(reminder.id, old, existing[0].wall_clock) if old is not None else None
         return [_created(ctx, reminder, schedule, reading, undo=undo, heading=heading)]
     reminder = ctx.regimen.create_reminder(
         account, template.reminder_text, schedule, template.id, ctx.msg.identity.platform

@@ -268,6 +268,22 @@ async def test_a_one_off_set_as_a_clock_time_before_the_zone_keeps_that_clock_ti
     assert "keeps its clock time" not in again.text
 
 
+async def test_a_clock_time_that_has_passed_in_the_new_zone_keeps_its_moment_and_says_so(bot_app: App) -> None:
+    await say(bot_app, "/remind call clinic at 13:00")  # 13:00 UTC; in Tokyo it is already 21:00
+    reply = only(await say(bot_app, "/timezone tokyo"))
+    assert "Reminder 1 (call clinic) was for 13:00, which has passed here, so it stays at " in reply.text
+    assert "/edit 1 <when>" in reply.text
+
+
+async def test_undoing_an_edit_brings_back_how_the_time_was_given(bot_app: App) -> None:
+    await say(bot_app, "/remind call clinic tomorrow at 9am")
+    edited = only(await say(bot_app, "/edit 1 in 2h"))
+    [undo] = [b.payload for row in edited.buttons for b in row if b.label == "Undo"]
+    only(await say(bot_app, button=undo))
+    reply = only(await say(bot_app, "/timezone new york"))
+    assert "Reminder 1 (call clinic) keeps its clock time: tomorrow 09:00." in reply.text
+
+
 # Time zones as people type them (#17) ------------------------------------------------------------------------
 def zone_buttons(reply: Reply) -> dict[str, str]:
     """Label -> payload of a reply's /timezone buttons; each one bound and naming the zone it sets."""

@@ -140,6 +140,12 @@ async def test_a_loofah_or_dry_brush_counts_as_exfoliation_in_the_weekly_check(b
     assert "That's 5 times a week, 4 of them in your other exfoliation reminders." in brush.text
 
 
+async def test_a_rare_every_n_days_exfoliation_leaves_room_for_a_gentler_choice(bot_app: App) -> None:
+    await say(bot_app, "/remind exfoliate shoulders every 10 days at 20:00")  # 0.7 a week, on no fixed day
+    asked = only(await say(bot_app, "/remind exfoliating scrub every day at 21:00"))
+    assert [b.label for row in asked.buttons for b in row][1] == "Mon & Thu 21:00"
+
+
 @pytest.mark.parametrize(
     ("when", "gentler"),
     [("every tue,fri at 8pm", "Sat only 20:00"), ("every day at 8:00 and 20:00", "Sat only 08:00")],

@@ -130,14 +130,19 @@ class Scheduler:
         live dispatcher it would record that one's sends in flight as unconfirmed."""
         with contextlib.suppress(StorageUnavailable):  # what this process sent but could not record yet is no
             await self._record_unrecorded()  # interrupted send: recorded first, so it is not taken as one
-        interrupted = await self.offload.run(self._give_up_interrupted)
+        interrupted, kept = await self.offload.run(self._give_up_interrupted)
         for account_id, items in interrupted.items():
-            await self._notify(account_id, interrupted_notice(items))
+            if await self._notify(account_id, interrupted_notice(items), keep=False):
+                await self.offload.run(self._forget_untold, account_id, kept[account_id])
         self.recovered = True
         return sum(len(v) for v in interrupted.values())
 
-    def _give_up_interrupted(self) -> dict[str, list[Occurrence]]:
+    def _give_up_interrupted(self) -> tuple[dict[str, list[Occurrence]], dict[str, list[str]]]:
+        """Each interrupted send recorded unconfirmed with, in the same transaction, a note to tell the person
+        (so a kill right after this still tells them, on their next message); returns the notes' keys, which
+        recover() drops once it has told them at once."""
         interrupted: dict[str, list[Occurrence]] = defaultdict(list)
+        kept: dict[str, list[str]] = defaultdict(list)
         for found in self.store.open_occurrences_with_status(SENDING):
             with self.store.atomic():  # re-read under its lock: it may have been answered since the list was read
                 occurrence = self.store.get_occurrence(found.account_id, found.id)
@@ -148,8 +153,16 @@ class Scheduler:
                     self.store.put_occurrence(replace(occurrence, status=SENT, updated_at=now, owed=""))
                     continue
                 self.regimen.give_up(occurrence, UNCONFIRMED)
+                kept[occurrence.account_id].append(
+                    self._keep_untold(occurrence.account_id, interrupted_notice([occurrence]))
+                )
             interrupted[occurrence.account_id].append(occurrence)
-        return interrupted
+        return interrupted, kept
+
+    def _forget_untold(self, account_id: str, keys: list[str]) -> None:
+        now = self.regimen.now_ts()
+        for key in keys:
+            self.store.shared_take(_untold_kind(account_id), key, now)
 
     # One pass ----------------------------------------------------------------------------------------
     async def tick(self) -> int:
@@ -317,7 +330,7 @@ class Scheduler:
         if reminder is not None:
             self._keep_untold(reminder.account_id, put_aside_notice([reminder]))
 
-    def _keep_untold(self, account_id: str, text: str) -> None:
+    def _keep_untold(self, account_id: str, text: str) -> str:
         """A note for the person's next message, in whichever process gets it. Keys sort oldest first: the
         time, then this process's count (notes written at one instant), then a few random bytes so two
         processes never write the same key."""
@@ -326,6 +339,7 @@ class Scheduler:
         doc = {"text": text}
         expires = now + UNTOLD_DAYS * 86400
         self.store.shared_put(_untold_kind(account_id), key, doc, account_id=account_id, expires_at=expires)
+        return key
 
     def take_untold(self, account_id: str) -> list[str]:
         """Notes the person could not be given when they were written, oldest first (each told once, by exactly
@@ -698,12 +712,12 @@ class Scheduler:
                 self.store.put_identity(replace(identity, unreachable_since=self.regimen.now_ts()))
                 log.info("a %s user is unreachable; deliveries paused until they write again", address.platform)
 
-    async def _notify(self, account_id: str, text: str) -> None:
+    async def _notify(self, account_id: str, text: str, keep: bool = True) -> bool:
         """A note to the person (no buttons, not an occurrence). If it reaches them nowhere, they are told on
-        their next message instead."""
+        their next message instead (`keep`: unless the caller has kept it already). Returns whether it arrived."""
         addresses = await self.offload.run(self._note_addresses, account_id)
         if addresses is None:
-            return
+            return False
         arrived = False
         for address in addresses:
             try:
@@ -713,8 +727,9 @@ class Scheduler:
                 arrived = True
             except Exception as exc:
                 log.info("notice to %s not delivered: %s", address.platform, type(exc).__name__)
-        if not arrived:
+        if not arrived and keep:
             await self.offload.run(self._keep_untold, account_id, text)
+        return arrived
 
     def _note_addresses(self, account_id: str) -> list[Address] | None:
         account = self.store.get_account(account_id)

@@ -229,6 +229,35 @@ async def test_a_restart_notice_sent_into_an_outage_is_told_on_the_next_message(
     assert not any("may not have reached you" in r.text for r in await say(app, "/help"))  # told once
 
 
+async def test_a_kill_right_after_recording_an_interrupted_send_still_tells_the_person(
+    app: App, platform: RecordingPlatform
+) -> None:
+    # Recovery records the send unconfirmed, and the note to tell them in the same transaction: a process
+    # killed before it could say so leaves the note for the person's next message (found by the crash loop).
+    await say(app, "/remind stretch in 10m")
+    [reminder] = app.store.reminders_of(account_id(app))
+    assert reminder.next_due is not None
+    app.regimen.advance(reminder, status=SENDING, fire_at=reminder.next_due)  # a crash mid-send
+    app.scheduler._give_up_interrupted()  # recovery's transaction, then a kill before it told anyone
+    assert platform.sent == []
+    restarted = App(app.store, app.clock)
+    restarted.hub.register(platform)
+    assert await restarted.scheduler.recover() == 0  # nothing left SENDING
+    replies = await say(restarted, "/help")
+    assert sum("may not have reached you" in r.text for r in replies) == 1
+    assert not any("may not have reached you" in r.text for r in await say(restarted, "/help"))  # told once
+
+
+async def test_an_interrupted_send_told_at_once_is_not_told_again(app: App, platform: RecordingPlatform) -> None:
+    await say(app, "/remind stretch in 10m")
+    [reminder] = app.store.reminders_of(account_id(app))
+    assert reminder.next_due is not None
+    app.regimen.advance(reminder, status=SENDING, fire_at=reminder.next_due)
+    assert await app.scheduler.recover() == 1
+    assert sum("may not have reached you" in t for t in platform.texts()) == 1
+    assert not any("may not have reached you" in r.text for r in await say(app, "/help"))
+
+
 # 6. An outcome kept for a later pass is replayed safely after the occurrence changed ------------------------------
 async def test_a_replayed_outcome_after_the_reminder_was_deleted_never_blocks_the_passes(
     clock: FakeClock, platform: RecordingPlatform

@@ -568,17 +568,7 @@ class Scheduler:
                 deliveries = _added(current, attempt.deliveries)
                 shown = bool(attempt.deliveries or current.owed)
                 if shown and attempt.owed and attempt.retry_after is not None:  # arrived in part
-                    owed = owed_lines((a.platform, a.chat_id) for a in attempt.owed)
-                    at, attempts = now + attempt.retry_after, current.attempts + 1
-                    plain = replace(
-                        current,
-                        status=RETRY,
-                        fire_at=at,
-                        attempts=attempts,
-                        deliveries=deliveries,
-                        updated_at=now,
-                        owed=owed,
-                    )
+                    plain = _owing(current, attempt.deliveries, attempt.owed, attempt.retry_after, now)
                 elif shown:  # arrived somewhere, now or in an earlier attempt
                     plain = replace(current, status=SENT, deliveries=deliveries, updated_at=now, owed="")
                 else:
@@ -638,15 +628,7 @@ class Scheduler:
         if (deliveries or completing) and owed and retry_after is not None and within_grace:
             # Shown on some platforms, not yet on others (a flood wait, an outage): the person can answer the
             # copy they have, and the others are retried, to those addresses only.
-            updated = replace(
-                occurrence,
-                status=RETRY,
-                fire_at=now + retry_after,
-                attempts=occurrence.attempts + 1,
-                deliveries=_added(occurrence, deliveries),
-                updated_at=now,
-                owed=owed_lines((a.platform, a.chat_id) for a in owed),
-            )
+            updated = _owing(occurrence, deliveries, owed, retry_after, now)
             self.store.put_occurrence(updated)
             return after._replace(delivered=bool(deliveries) and not completing, wake=True, retried=True), None, None
         if deliveries or completing:  # whatever is left of a round shown already, it is not missed
@@ -878,6 +860,21 @@ def _is_last(occurrence: Occurrence, reminder: Reminder, tz: tzinfo) -> bool:
 
 def _added(occurrence: Occurrence, deliveries: tuple[Delivery, ...]) -> tuple[Delivery, ...]:
     return occurrence.deliveries + tuple(d for d in deliveries if d not in occurrence.deliveries)
+
+
+def _owing(
+    occurrence: Occurrence, deliveries: tuple[Delivery, ...], owed: tuple[Address, ...], retry_after: float, now: float
+) -> Occurrence:
+    """Shown where `deliveries` arrived (and before), retried after `retry_after` to the `owed` addresses only."""
+    return replace(
+        occurrence,
+        status=RETRY,
+        fire_at=now + retry_after,
+        attempts=occurrence.attempts + 1,
+        deliveries=_added(occurrence, deliveries),
+        updated_at=now,
+        owed=owed_lines((a.platform, a.chat_id) for a in owed),
+    )
 
 
 _Edit = tuple[Address, str, Reply]  # where, which message, what it now says

@@ -213,14 +213,19 @@ async def test_one_network_blip_after_a_long_snooze_is_retried_then_delivered(
     assert not [t for t in platform.texts() if "recorded as missed" in t]
 
 
+async def stuck_mid_send(app: App) -> None:
+    """A one-off claimed for sending when the process died: left SENDING."""
+    await say(app, "/remind stretch in 10m")
+    [reminder] = app.store.reminders_of(account_id(app))
+    assert reminder.next_due is not None
+    app.regimen.advance(reminder, status=SENDING, fire_at=reminder.next_due)
+
+
 # 5. A note that reaches nobody is told on the next message ----------------------------------------------------------
 async def test_a_restart_notice_sent_into_an_outage_is_told_on_the_next_message(
     app: App, platform: RecordingPlatform
 ) -> None:
-    await say(app, "/remind stretch in 10m")
-    [reminder] = app.store.reminders_of(account_id(app))
-    assert reminder.next_due is not None
-    app.regimen.advance(reminder, status=SENDING, fire_at=reminder.next_due)  # a crash mid-send
+    await stuck_mid_send(app)
     platform.outages = 1
     assert await app.scheduler.recover() == 1
     assert platform.sent == []
@@ -234,10 +239,7 @@ async def test_a_kill_right_after_recording_an_interrupted_send_still_tells_the_
 ) -> None:
     # Recovery records the send unconfirmed, and the note to tell them in the same transaction: a process
     # killed before it could say so leaves the note for the person's next message (found by the crash loop).
-    await say(app, "/remind stretch in 10m")
-    [reminder] = app.store.reminders_of(account_id(app))
-    assert reminder.next_due is not None
-    app.regimen.advance(reminder, status=SENDING, fire_at=reminder.next_due)  # a crash mid-send
+    await stuck_mid_send(app)
     app.scheduler._give_up_interrupted()  # recovery's transaction, then a kill before it told anyone
     assert platform.sent == []
     restarted = App(app.store, app.clock)
@@ -249,10 +251,7 @@ async def test_a_kill_right_after_recording_an_interrupted_send_still_tells_the_
 
 
 async def test_an_interrupted_send_told_at_once_is_not_told_again(app: App, platform: RecordingPlatform) -> None:
-    await say(app, "/remind stretch in 10m")
-    [reminder] = app.store.reminders_of(account_id(app))
-    assert reminder.next_due is not None
-    app.regimen.advance(reminder, status=SENDING, fire_at=reminder.next_due)
+    await stuck_mid_send(app)
     assert await app.scheduler.recover() == 1
     assert sum("may not have reached you" in t for t in platform.texts()) == 1
     assert not any("may not have reached you" in r.text for r in await say(app, "/help"))

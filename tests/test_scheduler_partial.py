@@ -84,6 +84,12 @@ def copies(platform: RecordingPlatform) -> int:
     return len([reply for _, reply in platform.sent if reply.occurrence_id])
 
 
+async def first_round(app: App, clock: FakeClock) -> None:
+    """The reminder falls due and is sent (the caller has set how Discord fails first)."""
+    clock.advance(60)
+    await app.scheduler.tick()
+
+
 def the_occurrence(app: App) -> tuple[str, int]:
     account = account_id(app, who=TG)
     [occurrence] = app.store.open_occurrences_of(account) + app.store.history_of(account)
@@ -98,8 +104,7 @@ async def test_the_platform_that_failed_gets_its_copy_once_and_the_other_no_seco
         discord.retry_after.append(10.0)  # over the background budget: RetryLater
     else:
         discord.outages = 1
-    clock.advance(60)
-    await app.scheduler.tick()
+    await first_round(app, clock)
     assert (copies(telegram), copies(discord)) == (1, 0)
     await follow_retries(app, clock, 4)
     assert (copies(telegram), copies(discord)) == (1, 1)
@@ -116,8 +121,7 @@ async def test_answered_on_the_copy_that_arrived_the_retry_sends_nothing(
     app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
 ) -> None:
     discord.outages = 1
-    clock.advance(60)
-    await app.scheduler.tick()
+    await first_round(app, clock)
     await say(app, "/done 1", who=TG)
     await follow_retries(app, clock, 4)
     assert (copies(telegram), copies(discord)) == (1, 0)
@@ -128,8 +132,7 @@ async def test_a_platform_down_past_the_grace_period_leaves_the_round_shown_not_
     app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
 ) -> None:
     discord.outages = 10_000
-    clock.advance(60)
-    await app.scheduler.tick()
+    await first_round(app, clock)
     end = (clock.now() + timedelta(hours=14)).timestamp()
     while (nxt := app.store.next_due_at()) is not None and nxt <= end:  # every retry, hourly at the last
         await follow_retries(app, clock, 1)
@@ -142,8 +145,7 @@ async def test_a_snooze_of_a_round_that_owed_a_copy_is_shown_everywhere(
     app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
 ) -> None:
     discord.retry_after.append(600.0)  # Discord holds off for ten minutes
-    clock.advance(60)
-    await app.scheduler.tick()
+    await first_round(app, clock)
     [snoozed] = await say(app, "/snooze 1 5m", who=TG)  # from the copy that arrived, before the retry
     assert the_occurrence(app)[0] == SNOOZED, snoozed.text
     clock.advance(5 * 60)
@@ -161,8 +163,7 @@ async def test_a_restart_while_a_copy_is_owed_sends_it_only_where_it_is_owed(
     first = TinyDBStore(path, freeze_gc=False)
     app = await linked_with_a_reminder(first, clock, telegram, discord)
     discord.outages = 1
-    clock.advance(60)
-    await app.scheduler.tick()
+    await first_round(app, clock)
     assert (copies(telegram), copies(discord)) == (1, 0)
     first.close()
     again = TinyDBStore(path, freeze_gc=False)
@@ -181,8 +182,7 @@ async def test_a_retry_held_by_quiet_hours_still_goes_only_where_it_is_owed(
     app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
 ) -> None:
     discord.retry_after.append(600.0)  # retried at 12:11
-    clock.advance(60)
-    await app.scheduler.tick()
+    await first_round(app, clock)
     await say(app, "/quiet 12:05-13:00", who=TG)
     await follow_retries(app, clock, 4)
     assert clock.now() >= START.replace(hour=13)
@@ -194,8 +194,7 @@ async def test_pausing_while_a_copy_is_owed_keeps_the_shown_round_open_and_sends
     app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
 ) -> None:
     discord.outages = 1
-    clock.advance(60)
-    await app.scheduler.tick()
+    await first_round(app, clock)
     await say(app, "/pause 1", who=TG)
     await follow_retries(app, clock, 4)
     assert (copies(telegram), copies(discord)) == (1, 0)
@@ -207,8 +206,7 @@ async def test_a_store_failure_while_preparing_the_owed_retry_keeps_the_copy_owe
     app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     discord.outages = 1
-    clock.advance(60)
-    await app.scheduler.tick()
+    await first_round(app, clock)
     reads = app.store.identities_of
     failures = iter([True])
 
@@ -227,8 +225,7 @@ async def test_a_crash_during_the_owed_retry_leaves_the_shown_round_open_to_answ
     app: App, clock: FakeClock, telegram: RecordingPlatform, discord: RecordingPlatform
 ) -> None:
     discord.outages = 1
-    clock.advance(60)
-    await app.scheduler.tick()
+    await first_round(app, clock)
     account = account_id(app, who=TG)
     [owing] = app.store.open_occurrences_of(account)
     app.store.put_occurrence(replace(owing, status=SENDING))  # claimed for the retry, then the process died
